@@ -1,0 +1,325 @@
+//! `lakehouse`: runs the Synthea Lakehouse pipeline over files on disk.
+//!
+//! This binary owns everything the engine must not do: paths, reading files
+//! in chunks, progress bars, writing outputs and exit codes.
+//!
+//! Exit codes: 0 success; 1 `--strict` and rows were rejected or an
+//! error-severity data-quality rule failed; 2 bad usage or unusable input
+//! (a path that does not exist, a missing `patients.csv`, a broken zip…).
+
+use std::fs;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use lakehouse_pipeline::bronze::archive;
+use lakehouse_pipeline::{BronzeBuilder, IngestOptions, Lakehouse, dates};
+
+/// Synthea Lakehouse: Synthea CSV exports → bronze → silver star schema → gold metrics, as Parquet.
+#[derive(Parser)]
+#[command(name = "lakehouse", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest a Synthea CSV export and write the bronze, silver and gold tables.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// A folder (searched recursively), CSV files, or a .zip of a Synthea export.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Output folder (created if missing): bronze/, silver/, gold/ and manifest.json.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Reference day for ages and "active" flags (YYYY-MM-DD). Default: the data's last event day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<String>,
+    /// Also write every table as CSV next to its Parquet file.
+    #[arg(long)]
+    csv: bool,
+    /// Exit with code 1 when rows were rejected or an error-severity data-quality rule failed.
+    #[arg(long)]
+    strict: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Size of the chunks files are read and pushed in.
+const CHUNK_BYTES: usize = 1 << 20;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            let text = format!("{error:#}");
+            let mut lines = text.lines();
+            eprintln!("error: {}", lines.next().unwrap_or_default());
+            for line in lines {
+                eprintln!("{line}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// One input: a plain file, or a zip archive.
+enum Source {
+    File { path: PathBuf, name: String },
+    Zip { path: PathBuf, name: String },
+}
+
+fn is_zip(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+fn collect_dir(root: &Path, dir: &Path, out: &mut Vec<Source>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("reading folder `{}`", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .with_context(|| format!("reading folder `{}`", dir.display()))?;
+    entries.sort();
+    for path in entries {
+        let name_text = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name_text.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            collect_dir(root, &path, out)?;
+            continue;
+        }
+        let name = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if is_zip(&path) {
+            out.push(Source::Zip { path, name });
+        } else if name_text.to_ascii_lowercase().ends_with(".csv") {
+            out.push(Source::File { path, name });
+        }
+        // Other files in an export folder (FHIR JSON, README…) are not CSV tables.
+    }
+    Ok(())
+}
+
+fn collect(inputs: &[PathBuf]) -> Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    for input in inputs {
+        let metadata = fs::metadata(input).with_context(|| {
+            format!("cannot read input `{}`\nhint: pass a folder, CSV files or a .zip of a Synthea export", input.display())
+        })?;
+        let name = input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if metadata.is_dir() {
+            let before = sources.len();
+            collect_dir(input, input, &mut sources)?;
+            if sources.len() == before {
+                bail!(
+                    "no CSV files in folder `{}`\nhint: Synthea writes its CSV export to `output/csv/`",
+                    input.display()
+                );
+            }
+        } else if is_zip(input) {
+            sources.push(Source::Zip {
+                path: input.clone(),
+                name,
+            });
+        } else {
+            sources.push(Source::File {
+                path: input.clone(),
+                name,
+            });
+        }
+    }
+    Ok(sources)
+}
+
+fn total_bytes(sources: &[Source]) -> u64 {
+    sources
+        .iter()
+        .map(|s| match s {
+            Source::File { path, .. } | Source::Zip { path, .. } => {
+                fs::metadata(path).map_or(0, |m| m.len())
+            }
+        })
+        .sum()
+}
+
+fn ingest(sources: &[Source], progress: &ProgressBar) -> Result<lakehouse_pipeline::Bronze> {
+    let mut builder = BronzeBuilder::new(IngestOptions::default());
+    let mut buffer = vec![0u8; CHUNK_BYTES];
+    for source in sources {
+        match source {
+            Source::File { path, name } => {
+                progress.set_message(name.clone());
+                let mut file = fs::File::open(path)
+                    .with_context(|| format!("opening `{}`", path.display()))?;
+                builder.begin_file(name)?;
+                loop {
+                    let read = file
+                        .read(&mut buffer)
+                        .with_context(|| format!("reading `{}`", path.display()))?;
+                    if read == 0 {
+                        break;
+                    }
+                    builder.push(&buffer[..read])?;
+                    progress.inc(read as u64);
+                }
+                builder.end_file()?;
+            }
+            Source::Zip { path, name } => {
+                progress.set_message(name.clone());
+                let file = fs::File::open(path)
+                    .with_context(|| format!("opening `{}`", path.display()))?;
+                let size = file.metadata().map_or(0, |m| m.len());
+                archive::ingest_zip(&mut builder, name, std::io::BufReader::new(file))?;
+                progress.inc(size);
+            }
+        }
+    }
+    Ok(builder.finish()?)
+}
+
+fn run(args: &RunArgs) -> Result<ExitCode> {
+    let as_of = args
+        .as_of
+        .as_deref()
+        .map(lakehouse_pipeline::parse_as_of)
+        .transpose()?;
+    let sources = collect(&args.inputs)?;
+    let bytes = total_bytes(&sources);
+    let progress = if args.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(bytes);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {prefix:8} [{bar:30}] {bytes}/{total_bytes} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    };
+    progress.set_prefix("bronze");
+    let bronze = ingest(&sources, &progress)?;
+    progress.set_prefix("silver");
+    progress.set_message("star schema and gold metrics");
+    let lakehouse = lakehouse_pipeline::build(bronze, as_of)?;
+    progress.set_prefix("export");
+    progress.set_message("writing Parquet");
+    let files = lakehouse.output_files(args.csv)?;
+    write_outputs(&args.out, &files)?;
+    progress.finish_and_clear();
+
+    if !args.quiet {
+        for warning in &lakehouse.bronze.warnings {
+            eprintln!("warning: {warning}");
+        }
+        print_summary(&lakehouse, &args.out, files.len(), bytes)?;
+    }
+    let rules = lakehouse.quality();
+    let errors = rules
+        .iter()
+        .filter(|r| r.severity == "error" && r.rows_failed > 0)
+        .count();
+    let rejected = lakehouse.bronze.rejects.num_rows();
+    if args.strict && (errors > 0 || rejected > 0) {
+        eprintln!(
+            "error: --strict: {rejected} rows rejected, {errors} error-severity data-quality rules failed"
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_outputs(out: &Path, files: &[lakehouse_pipeline::OutputFile]) -> Result<()> {
+    for file in files {
+        let path = out.join(&file.path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("creating output folder `{}`", parent.display()))?;
+        }
+        fs::write(&path, &file.bytes).with_context(|| format!("writing `{}`", path.display()))?;
+    }
+    Ok(())
+}
+
+fn print_summary(lakehouse: &Lakehouse, out: &Path, files: usize, bytes: u64) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let bronze = &lakehouse.bronze;
+    let read: u64 = bronze.files.iter().map(|f| f.rows_read).sum();
+    let accepted: u64 = bronze.files.iter().map(|f| f.rows_accepted).sum();
+    let rejected: u64 = bronze.files.iter().map(|f| f.rows_rejected).sum();
+    writeln!(stdout, "Synthea version  {}", bronze.version.label())?;
+    writeln!(
+        stdout,
+        "as of            {}",
+        dates::format_date(lakehouse.silver.as_of)
+    )?;
+    writeln!(
+        stdout,
+        "input            {} files, {} bytes, {read} rows read = {accepted} accepted + {rejected} rejected",
+        bronze.files.len(),
+        bytes
+    )?;
+    writeln!(stdout)?;
+    writeln!(stdout, "{:<8} {:<34} {:>10}", "layer", "table", "rows")?;
+    for table in lakehouse.tables() {
+        writeln!(
+            stdout,
+            "{:<8} {:<34} {:>10}",
+            table.layer,
+            table.name,
+            table.rows()
+        )?;
+    }
+    writeln!(stdout)?;
+    let rules = lakehouse.quality();
+    let failed = |severity: &str| {
+        rules
+            .iter()
+            .filter(|r| r.severity == severity && r.rows_failed > 0)
+            .count()
+    };
+    writeln!(
+        stdout,
+        "data quality     {} errors, {} warnings, {} info (rules with failures; see gold/dq_results.parquet)",
+        failed("error"),
+        failed("warning"),
+        failed("info")
+    )?;
+    for rule in rules
+        .iter()
+        .filter(|r| r.rows_failed > 0 && r.severity != "info")
+    {
+        writeln!(
+            stdout,
+            "  {:<8} {:<40} {} of {} rows",
+            rule.severity, rule.rule_id, rule.rows_failed, rule.rows_checked
+        )?;
+    }
+    writeln!(stdout, "wrote {files} files to {}", out.display())?;
+    Ok(())
+}

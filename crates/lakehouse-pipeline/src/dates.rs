@@ -1,0 +1,219 @@
+//! Calendar arithmetic without a clock or a time-zone database: parsing
+//! Synthea's `YYYY-MM-DD` dates and `YYYY-MM-DDThh:mm:ssZ` datetimes into Arrow's
+//! day and microsecond counts, and the civil-calendar helpers that `dim_date`
+//! and the age calculations use.
+
+/// Microseconds in one day.
+pub const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = month as i32;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i32 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The (year, month, day) of a day count since 1970-01-01.
+pub fn civil_from_days(days: i32) -> (i32, u32, u32) {
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Whether `year` is a Gregorian leap year.
+pub fn is_leap_year(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// Number of days in `month` of `year`.
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if is_leap_year(year) => 29,
+        _ => 28,
+    }
+}
+
+fn digits(bytes: &[u8]) -> Option<u32> {
+    let mut value = 0u32;
+    for &b in bytes {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u32::from(b - b'0');
+    }
+    Some(value)
+}
+
+/// Parses `YYYY-MM-DD` into days since 1970-01-01.
+pub fn parse_date(text: &[u8]) -> Option<i32> {
+    if text.len() != 10 || text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    let year = digits(&text[0..4])? as i32;
+    let month = digits(&text[5..7])?;
+    let day = digits(&text[8..10])?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    Some(days_from_civil(year, month, day))
+}
+
+/// Parses a UTC datetime `YYYY-MM-DDThh:mm:ss[.ffffff]Z` into microseconds since
+/// the epoch. A bare `YYYY-MM-DD` (Synthea before 2.6 wrote some event dates
+/// that way) is read as midnight UTC.
+pub fn parse_datetime(text: &[u8]) -> Option<i64> {
+    if text.len() == 10 {
+        return parse_date(text).map(|d| i64::from(d) * MICROS_PER_DAY);
+    }
+    if text.len() < 20 || text[10] != b'T' || text[13] != b':' || text[16] != b':' {
+        return None;
+    }
+    let days = parse_date(&text[..10])?;
+    let hour = digits(&text[11..13])?;
+    let minute = digits(&text[14..16])?;
+    let second = digits(&text[17..19])?;
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let rest = &text[19..];
+    let (fraction, zone) = match rest.first() {
+        Some(b'.') => {
+            let end = rest
+                .iter()
+                .position(|b| !b.is_ascii_digit() && *b != b'.')?;
+            (&rest[1..end], &rest[end..])
+        }
+        _ => (&rest[..0], rest),
+    };
+    if zone != b"Z" || fraction.len() > 9 {
+        return None;
+    }
+    let mut micros = 0i64;
+    for i in 0..6 {
+        let digit = fraction
+            .get(i)
+            .map_or(Some(0), |b| b.is_ascii_digit().then(|| i64::from(b - b'0')))?;
+        micros = micros * 10 + digit;
+    }
+    if fraction.iter().skip(6).any(|b| !b.is_ascii_digit()) {
+        return None;
+    }
+    let seconds = i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
+    Some(i64::from(days) * MICROS_PER_DAY + seconds * 1_000_000 + micros)
+}
+
+/// The UTC day (days since the epoch) of a microsecond timestamp.
+pub fn day_of_timestamp(micros: i64) -> i32 {
+    micros.div_euclid(MICROS_PER_DAY) as i32
+}
+
+/// `yyyymmdd` as an integer, the `dim_date` key of a day.
+pub fn date_key(days: i32) -> i64 {
+    let (y, m, d) = civil_from_days(days);
+    i64::from(y) * 10_000 + i64::from(m) * 100 + i64::from(d)
+}
+
+/// `YYYY-MM-DD` text of a day count.
+pub fn format_date(days: i32) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `YYYY-MM-DDThh:mm:ss[.ffffff]Z` text of a microsecond timestamp.
+pub fn format_timestamp(micros: i64) -> String {
+    let days = micros.div_euclid(MICROS_PER_DAY);
+    let within = micros.rem_euclid(MICROS_PER_DAY);
+    let seconds = within / 1_000_000;
+    let fraction = within % 1_000_000;
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    let date = format_date(days as i32);
+    if fraction == 0 {
+        format!("{date}T{h:02}:{m:02}:{s:02}Z")
+    } else {
+        format!("{date}T{h:02}:{m:02}:{s:02}.{fraction:06}Z")
+    }
+}
+
+/// Whole years from `birth` to `on` (both day counts): the age on that day.
+pub fn age_in_years(birth: i32, on: i32) -> i64 {
+    let (by, bm, bd) = civil_from_days(birth);
+    let (y, m, d) = civil_from_days(on);
+    let mut age = i64::from(y - by);
+    if (m, d) < (bm, bd) {
+        age -= 1;
+    }
+    age
+}
+
+/// ISO weekday, 1 = Monday … 7 = Sunday.
+pub fn iso_weekday(days: i32) -> u32 {
+    // 1970-01-01 was a Thursday (4).
+    ((days + 3).rem_euclid(7) + 1) as u32
+}
+
+/// ISO-8601 week number (1–53) of a day.
+pub fn iso_week(days: i32) -> u32 {
+    // The week belongs to the year of its Thursday.
+    let thursday = days - iso_weekday(days) as i32 + 4;
+    let (year, _, _) = civil_from_days(thursday);
+    let first = days_from_civil(year, 1, 1);
+    ((thursday - first) / 7 + 1) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        for days in -800_000..800_000 {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn parses_synthea_dates_and_datetimes() {
+        assert_eq!(parse_date(b"1970-01-02"), Some(1));
+        assert_eq!(parse_date(b"2024-02-29"), Some(19_782));
+        assert_eq!(parse_date(b"2023-02-29"), None);
+        assert_eq!(parse_date(b"2023-13-01"), None);
+        assert_eq!(parse_date(b"2023-1-01"), None);
+        assert_eq!(parse_datetime(b"1970-01-01T00:00:01Z"), Some(1_000_000));
+        assert_eq!(parse_datetime(b"1970-01-02"), Some(MICROS_PER_DAY));
+        assert_eq!(parse_datetime(b"1970-01-01T00:00:00.5Z"), Some(500_000));
+        assert_eq!(parse_datetime(b"1970-01-01T00:00:00"), None);
+        assert_eq!(parse_datetime(b"1970-01-01T24:00:00Z"), None);
+        assert_eq!(
+            format_timestamp(parse_datetime(b"2012-03-21T16:55:29Z").unwrap()),
+            "2012-03-21T16:55:29Z"
+        );
+        assert_eq!(format_date(-1), "1969-12-31");
+    }
+
+    #[test]
+    fn ages_and_weeks() {
+        let birth = parse_date(b"2000-02-29").unwrap();
+        assert_eq!(age_in_years(birth, parse_date(b"2001-02-28").unwrap()), 0);
+        assert_eq!(age_in_years(birth, parse_date(b"2001-03-01").unwrap()), 1);
+        assert_eq!(iso_weekday(parse_date(b"2024-01-01").unwrap()), 1);
+        assert_eq!(iso_week(parse_date(b"2021-01-03").unwrap()), 53);
+        assert_eq!(iso_week(parse_date(b"2024-12-30").unwrap()), 1);
+        assert_eq!(date_key(parse_date(b"2024-07-04").unwrap()), 20_240_704);
+    }
+}

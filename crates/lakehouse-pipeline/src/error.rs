@@ -1,0 +1,64 @@
+//! The pipeline's error type. Row-level problems are not errors: they become
+//! rows of `bronze_rejects` (see `bronze`). An `Error` means the run cannot
+//! give a trustworthy result at all (a missing required file or column, a
+//! broken archive, an Arrow or Parquet failure).
+
+/// Everything that can stop a pipeline run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file every Synthea export has is absent.
+    #[error(
+        "required file `{file}` is missing from the input\nhint: point the input at the folder (or .zip) of a Synthea CSV export, which always has `patients.csv` and `encounters.csv`"
+    )]
+    MissingFile {
+        /// The missing file name.
+        file: String,
+    },
+    /// A header lacks a column the pipeline cannot do without.
+    #[error(
+        "`{file}` line 1: the header has no `{column}` column\nhint: is this a Synthea CSV file? its header should name `{column}`"
+    )]
+    MissingColumn {
+        /// The file path as given.
+        file: String,
+        /// The canonical column name.
+        column: String,
+    },
+    /// A headerless file whose field count fits no known Synthea layout.
+    #[error(
+        "`{file}` line 1: no header, and {fields} fields fit no Synthea layout of `{table}.csv`\nhint: add the header line of the Synthea version that wrote the file"
+    )]
+    UnknownLayout {
+        /// The file path as given.
+        file: String,
+        /// The file kind.
+        table: String,
+        /// Fields on the first line.
+        fields: usize,
+    },
+    /// `push` or `end_file` was called with no open file (a caller bug).
+    #[error("no file is open: call `begin_file` first")]
+    NoOpenFile,
+    /// A `.zip` archive that cannot be read.
+    #[error(
+        "cannot read the zip archive `{file}`: {message}\nhint: check that the download finished; try unzipping it and passing the folder"
+    )]
+    Archive {
+        /// The archive path as given.
+        file: String,
+        /// What the zip reader said.
+        message: String,
+    },
+    /// An invalid `--as-of` date.
+    #[error("invalid as-of date `{0}`: expected YYYY-MM-DD")]
+    AsOf(String),
+    /// Arrow rejected a batch (a pipeline bug if it ever happens).
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
+    /// The Parquet writer or reader failed.
+    #[error("parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+}
+
+/// The pipeline's `Result`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,229 @@
+//! Shared silver machinery: reading bronze rows by column name, dropping exact
+//! duplicate rows, surrogate keys, and code-system names.
+
+use std::collections::HashMap;
+
+use arrow_array::types::Int32Type;
+use arrow_array::{
+    Array, Date32Array, DictionaryArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use arrow_row::{RowConverter, SortField};
+
+use crate::bronze::{Bronze, BronzeTable};
+use crate::error::Result;
+
+/// The rows of one bronze table (every batch), read by canonical column name.
+#[derive(Clone, Copy)]
+pub(crate) struct Rows<'a> {
+    pub(crate) table: Option<&'a BronzeTable>,
+}
+
+/// A row address: (batch, row).
+pub(crate) type RowId = (usize, usize);
+
+/// A column index resolved once per table; `usize::MAX` when the table lacks it.
+#[derive(Clone, Copy)]
+pub(crate) struct Col(usize);
+
+impl<'a> Rows<'a> {
+    pub(crate) fn of(bronze: &'a Bronze, file: &str) -> Self {
+        Self {
+            table: bronze.table(file),
+        }
+    }
+
+    pub(crate) fn col(&self, name: &str) -> Col {
+        Col(self
+            .table
+            .and_then(|t| t.spec.column_index(name))
+            .unwrap_or(usize::MAX))
+    }
+
+    fn batch(&self, batch: usize) -> Option<&'a RecordBatch> {
+        self.table.and_then(|t| t.batches.get(batch))
+    }
+
+    fn array<T: Array + 'static>(&self, (batch, row): RowId, col: Col) -> Option<(&'a T, usize)> {
+        let array = self
+            .batch(batch)?
+            .columns()
+            .get(col.0)?
+            .as_any()
+            .downcast_ref::<T>()?;
+        array.is_valid(row).then_some((array, row))
+    }
+
+    pub(crate) fn text(&self, id: RowId, col: Col) -> Option<&'a str> {
+        self.array::<StringArray>(id, col).map(|(a, r)| a.value(r))
+    }
+
+    pub(crate) fn float(&self, id: RowId, col: Col) -> Option<f64> {
+        self.array::<Float64Array>(id, col).map(|(a, r)| a.value(r))
+    }
+
+    pub(crate) fn int(&self, id: RowId, col: Col) -> Option<i64> {
+        self.array::<Int64Array>(id, col).map(|(a, r)| a.value(r))
+    }
+
+    pub(crate) fn date(&self, id: RowId, col: Col) -> Option<i32> {
+        self.array::<Date32Array>(id, col).map(|(a, r)| a.value(r))
+    }
+
+    pub(crate) fn timestamp(&self, id: RowId, col: Col) -> Option<i64> {
+        self.array::<TimestampMicrosecondArray>(id, col)
+            .map(|(a, r)| a.value(r))
+    }
+
+    /// `file:line` of a row, from the provenance columns.
+    pub(crate) fn location(&self, (batch, row): RowId) -> String {
+        let Some(table) = self.table else {
+            return String::new();
+        };
+        let source = table.spec.columns.len();
+        let Some(batch) = table.batches.get(batch) else {
+            return String::new();
+        };
+        let file = batch
+            .columns()
+            .get(source)
+            .and_then(|a| a.as_any().downcast_ref::<DictionaryArray<Int32Type>>())
+            .and_then(|d| {
+                let values = d.values().as_any().downcast_ref::<StringArray>()?;
+                let key = usize::try_from(d.keys().value(row)).ok()?;
+                Some(values.value(key).to_string())
+            })
+            .unwrap_or_default();
+        let line = batch
+            .columns()
+            .get(source + 1)
+            .and_then(|a| a.as_any().downcast_ref::<Int64Array>())
+            .map_or(0, |a| a.value(row));
+        format!("{file}:{line}")
+    }
+
+    /// Every row, in file order.
+    pub(crate) fn all(&self) -> Vec<RowId> {
+        let Some(table) = self.table else {
+            return Vec::new();
+        };
+        table
+            .batches
+            .iter()
+            .enumerate()
+            .flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| (b, r)))
+            .collect()
+    }
+
+    /// Every row except exact duplicates of another row (all source columns
+    /// equal; the provenance columns are not compared), and how many were
+    /// dropped. The rows come back in a canonical order (by their encoded
+    /// values), so the result does not depend on the order of the input rows.
+    pub(crate) fn unique(&self) -> Result<(Vec<RowId>, u64)> {
+        let Some(table) = self.table else {
+            return Ok((Vec::new(), 0));
+        };
+        let source_columns = table.spec.columns.len();
+        let fields = table.schema.fields()[..source_columns]
+            .iter()
+            .map(|f| SortField::new(f.data_type().clone()))
+            .collect();
+        let converter = RowConverter::new(fields)?;
+        let mut encoded: Vec<(Box<[u8]>, RowId)> = Vec::with_capacity(table.num_rows());
+        for (b, batch) in table.batches.iter().enumerate() {
+            let rows = converter.convert_columns(&batch.columns()[..source_columns])?;
+            encoded.extend(
+                rows.iter()
+                    .enumerate()
+                    .map(|(r, row)| (Box::from(row.as_ref()), (b, r))),
+            );
+        }
+        encoded.sort_unstable();
+        let before = encoded.len();
+        encoded.dedup_by(|a, b| a.0 == b.0);
+        let duplicates = (before - encoded.len()) as u64;
+        Ok((encoded.into_iter().map(|(_, id)| id).collect(), duplicates))
+    }
+
+    /// The unique rows (see [`unique`](Self::unique)) sorted by the text key
+    /// `key`, one row per key value: where rows disagree for one key (a
+    /// repeated id), the first in canonical order wins. Rows without a key are
+    /// dropped (bronze already rejected them for required keys). Returns the
+    /// rows, the exact duplicates dropped and the conflicting rows dropped.
+    pub(crate) fn unique_by(&self, key: Col) -> Result<(Vec<RowId>, u64, u64)> {
+        let (rows, exact) = self.unique()?;
+        let mut keyed: Vec<(&str, RowId)> = rows
+            .into_iter()
+            .filter_map(|id| self.text(id, key).map(|k| (k, id)))
+            .collect();
+        keyed.sort_by(|a, b| a.0.cmp(b.0));
+        let before = keyed.len();
+        keyed.dedup_by(|a, b| a.0 == b.0);
+        let conflicts = (before - keyed.len()) as u64;
+        Ok((
+            keyed.into_iter().map(|(_, id)| id).collect(),
+            exact,
+            conflicts,
+        ))
+    }
+}
+
+/// Natural id → surrogate key, for a dimension sorted by natural id.
+/// Keys are 1-based positions in ascending id order: deterministic for a given
+/// input, and dense.
+pub(crate) struct KeyMap<'a> {
+    keys: HashMap<&'a str, i64>,
+}
+
+impl<'a> KeyMap<'a> {
+    /// From ids already sorted ascending and unique.
+    pub(crate) fn from_sorted(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        Self {
+            keys: ids.into_iter().zip(1..).collect(),
+        }
+    }
+
+    pub(crate) fn get(&self, id: Option<&str>) -> Option<i64> {
+        id.and_then(|id| self.keys.get(id).copied())
+    }
+}
+
+/// One spelling per code system: `SNOMED-CT` and `http://snomed.info/sct` are
+/// one system. An empty or `Unknown` system takes the table's `default`
+/// (conditions and procedures are SNOMED CT, medications RxNorm).
+pub fn normalize_system<'a>(raw: Option<&'a str>, default: &'a str) -> &'a str {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return default;
+    };
+    let lower = raw.to_ascii_lowercase();
+    match lower.trim_end_matches('/') {
+        "snomed-ct" | "snomed" | "snomedct" | "snomed ct" | "http://snomed.info/sct" => "SNOMED-CT",
+        "rxnorm" | "http://www.nlm.nih.gov/research/umls/rxnorm" => "RxNorm",
+        "loinc" | "http://loinc.org" => "LOINC",
+        "cvx" | "http://hl7.org/fhir/sid/cvx" => "CVX",
+        "dicom-dcm" | "http://dicom.nema.org/resources/ontology/dcm" => "DICOM-DCM",
+        "unknown" => default,
+        _ => raw,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_system;
+
+    #[test]
+    fn code_systems_are_normalized() {
+        assert_eq!(
+            normalize_system(Some("http://snomed.info/sct"), "X"),
+            "SNOMED-CT"
+        );
+        assert_eq!(normalize_system(Some("SNOMED-CT"), "X"), "SNOMED-CT");
+        assert_eq!(normalize_system(Some("Unknown"), "RxNorm"), "RxNorm");
+        assert_eq!(normalize_system(None, "SNOMED-CT"), "SNOMED-CT");
+        assert_eq!(
+            normalize_system(Some("http://www.nlm.nih.gov/research/umls/rxnorm"), "X"),
+            "RxNorm"
+        );
+        assert_eq!(normalize_system(Some("ICD-10"), "X"), "ICD-10");
+    }
+}
