@@ -30,6 +30,18 @@ struct Cli {
 enum Command {
     /// Ingest a Synthea CSV export and write the bronze, silver and gold tables.
     Run(RunArgs),
+    /// Print a Parquet table written by `run` as text (schema line, then one row per line).
+    Show(ShowArgs),
+}
+
+#[derive(clap::Args)]
+struct ShowArgs {
+    /// A `.parquet` file from a `run` output folder.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Print at most this many rows.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
 }
 
 #[derive(clap::Args)]
@@ -61,6 +73,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(&args),
+        Command::Show(args) => show(&args),
     };
     match result {
         Ok(code) => code,
@@ -250,6 +263,29 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
             "error: --strict: {rejected} rows rejected, {errors} error-severity data-quality rules failed"
         );
         return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(args: &ShowArgs) -> Result<ExitCode> {
+    let bytes =
+        fs::read(&args.file).with_context(|| format!("reading `{}`", args.file.display()))?;
+    let batches = lakehouse_pipeline::export::parquet::read(bytes).with_context(|| {
+        format!(
+            "`{}` is not a Parquet file this tool can read",
+            args.file.display()
+        )
+    })?;
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let text = lakehouse_pipeline::render::render(&batches);
+    let mut stdout = std::io::stdout().lock();
+    for line in text.lines().take(args.limit + 1) {
+        if writeln!(stdout, "{line}").is_err() {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    if rows > args.limit {
+        let _ = writeln!(stdout, "… {} more rows (use --limit)", rows - args.limit);
     }
     Ok(ExitCode::SUCCESS)
 }
