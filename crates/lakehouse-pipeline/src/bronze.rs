@@ -429,17 +429,8 @@ impl BronzeBuilder {
             open.carry.extend_from_slice(rest);
             if open.carry.len() > MAX_LINE_BYTES {
                 open.line_number += 1;
-                open.report.rows_read += 1;
-                open.report.rows_rejected += 1;
-                let preview = &open.carry[..256.min(open.carry.len())];
-                self.rejects.push(
-                    &open.report.path,
-                    open.line_number,
-                    None,
-                    &format!("line longer than {MAX_LINE_BYTES} bytes; is this a CSV file?"),
-                    preview,
-                );
-                open.carry.clear();
+                let carry = std::mem::take(&mut open.carry);
+                self.reject_long_line(open, &carry);
                 open.skipping = true;
             }
         }
@@ -484,6 +475,10 @@ impl BronzeBuilder {
         let Some(table_index) = open.table else {
             return Ok(());
         };
+        if line.len() > MAX_LINE_BYTES {
+            self.reject_long_line(open, line);
+            return Ok(());
+        }
         let spec = &TABLES[table_index];
         if open.mapping.is_none() {
             if self.header(open, spec, line)? {
@@ -526,6 +521,18 @@ impl BronzeBuilder {
             }
         }
         Ok(())
+    }
+
+    fn reject_long_line(&mut self, open: &mut OpenFile, line: &[u8]) {
+        open.report.rows_read += 1;
+        open.report.rows_rejected += 1;
+        self.rejects.push(
+            &open.report.path,
+            open.line_number,
+            None,
+            &format!("line longer than {MAX_LINE_BYTES} bytes (first 256 bytes kept); is this a CSV file?"),
+            &line[..256.min(line.len())],
+        );
     }
 
     /// Reads line 1: a header (returns true) or, for a headerless append-mode

@@ -178,7 +178,7 @@ impl Lakehouse {
             if csv {
                 files.push(OutputFile {
                     path: table.path("csv"),
-                    bytes: export::csv::write(table.batches),
+                    bytes: export::csv::write(&table.schema, table.batches),
                 });
             }
         }
@@ -189,3 +189,6 @@ impl Lakehouse {
         Ok(files)
     }
 }
+
+#[cfg(test)]
+mod tests;

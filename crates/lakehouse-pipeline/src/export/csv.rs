@@ -3,7 +3,7 @@
 //! text cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`).
 
 use arrow_array::RecordBatch;
-use arrow_schema::DataType;
+use arrow_schema::{DataType, Schema};
 
 use crate::render;
 
@@ -27,13 +27,9 @@ fn push_text(out: &mut Vec<u8>, value: &str, escape_formulas: bool) {
     }
 }
 
-/// CSV of `batches`; empty cells for nulls.
-pub fn write(batches: &[RecordBatch]) -> Vec<u8> {
+/// CSV of `batches` (all of `schema`); empty cells for nulls.
+pub fn write(schema: &Schema, batches: &[RecordBatch]) -> Vec<u8> {
     let mut out = Vec::new();
-    let Some(first) = batches.first() else {
-        return out;
-    };
-    let schema = first.schema();
     let header: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     for (i, name) in header.iter().enumerate() {
         if i > 0 {
@@ -87,7 +83,7 @@ mod tests {
             Some("say \"hi\""),
         ]));
         let batch = RecordBatch::try_from_iter([("v", values)]).unwrap();
-        let text = String::from_utf8(super::write(&[batch])).unwrap();
+        let text = String::from_utf8(super::write(&batch.schema(), &[batch])).unwrap();
         assert_eq!(
             text,
             "v\r\n\"'=1+1\"\r\n\"a,b\"\r\n\r\n\"say \"\"hi\"\"\"\r\n"

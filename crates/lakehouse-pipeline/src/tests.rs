@@ -1,0 +1,12 @@
+//! The pipeline's tests: per-stage checks on tiny inputs, golden renderings of
+//! the `mini` fixture set (run natively and on wasm32 to prove identical
+//! output), property tests (native only) and a tidy check.
+
+mod bronze;
+mod fixtures;
+mod golden;
+#[cfg(not(target_arch = "wasm32"))]
+mod props;
+mod silver_gold;
+#[cfg(not(target_arch = "wasm32"))]
+mod tidy;

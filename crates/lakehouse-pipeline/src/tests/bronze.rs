@@ -1,0 +1,402 @@
+//! Bronze: each Synthea quirk and each defect class, one small check each.
+
+use std::io::{Cursor, Write};
+
+use arrow_array::{Array, Float64Array, StringArray, TimestampMicrosecondArray};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::bronze::{Bronze, BronzeBuilder, IngestOptions, archive};
+use crate::render::render;
+use crate::table::column;
+
+const PATIENTS_30: &str = "Id,BIRTHDATE,DEATHDATE,SSN,DRIVERS,PASSPORT,PREFIX,FIRST,LAST,SUFFIX,MAIDEN,MARITAL,RACE,ETHNICITY,GENDER,BIRTHPLACE,ADDRESS,CITY,STATE,COUNTY,ZIP,LAT,LON,HEALTHCARE_EXPENSES,HEALTHCARE_COVERAGE";
+const PATIENT_ROW_30: &str = "p1,2000-01-02,,999-00-0001,,,,Ann1,Lee2,,,,white,nonhispanic,F,A  B  US,1 St,Town,State,County,02081,1.5,-2.5,100.0,50.0";
+const ENCOUNTERS_33: &str = "Id,START,STOP,PATIENT,ORGANIZATION,PROVIDER,PAYER,ENCOUNTERCLASS,CODE,DESCRIPTION,BASE_ENCOUNTER_COST,TOTAL_CLAIM_COST,PAYER_COVERAGE,REASONCODE,REASONDESCRIPTION";
+const ENCOUNTER_ROW: &str = "e1,2020-01-01T10:00:00Z,2020-01-01T11:00:00Z,p1,o1,pr1,pay1,wellness,162673000,Exam,100.00,120.00,80.00,,";
+
+fn ingest(files: &[(&str, String)]) -> crate::Result<Bronze> {
+    let mut builder = BronzeBuilder::new(IngestOptions::default());
+    for (path, text) in files {
+        builder.add_bytes(path, text.as_bytes())?;
+    }
+    builder.finish()
+}
+
+fn base() -> Vec<(&'static str, String)> {
+    vec![
+        ("patients.csv", format!("{PATIENTS_30}\n{PATIENT_ROW_30}\n")),
+        (
+            "encounters.csv",
+            format!("{ENCOUNTERS_33}\n{ENCOUNTER_ROW}\n"),
+        ),
+    ]
+}
+
+fn with(extra: &[(&'static str, &str)]) -> Bronze {
+    let mut files = base();
+    for (path, text) in extra {
+        files.retain(|(p, _)| p != path);
+        files.push((path, (*text).to_string()));
+    }
+    ingest(&files).expect("ingests")
+}
+
+fn rejects(bronze: &Bronze) -> Vec<String> {
+    let r = &bronze.rejects;
+    let file = column::<StringArray>(r, "file").expect("file");
+    let line = column::<arrow_array::Int64Array>(r, "line").expect("line");
+    let col = column::<StringArray>(r, "column").expect("column");
+    let reason = column::<StringArray>(r, "reason").expect("reason");
+    (0..r.num_rows())
+        .map(|i| {
+            let c = if col.is_null(i) { "-" } else { col.value(i) };
+            format!(
+                "{}:{} [{c}] {}",
+                file.value(i),
+                line.value(i),
+                reason.value(i)
+            )
+        })
+        .collect()
+}
+
+fn accounting_holds(bronze: &Bronze) {
+    for f in &bronze.files {
+        assert_eq!(f.rows_read, f.rows_accepted + f.rows_rejected, "{}", f.path);
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn crlf_bom_and_blank_lines() {
+    let text = format!("\u{feff}{PATIENTS_30}\r\n{PATIENT_ROW_30}\r\n\r\n");
+    let bronze = with(&[("patients.csv", &text)]);
+    let report = &bronze.files[1];
+    assert_eq!(
+        (report.rows_read, report.rows_accepted, report.blank_lines),
+        (1, 1, 1)
+    );
+    assert!(report.has_header);
+    let zip = column::<StringArray>(&bronze.table("patients").unwrap().batches[0], "ZIP").unwrap();
+    assert_eq!(zip.value(0), "02081", "leading zeros kept");
+    accounting_holds(&bronze);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn header_only_files_give_empty_tables() {
+    let bronze = with(&[(
+        "allergies.csv",
+        "START,STOP,PATIENT,ENCOUNTER,CODE,DESCRIPTION\n",
+    )]);
+    let table = bronze.table("allergies").expect("table exists");
+    assert_eq!(table.num_rows(), 0);
+    assert!(bronze.warnings.is_empty(), "{:?}", bronze.warnings);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn headerless_append_mode_files_are_read_by_field_count() {
+    let bronze = with(&[("run2/patients.csv", PATIENT_ROW_30)]);
+    let table = bronze.table("patients").unwrap();
+    assert_eq!(table.num_rows(), 2);
+    assert!(
+        bronze.warnings.iter().any(|w| w.contains("has no header")),
+        "{:?}",
+        bronze.warnings
+    );
+    accounting_holds(&bronze);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn repeated_headers_in_concatenated_files_are_skipped_and_counted() {
+    let text = format!(
+        "{ENCOUNTERS_33}\n{ENCOUNTER_ROW}\n{ENCOUNTERS_33}\n{}\n",
+        ENCOUNTER_ROW.replace("e1,", "e2,")
+    );
+    let bronze = with(&[("encounters.csv", &text)]);
+    let report = bronze
+        .files
+        .iter()
+        .find(|f| f.path == "encounters.csv")
+        .unwrap();
+    assert_eq!((report.rows_read, report.repeated_headers), (2, 1));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn split_parts_form_one_table() {
+    let header = "DATE,PATIENT,ENCOUNTER,CATEGORY,CODE,DESCRIPTION,VALUE,UNITS,TYPE";
+    let row = "2020-01-01T10:00:00Z,p1,e1,vital-signs,8302-2,Body Height,150.0,cm,numeric";
+    let bronze = with(&[
+        ("observations-1.csv", &format!("{header}\n{row}\n")),
+        ("observations-02.csv", &format!("{header}\n{row}\n{row}\n")),
+    ]);
+    let table = bronze.table("observations").unwrap();
+    assert_eq!(table.num_rows(), 3);
+    let text = render(&table.batches);
+    assert!(
+        text.contains("observations-1.csv | 2") && text.contains("observations-02.csv | 3"),
+        "{text}"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn nan_and_literal_null_are_missing_values() {
+    let payers = "Id,NAME,ADDRESS,CITY,STATE_HEADQUARTERED,ZIP,PHONE,AMOUNT_COVERED,AMOUNT_UNCOVERED,REVENUE,COVERED_ENCOUNTERS,UNCOVERED_ENCOUNTERS,COVERED_MEDICATIONS,UNCOVERED_MEDICATIONS,COVERED_PROCEDURES,UNCOVERED_PROCEDURES,COVERED_IMMUNIZATIONS,UNCOVERED_IMMUNIZATIONS,UNIQUE_CUSTOMERS,QOLS_AVG,MEMBER_MONTHS\npay1,NO_INSURANCE,,,,,,0.00,0.00,0.00,0,0,0,0,0,0,0,0,0,NaN,0\n";
+    let observations = "DATE,PATIENT,ENCOUNTER,CODE,DESCRIPTION,VALUE,UNITS,TYPE\n2020-01-01T10:00:00Z,p1,,QALY,QALY,1.0,null,numeric\n";
+    let bronze = with(&[("payers.csv", payers), ("observations.csv", observations)]);
+    let payers = &bronze.table("payers").unwrap().batches[0];
+    assert!(
+        column::<Float64Array>(payers, "QOLS_AVG")
+            .unwrap()
+            .is_null(0)
+    );
+    let observations = &bronze.table("observations").unwrap().batches[0];
+    assert!(
+        column::<StringArray>(observations, "UNITS")
+            .unwrap()
+            .is_null(0)
+    );
+    assert!(
+        column::<StringArray>(observations, "ENCOUNTER")
+            .unwrap()
+            .is_null(0)
+    );
+    assert!(
+        column::<StringArray>(observations, "CATEGORY")
+            .unwrap()
+            .is_null(0),
+        "2.x has no CATEGORY"
+    );
+    assert_eq!(bronze.rejects.num_rows(), 0);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn bad_rows_go_to_rejects_with_file_line_column_and_reason() {
+    let text = [
+        ENCOUNTERS_33,
+        ENCOUNTER_ROW,
+        "e2,2020-01-01T10:00:00Z,2020-01-01T11:00:00Z,p1,o1,pr1,pay1,wellness,1,Exam, with comma,1.00,1.00,1.00,,",
+        "e3,2020-13-01T10:00:00Z,,p1,o1,pr1,pay1,wellness,1,Exam,1.00,1.00,1.00,,",
+        "e4,2020-01-01T10:00:00Z,,p1,o1,pr1,pay1,wellness,1,Exam,1.00,lots,1.00,,",
+        ",2020-01-01T10:00:00Z,,p1,o1,pr1,pay1,wellness,1,Exam,1.00,1.00,1.00,,",
+        "e6,2020-01-01,,p1,o1,pr1,pay1,wellness,1,Exam,1.00,1.00,1.00,,",
+    ]
+    .join("\n");
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(
+        b"\ne7,2020-01-01T10:00:00Z,,p1,o1,pr1,pay1,wellness,1,Ex\xffam,1.00,1.00,1.00,,\n",
+    );
+    let mut builder = BronzeBuilder::default();
+    builder
+        .add_bytes(
+            "patients.csv",
+            format!("{PATIENTS_30}\n{PATIENT_ROW_30}\n").as_bytes(),
+        )
+        .unwrap();
+    builder.add_bytes("encounters.csv", &bytes).unwrap();
+    let bronze = builder.finish().unwrap();
+    assert_eq!(
+        rejects(&bronze),
+        vec![
+            "encounters.csv:3 [-] expected 15 fields (as in the header), found 16; a value may contain a comma",
+            "encounters.csv:4 [START] invalid datetime (expected YYYY-MM-DDThh:mm:ssZ) `2020-13-01T10:00:00Z` in `START`",
+            "encounters.csv:5 [TOTAL_CLAIM_COST] invalid number `lots` in `TOTAL_CLAIM_COST`",
+            "encounters.csv:6 [Id] missing required value in `Id`",
+            "encounters.csv:8 [-] invalid UTF-8 at byte 54; re-export the file as UTF-8",
+        ]
+    );
+    let report = bronze
+        .files
+        .iter()
+        .find(|f| f.path == "encounters.csv")
+        .unwrap();
+    assert_eq!(
+        (report.rows_read, report.rows_accepted, report.rows_rejected),
+        (7, 2, 5)
+    );
+    // A date-only value in a datetime column (Synthea < 2.6) is midnight UTC.
+    let start = column::<TimestampMicrosecondArray>(
+        &bronze.table("encounters").unwrap().batches[0],
+        "START",
+    )
+    .unwrap();
+    assert_eq!(
+        crate::dates::format_timestamp(start.value(1)),
+        "2020-01-01T00:00:00Z"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn over_long_lines_are_rejected_without_stalling() {
+    let mut bytes = format!("{ENCOUNTERS_33}\n").into_bytes();
+    bytes.extend(std::iter::repeat_n(
+        b'x',
+        crate::bronze::MAX_LINE_BYTES + 10,
+    ));
+    bytes.extend_from_slice(format!("\n{ENCOUNTER_ROW}\n").as_bytes());
+    let mut builder = BronzeBuilder::default();
+    builder
+        .add_bytes(
+            "patients.csv",
+            format!("{PATIENTS_30}\n{PATIENT_ROW_30}\n").as_bytes(),
+        )
+        .unwrap();
+    builder.begin_file("encounters.csv").unwrap();
+    for chunk in bytes.chunks(4096) {
+        builder.push(chunk).unwrap();
+    }
+    builder.end_file().unwrap();
+    let bronze = builder.finish().unwrap();
+    let report = bronze
+        .files
+        .iter()
+        .find(|f| f.path == "encounters.csv")
+        .unwrap();
+    assert_eq!(
+        (report.rows_read, report.rows_accepted, report.rows_rejected),
+        (2, 1, 1)
+    );
+    assert!(
+        rejects(&bronze)[0].contains("line longer than"),
+        "{:?}",
+        rejects(&bronze)
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn chunk_boundaries_do_not_change_the_result() {
+    let whole =
+        crate::run_bytes(super::fixtures::MINI.iter().map(|(n, b)| (*n, *b)), None).unwrap();
+    let mut builder = BronzeBuilder::new(IngestOptions { batch_rows: 7 });
+    for (name, bytes) in super::fixtures::MINI {
+        builder.begin_file(name).unwrap();
+        for chunk in bytes.chunks(13) {
+            builder.push(chunk).unwrap();
+        }
+        builder.end_file().unwrap();
+    }
+    let chunked = crate::build(builder.finish().unwrap(), None).unwrap();
+    for (a, b) in whole.tables().iter().zip(chunked.tables().iter()) {
+        assert_eq!(render(a.batches), render(b.batches), "{}", a.name);
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn missing_required_files_and_columns_are_errors_that_name_them() {
+    let error = ingest(&[("encounters.csv", format!("{ENCOUNTERS_33}\n"))])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("required file `patients.csv` is missing"),
+        "{error}"
+    );
+    let error = ingest(&[("patients.csv", format!("{PATIENTS_30}\n"))])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("required file `encounters.csv` is missing"),
+        "{error}"
+    );
+    let header = PATIENTS_30.replacen("Id,", "", 1);
+    let error = ingest(&[("patients.csv", format!("{header}\n")), base().remove(1)])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error.lines().next().unwrap(),
+        "`patients.csv` line 1: the header has no `Id` column"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn unknown_files_are_listed_and_skipped() {
+    let bronze = with(&[("notes.csv", "a,b\n1,2\n"), ("fhir/bundle.json", "{}")]);
+    assert_eq!(bronze.files.iter().filter(|f| f.kind.is_none()).count(), 2);
+    assert!(
+        bronze
+            .warnings
+            .iter()
+            .any(|w| w.contains("`notes.csv` is not a Synthea CSV file"))
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn versions_are_detected_from_headers() {
+    // 3.0 layout patients + encounters: 2.6–3.0 (patients ≤ 3.0, encounters ≥ 2.6).
+    assert_eq!(with(&[]).version.label(), "2.6–3.0");
+    // Synthea 2.5 encounters have no ORGANIZATION.
+    let header_25 = ENCOUNTERS_33.replace("ORGANIZATION,", "");
+    let row_25 = ENCOUNTER_ROW.replace("o1,", "");
+    let bronze = with(&[("encounters.csv", &format!("{header_25}\n{row_25}\n"))]);
+    assert_eq!(bronze.version.label(), "2.5");
+    // conditions with SYSTEM (3.3+) beside 3.0 patients: a mix.
+    let conditions = "START,STOP,PATIENT,ENCOUNTER,SYSTEM,CODE,DESCRIPTION\n";
+    let bronze = with(&[("conditions.csv", conditions)]);
+    assert_eq!(bronze.version.label(), "unknown");
+    assert!(bronze.warnings.iter().any(|w| w.contains("mix of exports")));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn mini_is_detected_as_3_3_from_the_insurance_id_quirk() {
+    let lakehouse = super::fixtures::mini();
+    assert_eq!(lakehouse.bronze.version.label(), "3.3");
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn integer_years_of_2x_payer_transitions_become_timestamps() {
+    let text = "PATIENT,START_YEAR,END_YEAR,PAYER,OWNERSHIP\np1,1999,2001,pay1,Self\n";
+    let bronze = with(&[("payer_transitions.csv", text)]);
+    let batch = &bronze.table("payer_transitions").unwrap().batches[0];
+    let start = column::<TimestampMicrosecondArray>(batch, "START_DATE").unwrap();
+    let end = column::<TimestampMicrosecondArray>(batch, "END_DATE").unwrap();
+    assert_eq!(
+        crate::dates::format_timestamp(start.value(0)),
+        "1999-01-01T00:00:00Z"
+    );
+    assert_eq!(
+        crate::dates::format_timestamp(end.value(0)),
+        "2001-12-31T00:00:00Z"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn zip_archives_are_streamed_entry_by_entry() {
+    let mut bytes = Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut bytes);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.add_directory("export/csv/", options).unwrap();
+        for (name, data) in super::fixtures::MINI {
+            zip.start_file(format!("export/csv/{name}"), options)
+                .unwrap();
+            zip.write_all(data).unwrap();
+        }
+        zip.start_file("__MACOSX/export/csv/._patients.csv", options)
+            .unwrap();
+        zip.write_all(b"junk").unwrap();
+        zip.finish().unwrap();
+    }
+    let mut builder = BronzeBuilder::default();
+    archive::ingest_zip(&mut builder, "mini.zip", Cursor::new(bytes.into_inner())).unwrap();
+    let zipped = crate::build(builder.finish().unwrap(), None).unwrap();
+    assert_eq!(
+        zipped.bronze.files[0].path,
+        "mini.zip!/export/csv/allergies.csv"
+    );
+    let direct = super::fixtures::mini();
+    for (a, b) in direct.silver.tables.iter().zip(&zipped.silver.tables) {
+        assert_eq!(
+            render(std::slice::from_ref(&a.batch)),
+            render(std::slice::from_ref(&b.batch))
+        );
+    }
+    let error = archive::ingest_zip(
+        &mut BronzeBuilder::default(),
+        "broken.zip",
+        Cursor::new(b"PK\x03\x04no".to_vec()),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.starts_with("cannot read the zip archive `broken.zip`"),
+        "{error}"
+    );
+}

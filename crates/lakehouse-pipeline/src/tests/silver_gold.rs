@@ -1,0 +1,241 @@
+//! Silver and gold behaviour on the `mini` set: the cleaning rules, the
+//! readmission definition, key integrity and the as-of day.
+
+use std::collections::HashSet;
+
+use arrow_array::{BooleanArray, Int64Array, StringArray};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use super::fixtures;
+use crate::table::Table;
+
+fn ints(table: &Table, name: &str) -> Vec<Option<i64>> {
+    table
+        .column::<Int64Array>(name)
+        .unwrap_or_else(|| panic!("{}.{name}", table.name))
+        .iter()
+        .collect()
+}
+
+fn silver_table<'a>(lakehouse: &'a crate::Lakehouse, name: &str) -> &'a Table {
+    lakehouse
+        .silver
+        .table(name)
+        .unwrap_or_else(|| panic!("{name}"))
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn cleaning_drops_duplicates_merges_ids_and_unifies_code_systems() {
+    let lakehouse = fixtures::mini();
+    // 16 encounter rows, one an exact duplicate.
+    assert_eq!(silver_table(&lakehouse, "fact_encounters").num_rows(), 15);
+    // 5 payer rows: one exact duplicate, one second-run Medicare row merged.
+    let payers = silver_table(&lakehouse, "dim_payer");
+    assert_eq!(payers.num_rows(), 3);
+    let covered = ints(payers, "covered_encounters");
+    assert_eq!(covered[0], Some(7), "Medicare's two runs are summed");
+    // 44054006 and 233604007 appear under both spellings of SNOMED CT.
+    let diagnoses = silver_table(&lakehouse, "dim_diagnosis");
+    assert_eq!(diagnoses.num_rows(), 7);
+    let systems: HashSet<&str> = diagnoses
+        .column::<StringArray>("system")
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    assert_eq!(systems, HashSet::from(["SNOMED-CT"]));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn readmissions_follow_the_30_day_inpatient_definition() {
+    let lakehouse = fixtures::mini();
+    let encounters = silver_table(&lakehouse, "fact_encounters");
+    let ids: Vec<&str> = encounters
+        .column::<StringArray>("encounter_id")
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    let flag = |name: &str| -> Vec<Option<bool>> {
+        encounters
+            .column::<BooleanArray>(name)
+            .unwrap()
+            .iter()
+            .collect()
+    };
+    let (readmitted, is_readmission) = (flag("readmitted_within_30d"), flag("is_readmission"));
+    let at = |suffix: &str| ids.iter().position(|id| id.ends_with(suffix)).unwrap();
+    // Stay 2 (stop 2023-02-04) is followed by stay 3 (start 2023-02-20): readmitted.
+    assert_eq!(readmitted[at("002")], Some(true));
+    assert_eq!(is_readmission[at("003")], Some(true));
+    assert_eq!(readmitted[at("003")], Some(false));
+    // Stays 7 → 8 are 73 days apart.
+    assert_eq!(readmitted[at("007")], Some(false));
+    // Not inpatient: null.
+    assert_eq!(readmitted[at("001")], None);
+    // An emergency visit followed by an inpatient stay is no readmission.
+    assert_eq!(is_readmission[at("015")], Some(false));
+    let kpis = lakehouse.gold.table("gold_kpis").unwrap();
+    assert_eq!(ints(kpis, "inpatient_discharges")[0], Some(5));
+    assert_eq!(ints(kpis, "readmissions_30d")[0], Some(1));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn every_fact_key_resolves_to_its_dimension() {
+    let lakehouse = fixtures::mini();
+    let keys = |table: &str, column: &str| -> HashSet<i64> {
+        ints(silver_table(&lakehouse, table), column)
+            .into_iter()
+            .flatten()
+            .collect()
+    };
+    let relations = [
+        (
+            "fact_encounters",
+            "patient_key",
+            "dim_patient",
+            "patient_key",
+        ),
+        (
+            "fact_encounters",
+            "provider_key",
+            "dim_provider",
+            "provider_key",
+        ),
+        (
+            "fact_encounters",
+            "organization_key",
+            "dim_organization",
+            "organization_key",
+        ),
+        ("fact_encounters", "payer_key", "dim_payer", "payer_key"),
+        ("fact_encounters", "start_date_key", "dim_date", "date_key"),
+        ("fact_encounters", "stop_date_key", "dim_date", "date_key"),
+        (
+            "fact_conditions",
+            "patient_key",
+            "dim_patient",
+            "patient_key",
+        ),
+        (
+            "fact_conditions",
+            "encounter_key",
+            "fact_encounters",
+            "encounter_key",
+        ),
+        (
+            "fact_conditions",
+            "diagnosis_key",
+            "dim_diagnosis",
+            "diagnosis_key",
+        ),
+        ("fact_conditions", "start_date_key", "dim_date", "date_key"),
+        (
+            "fact_procedures",
+            "procedure_key",
+            "dim_procedure",
+            "procedure_key",
+        ),
+        ("fact_procedures", "start_date_key", "dim_date", "date_key"),
+        (
+            "fact_medications",
+            "medication_key",
+            "dim_medication",
+            "medication_key",
+        ),
+        ("fact_medications", "payer_key", "dim_payer", "payer_key"),
+        ("fact_medications", "stop_date_key", "dim_date", "date_key"),
+        (
+            "fact_claims",
+            "encounter_key",
+            "fact_encounters",
+            "encounter_key",
+        ),
+        ("fact_claims", "primary_payer_key", "dim_payer", "payer_key"),
+        ("fact_claims", "service_date_key", "dim_date", "date_key"),
+        (
+            "dim_provider",
+            "organization_key",
+            "dim_organization",
+            "organization_key",
+        ),
+    ];
+    for (fact, column, dim, key) in relations {
+        let dim_keys = keys(dim, key);
+        let values = ints(silver_table(&lakehouse, fact), column);
+        assert!(
+            values.iter().any(Option::is_some),
+            "{fact}.{column} has values"
+        );
+        for value in values.into_iter().flatten() {
+            assert!(
+                dim_keys.contains(&value),
+                "{fact}.{column} = {value} is not in {dim}"
+            );
+        }
+        assert_eq!(
+            dim_keys.len(),
+            silver_table(&lakehouse, dim).num_rows(),
+            "{dim} keys are unique"
+        );
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn the_as_of_day_defaults_to_the_last_event_and_can_be_set() {
+    let default = fixtures::mini();
+    assert_eq!(
+        crate::dates::format_date(default.silver.as_of),
+        "2023-12-31"
+    );
+    let later = crate::parse_as_of("2030-06-30").unwrap();
+    let lakehouse =
+        crate::run_bytes(fixtures::MINI.iter().map(|(n, b)| (*n, *b)), Some(later)).unwrap();
+    let ages = ints(silver_table(&lakehouse, "dim_patient"), "age_years");
+    // Patient 1 died in 2023 (age stays 73); patient 4 (born 1940-01-05) is 90.
+    assert_eq!((ages[0], ages[3]), (Some(73), Some(90)));
+    assert!(crate::parse_as_of("2030-02-30").is_err());
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn dim_date_is_contiguous_over_every_fact_date() {
+    let lakehouse = fixtures::mini();
+    let dates = silver_table(&lakehouse, "dim_date");
+    let days: Vec<i32> = dates
+        .column::<arrow_array::Date32Array>("date")
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    assert!(days.windows(2).all(|w| w[1] == w[0] + 1));
+    assert_eq!(crate::dates::format_date(days[0]), "2021-01-05");
+    assert_eq!(
+        crate::dates::format_date(*days.last().unwrap()),
+        "2023-12-31"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn dq_results_report_the_quirks_of_mini() {
+    let lakehouse = fixtures::mini();
+    let rules = lakehouse.quality();
+    let failed = |id: &str| {
+        rules
+            .iter()
+            .find(|r| r.rule_id == id)
+            .map(|r| r.rows_failed)
+    };
+    assert_eq!(failed("encounters_after_death"), Some(1));
+    assert_eq!(failed("exact_duplicate_rows_encounters"), Some(1));
+    assert_eq!(failed("duplicate_ids_payers"), Some(1));
+    assert_eq!(
+        failed("placeholder_1970_claims_transactions_todate"),
+        Some(1)
+    );
+    assert!(
+        rules
+            .iter()
+            .filter(|r| r.severity == "error")
+            .all(|r| r.rows_failed == 0)
+    );
+}
