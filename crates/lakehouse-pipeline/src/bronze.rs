@@ -665,14 +665,23 @@ struct RowError {
 }
 
 fn parse_row(open: &mut OpenFile, spec: &'static TableSpec, line: &[u8]) -> Result<(), RowError> {
-    let text = std::str::from_utf8(line).map_err(|e| RowError {
-        column: None,
-        reason: format!(
-            "invalid UTF-8 at byte {}; re-export the file as UTF-8",
-            e.valid_up_to() + 1
-        ),
-    })?;
     let mapping = open.mapping.as_deref().unwrap_or_default();
+    let text = std::str::from_utf8(line).map_err(|e| {
+        let at = e.valid_up_to();
+        let field = memchr::memchr_iter(b',', &line[..at]).count();
+        let column = mapping
+            .get(field)
+            .copied()
+            .flatten()
+            .map(|c| spec.columns[c].name);
+        RowError {
+            column,
+            reason: format!(
+                "invalid UTF-8 at byte {} of the line; re-export the file as UTF-8",
+                at + 1
+            ),
+        }
+    })?;
     let bytes = text.as_bytes();
     let field_count = memchr::memchr_iter(b',', bytes).count() + 1;
     if field_count != mapping.len() {

@@ -200,7 +200,7 @@ fn bad_rows_go_to_rejects_with_file_line_column_and_reason() {
             "encounters.csv:4 [START] invalid datetime (expected YYYY-MM-DDThh:mm:ssZ) `2020-13-01T10:00:00Z` in `START`",
             "encounters.csv:5 [TOTAL_CLAIM_COST] invalid number `lots` in `TOTAL_CLAIM_COST`",
             "encounters.csv:6 [Id] missing required value in `Id`",
-            "encounters.csv:8 [-] invalid UTF-8 at byte 54; re-export the file as UTF-8",
+            "encounters.csv:8 [DESCRIPTION] invalid UTF-8 at byte 54 of the line; re-export the file as UTF-8",
         ]
     );
     let report = bronze

@@ -1,0 +1,181 @@
+//! The `invalid/` fixture set: one folder per defect, each with an
+//! `expect.txt` naming the exit code, stderr text, rejects and failed
+//! data-quality rules it must give. Plus bad paths and usage.
+
+use std::collections::BTreeMap;
+
+use arrow_array::{Array, Int64Array, StringArray};
+
+use crate::support::{fixtures, lakehouse, table, temp_dir};
+
+fn dq_failures(out: &std::path::Path) -> BTreeMap<String, i64> {
+    let mut failures = BTreeMap::new();
+    for batch in table(out, "gold", "dq_results") {
+        let ids = batch
+            .column_by_name("rule_id")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        let failed = batch
+            .column_by_name("rows_failed")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap();
+        for i in 0..batch.num_rows() {
+            failures.insert(ids.value(i).to_string(), failed.value(i));
+        }
+    }
+    failures
+}
+
+fn rejects(out: &std::path::Path) -> Vec<String> {
+    let mut lines = Vec::new();
+    for batch in table(out, "bronze", "bronze_rejects") {
+        let text = |name: &str| {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let (file, column, reason) = (text("file"), text("column"), text("reason"));
+        let line = batch
+            .column_by_name("line")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .clone();
+        for i in 0..batch.num_rows() {
+            let column = if column.is_null(i) {
+                "-"
+            } else {
+                column.value(i)
+            };
+            lines.push(format!(
+                "{}:{} {column} {}",
+                file.value(i),
+                line.value(i),
+                reason.value(i)
+            ));
+        }
+    }
+    lines
+}
+
+#[test]
+fn every_invalid_fixture_gives_its_expected_error_or_reject() {
+    let root = fixtures().join("invalid");
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 10,
+        "the invalid set has a case per defect class"
+    );
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let expect = std::fs::read_to_string(case.join("expect.txt")).unwrap();
+        let out = temp_dir(&name);
+        let mut args = vec![
+            "run".to_string(),
+            case.to_string_lossy().into_owned(),
+            "--out".into(),
+            out.to_string_lossy().into_owned(),
+        ];
+        for line in expect.lines() {
+            if let Some(extra) = line.strip_prefix("args: ") {
+                args.extend(extra.split_whitespace().map(String::from));
+            }
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = lakehouse(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for line in expect.lines() {
+            let (key, value) = line
+                .split_once(": ")
+                .unwrap_or_else(|| panic!("{name}: bad line `{line}`"));
+            match key {
+                "args" => {}
+                "exit" => assert_eq!(
+                    output.status.code(),
+                    Some(value.parse().unwrap()),
+                    "{name}: exit code; stderr: {stderr}"
+                ),
+                "stderr" => assert!(
+                    stderr.contains(value),
+                    "{name}: stderr lacks `{value}`:\n{stderr}"
+                ),
+                "reject" => {
+                    let found = rejects(&out);
+                    assert!(
+                        found.iter().any(|r| r.starts_with(value)),
+                        "{name}: no reject `{value}` in {found:#?}"
+                    );
+                }
+                "dq" => {
+                    let (rule, count) = value.split_once(' ').unwrap();
+                    let failures = dq_failures(&out);
+                    assert_eq!(
+                        failures.get(rule),
+                        Some(&count.parse().unwrap()),
+                        "{name}: dq {rule} in {failures:#?}"
+                    );
+                }
+                other => panic!("{name}: unknown expectation `{other}`"),
+            }
+        }
+        if output.status.code() == Some(0) {
+            // Nothing is lost: rows read = accepted + rejected, per file.
+            let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+            assert!(manifest.contains("\"rows_read\""), "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_path_that_does_not_exist_is_a_one_line_cause_and_a_hint() {
+    let out = temp_dir("nopath");
+    let output = lakehouse(&["run", "/no/such/export", "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut lines = stderr.lines();
+    assert_eq!(
+        lines.next(),
+        Some("error: cannot read input `/no/such/export`")
+    );
+    assert!(lines.next().unwrap().starts_with("hint: "), "{stderr}");
+}
+
+#[test]
+fn an_empty_folder_and_a_bad_as_of_are_usage_errors() {
+    let empty = temp_dir("empty");
+    let out = temp_dir("empty-out");
+    let output = lakehouse(&[
+        "run",
+        empty.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no CSV files in folder"));
+    let mini = fixtures().join("mini");
+    let output = lakehouse(&[
+        "run",
+        mini.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--as-of",
+        "2024-02-30",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid as-of date `2024-02-30`"));
+    let output = lakehouse(&["run"]);
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -1,0 +1,7 @@
+//! Integration tests of the `lakehouse` binary: one test binary (run with
+//! `cargo test -p lakehouse-cli`), modules per concern. The real Synthea
+//! exports are read at run time from `../shared/synthea` (never copied).
+
+mod errors;
+mod real_data;
+mod support;

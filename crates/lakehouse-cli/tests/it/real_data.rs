@@ -1,0 +1,540 @@
+//! The CLI over every real export in `../shared/synthea`: zero rejects, row
+//! counts equal to the input files' lines, facts that resolve to their
+//! dimensions, `gold_kpis` equal to an independent computation, and
+//! byte-identical output from repeated runs and from other packagings of the
+//! same data (zip, CRLF line ends, split part files).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+
+use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, RecordBatch};
+
+use crate::support::{REAL_SETS, files, real_set, rows, run_ok, table, temp_dir};
+
+fn data_lines(path: &Path) -> usize {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().skip(1).filter(|l| !l.is_empty()).count()
+}
+
+fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> &'a T {
+    batch
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("column {name}"))
+        .as_any()
+        .downcast_ref::<T>()
+        .unwrap()
+}
+
+#[test]
+fn every_real_set_runs_clean_and_row_counts_match_the_input_files() {
+    for set in REAL_SETS {
+        let input = real_set(set);
+        let out = temp_dir(set);
+        run_ok(&input, &out);
+        assert_eq!(
+            rows(&table(&out, "bronze", "bronze_rejects")),
+            0,
+            "{set}: clean real data has no rejects"
+        );
+        let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+        for entry in std::fs::read_dir(&input).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "csv") {
+                let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+                *expected.entry(stem).or_default() += data_lines(&path);
+            }
+        }
+        for (stem, lines) in &expected {
+            let batches = table(&out, "bronze", &format!("bronze_{stem}"));
+            assert_eq!(
+                rows(&batches),
+                *lines,
+                "{set}: bronze_{stem} rows = data lines of {stem}.csv"
+            );
+        }
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        for input in manifest["inputs"].as_array().unwrap() {
+            let read = input["rows_read"].as_i64().unwrap();
+            let accepted = input["rows_accepted"].as_i64().unwrap();
+            let rejected = input["rows_rejected"].as_i64().unwrap();
+            assert_eq!(read, accepted + rejected, "{set}: {}", input["path"]);
+            assert_eq!(input["sha256"].as_str().unwrap().len(), 64);
+        }
+        let label = manifest["synthea_version"]["label"].as_str().unwrap();
+        let expected_version = match set {
+            "dbt-synthea-v3.0.0" => "3.0",
+            "synthea-au-v3.3plus" => "3.3",
+            _ => "2.7",
+        };
+        assert_eq!(label, expected_version, "{set}: detected version");
+        // Silver facts keep one row per input row (no duplicates in these sets' facts).
+        assert_eq!(
+            rows(&table(&out, "silver", "fact_encounters")),
+            expected["encounters"],
+            "{set}"
+        );
+        assert_eq!(
+            rows(&table(&out, "silver", "fact_conditions")),
+            expected["conditions"],
+            "{set}"
+        );
+        assert_eq!(
+            rows(&table(&out, "silver", "dim_patient")),
+            expected["patients"],
+            "{set}"
+        );
+        // No data-quality rule of severity error fails on clean real data.
+        let dq = table(&out, "gold", "dq_results");
+        for batch in &dq {
+            let severity = column::<arrow_array::StringArray>(batch, "severity");
+            let failed = column::<Int64Array>(batch, "rows_failed");
+            let rule = column::<arrow_array::StringArray>(batch, "rule_id");
+            for i in 0..batch.num_rows() {
+                if severity.value(i) == "error" {
+                    assert_eq!(failed.value(i), 0, "{set}: {} failed", rule.value(i));
+                }
+            }
+        }
+    }
+}
+
+fn keys(out: &Path, name: &str, column_name: &str) -> Vec<Option<i64>> {
+    table(out, "silver", name)
+        .iter()
+        .flat_map(|b| {
+            column::<Int64Array>(b, column_name)
+                .iter()
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn every_fact_key_of_every_real_set_resolves() {
+    let relations = [
+        (
+            "fact_encounters",
+            "patient_key",
+            "dim_patient",
+            "patient_key",
+        ),
+        (
+            "fact_encounters",
+            "provider_key",
+            "dim_provider",
+            "provider_key",
+        ),
+        (
+            "fact_encounters",
+            "organization_key",
+            "dim_organization",
+            "organization_key",
+        ),
+        ("fact_encounters", "payer_key", "dim_payer", "payer_key"),
+        ("fact_encounters", "start_date_key", "dim_date", "date_key"),
+        ("fact_encounters", "stop_date_key", "dim_date", "date_key"),
+        (
+            "fact_conditions",
+            "patient_key",
+            "dim_patient",
+            "patient_key",
+        ),
+        (
+            "fact_conditions",
+            "encounter_key",
+            "fact_encounters",
+            "encounter_key",
+        ),
+        (
+            "fact_conditions",
+            "diagnosis_key",
+            "dim_diagnosis",
+            "diagnosis_key",
+        ),
+        ("fact_conditions", "start_date_key", "dim_date", "date_key"),
+        ("fact_conditions", "stop_date_key", "dim_date", "date_key"),
+        (
+            "fact_procedures",
+            "patient_key",
+            "dim_patient",
+            "patient_key",
+        ),
+        (
+            "fact_procedures",
+            "encounter_key",
+            "fact_encounters",
+            "encounter_key",
+        ),
+        (
+            "fact_procedures",
+            "procedure_key",
+            "dim_procedure",
+            "procedure_key",
+        ),
+        ("fact_procedures", "start_date_key", "dim_date", "date_key"),
+        (
+            "fact_medications",
+            "patient_key",
+            "dim_patient",
+            "patient_key",
+        ),
+        (
+            "fact_medications",
+            "encounter_key",
+            "fact_encounters",
+            "encounter_key",
+        ),
+        (
+            "fact_medications",
+            "medication_key",
+            "dim_medication",
+            "medication_key",
+        ),
+        ("fact_medications", "payer_key", "dim_payer", "payer_key"),
+        ("fact_medications", "start_date_key", "dim_date", "date_key"),
+        ("fact_medications", "stop_date_key", "dim_date", "date_key"),
+        ("fact_claims", "patient_key", "dim_patient", "patient_key"),
+        (
+            "fact_claims",
+            "encounter_key",
+            "fact_encounters",
+            "encounter_key",
+        ),
+        (
+            "fact_claims",
+            "provider_key",
+            "dim_provider",
+            "provider_key",
+        ),
+        ("fact_claims", "primary_payer_key", "dim_payer", "payer_key"),
+        (
+            "fact_claims",
+            "secondary_payer_key",
+            "dim_payer",
+            "payer_key",
+        ),
+        ("fact_claims", "service_date_key", "dim_date", "date_key"),
+        (
+            "dim_provider",
+            "organization_key",
+            "dim_organization",
+            "organization_key",
+        ),
+    ];
+    for set in REAL_SETS {
+        let out = temp_dir(&format!("fk-{set}"));
+        run_ok(&real_set(set), &out);
+        for (fact, fk, dim, key) in relations {
+            let dim_keys: Vec<i64> = keys(&out, dim, key)
+                .into_iter()
+                .map(|k| k.expect("dimension keys are never null"))
+                .collect();
+            let unique: HashSet<i64> = dim_keys.iter().copied().collect();
+            assert_eq!(unique.len(), dim_keys.len(), "{set}: {dim}.{key} is unique");
+            let values = keys(&out, fact, fk);
+            let nulls = values.iter().filter(|v| v.is_none()).count();
+            for value in values.into_iter().flatten() {
+                assert!(
+                    unique.contains(&value),
+                    "{set}: {fact}.{fk} = {value} not in {dim}"
+                );
+            }
+            // Only keys Synthea may leave empty can be null.
+            let nullable = matches!(
+                (fact, fk),
+                ("fact_encounters", "stop_date_key")
+                    | ("fact_conditions", "stop_date_key")
+                    | ("fact_medications", "stop_date_key")
+                    | ("fact_claims", "primary_payer_key")
+                    | ("fact_claims", "secondary_payer_key")
+            );
+            assert!(
+                nullable || nulls == 0,
+                "{set}: {fact}.{fk} has {nulls} unresolved keys"
+            );
+        }
+    }
+}
+
+/// A UTC datetime or date → seconds since the epoch, written independently of the pipeline.
+fn seconds(text: &str) -> i64 {
+    let (y, m, d): (i64, i64, i64) = (
+        text[0..4].parse().unwrap(),
+        text[5..7].parse().unwrap(),
+        text[8..10].parse().unwrap(),
+    );
+    let month_days = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    let leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let mut days: i64 = (1970..y).map(|yy| if leap(yy) { 366 } else { 365 }).sum();
+    days += month_days[(m - 1) as usize] + d - 1 + i64::from(m > 2 && leap(y));
+    let time = if text.len() >= 19 {
+        text[11..13].parse::<i64>().unwrap() * 3600
+            + text[14..16].parse::<i64>().unwrap() * 60
+            + text[17..19].parse::<i64>().unwrap()
+    } else {
+        0
+    };
+    days * 86_400 + time
+}
+
+struct Csv {
+    header: HashMap<String, usize>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    fn read(path: &Path) -> Self {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut lines = text.lines();
+        let header = lines
+            .next()
+            .unwrap()
+            .split(',')
+            .enumerate()
+            .map(|(i, h)| (h.to_ascii_uppercase(), i))
+            .collect();
+        let mut seen = HashSet::new();
+        let rows = lines
+            .filter(|l| !l.is_empty() && seen.insert(l.to_string()))
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect();
+        Self { header, rows }
+    }
+
+    fn get<'a>(&self, row: &'a [String], name: &str) -> &'a str {
+        &row[self.header[name]]
+    }
+}
+
+#[test]
+fn gold_kpis_equal_an_independent_computation() {
+    for set in REAL_SETS {
+        let input = real_set(set);
+        let out = temp_dir(&format!("kpi-{set}"));
+        run_ok(&input, &out);
+        let patients = Csv::read(&input.join("patients.csv"));
+        let encounters = Csv::read(&input.join("encounters.csv"));
+        let deceased = patients
+            .rows
+            .iter()
+            .filter(|r| !patients.get(r, "DEATHDATE").is_empty())
+            .count() as i64;
+        let distinct: HashSet<&str> = encounters
+            .rows
+            .iter()
+            .map(|r| encounters.get(r, "PATIENT"))
+            .collect();
+        let total: f64 = encounters
+            .rows
+            .iter()
+            .map(|r| {
+                encounters
+                    .get(r, "TOTAL_CLAIM_COST")
+                    .parse::<f64>()
+                    .unwrap()
+            })
+            .sum();
+        let coverage: f64 = encounters
+            .rows
+            .iter()
+            .map(|r| encounters.get(r, "PAYER_COVERAGE").parse::<f64>().unwrap())
+            .sum();
+        let inpatient: Vec<(&str, &str, i64, Option<i64>)> = encounters
+            .rows
+            .iter()
+            .filter(|r| encounters.get(r, "ENCOUNTERCLASS") == "inpatient")
+            .map(|r| {
+                let stop = encounters.get(r, "STOP");
+                (
+                    encounters.get(r, "Id".to_ascii_uppercase().as_str()),
+                    encounters.get(r, "PATIENT"),
+                    seconds(encounters.get(r, "START")),
+                    (!stop.is_empty()).then(|| seconds(stop)),
+                )
+            })
+            .collect();
+        let discharges = inpatient.iter().filter(|e| e.3.is_some()).count() as i64;
+        let readmissions = inpatient
+            .iter()
+            .filter(|a| {
+                let Some(stop) = a.3 else { return false };
+                inpatient
+                    .iter()
+                    .any(|b| b.0 != a.0 && b.1 == a.1 && b.2 > stop && b.2 <= stop + 30 * 86_400)
+            })
+            .count() as i64;
+        let stays: Vec<f64> = inpatient
+            .iter()
+            .filter_map(|e| e.3.map(|s| (s - e.2) as f64 / 86_400.0))
+            .collect();
+
+        let kpis = table(&out, "gold", "gold_kpis");
+        let batch = &kpis[0];
+        let int = |name: &str| column::<Int64Array>(batch, name).value(0);
+        let float = |name: &str| {
+            let array = column::<Float64Array>(batch, name);
+            (!array.is_null(0)).then(|| array.value(0))
+        };
+        let close = |a: Option<f64>, b: f64, what: &str| {
+            let a = a.unwrap_or_else(|| panic!("{set}: {what} is null"));
+            assert!(
+                (a - b).abs() <= 1e-6 * b.abs().max(1.0),
+                "{set}: {what} {a} vs {b}"
+            );
+        };
+        assert_eq!(int("patients"), patients.rows.len() as i64, "{set}");
+        assert_eq!(int("deceased_patients"), deceased, "{set}");
+        assert_eq!(int("encounters"), encounters.rows.len() as i64, "{set}");
+        assert_eq!(
+            int("patients_with_encounters"),
+            distinct.len() as i64,
+            "{set}"
+        );
+        assert_eq!(int("inpatient_discharges"), discharges, "{set}");
+        assert_eq!(int("readmissions_30d"), readmissions, "{set}");
+        close(
+            float("readmission_rate_30d"),
+            readmissions as f64 / discharges as f64,
+            "readmission rate",
+        );
+        close(
+            float("avg_inpatient_los_days"),
+            stays.iter().sum::<f64>() / stays.len() as f64,
+            "average LOS",
+        );
+        close(float("total_claim_cost"), total, "total claim cost");
+        close(float("total_payer_coverage"), coverage, "payer coverage");
+        close(
+            float("payer_coverage_pct"),
+            coverage * 100.0 / total,
+            "coverage %",
+        );
+        close(
+            float("avg_cost_per_encounter"),
+            total / encounters.rows.len() as f64,
+            "cost per encounter",
+        );
+
+        // The per-encounter flag agrees with the count.
+        let flagged: usize = table(&out, "silver", "fact_encounters")
+            .iter()
+            .map(|b| {
+                column::<BooleanArray>(b, "readmitted_within_30d")
+                    .iter()
+                    .filter(|v| *v == Some(true))
+                    .count()
+            })
+            .sum();
+        assert_eq!(flagged as i64, readmissions, "{set}");
+    }
+}
+
+#[test]
+fn two_runs_write_byte_identical_files() {
+    let input = real_set("dbt-synthea-v3.0.0");
+    let (a, b) = (temp_dir("twice-a"), temp_dir("twice-b"));
+    run_ok(&input, &a);
+    run_ok(&input, &b);
+    let (first, second) = (files(&a), files(&b));
+    assert!(first.len() > 40);
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &first {
+        assert!(bytes == &second[path], "{path} differs between runs");
+    }
+}
+
+/// Silver and gold files of two output folders are byte-identical.
+fn same_silver_and_gold(a: &Path, b: &Path, what: &str) {
+    let (first, second) = (files(a), files(b));
+    let mut compared = 0;
+    for (path, bytes) in first
+        .iter()
+        .filter(|(p, _)| p.starts_with("silver") || p.starts_with("gold"))
+    {
+        assert!(second.get(path) == Some(bytes), "{what}: {path} differs");
+        compared += 1;
+    }
+    assert_eq!(compared, 25, "{what}");
+}
+
+#[test]
+fn a_zip_crlf_line_ends_and_split_parts_give_the_same_star_schema() {
+    let input = real_set("dbt-synthea-v3.0.0");
+    let reference = temp_dir("ref");
+    run_ok(&input, &reference);
+    let mut names: Vec<_> = std::fs::read_dir(&input)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+
+    // A .zip with a sub-folder.
+    let zip_dir = temp_dir("zip");
+    let zip_path = zip_dir.join("export.zip");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        for path in &names {
+            zip.start_file(
+                format!("output/csv/{}", path.file_name().unwrap().to_string_lossy()),
+                options,
+            )
+            .unwrap();
+            zip.write_all(&std::fs::read(path).unwrap()).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    let out = temp_dir("zip-out");
+    run_ok(&zip_path, &out);
+    same_silver_and_gold(&reference, &out, "zip");
+
+    // Windows line ends, and large tables split into parts with their own header.
+    let variant = temp_dir("variant");
+    for path in &names {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(path).unwrap();
+        let crlf = text.replace('\n', "\r\n");
+        if name == "encounters.csv" || name == "claims_transactions.csv" {
+            let mut lines: Vec<&str> = crlf.split_inclusive("\r\n").collect();
+            let header = lines.remove(0);
+            let half = lines.len() / 2;
+            let stem = name.trim_end_matches(".csv");
+            std::fs::write(
+                variant.join(format!("{stem}-1.csv")),
+                format!("{header}{}", lines[..half].concat()),
+            )
+            .unwrap();
+            std::fs::write(
+                variant.join(format!("{stem}-2.csv")),
+                format!("{header}{}", lines[half..].concat()),
+            )
+            .unwrap();
+        } else {
+            std::fs::write(variant.join(&name), crlf).unwrap();
+        }
+    }
+    let out = temp_dir("variant-out");
+    run_ok(&variant, &out);
+    same_silver_and_gold(&reference, &out, "crlf + split parts");
+}
+
+#[test]
+fn the_summary_names_the_version_and_the_accounting() {
+    let out = temp_dir("summary");
+    let output = run_ok(&real_set("uk-ipop-v2.7.0"), &out);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("Synthea version  2.7\nas of            2021-03-19\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("rows read = 58984 accepted + 0 rejected"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("gold     gold_kpis"), "{stdout}");
+}
