@@ -20,7 +20,14 @@ use lakehouse_pipeline::{BronzeBuilder, IngestOptions, Lakehouse, dates};
 
 /// Synthea Lakehouse: Synthea CSV exports → bronze → silver star schema → gold metrics, as Parquet.
 #[derive(Parser)]
-#[command(name = "lakehouse", version, about, long_about = None)]
+#[command(
+    name = "lakehouse",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 success (rejected rows are reported, not fatal); 1 --strict and rows were rejected \
+or an error-severity data-quality rule failed; 2 bad usage or unusable input."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -250,7 +257,12 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         for warning in &lakehouse.bronze.warnings {
             eprintln!("warning: {warning}");
         }
-        print_summary(&lakehouse, &args.out, files.len(), bytes)?;
+        if let Err(error) = print_summary(&lakehouse, &args.out, files.len(), bytes) {
+            // A closed pipe (`lakehouse run … | head`) is not a failure of the run.
+            if error.kind() != std::io::ErrorKind::BrokenPipe {
+                return Err(error.into());
+            }
+        }
     }
     let rules = lakehouse.quality();
     let errors = rules
@@ -302,7 +314,12 @@ fn write_outputs(out: &Path, files: &[lakehouse_pipeline::OutputFile]) -> Result
     Ok(())
 }
 
-fn print_summary(lakehouse: &Lakehouse, out: &Path, files: usize, bytes: u64) -> Result<()> {
+fn print_summary(
+    lakehouse: &Lakehouse,
+    out: &Path,
+    files: usize,
+    bytes: u64,
+) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     let bronze = &lakehouse.bronze;
     let read: u64 = bronze.files.iter().map(|f| f.rows_read).sum();

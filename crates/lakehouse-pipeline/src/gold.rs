@@ -638,8 +638,13 @@ fn demographics(silver: &Silver) -> Result<Table> {
         patients.texts("ethnicity"),
     );
     let deceased = patients.bools("is_deceased");
-    let mut groups: BTreeMap<(Option<&str>, Option<&str>, Option<&str>, Option<&str>), (i64, i64)> =
-        BTreeMap::new();
+    type Group<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let mut groups: BTreeMap<Group<'_>, (i64, i64)> = BTreeMap::new();
     for i in 0..patients.len() {
         let entry = groups
             .entry((band[i], gender[i], race[i], ethnicity[i]))
@@ -668,7 +673,9 @@ fn medications_by_payer(silver: &Silver, payers: &Dimension<'_>) -> Result<Table
     let total = facts.floats("total_cost");
     let coverage = facts.floats("payer_coverage");
     let dispenses = facts.ints("dispenses");
-    let mut groups: BTreeMap<Option<i64>, (i64, BTreeSet<i64>, i64, f64, f64)> = BTreeMap::new();
+    /// Prescriptions, patients, dispenses, total cost, payer coverage.
+    type Totals = (i64, BTreeSet<i64>, i64, f64, f64);
+    let mut groups: BTreeMap<Option<i64>, Totals> = BTreeMap::new();
     for i in 0..facts.len() {
         let g = groups.entry(payer[i]).or_default();
         g.0 += 1;

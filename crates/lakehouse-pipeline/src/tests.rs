@@ -3,6 +3,7 @@
 //! output), property tests (native only) and a tidy check.
 
 mod bronze;
+mod docs;
 mod fixtures;
 mod golden;
 #[cfg(not(target_arch = "wasm32"))]

@@ -75,14 +75,12 @@ pub(super) fn detect(
         .iter()
         .position(|v| *v == "3.4")
         .unwrap_or(usize::MAX) as u8;
-    if candidates.iter().any(|&v| v < v3_4) && candidates.iter().any(|&v| v >= v3_4) {
-        if let Some(verdict) = insurance_id_is_patient_id(tables) {
-            if verdict {
-                candidates.retain(|&v| v < v3_4);
-            } else {
-                candidates.retain(|&v| v >= v3_4);
-            }
-        }
+    let ambiguous = candidates.iter().any(|&v| v < v3_4) && candidates.iter().any(|&v| v >= v3_4);
+    if let Some(before_3_4) = ambiguous
+        .then(|| insurance_id_is_patient_id(tables))
+        .flatten()
+    {
+        candidates.retain(|&v| (v < v3_4) == before_3_4);
     }
     VersionRange { candidates }
 }
