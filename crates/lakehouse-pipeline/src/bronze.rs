@@ -775,7 +775,16 @@ fn parse_field(
             if value == "null" {
                 return Ok(Parsed::Null);
             }
-            value.parse().map(Parsed::Int).map_err(|_| bad("integer"))
+            // Some writers print whole numbers as `12.0`; accept exactly integral values.
+            value
+                .parse::<i64>()
+                .ok()
+                .or_else(|| {
+                    let f: f64 = value.parse().ok()?;
+                    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+                })
+                .map(Parsed::Int)
+                .ok_or_else(|| bad("integer"))
         }
     }
 }

@@ -98,7 +98,21 @@ pub fn parse_datetime(text: &[u8]) -> Option<i64> {
         }
         _ => (&rest[..0], rest),
     };
-    if zone != b"Z" || fraction.len() > 9 {
+    // `Z`, or a numeric offset `+hh:mm` / `-hh:mm` (converted to UTC).
+    let offset_seconds = match zone {
+        b"Z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let hours = digits(&[*h1, *h2])?;
+            let minutes = digits(&[*m1, *m2])?;
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let seconds = i64::from(hours * 3600 + minutes * 60);
+            if *sign == b'+' { seconds } else { -seconds }
+        }
+        _ => return None,
+    };
+    if fraction.len() > 9 {
         return None;
     }
     let mut micros = 0i64;
@@ -112,7 +126,7 @@ pub fn parse_datetime(text: &[u8]) -> Option<i64> {
         return None;
     }
     let seconds = i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
-    Some(i64::from(days) * MICROS_PER_DAY + seconds * 1_000_000 + micros)
+    Some(i64::from(days) * MICROS_PER_DAY + (seconds - offset_seconds) * 1_000_000 + micros)
 }
 
 /// The UTC day (days since the epoch) of a microsecond timestamp.
@@ -198,6 +212,9 @@ mod tests {
         assert_eq!(parse_datetime(b"1970-01-02"), Some(MICROS_PER_DAY));
         assert_eq!(parse_datetime(b"1970-01-01T00:00:00.5Z"), Some(500_000));
         assert_eq!(parse_datetime(b"1970-01-01T00:00:00"), None);
+        assert_eq!(parse_datetime(b"1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(parse_datetime(b"1969-12-31T23:30:00-00:30"), Some(0));
+        assert_eq!(parse_datetime(b"1970-01-01T00:00:00+1:00"), None);
         assert_eq!(parse_datetime(b"1970-01-01T24:00:00Z"), None);
         assert_eq!(
             format_timestamp(parse_datetime(b"2012-03-21T16:55:29Z").unwrap()),

@@ -225,6 +225,22 @@ fn bad_rows_go_to_rejects_with_file_line_column_and_reason() {
 }
 
 #[wasm_bindgen_test(unsupported = test)]
+fn whole_numbers_written_as_floats_are_integers_but_fractions_are_not() {
+    let supplies = "DATE,PATIENT,ENCOUNTER,CODE,DESCRIPTION,QUANTITY\n2020-01-01,p1,e1,1,Gauze,2.0\n2020-01-01,p1,e1,1,Gauze,2.5\n";
+    let bronze = with(&[("supplies.csv", supplies)]);
+    let quantity = column::<arrow_array::Int64Array>(
+        &bronze.table("supplies").unwrap().batches[0],
+        "QUANTITY",
+    )
+    .unwrap();
+    assert_eq!(quantity.value(0), 2);
+    assert_eq!(
+        rejects(&bronze),
+        vec!["supplies.csv:3 [QUANTITY] invalid integer `2.5` in `QUANTITY`"]
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
 fn over_long_lines_are_rejected_without_stalling() {
     let mut bytes = format!("{ENCOUNTERS_33}\n").into_bytes();
     bytes.extend(std::iter::repeat_n(
