@@ -39,6 +39,24 @@ enum Command {
     Run(RunArgs),
     /// Print a Parquet table written by `run` as text (schema line, then one row per line).
     Show(ShowArgs),
+    /// Write the built-in demo data: a synthetic Synthea 3.3-layout CSV export.
+    Demo(DemoArgs),
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// How many patients.
+    #[arg(long, default_value_t = 1000)]
+    patients: u64,
+    /// Random seed: the same (seed, patients, as-of) always gives the same bytes.
+    #[arg(long, default_value_t = lakehouse_synth::DEFAULT_SEED)]
+    seed: u64,
+    /// Last day of the simulated history (YYYY-MM-DD).
+    #[arg(long, value_name = "YYYY-MM-DD", default_value = lakehouse_synth::DEFAULT_AS_OF)]
+    as_of: String,
+    /// Folder to write the CSV files into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -54,8 +72,14 @@ struct ShowArgs {
 #[derive(clap::Args)]
 struct RunArgs {
     /// A folder (searched recursively), CSV files, or a .zip of a Synthea export.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "demo", value_name = "INPUT")]
     inputs: Vec<PathBuf>,
+    /// Instead of INPUT, generate this many demo patients in memory and run on them.
+    #[arg(long, value_name = "PATIENTS", conflicts_with = "inputs")]
+    demo: Option<u64>,
+    /// Seed of the demo data (with --demo).
+    #[arg(long, default_value_t = lakehouse_synth::DEFAULT_SEED, requires = "demo")]
+    seed: u64,
     /// Output folder (created if missing): bronze/, silver/, gold/ and manifest.json.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -81,6 +105,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Show(args) => show(&args),
+        Command::Demo(args) => demo(&args),
     };
     match result {
         Ok(code) => code,
@@ -227,8 +252,22 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         .as_deref()
         .map(lakehouse_pipeline::parse_as_of)
         .transpose()?;
-    let sources = collect(&args.inputs)?;
-    let bytes = total_bytes(&sources);
+    let demo_files = args.demo.map(|patients| {
+        let mut config = lakehouse_synth::Config::new(args.seed, patients);
+        if let Some(day) = as_of {
+            config.as_of = day;
+        }
+        lakehouse_synth::generate_files(&config)
+    });
+    let sources = if demo_files.is_some() {
+        Vec::new()
+    } else {
+        collect(&args.inputs)?
+    };
+    let bytes = match &demo_files {
+        Some(files) => files.iter().map(|f| f.1.len() as u64).sum(),
+        None => total_bytes(&sources),
+    };
     let progress = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
@@ -243,7 +282,17 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         bar
     };
     progress.set_prefix("bronze");
-    let bronze = ingest(&sources, &progress)?;
+    let bronze = match &demo_files {
+        Some(files) => {
+            let mut builder = BronzeBuilder::new(IngestOptions::default());
+            for (name, data) in files {
+                builder.add_bytes(&format!("demo/{name}"), data)?;
+                progress.inc(data.len() as u64);
+            }
+            builder.finish()?
+        }
+        None => ingest(&sources, &progress)?,
+    };
     progress.set_prefix("silver");
     progress.set_message("star schema and gold metrics");
     let lakehouse = lakehouse_pipeline::build(bronze, as_of)?;
@@ -276,6 +325,63 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(args: &DemoArgs) -> Result<ExitCode> {
+    let as_of = lakehouse_pipeline::parse_as_of(&args.as_of)?;
+    let config = lakehouse_synth::Config {
+        seed: args.seed,
+        patients: args.patients,
+        as_of,
+    };
+    fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating output folder `{}`", args.out.display()))?;
+    let mut writers: Vec<(&'static str, std::io::BufWriter<fs::File>)> = Vec::new();
+    let mut failure: Option<anyhow::Error> = None;
+    let mut written = 0u64;
+    lakehouse_synth::generate(&config, &mut |name, bytes| {
+        if failure.is_some() {
+            return;
+        }
+        let result = (|| -> Result<()> {
+            let index = match writers.iter().position(|(n, _)| *n == name) {
+                Some(i) => i,
+                None => {
+                    let path = args.out.join(name);
+                    let file = fs::File::create(&path)
+                        .with_context(|| format!("creating `{}`", path.display()))?;
+                    writers.push((name, std::io::BufWriter::new(file)));
+                    writers.len() - 1
+                }
+            };
+            writers[index]
+                .1
+                .write_all(bytes)
+                .with_context(|| format!("writing `{name}`"))?;
+            written += bytes.len() as u64;
+            Ok(())
+        })();
+        if let Err(error) = result {
+            failure = Some(error);
+        }
+    });
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    for (name, mut writer) in writers {
+        writer
+            .flush()
+            .with_context(|| format!("writing `{name}`"))?;
+    }
+    println!(
+        "wrote {} demo patients (seed {}, as of {}) to {}: {} files, {written} bytes",
+        args.patients,
+        args.seed,
+        args.as_of,
+        args.out.display(),
+        lakehouse_synth::FILES.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

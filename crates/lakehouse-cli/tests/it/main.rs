@@ -2,6 +2,7 @@
 //! `cargo test -p lakehouse-cli`), modules per concern. The real Synthea
 //! exports are read at run time from `../shared/synthea` (never copied).
 
+mod demo;
 mod errors;
 mod real_data;
 mod support;
