@@ -159,7 +159,7 @@ pub const ACUTE: [Acute; 9] = [
     },
     Acute {
         condition: c("10509002", "Acute bronchitis (disorder)"),
-        class: "ambulatory",
+        class: "outpatient",
         weight: [2.0, 3.0],
         days: (7, 21),
         medication: Some((c("313782", "Acetaminophen 325 MG Oral Tablet"), 560)),
@@ -201,7 +201,7 @@ pub const ACUTE: [Acute; 9] = [
     Acute {
         condition: c("44465007", "Sprain of ankle (disorder)"),
         class: "urgentcare",
-        weight: [1.0, 1.5],
+        weight: [0.25, 0.35],
         days: (14, 42),
         medication: Some((c("849574", "Naproxen sodium 220 MG Oral Tablet"), 1_759)),
         procedure: Some((c("274474001", "Bone immobilization"), 11_723)),
@@ -209,7 +209,7 @@ pub const ACUTE: [Acute; 9] = [
     Acute {
         condition: c("284549007", "Laceration of hand (disorder)"),
         class: "urgentcare",
-        weight: [0.8, 0.8],
+        weight: [0.15, 0.15],
         days: (7, 21),
         medication: None,
         procedure: Some((c("288086009", "Suture open wound (procedure)"), 47_321)),
