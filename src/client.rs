@@ -1,0 +1,124 @@
+//! The page's side of the worker: spawns it, sends one request at a time,
+//! forwards responses, and cancels by terminating it (a busy worker cannot
+//! read messages, so termination is the only prompt cancel).
+
+use crate::worker::protocol::{Request, Response};
+
+#[cfg(target_arch = "wasm32")]
+mod imp {
+    use std::cell::RefCell;
+
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::*;
+    use web_sys::{File, MessageEvent, Worker};
+
+    use super::{Request, Response};
+
+    struct Client {
+        worker: Worker,
+        ready: bool,
+        pending: Option<js_sys::Array>,
+        _onmessage: Closure<dyn FnMut(MessageEvent)>,
+    }
+
+    thread_local! {
+        static CLIENT: RefCell<Option<Client>> = const { RefCell::new(None) };
+    }
+
+    fn spawn(on_response: impl Fn(Response) + 'static) -> Result<(), String> {
+        let worker = Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))?;
+        let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(text) = event.data().as_string() else {
+                return;
+            };
+            let Ok(response) = serde_json::from_str::<Response>(&text) else {
+                return;
+            };
+            if response == Response::Ready {
+                CLIENT.with(|c| {
+                    if let Some(client) = c.borrow_mut().as_mut() {
+                        client.ready = true;
+                        if let Some(message) = client.pending.take() {
+                            let _ = client.worker.post_message(&message);
+                        }
+                    }
+                });
+                return;
+            }
+            on_response(response);
+        });
+        worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        CLIENT.with(|c| {
+            *c.borrow_mut() = Some(Client {
+                worker,
+                ready: false,
+                pending: None,
+                _onmessage: onmessage,
+            })
+        });
+        Ok(())
+    }
+
+    pub(super) fn send(
+        request: &Request,
+        files: Vec<File>,
+        on_response: impl Fn(Response) + 'static,
+    ) -> Result<(), String> {
+        cancel();
+        spawn(on_response)?;
+        let message = js_sys::Array::new();
+        message.push(&JsValue::from_str(
+            &serde_json::to_string(request).map_err(|e| e.to_string())?,
+        ));
+        for file in files {
+            message.push(&file);
+        }
+        CLIENT.with(|c| {
+            if let Some(client) = c.borrow_mut().as_mut() {
+                if client.ready {
+                    let _ = client.worker.post_message(&message);
+                } else {
+                    client.pending = Some(message);
+                }
+            }
+        });
+        Ok(())
+    }
+
+    pub(super) fn cancel() {
+        CLIENT.with(|c| {
+            if let Some(client) = c.borrow_mut().take() {
+                client.worker.terminate();
+            }
+        });
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod imp {
+    use super::{Request, Response};
+
+    pub(super) fn send(
+        _: &Request,
+        _: Vec<web_sys::File>,
+        _: impl Fn(Response) + 'static,
+    ) -> Result<(), String> {
+        Err("the worker runs only in a browser".into())
+    }
+
+    pub(super) fn cancel() {}
+}
+
+/// Starts `request` in a fresh worker (ending any running one); responses go to `on_response`.
+pub fn send(
+    request: &Request,
+    files: Vec<web_sys::File>,
+    on_response: impl Fn(Response) + 'static,
+) -> Result<(), String> {
+    imp::send(request, files, on_response)
+}
+
+/// Stops the running work, if any.
+pub fn cancel() {
+    imp::cancel();
+}

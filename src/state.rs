@@ -1,0 +1,66 @@
+//! View-model helpers: number formatting for cards and tables. Plain
+//! functions, natively tested (components hold no business logic).
+
+/// `1234567` → `1,234,567`.
+pub fn format_count(value: f64) -> String {
+    group(&format!("{:.0}", value))
+}
+
+fn group(digits: &str) -> String {
+    let (sign, digits) = digits.strip_prefix('-').map_or(("", digits), |d| ("-", d));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
+/// Money: `$1,234,567` (cents shown below $1,000).
+pub fn format_money(value: f64) -> String {
+    if value.abs() < 1000.0 {
+        return format!("${value:.2}");
+    }
+    format!("${}", group(&format!("{value:.0}")))
+}
+
+/// A percentage (already × 100): `12.3 %`.
+pub fn format_percent(value: f64) -> String {
+    format!("{value:.1} %")
+}
+
+/// Days: `3.6 days`.
+pub fn format_days(value: f64) -> String {
+    format!("{value:.1} days")
+}
+
+/// Bytes: `12.3 MB`.
+pub fn format_bytes(bytes: u64) -> String {
+    let value = bytes as f64;
+    match bytes {
+        0..=999 => format!("{bytes} B"),
+        1_000..=999_999 => format!("{:.1} KB", value / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1} MB", value / 1e6),
+        _ => format!("{:.2} GB", value / 1e9),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_formatted_for_people() {
+        assert_eq!(format_count(0.0), "0");
+        assert_eq!(format_count(1234567.0), "1,234,567");
+        assert_eq!(format_count(-1234.0), "-1,234");
+        assert_eq!(format_money(2259172.04), "$2,259,172");
+        assert_eq!(format_money(12.5), "$12.50");
+        assert_eq!(format_percent(12.658), "12.7 %");
+        assert_eq!(format_days(3.6316), "3.6 days");
+        assert_eq!(format_bytes(3_576_671), "3.6 MB");
+        assert_eq!(format_bytes(512), "512 B");
+    }
+}

@@ -1,0 +1,464 @@
+//! The worker's work, as plain functions (natively tested): build the
+//! lakehouse from the demo generator or from file sources read in slices,
+//! report progress, and condense the result into the page's view models.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use arrow_array::{Array, Float64Array, Int64Array, StringArray};
+use lakehouse_pipeline::bronze::{BronzeBuilder, IngestOptions, archive};
+use lakehouse_pipeline::{Lakehouse, dates};
+
+use super::protocol::{
+    DqRow, FileRow, Kpi, Progress, RejectRow, Response, Summary, TableRow, UserMessage,
+};
+use crate::state;
+
+/// Rejected rows sent to the page (all of them are in the downloads).
+pub const REJECT_PREVIEW: usize = 200;
+/// Bytes read from a file per slice.
+pub const SLICE_BYTES: u64 = 1 << 20;
+
+/// A file the worker reads in slices (a browser `File`, or bytes in tests).
+pub trait Source {
+    /// The path shown to the user.
+    fn path(&self) -> &str;
+    /// Its size in bytes.
+    fn size(&self) -> u64;
+    /// Bytes `[offset, offset + len)` (fewer at the end).
+    fn read(&mut self, offset: u64, len: u64) -> Result<Vec<u8>, String>;
+}
+
+/// A source over bytes in memory.
+pub struct BytesSource {
+    /// Path.
+    pub path: String,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+impl Source for BytesSource {
+    fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn size(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    fn read(&mut self, offset: u64, len: u64) -> Result<Vec<u8>, String> {
+        let start = (offset as usize).min(self.bytes.len());
+        let end = (offset.saturating_add(len) as usize).min(self.bytes.len());
+        Ok(self.bytes[start..end].to_vec())
+    }
+}
+
+/// `Read + Seek` over a [`Source`], so a zip can be read without loading it whole.
+struct SourceReader<'a> {
+    source: &'a mut dyn Source,
+    position: u64,
+}
+
+impl Read for SourceReader<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let bytes = self
+            .source
+            .read(self.position, buffer.len() as u64)
+            .map_err(std::io::Error::other)?;
+        buffer[..bytes.len()].copy_from_slice(&bytes);
+        self.position += bytes.len() as u64;
+        Ok(bytes.len())
+    }
+}
+
+impl Seek for SourceReader<'_> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let size = self.source.size() as i128;
+        let target = match to {
+            SeekFrom::Start(n) => i128::from(n),
+            SeekFrom::End(n) => size + i128::from(n),
+            SeekFrom::Current(n) => i128::from(self.position) + i128::from(n),
+        };
+        if target < 0 {
+            return Err(std::io::Error::other("seek before the start of the file"));
+        }
+        self.position = target as u64;
+        Ok(self.position)
+    }
+}
+
+/// A pipeline error as a message for people: the first line is the detail,
+/// a `hint:` line becomes the hint.
+pub fn user_message(title: &str, error: &dyn std::fmt::Display) -> UserMessage {
+    let text = error.to_string();
+    let mut detail = Vec::new();
+    let mut hint = None;
+    for line in text.lines() {
+        match line.strip_prefix("hint: ") {
+            Some(h) => hint = Some(h.to_string()),
+            None => detail.push(line),
+        }
+    }
+    UserMessage {
+        title: title.to_string(),
+        detail: detail.join(" "),
+        hint,
+    }
+}
+
+fn is_zip(path: &str) -> bool {
+    path.to_ascii_lowercase().ends_with(".zip")
+}
+
+/// Builds the lakehouse from `sources`, reporting progress per slice.
+pub fn load_sources(
+    sources: &mut [Box<dyn Source>],
+    progress: &mut dyn FnMut(&Progress),
+) -> Response {
+    let total: u64 = sources.iter().map(|s| s.size()).sum();
+    let mut done = 0u64;
+    let mut builder = BronzeBuilder::new(IngestOptions::default());
+    for source in sources.iter_mut() {
+        let path = source.path().to_string();
+        let mut report = |done: u64| {
+            progress(&Progress {
+                stage: "bronze".into(),
+                file: Some(path.clone()),
+                bytes_done: done,
+                bytes_total: total,
+                rows: 0,
+            });
+        };
+        report(done);
+        let result = if is_zip(&path) {
+            let size = source.size();
+            let reader = SourceReader {
+                source: source.as_mut(),
+                position: 0,
+            };
+            let outcome =
+                archive::ingest_zip(&mut builder, &path, reader).map_err(|e| e.to_string());
+            done += size;
+            outcome
+        } else {
+            (|| -> Result<(), String> {
+                builder.begin_file(&path).map_err(|e| e.to_string())?;
+                let size = source.size();
+                let mut offset = 0;
+                while offset < size {
+                    let bytes = source.read(offset, SLICE_BYTES)?;
+                    if bytes.is_empty() {
+                        break;
+                    }
+                    offset += bytes.len() as u64;
+                    done += bytes.len() as u64;
+                    builder.push(&bytes).map_err(|e| e.to_string())?;
+                    report(done);
+                }
+                builder.end_file().map_err(|e| e.to_string())
+            })()
+        };
+        if let Err(error) = result {
+            return Response::Failed(user_message(&format!("Could not read `{path}`"), &error));
+        }
+    }
+    let bronze = match builder.finish() {
+        Ok(bronze) => bronze,
+        Err(error) => {
+            return Response::Failed(user_message(
+                "These files are not a complete Synthea export",
+                &error,
+            ));
+        }
+    };
+    build(bronze, total, progress)
+}
+
+/// Generates `patients` demo patients in the worker and builds the lakehouse.
+pub fn load_demo(patients: u64, seed: u64, progress: &mut dyn FnMut(&Progress)) -> Response {
+    progress(&Progress {
+        stage: "demo".into(),
+        ..Progress::default()
+    });
+    let files = lakehouse_synth::generate_files(&lakehouse_synth::Config::new(seed, patients));
+    let mut sources: Vec<Box<dyn Source>> = files
+        .into_iter()
+        .map(|(name, bytes)| {
+            Box::new(BytesSource {
+                path: format!("demo/{name}"),
+                bytes,
+            }) as Box<dyn Source>
+        })
+        .collect();
+    load_sources(&mut sources, progress)
+}
+
+fn build(
+    bronze: lakehouse_pipeline::Bronze,
+    total: u64,
+    progress: &mut dyn FnMut(&Progress),
+) -> Response {
+    let rows = bronze.files.iter().map(|f| f.rows_read).sum();
+    progress(&Progress {
+        stage: "silver".into(),
+        file: None,
+        bytes_done: total,
+        bytes_total: total,
+        rows,
+    });
+    match lakehouse_pipeline::build(bronze, None) {
+        Ok(lakehouse) => {
+            progress(&Progress {
+                stage: "gold".into(),
+                file: None,
+                bytes_done: total,
+                bytes_total: total,
+                rows,
+            });
+            Response::Loaded(Box::new(summarize(&lakehouse)))
+        }
+        Err(error) => Response::Failed(user_message("The lakehouse could not be built", &error)),
+    }
+}
+
+/// The KPI cards, from `gold_kpis`.
+pub fn kpis(lakehouse: &Lakehouse) -> Vec<Kpi> {
+    let Some(table) = lakehouse.gold.table("gold_kpis") else {
+        return Vec::new();
+    };
+    let int = |name: &str| {
+        table
+            .column::<Int64Array>(name)
+            .filter(|a| a.is_valid(0))
+            .map(|a| a.value(0) as f64)
+    };
+    let float = |name: &str| {
+        table
+            .column::<Float64Array>(name)
+            .filter(|a| a.is_valid(0))
+            .map(|a| a.value(0))
+    };
+    let card = |id: &str, label: &str, raw: Option<f64>, format: fn(f64) -> String| Kpi {
+        id: id.into(),
+        label: label.into(),
+        value: raw.map_or_else(|| "–".to_string(), format),
+        raw,
+    };
+    vec![
+        card("patients", "Patients", int("patients"), state::format_count),
+        card(
+            "encounters",
+            "Encounters",
+            int("encounters"),
+            state::format_count,
+        ),
+        card(
+            "avg_inpatient_los_days",
+            "Average inpatient stay",
+            float("avg_inpatient_los_days"),
+            state::format_days,
+        ),
+        card(
+            "readmission_rate_30d",
+            "30-day readmission rate",
+            float("readmission_rate_30d"),
+            |v| state::format_percent(v * 100.0),
+        ),
+        card(
+            "total_claim_cost",
+            "Total claim cost",
+            float("total_claim_cost"),
+            state::format_money,
+        ),
+        card(
+            "payer_coverage_pct",
+            "Payer coverage",
+            float("payer_coverage_pct"),
+            state::format_percent,
+        ),
+        card(
+            "deceased_patients",
+            "Deceased",
+            int("deceased_patients"),
+            state::format_count,
+        ),
+    ]
+}
+
+/// Condenses a built lakehouse into what the page shows.
+pub fn summarize(lakehouse: &Lakehouse) -> Summary {
+    let bronze = &lakehouse.bronze;
+    let rejects = &bronze.rejects;
+    let text = |name: &str| lakehouse_pipeline::table::column::<StringArray>(rejects, name);
+    let lines = lakehouse_pipeline::table::column::<Int64Array>(rejects, "line");
+    let (file, column, reason) = (text("file"), text("column"), text("reason"));
+    let reject_rows = (0..rejects.num_rows().min(REJECT_PREVIEW))
+        .map(|i| RejectRow {
+            file: lakehouse_pipeline::table::text(file, i)
+                .unwrap_or_default()
+                .to_string(),
+            line: lakehouse_pipeline::table::int(lines, i).unwrap_or_default(),
+            column: lakehouse_pipeline::table::text(column, i).map(str::to_string),
+            reason: lakehouse_pipeline::table::text(reason, i)
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect();
+    Summary {
+        version: bronze.version.label(),
+        as_of: dates::format_date(lakehouse.silver.as_of),
+        kpis: kpis(lakehouse),
+        files: bronze
+            .files
+            .iter()
+            .map(|f| FileRow {
+                path: f.path.clone(),
+                kind: f.kind.map(str::to_string),
+                bytes: f.bytes,
+                rows_read: f.rows_read,
+                rows_accepted: f.rows_accepted,
+                rows_rejected: f.rows_rejected,
+            })
+            .collect(),
+        tables: lakehouse
+            .tables()
+            .iter()
+            .map(|t| TableRow {
+                layer: t.layer.into(),
+                name: t.name.into(),
+                rows: t.rows() as u64,
+                columns: t.schema.fields().len() as u64,
+            })
+            .collect(),
+        rejects: reject_rows,
+        rejected_rows: rejects.num_rows() as u64,
+        warnings: bronze.warnings.clone(),
+        quality: lakehouse
+            .quality()
+            .into_iter()
+            .map(|r| DqRow {
+                rule_id: r.rule_id,
+                severity: r.severity.into(),
+                description: r.description,
+                rows_checked: r.rows_checked,
+                rows_failed: r.rows_failed,
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::worker::protocol::Request;
+
+    #[test]
+    fn requests_and_responses_round_trip_as_json() {
+        let request = Request::LoadFiles {
+            paths: vec!["a/patients.csv".into()],
+        };
+        let text = serde_json::to_string(&request).unwrap();
+        assert_eq!(text, r#"{"type":"load_files","paths":["a/patients.csv"]}"#);
+        assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), request);
+        let response = Response::Progress(Progress {
+            stage: "bronze".into(),
+            ..Progress::default()
+        });
+        let text = serde_json::to_string(&response).unwrap();
+        assert_eq!(serde_json::from_str::<Response>(&text).unwrap(), response);
+    }
+
+    #[test]
+    fn demo_data_builds_and_its_kpis_match_gold() {
+        let mut stages = Vec::new();
+        let response = load_demo(60, 5, &mut |p| stages.push(p.stage.clone()));
+        let Response::Loaded(summary) = response else {
+            panic!("{response:?}")
+        };
+        assert_eq!(summary.version, "3.3");
+        assert_eq!(summary.kpis[0].id, "patients");
+        assert_eq!(summary.kpis[0].raw, Some(60.0));
+        assert_eq!(summary.kpis[0].value, "60");
+        assert!(stages.starts_with(&["demo".to_string(), "bronze".to_string()]));
+        assert!(stages.ends_with(&["silver".to_string(), "gold".to_string()]));
+        assert_eq!(summary.rejected_rows, 0);
+        assert!(
+            summary
+                .tables
+                .iter()
+                .any(|t| t.name == "fact_encounters" && t.rows > 0)
+        );
+    }
+
+    #[test]
+    fn files_are_read_in_slices_and_zips_entry_by_entry() {
+        let files = lakehouse_synth::generate_files(&lakehouse_synth::Config::new(5, 30));
+        let mut sources: Vec<Box<dyn Source>> = files
+            .iter()
+            .map(|(n, b)| {
+                Box::new(BytesSource {
+                    path: (*n).to_string(),
+                    bytes: b.clone(),
+                }) as Box<dyn Source>
+            })
+            .collect();
+        let Response::Loaded(direct) = load_sources(&mut sources, &mut |_| {}) else {
+            panic!()
+        };
+        let mut zipped = std::io::Cursor::new(Vec::new());
+        {
+            use std::io::Write;
+            let mut zip = zip::ZipWriter::new(&mut zipped);
+            for (name, bytes) in &files {
+                zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                zip.write_all(bytes).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        let mut sources: Vec<Box<dyn Source>> = vec![Box::new(BytesSource {
+            path: "export.zip".into(),
+            bytes: zipped.into_inner(),
+        })];
+        let Response::Loaded(from_zip) = load_sources(&mut sources, &mut |_| {}) else {
+            panic!()
+        };
+        assert_eq!(direct.kpis, from_zip.kpis);
+    }
+
+    #[test]
+    fn a_missing_patients_file_is_a_message_with_a_hint() {
+        let mut sources: Vec<Box<dyn Source>> = vec![Box::new(BytesSource {
+            path: "encounters.csv".into(),
+            bytes: b"Id,START,PATIENT\n".to_vec(),
+        })];
+        let Response::Failed(message) = load_sources(&mut sources, &mut |_| {}) else {
+            panic!()
+        };
+        assert_eq!(
+            message.title,
+            "These files are not a complete Synthea export"
+        );
+        assert_eq!(
+            message.detail,
+            "required file `patients.csv` is missing from the input"
+        );
+        assert!(
+            message
+                .hint
+                .unwrap()
+                .starts_with("point the input at the folder")
+        );
+        let mut sources: Vec<Box<dyn Source>> = vec![Box::new(BytesSource {
+            path: "patients.csv".into(),
+            bytes: b"BIRTHDATE\n1990-01-01\n".to_vec(),
+        })];
+        let Response::Failed(message) = load_sources(&mut sources, &mut |_| {}) else {
+            panic!()
+        };
+        assert_eq!(message.title, "Could not read `patients.csv`");
+        assert_eq!(
+            message.detail,
+            "`patients.csv` line 1: the header has no `Id` column"
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! The worker's JavaScript glue (wasm32 only): listens for requests, reads
+//! `File`s in slices with `FileReaderSync`, runs the handler and posts JSON.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
+
+use super::handler::{self, Source};
+use super::protocol::{Request, Response, UserMessage};
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(response: &Response) {
+    if let Ok(text) = serde_json::to_string(response) {
+        let _ = scope().post_message(&JsValue::from_str(&text));
+    }
+}
+
+/// A browser `File` read slice by slice.
+struct FileSource {
+    path: String,
+    file: File,
+    reader: FileReaderSync,
+}
+
+impl Source for FileSource {
+    fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn size(&self) -> u64 {
+        self.file.size() as u64
+    }
+
+    fn read(&mut self, offset: u64, len: u64) -> Result<Vec<u8>, String> {
+        let end = (offset + len).min(self.size());
+        let blob = self
+            .file
+            .slice_with_f64_and_f64(offset as f64, end as f64)
+            .map_err(|e| format!("{e:?}"))?;
+        let buffer = self
+            .reader
+            .read_as_array_buffer(&blob)
+            .map_err(|e| format!("{e:?}"))?;
+        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    }
+}
+
+fn respond(event: &MessageEvent) -> Response {
+    let data = js_sys::Array::from(&event.data());
+    let Some(text) = data.get(0).as_string() else {
+        return Response::Failed(UserMessage {
+            title: "Bad request".into(),
+            detail: "no request text".into(),
+            hint: None,
+        });
+    };
+    let request: Request = match serde_json::from_str(&text) {
+        Ok(request) => request,
+        Err(error) => {
+            return Response::Failed(UserMessage {
+                title: "Bad request".into(),
+                detail: error.to_string(),
+                hint: None,
+            });
+        }
+    };
+    let mut progress = |p: &super::protocol::Progress| post(&Response::Progress(p.clone()));
+    match request {
+        Request::LoadDemo { patients, seed } => handler::load_demo(patients, seed, &mut progress),
+        Request::LoadFiles { paths } => {
+            let reader = match FileReaderSync::new() {
+                Ok(reader) => reader,
+                Err(error) => {
+                    return Response::Failed(UserMessage {
+                        title: "This browser cannot read files in a worker".into(),
+                        detail: format!("{error:?}"),
+                        hint: Some("use a current Chrome, Edge or Firefox".into()),
+                    });
+                }
+            };
+            let mut sources: Vec<Box<dyn Source>> = Vec::new();
+            for (i, path) in paths.into_iter().enumerate() {
+                if let Ok(file) = data.get(i as u32 + 1).dyn_into::<File>() {
+                    sources.push(Box::new(FileSource {
+                        path,
+                        file,
+                        reader: reader.clone(),
+                    }));
+                }
+            }
+            handler::load_sources(&mut sources, &mut progress)
+        }
+    }
+}
+
+/// Starts listening; posts `Ready` once the listener is in place.
+pub fn start() {
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let response = respond(&event);
+        post(&response);
+    });
+    scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    onmessage.forget();
+    post(&Response::Ready);
+}

@@ -1,0 +1,45 @@
+// Page object for the Synthea Lakehouse app: locators by data-testid only.
+
+export class AppPage {
+  constructor(page) {
+    this.page = page;
+  }
+
+  testId(id) {
+    return this.page.locator(`[data-testid="${id}"]`);
+  }
+
+  async loadDemo(patients) {
+    await this.testId("demo-patients").fill(String(patients));
+    await this.testId("load-demo").click();
+  }
+
+  async chooseFiles(paths) {
+    await this.testId("file-input").setInputFiles(paths);
+  }
+
+  async waitForResults(timeout = 180_000) {
+    await this.testId("results").waitFor({ timeout });
+  }
+
+  async waitForError(timeout = 60_000) {
+    await this.testId("error").waitFor({ timeout });
+    return this.testId("error").innerText();
+  }
+
+  /** KPI id → unformatted value (as the worker computed it). */
+  async kpis() {
+    const cards = await this.page.locator('[data-testid^="kpi-"]').all();
+    const values = {};
+    for (const card of cards) {
+      const id = (await card.getAttribute("data-testid")).slice("kpi-".length);
+      const raw = await card.getAttribute("data-raw");
+      values[id] = raw === "" ? null : Number(raw);
+    }
+    return values;
+  }
+
+  async tableRows(name) {
+    return Number((await this.testId(`rows-${name}`).innerText()).replaceAll(",", ""));
+  }
+}

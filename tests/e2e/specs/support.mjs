@@ -1,0 +1,75 @@
+// Shared set-up: serve dist/ from a sub-path on loopback, launch Debian's
+// Chromium through playwright-core, record every request, run the CLI.
+
+import { spawn, execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { mkdtempSync, readFileSync, existsSync, statSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, extname, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const shared = process.env.LAKEHOUSE_SYNTHEA_DIR ?? resolve(root, "../shared/synthea");
+export const artifacts = resolve(root, "tests/e2e/artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
+export const SUB_PATH = "/synthea-lakehouse/app/";
+
+/** Serves dist/ at SUB_PATH on 127.0.0.1; resolves to the base URL. */
+export function serve(dist = resolve(root, "dist")) {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url, "http://localhost");
+    if (!url.pathname.startsWith(SUB_PATH)) {
+      response.writeHead(404).end();
+      return;
+    }
+    let file = join(dist, decodeURIComponent(url.pathname.slice(SUB_PATH.length)) || "index.html");
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
+    if (!existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
+    response.end(readFileSync(file));
+  });
+  return new Promise((done) => server.listen(0, "127.0.0.1", () => done({ server, url: `http://127.0.0.1:${server.address().port}${SUB_PATH}` })));
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+  });
+}
+
+/** A new page that records requests leaving the origin and page errors. */
+export async function open(browser, url) {
+  const page = await browser.newPage();
+  const origin = new URL(url).origin;
+  const foreign = [];
+  const errors = [];
+  page.on("request", (r) => {
+    if (!r.url().startsWith(origin) && !r.url().startsWith("blob:") && !r.url().startsWith("data:")) foreign.push(r.url());
+  });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(url);
+  return { page, foreign, errors };
+}
+
+/** The lakehouse CLI's gold_kpis for the same input, as {column: number|null}. */
+export function cliKpis(args) {
+  const bin = process.env.LAKEHOUSE_BIN ?? resolve(root, "target/debug/lakehouse");
+  const out = mkdtempSync(join(tmpdir(), "lakehouse-e2e-"));
+  execFileSync(bin, ["run", ...args, "--out", out, "--csv", "--quiet"]);
+  const [header, row] = readFileSync(join(out, "gold/gold_kpis.csv"), "utf8").trim().split("\r\n");
+  const names = header.split(",");
+  const values = row.split(",");
+  return Object.fromEntries(names.map((n, i) => [n, values[i] === "" ? null : Number(values[i])]));
+}
+
+export function close(a, b) {
+  if (a === null || b === null) return a === b;
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+}
