@@ -73,12 +73,18 @@ pub fn progress_text(progress: &Progress) -> String {
 pub fn App() -> impl IntoView {
     let (phase, set_phase) = signal(Phase::Idle);
     let (patients, set_patients) = signal(1000u64);
+    let (note, set_note) = signal(String::new());
     let start = move |request: Request, files: Vec<File>| {
         set_phase.set(Phase::Working(Progress::default()));
         let result = client::send(&request, files, move |response| match response {
             Response::Progress(p) => set_phase.set(Phase::Working(p)),
             Response::Loaded(summary) => set_phase.set(Phase::Ready(Arc::new(*summary))),
             Response::Failed(message) => set_phase.set(Phase::Failed(message)),
+            Response::Download(download) => set_note.set(format!(
+                "Saved {} ({}).",
+                download.file_name,
+                crate::state::format_bytes(download.bytes)
+            )),
             Response::Ready => {}
         });
         if let Err(detail) = result {
@@ -201,7 +207,24 @@ pub fn App() -> impl IntoView {
                     </section>
                 }
                 .into_any(),
-                Phase::Ready(summary) => view! { <Results summary=summary /> }.into_any(),
+                Phase::Ready(summary) => view! {
+                    <section class="downloads" aria-label="Downloads">
+                        <button
+                            data-testid="download-zip"
+                            on:click=move |_| {
+                                set_note.set("Preparing the zip in the worker…".into());
+                                if let Err(error) = client::request(&Request::Download) {
+                                    set_note.set(error);
+                                }
+                            }
+                        >
+                            "Download lakehouse (.zip: Parquet + manifest.json)"
+                        </button>
+                        <span class="hint" data-testid="download-note" aria-live="polite">{move || note.get()}</span>
+                    </section>
+                    <Results summary=summary />
+                }
+                .into_any(),
             }}
         </main>
     }

@@ -28,12 +28,19 @@ mod imp {
     fn spawn(on_response: impl Fn(Response) + 'static) -> Result<(), String> {
         let worker = Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))?;
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(text) = event.data().as_string() else {
+            // The worker posts `[json]` or `[json, bytes]`.
+            let data = js_sys::Array::from(&event.data());
+            let Some(text) = data.get(0).as_string() else {
                 return;
             };
             let Ok(response) = serde_json::from_str::<Response>(&text) else {
                 return;
             };
+            if let Response::Download(download) = &response
+                && let Ok(bytes) = data.get(1).dyn_into::<js_sys::Uint8Array>()
+            {
+                save(&download.file_name, &download.mime, &bytes);
+            }
             if response == Response::Ready {
                 CLIENT.with(|c| {
                     if let Some(client) = c.borrow_mut().as_mut() {
@@ -85,6 +92,47 @@ mod imp {
         Ok(())
     }
 
+    /// Offers `bytes` to the user as a file (a temporary object URL on an `<a download>`).
+    fn save(file_name: &str, mime: &str, bytes: &js_sys::Uint8Array) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let parts = js_sys::Array::of1(bytes);
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(mime);
+        let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        else {
+            return;
+        };
+        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+            return;
+        };
+        if let Ok(anchor) = document.create_element("a").and_then(|a| {
+            a.dyn_into::<web_sys::HtmlAnchorElement>()
+                .map_err(Into::into)
+        }) {
+            anchor.set_href(&url);
+            anchor.set_download(file_name);
+            anchor.click();
+        }
+        let _ = web_sys::Url::revoke_object_url(&url);
+    }
+
+    /// Sends `request` to the running worker (which keeps the last lakehouse).
+    pub(super) fn request(request: &Request) -> Result<(), String> {
+        let message = js_sys::Array::new();
+        message.push(&JsValue::from_str(
+            &serde_json::to_string(request).map_err(|e| e.to_string())?,
+        ));
+        CLIENT.with(|c| match c.borrow().as_ref() {
+            Some(client) if client.ready => client
+                .worker
+                .post_message(&message)
+                .map_err(|e| format!("{e:?}")),
+            _ => Err("no lakehouse is loaded".to_string()),
+        })
+    }
+
     pub(super) fn cancel() {
         CLIENT.with(|c| {
             if let Some(client) = c.borrow_mut().take() {
@@ -106,6 +154,10 @@ mod imp {
         Err("the worker runs only in a browser".into())
     }
 
+    pub(super) fn request(_: &Request) -> Result<(), String> {
+        Err("the worker runs only in a browser".into())
+    }
+
     pub(super) fn cancel() {}
 }
 
@@ -116,6 +168,12 @@ pub fn send(
     on_response: impl Fn(Response) + 'static,
 ) -> Result<(), String> {
     imp::send(request, files, on_response)
+}
+
+/// Sends `request` to the worker that built the current lakehouse
+/// (responses go to the callback given to [`send`]).
+pub fn request(request: &Request) -> Result<(), String> {
+    imp::request(request)
 }
 
 /// Stops the running work, if any.

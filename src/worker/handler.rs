@@ -9,7 +9,7 @@ use lakehouse_pipeline::bronze::{BronzeBuilder, IngestOptions, archive};
 use lakehouse_pipeline::{Lakehouse, dates};
 
 use super::protocol::{
-    DqRow, FileRow, Kpi, Progress, RejectRow, Response, Summary, TableRow, UserMessage,
+    Download, DqRow, FileRow, Kpi, Progress, RejectRow, Summary, TableRow, UserMessage,
 };
 use crate::state;
 
@@ -113,7 +113,7 @@ fn is_zip(path: &str) -> bool {
 pub fn load_sources(
     sources: &mut [Box<dyn Source>],
     progress: &mut dyn FnMut(&Progress),
-) -> Response {
+) -> Result<Lakehouse, UserMessage> {
     let total: u64 = sources.iter().map(|s| s.size()).sum();
     let mut done = 0u64;
     let mut builder = BronzeBuilder::new(IngestOptions::default());
@@ -158,23 +158,21 @@ pub fn load_sources(
             })()
         };
         if let Err(error) = result {
-            return Response::Failed(user_message(&format!("Could not read `{path}`"), &error));
+            return Err(user_message(&format!("Could not read `{path}`"), &error));
         }
     }
-    let bronze = match builder.finish() {
-        Ok(bronze) => bronze,
-        Err(error) => {
-            return Response::Failed(user_message(
-                "These files are not a complete Synthea export",
-                &error,
-            ));
-        }
-    };
+    let bronze = builder
+        .finish()
+        .map_err(|error| user_message("These files are not a complete Synthea export", &error))?;
     build(bronze, total, progress)
 }
 
 /// Generates `patients` demo patients in the worker and builds the lakehouse.
-pub fn load_demo(patients: u64, seed: u64, progress: &mut dyn FnMut(&Progress)) -> Response {
+pub fn load_demo(
+    patients: u64,
+    seed: u64,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Lakehouse, UserMessage> {
     progress(&Progress {
         stage: "demo".into(),
         ..Progress::default()
@@ -196,28 +194,57 @@ fn build(
     bronze: lakehouse_pipeline::Bronze,
     total: u64,
     progress: &mut dyn FnMut(&Progress),
-) -> Response {
+) -> Result<Lakehouse, UserMessage> {
     let rows = bronze.files.iter().map(|f| f.rows_read).sum();
-    progress(&Progress {
-        stage: "silver".into(),
+    let stage = |stage: &str| Progress {
+        stage: stage.into(),
         file: None,
         bytes_done: total,
         bytes_total: total,
         rows,
-    });
-    match lakehouse_pipeline::build(bronze, None) {
-        Ok(lakehouse) => {
-            progress(&Progress {
-                stage: "gold".into(),
-                file: None,
-                bytes_done: total,
-                bytes_total: total,
-                rows,
-            });
-            Response::Loaded(Box::new(summarize(&lakehouse)))
+    };
+    progress(&stage("silver"));
+    let lakehouse = lakehouse_pipeline::build(bronze, None)
+        .map_err(|error| user_message("The lakehouse could not be built", &error))?;
+    progress(&stage("gold"));
+    Ok(lakehouse)
+}
+
+/// The zip the page offers: exactly the files `lakehouse run` writes
+/// (`bronze/`, `silver/`, `gold/` Parquet and `manifest.json`), so a download
+/// and a CLI run of the same input hold the same bytes. Parquet is already
+/// compressed, so it is stored; the manifest is deflated. Entries carry a
+/// fixed date, so the zip itself is deterministic.
+pub fn lakehouse_zip(lakehouse: &Lakehouse) -> Result<(Download, Vec<u8>), UserMessage> {
+    let failed =
+        |error: &dyn std::fmt::Display| user_message("Could not write the download", error);
+    let files = lakehouse.output_files(false).map_err(|e| failed(&e))?;
+    let mut cursor = std::io::Cursor::new(Vec::new());
+    {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(&mut cursor);
+        for file in &files {
+            let method = if file.path.ends_with(".parquet") {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            };
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(method)
+                .last_modified_time(zip::DateTime::default());
+            zip.start_file(file.path.as_str(), options)
+                .map_err(|e| failed(&e))?;
+            zip.write_all(&file.bytes).map_err(|e| failed(&e))?;
         }
-        Err(error) => Response::Failed(user_message("The lakehouse could not be built", &error)),
+        zip.finish().map_err(|e| failed(&e))?;
     }
+    let bytes = cursor.into_inner();
+    let download = Download {
+        file_name: "synthea-lakehouse.zip".into(),
+        mime: "application/zip".into(),
+        bytes: bytes.len() as u64,
+    };
+    Ok((download, bytes))
 }
 
 /// The KPI cards, from `gold_kpis`.
@@ -349,7 +376,7 @@ pub fn summarize(lakehouse: &Lakehouse) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::worker::protocol::Request;
+    use crate::worker::protocol::{Request, Response};
 
     #[test]
     fn requests_and_responses_round_trip_as_json() {
@@ -370,10 +397,8 @@ mod tests {
     #[test]
     fn demo_data_builds_and_its_kpis_match_gold() {
         let mut stages = Vec::new();
-        let response = load_demo(60, 5, &mut |p| stages.push(p.stage.clone()));
-        let Response::Loaded(summary) = response else {
-            panic!("{response:?}")
-        };
+        let lakehouse = load_demo(60, 5, &mut |p| stages.push(p.stage.clone())).unwrap();
+        let summary = summarize(&lakehouse);
         assert_eq!(summary.version, "3.3");
         assert_eq!(summary.kpis[0].id, "patients");
         assert_eq!(summary.kpis[0].raw, Some(60.0));
@@ -390,6 +415,23 @@ mod tests {
     }
 
     #[test]
+    fn the_download_zip_holds_exactly_the_files_the_cli_writes() {
+        let lakehouse = load_demo(40, 3, &mut |_| {}).unwrap();
+        let (download, bytes) = lakehouse_zip(&lakehouse).unwrap();
+        assert_eq!(download.bytes, bytes.len() as u64);
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let expected = lakehouse.output_files(false).unwrap();
+        assert_eq!(archive.len(), expected.len());
+        for file in expected {
+            let mut entry = archive.by_name(&file.path).unwrap();
+            let mut content = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
+            assert!(content == file.bytes, "{}", file.path);
+        }
+        assert_eq!(lakehouse_zip(&lakehouse).unwrap().1, bytes, "deterministic");
+    }
+
+    #[test]
     fn files_are_read_in_slices_and_zips_entry_by_entry() {
         let files = lakehouse_synth::generate_files(&lakehouse_synth::Config::new(5, 30));
         let mut sources: Vec<Box<dyn Source>> = files
@@ -401,9 +443,7 @@ mod tests {
                 }) as Box<dyn Source>
             })
             .collect();
-        let Response::Loaded(direct) = load_sources(&mut sources, &mut |_| {}) else {
-            panic!()
-        };
+        let direct = summarize(&load_sources(&mut sources, &mut |_| {}).unwrap());
         let mut zipped = std::io::Cursor::new(Vec::new());
         {
             use std::io::Write;
@@ -419,9 +459,7 @@ mod tests {
             path: "export.zip".into(),
             bytes: zipped.into_inner(),
         })];
-        let Response::Loaded(from_zip) = load_sources(&mut sources, &mut |_| {}) else {
-            panic!()
-        };
+        let from_zip = summarize(&load_sources(&mut sources, &mut |_| {}).unwrap());
         assert_eq!(direct.kpis, from_zip.kpis);
     }
 
@@ -431,9 +469,7 @@ mod tests {
             path: "encounters.csv".into(),
             bytes: b"Id,START,PATIENT\n".to_vec(),
         })];
-        let Response::Failed(message) = load_sources(&mut sources, &mut |_| {}) else {
-            panic!()
-        };
+        let message = load_sources(&mut sources, &mut |_| {}).unwrap_err();
         assert_eq!(
             message.title,
             "These files are not a complete Synthea export"
@@ -452,9 +488,7 @@ mod tests {
             path: "patients.csv".into(),
             bytes: b"BIRTHDATE\n1990-01-01\n".to_vec(),
         })];
-        let Response::Failed(message) = load_sources(&mut sources, &mut |_| {}) else {
-            panic!()
-        };
+        let message = load_sources(&mut sources, &mut |_| {}).unwrap_err();
         assert_eq!(message.title, "Could not read `patients.csv`");
         assert_eq!(
             message.detail,

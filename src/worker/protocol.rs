@@ -19,6 +19,8 @@ pub enum Request {
         /// Each file's path (the folder-relative path when a folder was picked).
         paths: Vec<String>,
     },
+    /// Zip the last built lakehouse (every table as Parquet, plus `manifest.json`).
+    Download,
 }
 
 /// Worker → page.
@@ -33,6 +35,19 @@ pub enum Response {
     Loaded(Box<Summary>),
     /// Nothing could be built.
     Failed(UserMessage),
+    /// A file to save; its bytes follow the JSON in the same message.
+    Download(Download),
+}
+
+/// A file the worker made for the user to save.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Download {
+    /// Suggested file name.
+    pub file_name: String,
+    /// MIME type.
+    pub mime: String,
+    /// Size in bytes.
+    pub bytes: u64,
 }
 
 /// How far the work has come.

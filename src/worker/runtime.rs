@@ -12,10 +12,33 @@ fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-fn post(response: &Response) {
-    if let Ok(text) = serde_json::to_string(response) {
-        let _ = scope().post_message(&JsValue::from_str(&text));
+thread_local! {
+    /// The last lakehouse built, kept for downloads.
+    static LAKEHOUSE: std::cell::RefCell<Option<lakehouse_pipeline::Lakehouse>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Posts `[json]`, or `[json, bytes]` with the bytes' buffer transferred (not copied).
+fn post_with(response: &Response, bytes: Option<&[u8]>) {
+    let Ok(text) = serde_json::to_string(response) else {
+        return;
+    };
+    let message = js_sys::Array::new();
+    message.push(&JsValue::from_str(&text));
+    match bytes {
+        Some(bytes) => {
+            let array = js_sys::Uint8Array::from(bytes);
+            message.push(&array);
+            let transfer = js_sys::Array::of1(&array.buffer());
+            let _ = scope().post_message_with_transfer(&message, &transfer);
+        }
+        None => {
+            let _ = scope().post_message(&message);
+        }
     }
+}
+
+fn post(response: &Response) {
+    post_with(response, None);
 }
 
 /// A browser `File` read slice by slice.
@@ -48,6 +71,17 @@ impl Source for FileSource {
     }
 }
 
+fn loaded(result: Result<lakehouse_pipeline::Lakehouse, UserMessage>) -> Response {
+    match result {
+        Ok(lakehouse) => {
+            let summary = handler::summarize(&lakehouse);
+            LAKEHOUSE.with(|l| *l.borrow_mut() = Some(lakehouse));
+            Response::Loaded(Box::new(summary))
+        }
+        Err(message) => Response::Failed(message),
+    }
+}
+
 fn respond(event: &MessageEvent) -> Response {
     let data = js_sys::Array::from(&event.data());
     let Some(text) = data.get(0).as_string() else {
@@ -69,7 +103,24 @@ fn respond(event: &MessageEvent) -> Response {
     };
     let mut progress = |p: &super::protocol::Progress| post(&Response::Progress(p.clone()));
     match request {
-        Request::LoadDemo { patients, seed } => handler::load_demo(patients, seed, &mut progress),
+        Request::LoadDemo { patients, seed } => {
+            loaded(handler::load_demo(patients, seed, &mut progress))
+        }
+        Request::Download => {
+            let zipped = LAKEHOUSE.with(|l| l.borrow().as_ref().map(handler::lakehouse_zip));
+            match zipped {
+                Some(Ok((download, bytes))) => {
+                    post_with(&Response::Download(download), Some(&bytes));
+                    Response::Ready
+                }
+                Some(Err(message)) => Response::Failed(message),
+                None => Response::Failed(UserMessage {
+                    title: "Nothing to download yet".into(),
+                    detail: "load data first".into(),
+                    hint: None,
+                }),
+            }
+        }
         Request::LoadFiles { paths } => {
             let reader = match FileReaderSync::new() {
                 Ok(reader) => reader,
@@ -91,7 +142,7 @@ fn respond(event: &MessageEvent) -> Response {
                     }));
                 }
             }
-            handler::load_sources(&mut sources, &mut progress)
+            loaded(handler::load_sources(&mut sources, &mut progress))
         }
     }
 }
@@ -100,7 +151,10 @@ fn respond(event: &MessageEvent) -> Response {
 pub fn start() {
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let response = respond(&event);
-        post(&response);
+        // `Ready` here means "already answered" (a download posts its own message).
+        if response != Response::Ready {
+            post(&response);
+        }
     });
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();

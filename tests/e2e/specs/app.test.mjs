@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { AppPage } from "../pages/app_page.mjs";
-import { serve, launch, open, cliKpis, close, shared, root, artifacts } from "./support.mjs";
+import { execFileSync } from "node:child_process";
+import { serve, launch, open, cliKpis, cliRun, close, shared, root, artifacts } from "./support.mjs";
 
 let server, url, browser;
 
@@ -63,6 +64,15 @@ test("a real export chosen through the file input gives the CLI's KPIs and row c
   assert.equal(await app.tableRows("fact_encounters"), 604);
   assert.equal(await app.tableRows("bronze_rejects"), 0);
   await page.screenshot({ path: join(artifacts, "dbt-synthea.png"), fullPage: true });
+
+  // The download holds the CLI's files, byte for byte, and pyarrow reads every table.
+  const [download] = await Promise.all([page.waitForEvent("download"), app.testId("download-zip").click()]);
+  assert.equal(download.suggestedFilename(), "synthea-lakehouse.zip");
+  const zipPath = join(artifacts, "synthea-lakehouse.zip");
+  await download.saveAs(zipPath);
+  const report = execFileSync("python3", [join(root, "tests/e2e/check_download.py"), zipPath, cliRun([set])], { encoding: "utf8" });
+  assert.match(report, /^ok: \d+ files identical to the CLI's, \d+ Parquet tables read by pyarrow/m, report);
+  assert.match(await app.testId("download-note").innerText(), /Saved synthea-lakehouse.zip/);
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();

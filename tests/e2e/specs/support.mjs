@@ -58,11 +58,17 @@ export async function open(browser, url) {
   return { page, foreign, errors };
 }
 
-/** The lakehouse CLI's gold_kpis for the same input, as {column: number|null}. */
-export function cliKpis(args) {
+/** Runs `lakehouse run ARGS --out DIR`; returns DIR. */
+export function cliRun(args, extra = []) {
   const bin = process.env.LAKEHOUSE_BIN ?? resolve(root, "target/debug/lakehouse");
   const out = mkdtempSync(join(tmpdir(), "lakehouse-e2e-"));
-  execFileSync(bin, ["run", ...args, "--out", out, "--csv", "--quiet"]);
+  execFileSync(bin, ["run", ...args, "--out", out, "--quiet", ...extra]);
+  return out;
+}
+
+/** The lakehouse CLI's gold_kpis for the same input, as {column: number|null}. */
+export function cliKpis(args) {
+  const out = cliRun(args, ["--csv"]);
   const [header, row] = readFileSync(join(out, "gold/gold_kpis.csv"), "utf8").trim().split("\r\n");
   const names = header.split(",");
   const values = row.split(",");
