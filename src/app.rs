@@ -11,8 +11,10 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{File, FileList, HtmlInputElement};
 
+use crate::charts;
 use crate::client;
-use crate::state::{format_bytes, format_count};
+use crate::state::{format_bytes, format_count, format_money, format_percent};
+use crate::worker::protocol::{Bar, Charts, Filter, FilterOptions, Kpi, View};
 use crate::worker::protocol::{Progress, Request, Response, Summary, UserMessage};
 
 /// What the page is doing.
@@ -68,17 +70,85 @@ pub fn progress_text(progress: &Progress) -> String {
     }
 }
 
+/// The filter and demo size in the page's URL (`?demo=1000&org=…`).
+fn url_state() -> (Filter, Option<u64>) {
+    let params = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok());
+    let Some(params) = params else {
+        return (Filter::default(), None);
+    };
+    let pairs: Vec<(&str, String)> = Filter::keys()
+        .filter_map(|key| params.get(key).map(|value| (key, value)))
+        .collect();
+    let filter = Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    let demo = params.get("demo").and_then(|n| n.parse().ok());
+    (filter, demo)
+}
+
+/// Records the view in the URL as a new history entry (so it can be
+/// shared, and the back button returns to the previous filter).
+fn push_url_state(filter: &Filter, demo: Option<u64>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(params) = web_sys::UrlSearchParams::new() else {
+        return;
+    };
+    if let Some(n) = demo {
+        params.append("demo", &n.to_string());
+    }
+    for (key, _, value) in filter.active() {
+        params.append(key, &value);
+    }
+    let query: String = params.to_string().into();
+    let url = if query.is_empty() {
+        window.location().pathname().unwrap_or_default()
+    } else {
+        format!("?{query}")
+    };
+    if let Ok(history) = window.history()
+        && history.state().ok().is_none_or(|_| true)
+    {
+        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
 /// The application root.
 #[component]
 pub fn App() -> impl IntoView {
     let (phase, set_phase) = signal(Phase::Idle);
-    let (patients, set_patients) = signal(1000u64);
+    let (initial_filter, initial_demo) = url_state();
+    let (patients, set_patients) = signal(initial_demo.unwrap_or(1000));
     let (note, set_note) = signal(String::new());
+    let filter = RwSignal::new(initial_filter);
+    let view_model = RwSignal::new(None::<View>);
+    let demo = RwSignal::new(initial_demo);
+    let refilter = move || {
+        let current = filter.get_untracked();
+        if matches!(phase.get_untracked(), Phase::Ready(_))
+            && let Err(error) = client::request(&Request::Filter(Box::new(current)))
+        {
+            set_note.set(error);
+        }
+    };
     let start = move |request: Request, files: Vec<File>| {
         set_phase.set(Phase::Working(Progress::default()));
+        view_model.set(None);
         let result = client::send(&request, files, move |response| match response {
             Response::Progress(p) => set_phase.set(Phase::Working(p)),
-            Response::Loaded(summary) => set_phase.set(Phase::Ready(Arc::new(*summary))),
+            Response::Loaded(summary) => {
+                view_model.set(Some(summary.view.clone()));
+                set_phase.set(Phase::Ready(Arc::new(*summary)));
+                if !filter.get_untracked().is_empty() {
+                    refilter();
+                }
+            }
+            // A late answer to an older filter is dropped.
+            Response::Filtered(view) if view.filter == filter.get_untracked() => {
+                view_model.set(Some(*view))
+            }
+            Response::Filtered(_) => {}
             Response::Failed(message) => set_phase.set(Phase::Failed(message)),
             Response::Download(download) => set_note.set(format!(
                 "Saved {} ({}).",
@@ -95,10 +165,42 @@ pub fn App() -> impl IntoView {
             }));
         }
     };
+    let apply = Callback::new(move |next: Filter| {
+        if next == filter.get_untracked() {
+            return;
+        }
+        push_url_state(&next, demo.get_untracked());
+        filter.set(next);
+        refilter();
+    });
+    // Back and forward restore the filter of that history entry.
+    let popstate = window_event_listener(ev::popstate, move |_| {
+        let (next, _) = url_state();
+        if next != filter.get_untracked() {
+            filter.set(next);
+            refilter();
+        }
+    });
+    on_cleanup(move || popstate.remove());
+    let load_demo = move |n: u64| {
+        start(
+            Request::LoadDemo {
+                patients: n,
+                seed: lakehouse_synth::DEFAULT_SEED,
+            },
+            Vec::new(),
+        )
+    };
+    // A shared demo link (`?demo=N&…`) rebuilds the same view on opening.
+    if let Some(n) = initial_demo {
+        load_demo(n);
+    }
     let load_files = move |files: Vec<(String, File)>| {
         if files.is_empty() {
             return;
         }
+        demo.set(None);
+        push_url_state(&filter.get_untracked(), None);
         let (paths, files): (Vec<String>, Vec<File>) = files.into_iter().unzip();
         start(Request::LoadFiles { paths }, files);
     };
@@ -169,10 +271,13 @@ pub fn App() -> impl IntoView {
                     </label>
                     <button
                         data-testid="load-demo"
-                        on:click=move |_| start(
-                            Request::LoadDemo { patients: patients.get_untracked(), seed: lakehouse_synth::DEFAULT_SEED },
-                            Vec::new(),
-                        )
+                        on:click=move |_| {
+                            let n = patients.get_untracked();
+                            demo.set(Some(n));
+                            filter.set(Filter::default());
+                            push_url_state(&Filter::default(), Some(n));
+                            load_demo(n);
+                        }
                     >
                         "Load demo data"
                     </button>
@@ -222,7 +327,7 @@ pub fn App() -> impl IntoView {
                         </button>
                         <span class="hint" data-testid="download-note" aria-live="polite">{move || note.get()}</span>
                     </section>
-                    <Results summary=summary />
+                    <Results summary=summary filter=filter view=view_model apply=apply />
                 }
                 .into_any(),
             }}
@@ -230,12 +335,329 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The built lakehouse: KPIs, then the medallion layers.
+/// One chart: the SVG, and the same numbers as a table behind a toggle.
+/// With `on_pick`, clicking a bar (or its row's button in the table, for
+/// keyboard users) reports the bar's index.
 #[component]
-fn Results(summary: Arc<Summary>) -> impl IntoView {
-    let kpis = summary
-        .kpis
+fn Chart(
+    /// Stable test id.
+    id: &'static str,
+    /// Figure caption (also the chart title).
+    title: String,
+    /// The SVG markup.
+    svg: String,
+    /// (label, formatted value) rows for the table view.
+    rows: Vec<(String, String)>,
+    /// Called with the index of the bar picked.
+    #[prop(optional)]
+    on_pick: Option<Callback<usize>>,
+) -> impl IntoView {
+    let table = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, value))| {
+            let cell = match on_pick {
+                Some(pick) => view! {
+                    <button class="link" title="Filter the dashboard by this" on:click=move |_| pick.run(i)>{label}</button>
+                }
+                .into_any(),
+                None => label.into_any(),
+            };
+            view! { <tr><td>{cell}</td><td class="number">{value}</td></tr> }
+        })
+        .collect_view();
+    let on_click = move |ev: ev::MouseEvent| {
+        let Some(pick) = on_pick else { return };
+        let bar = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("[data-bar]").ok().flatten())
+            .and_then(|e| e.get_attribute("data-bar"))
+            .and_then(|i| i.parse::<usize>().ok());
+        if let Some(i) = bar {
+            pick.run(i);
+        }
+    };
+    view! {
+        <figure class="chart" class:pickable=on_pick.is_some() data-testid=format!("chart-{id}")>
+            <div class="chart-svg" role="img" aria-label=title.clone() inner_html=svg on:click=on_click></div>
+            <details>
+                <summary>"Show as table"</summary>
+                <table><tbody>{table}</tbody></table>
+            </details>
+        </figure>
+    }
+}
+
+fn bar_rows(bars: &[Bar], format: fn(f64) -> String) -> Vec<(String, String)> {
+    bars.iter()
+        .map(|b| (b.label.clone(), format(b.value)))
+        .collect()
+}
+
+/// A ranked bar chart whose bars filter the dashboard by `key` (a
+/// [`Filter`] URL key); the chosen bar is highlighted.
+struct Ranked<'a> {
+    id: &'static str,
+    title: &'a str,
+    axis: &'a str,
+    bars: &'a [Bar],
+    format: fn(f64) -> String,
+    key: &'static str,
+}
+
+fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> AnyView {
+    let selected = filter
+        .active()
+        .into_iter()
+        .find(|(k, _, _)| *k == chart.key)
+        .map(|(_, _, v)| v);
+    let pairs: Vec<(String, f64)> = chart
+        .bars
         .iter()
+        .map(|b| (b.label.clone(), b.value))
+        .collect();
+    let svg = charts::bar_chart(
+        chart.title,
+        chart.axis,
+        &pairs,
+        chart.format,
+        selected.as_deref(),
+    );
+    let labels: Vec<String> = chart.bars.iter().map(|b| b.label.clone()).collect();
+    let (key, base) = (chart.key, filter.clone());
+    let pick = Callback::new(move |i: usize| {
+        if let Some(label) = labels.get(i) {
+            // Clicking the chosen bar again clears the filter.
+            let chosen = base
+                .active()
+                .iter()
+                .any(|(k, _, v)| *k == key && v == label);
+            apply.run(base.with(key, if chosen { "" } else { label }));
+        }
+    });
+    view! {
+        <Chart
+            id=chart.id
+            title=chart.title.to_string()
+            svg=svg
+            rows=bar_rows(chart.bars, chart.format)
+            on_pick=pick
+        />
+    }
+    .into_any()
+}
+
+/// Every chart of the dashboard, for one filtered view.
+fn dashboard_charts(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> impl IntoView + use<> {
+    let monthly_rows: Vec<(String, String)> = c
+        .months
+        .iter()
+        .enumerate()
+        .map(|(i, month)| {
+            let parts: Vec<String> = c
+                .monthly_by_class
+                .iter()
+                .filter(|s| s.1[i] > 0.0)
+                .map(|s| format!("{} {}", s.0, format_count(s.1[i])))
+                .collect();
+            (month.clone(), parts.join(", "))
+        })
+        .collect();
+    let monthly = charts::line_chart(
+        "Encounters by month and class",
+        "encounters",
+        &c.months,
+        &c.monthly_by_class,
+    );
+    let readmission_series = vec![(
+        "30-day readmission rate (%)".to_string(),
+        c.readmission_rate_by_month.clone(),
+    )];
+    let readmissions = charts::line_chart(
+        "30-day readmission rate by discharge month",
+        "% of discharges",
+        &c.months,
+        &readmission_series,
+    );
+    let readmission_rows = c
+        .months
+        .iter()
+        .zip(&c.readmission_rate_by_month)
+        .filter(|(_, r)| **r > 0.0)
+        .map(|(m, r)| (m.clone(), format_percent(*r)))
+        .collect();
+    let pyramid = charts::pyramid(
+        "Patients by age band and sex",
+        &c.age_pyramid,
+        filter.age_band.as_deref(),
+        filter.gender.as_deref(),
+    );
+    let pyramid_rows: Vec<(String, String)> = c
+        .age_pyramid
+        .iter()
+        .flat_map(|(band, f, m)| {
+            [
+                (format!("{band}, female"), format_count(*f)),
+                (format!("{band}, male"), format_count(*m)),
+            ]
+        })
+        .collect();
+    let bands: Vec<String> = c.age_pyramid.iter().map(|r| r.0.clone()).collect();
+    let base = filter.clone();
+    let pick_age = Callback::new(move |i: usize| {
+        if let Some(band) = bands.get(i / 2) {
+            let gender = if i.is_multiple_of(2) { "F" } else { "M" };
+            let chosen =
+                base.age_band.as_deref() == Some(band) && base.gender.as_deref() == Some(gender);
+            let next = if chosen {
+                base.with("age", "").with("gender", "")
+            } else {
+                base.with("age", band).with("gender", gender)
+            };
+            apply.run(next);
+        }
+    });
+    let ranked = |id, title, axis, bars, format, key| {
+        ranked_chart(
+            Ranked {
+                id,
+                title,
+                axis,
+                bars,
+                format,
+                key,
+            },
+            filter,
+            apply,
+        )
+    };
+    let count = format_count as fn(f64) -> String;
+    view! {
+        <div class="charts">
+            <Chart id="monthly" title="Encounters by month and class".into() svg=monthly rows=monthly_rows />
+            {ranked("conditions", "Top conditions", "patients", &c.top_conditions, count, "condition")}
+            {ranked("procedures", "Top procedures", "procedures", &c.top_procedures, count, "procedure")}
+            {ranked("organizations", "Encounters by organization", "encounters", &c.organizations, count, "org")}
+            {ranked("providers", "Encounters by provider", "encounters", &c.providers, count, "provider")}
+            {ranked("payer-cost", "Claim cost by payer", "claim cost", &c.payer_cost, format_money, "payer")}
+            {ranked("payer-coverage", "Payer coverage by payer", "% of claim cost covered", &c.payer_coverage, format_percent, "payer")}
+            <Chart id="age" title="Patients by age band and sex".into() svg=pyramid rows=pyramid_rows on_pick=pick_age />
+            {ranked("race", "Patients by race", "patients", &c.race, count, "race")}
+            {ranked("ethnicity", "Patients by ethnicity", "patients", &c.ethnicity, count, "ethnicity")}
+            <Chart id="readmissions" title="30-day readmission rate by discharge month".into() svg=readmissions rows=readmission_rows />
+        </div>
+    }
+}
+
+/// The filter controls: date range and a select per dimension, the active
+/// filters as removable chips, and the recompute time.
+#[component]
+fn FilterBar(
+    options: FilterOptions,
+    filter: RwSignal<Filter>,
+    view: RwSignal<Option<View>>,
+    apply: Callback<Filter>,
+) -> impl IntoView {
+    let current = move |key: &'static str| {
+        filter
+            .get()
+            .active()
+            .into_iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, v)| v)
+            .unwrap_or_default()
+    };
+    let select = move |key: &'static str, label: &'static str, values: Vec<String>| {
+        let choices = values
+            .into_iter()
+            .map(|v| {
+                let (value, selected) = (v.clone(), v.clone());
+                view! { <option value=value prop:selected=move || current(key) == selected>{v}</option> }
+            })
+            .collect_view();
+        view! {
+            <label class="filter">
+                {label}
+                <select
+                    data-testid=format!("filter-{key}")
+                    on:change=move |ev| apply.run(filter.get_untracked().with(key, &event_target_value(&ev)))
+                >
+                    <option value="" prop:selected=move || current(key).is_empty()>"All"</option>
+                    {choices}
+                </select>
+            </label>
+        }
+    };
+    let date = move |key: &'static str, label: &'static str| {
+        view! {
+            <label class="filter">
+                {label}
+                <input
+                    type="date"
+                    data-testid=format!("filter-{key}")
+                    min=options.first_day.clone()
+                    max=options.last_day.clone()
+                    prop:value=move || current(key)
+                    on:change=move |ev| apply.run(filter.get_untracked().with(key, &event_target_value(&ev)))
+                />
+            </label>
+        }
+    };
+    let chips = move || {
+        let active = filter.get();
+        active
+            .active()
+            .into_iter()
+            .map(|(key, label, value)| {
+                let without = active.with(key, "");
+                view! {
+                    <li>
+                        <button
+                            class="chip"
+                            data-testid=format!("chip-{key}")
+                            aria-label=format!("Remove filter {label}: {value}")
+                            on:click=move |_| apply.run(without.clone())
+                        >
+                            {format!("{label}: {value}")} <span aria-hidden="true">" ×"</span>
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="filters" aria-label="Filters" data-testid="filters">
+            <div class="filter-controls">
+                {date("from", "From")}
+                {date("to", "To")}
+                {select("gender", "Gender", options.genders.clone())}
+                {select("age", "Age band", options.age_bands.clone())}
+                {select("race", "Race", options.races.clone())}
+                {select("class", "Encounter class", options.classes.clone())}
+                {select("org", "Organization", options.organizations.clone())}
+                {select("payer", "Payer", options.payers.clone())}
+            </div>
+            <ul class="chips" aria-label="Active filters">
+                {chips}
+                {move || (!filter.get().is_empty()).then(|| view! {
+                    <li><button class="chip clear" data-testid="clear-filters" on:click=move |_| apply.run(Filter::default())>"Clear all"</button></li>
+                })}
+            </ul>
+            <p class="hint" data-testid="filter-status" aria-live="polite">
+                {move || view.get().map(|v| format!(
+                    "{} encounters match · recomputed in {:.1} ms",
+                    format_count(v.encounters as f64),
+                    v.elapsed_ms
+                ))}
+            </p>
+        </section>
+    }
+}
+
+/// The KPI cards of a view.
+fn kpi_cards(kpis: &[Kpi]) -> impl IntoView + use<> {
+    kpis.iter()
         .map(|k| {
             view! {
                 <div class="card" data-testid=format!("kpi-{}", k.id) data-raw=k.raw.map(|v| v.to_string()).unwrap_or_default()>
@@ -244,7 +666,17 @@ fn Results(summary: Arc<Summary>) -> impl IntoView {
                 </div>
             }
         })
-        .collect_view();
+        .collect_view()
+}
+
+/// The built lakehouse: KPIs, then the medallion layers.
+#[component]
+fn Results(
+    summary: Arc<Summary>,
+    filter: RwSignal<Filter>,
+    view: RwSignal<Option<View>>,
+    apply: Callback<Filter>,
+) -> impl IntoView {
     let files = summary
         .files
         .iter()
@@ -316,7 +748,22 @@ fn Results(summary: Arc<Summary>) -> impl IntoView {
                 " · as of " <strong data-testid="as-of">{summary.as_of.clone()}</strong>
                 " · " {format_count(summary.rejected_rows as f64)} " rejected rows"
             </p>
-            <div class="cards">{kpis}</div>
+            <section
+                class="dashboard"
+                data-testid="dashboard"
+                aria-label="Dashboard"
+                data-filter=move || view.get().map(|v| v.filter.describe()).unwrap_or_default()
+            >
+                <h2>"Dashboard"</h2>
+                <FilterBar options=summary.options.clone() filter=filter view=view apply=apply />
+                {move || view.get().map(|v| {
+                    let f = filter.get();
+                    view! {
+                        <div class="cards">{kpi_cards(&v.kpis)}</div>
+                        {dashboard_charts(&v.charts, &f, apply)}
+                    }
+                })}
+            </section>
             <h2>"Bronze: files read"</h2>
             <ul class="warnings">{warnings}</ul>
             <table data-testid="bronze-files">

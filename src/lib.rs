@@ -5,7 +5,11 @@
 //! gets back. Formatting lives in `state`, natively tested.
 
 pub mod app;
+pub mod charts;
 pub mod client;
+pub mod dashboard;
+#[cfg(test)]
+mod dashboard_tests;
 pub mod state;
 pub mod worker;
 

@@ -4,14 +4,14 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
-use arrow_array::{Array, Float64Array, Int64Array, StringArray};
+use arrow_array::{Int64Array, StringArray};
 use lakehouse_pipeline::bronze::{BronzeBuilder, IngestOptions, archive};
 use lakehouse_pipeline::{Lakehouse, dates};
 
 use super::protocol::{
-    Download, DqRow, FileRow, Kpi, Progress, RejectRow, Summary, TableRow, UserMessage,
+    Download, DqRow, FileRow, Filter, Progress, RejectRow, Summary, TableRow, UserMessage,
 };
-use crate::state;
+use crate::dashboard::Dashboard;
 
 /// Rejected rows sent to the page (all of them are in the downloads).
 pub const REJECT_PREVIEW: usize = 200;
@@ -247,72 +247,8 @@ pub fn lakehouse_zip(lakehouse: &Lakehouse) -> Result<(Download, Vec<u8>), UserM
     Ok((download, bytes))
 }
 
-/// The KPI cards, from `gold_kpis`.
-pub fn kpis(lakehouse: &Lakehouse) -> Vec<Kpi> {
-    let Some(table) = lakehouse.gold.table("gold_kpis") else {
-        return Vec::new();
-    };
-    let int = |name: &str| {
-        table
-            .column::<Int64Array>(name)
-            .filter(|a| a.is_valid(0))
-            .map(|a| a.value(0) as f64)
-    };
-    let float = |name: &str| {
-        table
-            .column::<Float64Array>(name)
-            .filter(|a| a.is_valid(0))
-            .map(|a| a.value(0))
-    };
-    let card = |id: &str, label: &str, raw: Option<f64>, format: fn(f64) -> String| Kpi {
-        id: id.into(),
-        label: label.into(),
-        value: raw.map_or_else(|| "–".to_string(), format),
-        raw,
-    };
-    vec![
-        card("patients", "Patients", int("patients"), state::format_count),
-        card(
-            "encounters",
-            "Encounters",
-            int("encounters"),
-            state::format_count,
-        ),
-        card(
-            "avg_inpatient_los_days",
-            "Average inpatient stay",
-            float("avg_inpatient_los_days"),
-            state::format_days,
-        ),
-        card(
-            "readmission_rate_30d",
-            "30-day readmission rate",
-            float("readmission_rate_30d"),
-            |v| state::format_percent(v * 100.0),
-        ),
-        card(
-            "total_claim_cost",
-            "Total claim cost",
-            float("total_claim_cost"),
-            state::format_money,
-        ),
-        card(
-            "payer_coverage_pct",
-            "Payer coverage",
-            float("payer_coverage_pct"),
-            state::format_percent,
-        ),
-        card(
-            "deceased_patients",
-            "Deceased",
-            int("deceased_patients"),
-            state::format_count,
-        ),
-    ]
-}
-
 /// Condenses a built lakehouse into what the page shows.
-pub fn summarize(lakehouse: &Lakehouse) -> Summary {
+pub fn summarize(lakehouse: &Lakehouse, dashboard: &Dashboard) -> Summary {
     let bronze = &lakehouse.bronze;
     let rejects = &bronze.rejects;
     let text = |name: &str| lakehouse_pipeline::table::column::<StringArray>(rejects, name);
@@ -331,9 +267,10 @@ pub fn summarize(lakehouse: &Lakehouse) -> Summary {
         })
         .collect();
     Summary {
+        view: dashboard.view(&Filter::default()),
+        options: dashboard.options(),
         version: bronze.version.label(),
         as_of: dates::format_date(lakehouse.silver.as_of),
-        kpis: kpis(lakehouse),
         files: bronze
             .files
             .iter()
@@ -398,11 +335,12 @@ mod tests {
     fn demo_data_builds_and_its_kpis_match_gold() {
         let mut stages = Vec::new();
         let lakehouse = load_demo(60, 5, &mut |p| stages.push(p.stage.clone())).unwrap();
-        let summary = summarize(&lakehouse);
+        let summary = summarize(&lakehouse, &Dashboard::new(&lakehouse));
         assert_eq!(summary.version, "3.3");
-        assert_eq!(summary.kpis[0].id, "patients");
-        assert_eq!(summary.kpis[0].raw, Some(60.0));
-        assert_eq!(summary.kpis[0].value, "60");
+        let kpis = &summary.view.kpis;
+        assert_eq!(kpis[0].id, "patients");
+        assert_eq!(kpis[0].raw, Some(60.0));
+        assert_eq!(kpis[0].value, "60");
         assert!(stages.starts_with(&["demo".to_string(), "bronze".to_string()]));
         assert!(stages.ends_with(&["silver".to_string(), "gold".to_string()]));
         assert_eq!(summary.rejected_rows, 0);
@@ -443,7 +381,8 @@ mod tests {
                 }) as Box<dyn Source>
             })
             .collect();
-        let direct = summarize(&load_sources(&mut sources, &mut |_| {}).unwrap());
+        let built = load_sources(&mut sources, &mut |_| {}).unwrap();
+        let direct = summarize(&built, &Dashboard::new(&built));
         let mut zipped = std::io::Cursor::new(Vec::new());
         {
             use std::io::Write;
@@ -459,8 +398,9 @@ mod tests {
             path: "export.zip".into(),
             bytes: zipped.into_inner(),
         })];
-        let from_zip = summarize(&load_sources(&mut sources, &mut |_| {}).unwrap());
-        assert_eq!(direct.kpis, from_zip.kpis);
+        let built = load_sources(&mut sources, &mut |_| {}).unwrap();
+        let from_zip = summarize(&built, &Dashboard::new(&built));
+        assert_eq!(direct.view, from_zip.view);
     }
 
     #[test]

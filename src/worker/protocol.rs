@@ -21,6 +21,8 @@ pub enum Request {
     },
     /// Zip the last built lakehouse (every table as Parquet, plus `manifest.json`).
     Download,
+    /// Recompute the KPIs and charts for a filter.
+    Filter(Box<Filter>),
 }
 
 /// Worker → page.
@@ -37,6 +39,77 @@ pub enum Response {
     Failed(UserMessage),
     /// A file to save; its bytes follow the JSON in the same message.
     Download(Download),
+    /// The KPIs and charts for the filter last asked for.
+    Filtered(Box<View>),
+}
+
+/// The dashboard's filters: each narrows every KPI and chart (a ranked chart
+/// ignores the filter on its own dimension and highlights the choice).
+/// Values are the labels the charts show.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    /// First encounter day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last encounter day, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// Patient gender (`F`, `M`).
+    pub gender: Option<String>,
+    /// Patient age band on the as-of day.
+    pub age_band: Option<String>,
+    /// Patient race.
+    pub race: Option<String>,
+    /// Patient ethnicity.
+    pub ethnicity: Option<String>,
+    /// Encounter class.
+    pub class: Option<String>,
+    /// Organization name.
+    pub organization: Option<String>,
+    /// Provider (clinician) name.
+    pub provider: Option<String>,
+    /// Payer name.
+    pub payer: Option<String>,
+    /// Patients with this condition (description).
+    pub condition: Option<String>,
+    /// Patients with this procedure (description).
+    pub procedure: Option<String>,
+}
+
+/// The values the filter controls offer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilterOptions {
+    /// The first encounter day.
+    pub first_day: Option<String>,
+    /// The last encounter day.
+    pub last_day: Option<String>,
+    /// Genders.
+    pub genders: Vec<String>,
+    /// Age bands.
+    pub age_bands: Vec<String>,
+    /// Races.
+    pub races: Vec<String>,
+    /// Ethnicities.
+    pub ethnicities: Vec<String>,
+    /// Encounter classes.
+    pub classes: Vec<String>,
+    /// Organizations.
+    pub organizations: Vec<String>,
+    /// Payers.
+    pub payers: Vec<String>,
+}
+
+/// The dashboard for one filter.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct View {
+    /// The filter this view is for.
+    pub filter: Filter,
+    /// The KPI cards.
+    pub kpis: Vec<Kpi>,
+    /// The charts.
+    pub charts: Charts,
+    /// Encounters that pass every filter.
+    pub encounters: u64,
+    /// Time the worker took to recompute, in milliseconds.
+    pub elapsed_ms: f64,
 }
 
 /// A file the worker made for the user to save.
@@ -154,8 +227,6 @@ pub struct Summary {
     pub version: String,
     /// The reference day, `YYYY-MM-DD`.
     pub as_of: String,
-    /// The KPI cards.
-    pub kpis: Vec<Kpi>,
     /// Per input file.
     pub files: Vec<FileRow>,
     /// Every output table.
@@ -168,4 +239,162 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Data-quality results.
     pub quality: Vec<DqRow>,
+    /// The unfiltered dashboard.
+    pub view: View,
+    /// What the filter controls offer.
+    pub options: FilterOptions,
+}
+
+/// A labelled value (one bar).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    /// Label.
+    pub label: String,
+    /// Value.
+    pub value: f64,
+}
+
+/// Chart data, read from the gold tables.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Charts {
+    /// Months (`YYYY-MM`), oldest first: the x axis of the monthly charts.
+    pub months: Vec<String>,
+    /// Encounters per month, per encounter class (class, one value per month).
+    pub monthly_by_class: Vec<(String, Vec<f64>)>,
+    /// 30-day readmission rate (%) per discharge month (one value per month).
+    pub readmission_rate_by_month: Vec<f64>,
+    /// Top conditions by patients.
+    pub top_conditions: Vec<Bar>,
+    /// Top procedures by count.
+    pub top_procedures: Vec<Bar>,
+    /// Top organizations by encounters.
+    pub organizations: Vec<Bar>,
+    /// Top providers by encounters.
+    pub providers: Vec<Bar>,
+    /// Claim cost per payer.
+    pub payer_cost: Vec<Bar>,
+    /// Payer coverage (%) per payer.
+    pub payer_coverage: Vec<Bar>,
+    /// Age band, female, male.
+    pub age_pyramid: Vec<(String, f64, f64)>,
+    /// Patients per race.
+    pub race: Vec<Bar>,
+    /// Patients per ethnicity.
+    pub ethnicity: Vec<Bar>,
+}
+
+/// The filters by URL key: (key, label, accessor).
+type FilterField = (
+    &'static str,
+    &'static str,
+    fn(&mut Filter) -> &mut Option<String>,
+);
+
+const FILTER_FIELDS: [FilterField; 12] = [
+    ("from", "From", |f| &mut f.from),
+    ("to", "To", |f| &mut f.to),
+    ("gender", "Gender", |f| &mut f.gender),
+    ("age", "Age band", |f| &mut f.age_band),
+    ("race", "Race", |f| &mut f.race),
+    ("ethnicity", "Ethnicity", |f| &mut f.ethnicity),
+    ("class", "Encounter class", |f| &mut f.class),
+    ("org", "Organization", |f| &mut f.organization),
+    ("provider", "Provider", |f| &mut f.provider),
+    ("payer", "Payer", |f| &mut f.payer),
+    ("condition", "Condition", |f| &mut f.condition),
+    ("procedure", "Procedure", |f| &mut f.procedure),
+];
+
+impl Filter {
+    /// The URL keys of the filters.
+    pub fn keys() -> impl Iterator<Item = &'static str> {
+        FILTER_FIELDS.iter().map(|(key, _, _)| *key)
+    }
+
+    /// The active filters as (URL key, label, value), in a fixed order.
+    pub fn active(&self) -> Vec<(&'static str, &'static str, String)> {
+        let mut copy = self.clone();
+        FILTER_FIELDS
+            .iter()
+            .filter_map(|(key, label, field)| field(&mut copy).clone().map(|v| (*key, *label, v)))
+            .collect()
+    }
+
+    /// Sets (or, with an empty value, clears) the filter of a URL key;
+    /// unknown keys are ignored.
+    pub fn set(&mut self, key: &str, value: &str) {
+        if let Some((_, _, field)) = FILTER_FIELDS.iter().find(|(k, _, _)| *k == key) {
+            *field(self) = (!value.is_empty()).then(|| value.to_string());
+        }
+    }
+
+    /// This filter with `key` set to `value` (or cleared).
+    pub fn with(&self, key: &str, value: &str) -> Self {
+        let mut next = self.clone();
+        next.set(key, value);
+        next
+    }
+
+    /// The filter from URL query pairs (other keys are ignored).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut filter = Self::default();
+        for (key, value) in pairs {
+            filter.set(key, value);
+        }
+        filter
+    }
+
+    /// `key=value&…` of the active filters (unescaped; for display and tests).
+    pub fn describe(&self) -> String {
+        self.active()
+            .into_iter()
+            .map(|(key, _, value)| format!("{key}={value}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Whether no filter is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_round_trip_through_url_pairs() {
+        let filter = Filter::default()
+            .with("org", "Worcester Medical Practice")
+            .with("age", "18-34")
+            .with("from", "2020-01-01")
+            .with("nonsense", "x");
+        assert_eq!(
+            filter.active(),
+            vec![
+                ("from", "From", "2020-01-01".to_string()),
+                ("age", "Age band", "18-34".to_string()),
+                (
+                    "org",
+                    "Organization",
+                    "Worcester Medical Practice".to_string()
+                ),
+            ]
+        );
+        let pairs: Vec<(&str, String)> = filter
+            .active()
+            .into_iter()
+            .map(|(k, _, v)| (k, v))
+            .collect();
+        let back = Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        assert_eq!(back, filter);
+        assert!(
+            filter
+                .with("org", "")
+                .with("age", "")
+                .with("from", "")
+                .is_empty()
+        );
+    }
 }

@@ -7,14 +7,15 @@ use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 
 use super::handler::{self, Source};
 use super::protocol::{Request, Response, UserMessage};
+use crate::dashboard::Dashboard;
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
 thread_local! {
-    /// The last lakehouse built, kept for downloads.
-    static LAKEHOUSE: std::cell::RefCell<Option<lakehouse_pipeline::Lakehouse>> = const { std::cell::RefCell::new(None) };
+    /// The last lakehouse built (kept for downloads) and its dashboard model.
+    static LAKEHOUSE: std::cell::RefCell<Option<(lakehouse_pipeline::Lakehouse, Dashboard)>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Posts `[json]`, or `[json, bytes]` with the bytes' buffer transferred (not copied).
@@ -74,8 +75,9 @@ impl Source for FileSource {
 fn loaded(result: Result<lakehouse_pipeline::Lakehouse, UserMessage>) -> Response {
     match result {
         Ok(lakehouse) => {
-            let summary = handler::summarize(&lakehouse);
-            LAKEHOUSE.with(|l| *l.borrow_mut() = Some(lakehouse));
+            let dashboard = Dashboard::new(&lakehouse);
+            let summary = handler::summarize(&lakehouse, &dashboard);
+            LAKEHOUSE.with(|l| *l.borrow_mut() = Some((lakehouse, dashboard)));
             Response::Loaded(Box::new(summary))
         }
         Err(message) => Response::Failed(message),
@@ -107,7 +109,8 @@ fn respond(event: &MessageEvent) -> Response {
             loaded(handler::load_demo(patients, seed, &mut progress))
         }
         Request::Download => {
-            let zipped = LAKEHOUSE.with(|l| l.borrow().as_ref().map(handler::lakehouse_zip));
+            let zipped =
+                LAKEHOUSE.with(|l| l.borrow().as_ref().map(|(l, _)| handler::lakehouse_zip(l)));
             match zipped {
                 Some(Ok((download, bytes))) => {
                     post_with(&Response::Download(download), Some(&bytes));
@@ -116,6 +119,27 @@ fn respond(event: &MessageEvent) -> Response {
                 Some(Err(message)) => Response::Failed(message),
                 None => Response::Failed(UserMessage {
                     title: "Nothing to download yet".into(),
+                    detail: "load data first".into(),
+                    hint: None,
+                }),
+            }
+        }
+        Request::Filter(filter) => {
+            let now = || {
+                scope()
+                    .unchecked_into::<web_sys::WorkerGlobalScope>()
+                    .performance()
+                    .map_or(0.0, |p| p.now())
+            };
+            let started = now();
+            let view = LAKEHOUSE.with(|l| l.borrow().as_ref().map(|(_, d)| d.view(&filter)));
+            match view {
+                Some(mut view) => {
+                    view.elapsed_ms = now() - started;
+                    Response::Filtered(Box::new(view))
+                }
+                None => Response::Failed(UserMessage {
+                    title: "Nothing to filter yet".into(),
                     detail: "load data first".into(),
                     hint: None,
                 }),

@@ -39,6 +39,28 @@ export class AppPage {
     return values;
   }
 
+  /** Waits until the KPI `id` holds `value` (the worker answers asynchronously). */
+  async waitForKpi(id, predicate, timeout = 30_000) {
+    const started = Date.now();
+    for (;;) {
+      const value = (await this.kpis())[id];
+      if (predicate(value)) return value;
+      if (Date.now() - started > timeout) throw new Error(`KPI ${id} stayed ${value}`);
+      await this.page.waitForTimeout(50);
+    }
+  }
+
+  /** Waits until the dashboard shows the view of `filter` (`key=value&…`). */
+  async waitForFilter(filter, timeout = 30_000) {
+    await this.page.locator(`[data-testid="dashboard"][data-filter="${filter}"]`).waitFor({ timeout });
+    return this.kpis();
+  }
+
+  /** The SVG markup of a chart. */
+  async chartSvg(id) {
+    return this.testId(`chart-${id}`).locator("svg").evaluate((svg) => svg.outerHTML);
+  }
+
   async tableRows(name) {
     return Number((await this.testId(`rows-${name}`).innerText()).replaceAll(",", ""));
   }

@@ -5,7 +5,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { AppPage } from "../pages/app_page.mjs";
 import { execFileSync } from "node:child_process";
-import { serve, launch, open, cliKpis, cliRun, close, shared, root, artifacts } from "./support.mjs";
+import { serve, launch, open, cliKpis, cliRun, cliTable, close, shared, root, artifacts } from "./support.mjs";
 
 let server, url, browser;
 
@@ -45,6 +45,16 @@ test("demo data is generated in the worker and its KPIs equal the CLI's", async 
   assert.equal(await app.testId("version").innerText(), "3.3");
   const kpis = await app.kpis();
   assert.equal(kpis.patients, 300);
+  // Every dashboard chart is drawn, with tooltips and a table view.
+  const charts = await page.locator('[data-testid^="chart-"]').all();
+  assert.equal(charts.length, 11);
+  for (const chart of charts) {
+    assert.equal(await chart.locator("svg").count(), 1);
+    assert.ok((await chart.locator("summary").innerText()).includes("Show as table"));
+  }
+  assert.ok((await app.testId("chart-conditions").locator("svg title").count()) >= 5, "bars carry tooltips");
+  await app.testId("chart-conditions").screenshot({ path: join(artifacts, "chart-conditions.png") });
+  await app.testId("chart-monthly").screenshot({ path: join(artifacts, "chart-monthly.png") });
   assertKpisEqualCli(kpis, cliKpis(["--demo", "300"]));
   await page.screenshot({ path: join(artifacts, "demo.png"), fullPage: true });
   assert.deepEqual(foreign, []);
@@ -88,6 +98,85 @@ test("a broken input shows a clear error without crashing", async () => {
   // The page still works afterwards.
   await app.loadDemo(20);
   await app.waitForResults();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("clicking a bar cross-filters every chart and KPI, lives in the URL, and survives back, forward and reload", async () => {
+  const set = join(shared, "dbt-synthea-v3.0.0");
+  const files = readdirSync(set).filter((f) => f.endsWith(".csv")).map((f) => join(set, f));
+  const byOrganization = cliTable([set], "gold/gold_encounters_by_organization");
+  const all = cliKpis([set]);
+  const { page, foreign, errors } = await open(browser, url);
+  const app = new AppPage(page);
+  await app.chooseFiles(files);
+  await app.waitForResults();
+  const before = { providers: await app.chartSvg("providers"), conditions: await app.chartSvg("conditions") };
+
+  // The organization chart's first bar is the CLI's busiest organization.
+  const top = byOrganization[0];
+  await app.testId("chart-organizations").locator('[data-bar="0"]').click();
+  await app.testId("chip-org").waitFor();
+  assert.match(await app.testId("chip-org").innerText(), new RegExp(`Organization: ${top.organization_name.trim().split(/\s+/)[0]}`));
+  await app.waitForKpi("encounters", (v) => v === top.encounters);
+  const filtered = await app.kpis();
+  assert.equal(filtered.patients, top.patients, "patients seen at that organization");
+  assert.ok(close(filtered.total_claim_cost, top.total_claim_cost), `cost ${filtered.total_claim_cost} vs ${top.total_claim_cost}`);
+  assert.ok(close(filtered.payer_coverage_pct, (top.payer_coverage * 100) / top.total_claim_cost));
+  // The other charts changed; the organization chart keeps every bar and highlights the choice.
+  assert.notEqual(await app.chartSvg("providers"), before.providers);
+  assert.notEqual(await app.chartSvg("conditions"), before.conditions);
+  assert.match(await app.chartSvg("organizations"), /#D55E00/i);
+  assert.match(await app.testId("filter-status").innerText(), new RegExp(`${top.encounters} encounters match`));
+  const filteredUrl = page.url();
+  assert.equal(new URL(filteredUrl).searchParams.get("org"), top.organization_name);
+  await page.screenshot({ path: join(artifacts, "filtered.png"), fullPage: true });
+
+  // Back: unfiltered again; forward: filtered again.
+  await page.goBack();
+  await app.waitForKpi("encounters", (v) => v === all.encounters);
+  assert.equal(await app.testId("chip-org").count(), 0);
+  await page.goForward();
+  await app.waitForKpi("encounters", (v) => v === top.encounters);
+
+  // A second filter from a select narrows further (F and M split the
+  // organization's encounters); removing its chip undoes it.
+  const org = `org=${top.organization_name}`;
+  await app.testId("filter-gender").selectOption("F");
+  await app.testId("chip-gender").waitFor();
+  const female = (await app.waitForFilter(`gender=F&${org}`)).encounters;
+  await app.testId("filter-gender").selectOption("M");
+  const male = (await app.waitForFilter(`gender=M&${org}`)).encounters;
+  assert.equal(female + male, top.encounters);
+  await app.testId("chip-gender").click();
+  assert.equal((await app.waitForFilter(org)).encounters, top.encounters);
+
+  // Reload: the filter comes back from the URL once the files are chosen again.
+  await page.reload();
+  assert.equal(page.url(), filteredUrl);
+  await app.chooseFiles(files);
+  await app.waitForResults();
+  await app.testId("chip-org").waitFor();
+  await app.waitForKpi("encounters", (v) => v === top.encounters);
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a shared demo link rebuilds the same filtered view", async () => {
+  const monthly = cliTable(["--demo", "300"], "gold/gold_encounters_monthly");
+  const inpatient = monthly.filter((r) => r.encounter_class === "inpatient").reduce((n, r) => n + r.encounters, 0);
+  const { page, foreign, errors } = await open(browser, `${url}?demo=300&class=inpatient`);
+  const app = new AppPage(page);
+  await app.waitForResults();
+  await app.testId("chip-class").waitFor();
+  await app.waitForKpi("encounters", (v) => v === inpatient);
+  const series = await app.testId("chart-monthly").locator("svg").innerHTML();
+  assert.ok(series.includes("inpatient") && !series.includes("wellness"), "only the inpatient line is drawn");
+  await app.testId("clear-filters").click();
+  await app.waitForKpi("encounters", (v) => v > inpatient);
+  assert.equal(new URL(page.url()).search, "?demo=300");
+  assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();
 });

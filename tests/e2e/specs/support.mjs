@@ -79,3 +79,29 @@ export function close(a, b) {
   if (a === null || b === null) return a === b;
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 }
+
+/** Parses RFC 4180 CSV text (quoted fields, CRLF) into rows of strings. */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [], field = "", quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(field); field = ""; }
+    else if (c === "\n") { row.push(field.replace(/\r$/, "")); rows.push(row); row = []; field = ""; }
+    else field += c;
+  }
+  if (field !== "" || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+/** A CLI output table (`gold/gold_kpis`…) as objects, numbers parsed where numeric. */
+export function cliTable(args, table) {
+  const out = cliRun(args, ["--csv"]);
+  const [header, ...rows] = parseCsv(readFileSync(join(out, `${table}.csv`), "utf8"));
+  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] === "" ? null : isNaN(Number(r[i])) ? r[i] : Number(r[i])])));
+}

@@ -1,0 +1,800 @@
+//! The dashboard's filterable model: the star schema condensed into dense
+//! columns (one entry per patient, encounter, condition and procedure), so
+//! that every KPI and chart can be recomputed for a [`Filter`] in one pass
+//! over the facts. Plain Rust, natively tested: with no filter it gives
+//! exactly the gold tables' values.
+//!
+//! Cross-filtering: every filter narrows every KPI and chart, except that a
+//! ranked chart ignores the filter on its own dimension (the organization
+//! chart keeps showing every organization, with the chosen one highlighted),
+//! so a choice can be seen and changed where it was made.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use arrow_array::TimestampMicrosecondArray;
+use arrow_array::{BooleanArray, Float64Array, Int64Array, StringArray};
+use lakehouse_pipeline::{Lakehouse, dates, table::Table};
+
+use crate::state;
+use crate::worker::protocol::{Bar, Charts, Filter, FilterOptions, Kpi, View};
+
+/// Bars shown per ranked chart.
+pub const TOP_N: usize = 10;
+/// "No value" in a dense index column.
+const NONE: u32 = u32::MAX;
+
+// One bit per filter: a row fails the filters whose bits are set.
+const FROM: u16 = 1 << 0;
+const TO: u16 = 1 << 1;
+const GENDER: u16 = 1 << 2;
+const AGE_BAND: u16 = 1 << 3;
+const RACE: u16 = 1 << 4;
+const ETHNICITY: u16 = 1 << 5;
+const CLASS: u16 = 1 << 6;
+const ORGANIZATION: u16 = 1 << 7;
+const PROVIDER: u16 = 1 << 8;
+const PAYER: u16 = 1 << 9;
+const CONDITION: u16 = 1 << 10;
+const PROCEDURE: u16 = 1 << 11;
+/// Filters on the patient rather than on the encounter.
+const PATIENT_FILTERS: u16 = GENDER | AGE_BAND | RACE | ETHNICITY | CONDITION | PROCEDURE;
+/// Filters on the encounter itself.
+const ENCOUNTER_FILTERS: u16 = FROM | TO | CLASS | ORGANIZATION | PROVIDER | PAYER;
+
+/// Distinct values of a column with a dense index per row, in the order
+/// the gold tables group them (`None` first, then ascending).
+struct Vocabulary<K> {
+    values: Vec<Option<K>>,
+    rows: Vec<u32>,
+}
+
+impl<K: Ord + Clone> Vocabulary<K> {
+    fn new(column: Vec<Option<K>>) -> Self {
+        let distinct: BTreeSet<Option<K>> = column.iter().cloned().collect();
+        let values: Vec<Option<K>> = distinct.into_iter().collect();
+        let position: BTreeMap<&Option<K>, u32> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v, i as u32))
+            .collect();
+        let rows = column.iter().map(|v| position[v]).collect();
+        Self { values, rows }
+    }
+}
+
+fn ints(table: Option<&Table>, name: &str) -> Vec<Option<i64>> {
+    table
+        .and_then(|t| t.column::<Int64Array>(name))
+        .map(|a| a.iter().collect())
+        .unwrap_or_else(|| vec![None; table.map_or(0, Table::num_rows)])
+}
+
+fn texts(table: Option<&Table>, name: &str) -> Vec<Option<String>> {
+    table
+        .and_then(|t| t.column::<StringArray>(name))
+        .map(|a| a.iter().map(|v| v.map(str::to_string)).collect())
+        .unwrap_or_else(|| vec![None; table.map_or(0, Table::num_rows)])
+}
+
+fn floats(table: Option<&Table>, name: &str) -> Vec<Option<f64>> {
+    table
+        .and_then(|t| t.column::<Float64Array>(name))
+        .map(|a| a.iter().collect())
+        .unwrap_or_else(|| vec![None; table.map_or(0, Table::num_rows)])
+}
+
+fn bools(table: Option<&Table>, name: &str) -> Vec<Option<bool>> {
+    table
+        .and_then(|t| t.column::<BooleanArray>(name))
+        .map(|a| a.iter().collect())
+        .unwrap_or_else(|| vec![None; table.map_or(0, Table::num_rows)])
+}
+
+fn timestamps(table: Option<&Table>, name: &str) -> Vec<Option<i64>> {
+    table
+        .and_then(|t| t.column::<TimestampMicrosecondArray>(name))
+        .map(|a| a.iter().collect())
+        .unwrap_or_else(|| vec![None; table.map_or(0, Table::num_rows)])
+}
+
+/// Text labels of a dimension by surrogate key (`unknown` when unresolved).
+fn labels(
+    silver: &lakehouse_pipeline::Silver,
+    table: &str,
+    key: &str,
+    label: &str,
+    keys: &[Option<i64>],
+) -> Vec<String> {
+    let dimension = silver.table(table);
+    let by_key: HashMap<i64, String> = ints(dimension, key)
+        .into_iter()
+        .zip(texts(dimension, label))
+        .filter_map(|(k, v)| Some((k?, v?)))
+        .collect();
+    keys.iter()
+        .map(|k| {
+            k.and_then(|k| by_key.get(&k).cloned())
+                .unwrap_or_else(|| "unknown".to_string())
+        })
+        .collect()
+}
+
+fn text_labels(values: &[Option<String>]) -> Vec<String> {
+    values
+        .iter()
+        .map(|v| v.clone().unwrap_or_else(|| "unknown".to_string()))
+        .collect()
+}
+
+/// Dense columns of the facts behind the dashboard.
+pub struct Dashboard {
+    // Patients (rows of dim_patient).
+    patient_gender: Vec<u32>,
+    patient_band: Vec<u32>,
+    patient_race: Vec<u32>,
+    patient_ethnicity: Vec<u32>,
+    patient_deceased: Vec<bool>,
+    genders: Vec<String>,
+    bands: Vec<String>,
+    races: Vec<String>,
+    ethnicities: Vec<String>,
+    // Encounters (rows of fact_encounters).
+    encounter_patient: Vec<u32>,
+    encounter_day: Vec<Option<i32>>,
+    encounter_month: Vec<u32>,
+    discharge_month: Vec<u32>,
+    encounter_class: Vec<u32>,
+    encounter_organization: Vec<u32>,
+    encounter_provider: Vec<u32>,
+    encounter_payer: Vec<u32>,
+    encounter_cost: Vec<Option<f64>>,
+    encounter_coverage: Vec<Option<f64>>,
+    encounter_los: Vec<Option<f64>>,
+    inpatient: Vec<bool>,
+    discharge: Vec<bool>,
+    readmitted: Vec<bool>,
+    months: Vec<String>,
+    classes: Vec<String>,
+    organizations: Vec<String>,
+    providers: Vec<String>,
+    payers: Vec<String>,
+    // Conditions, sorted by (diagnosis, patient) so distinct patients are runs.
+    condition_code: Vec<u32>,
+    condition_patient: Vec<u32>,
+    condition_encounter: Vec<u32>,
+    diagnoses: Vec<String>,
+    // Procedures.
+    procedure_code: Vec<u32>,
+    procedure_patient: Vec<u32>,
+    procedure_encounter: Vec<u32>,
+    procedure_names: Vec<String>,
+}
+
+/// The KPI values before formatting.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct KpiValues {
+    /// Patients.
+    pub patients: Option<f64>,
+    /// Encounters.
+    pub encounters: Option<f64>,
+    /// Average inpatient length of stay (days).
+    pub avg_inpatient_los_days: Option<f64>,
+    /// 30-day readmission rate (0–1).
+    pub readmission_rate_30d: Option<f64>,
+    /// Total claim cost.
+    pub total_claim_cost: Option<f64>,
+    /// Payer coverage (%).
+    pub payer_coverage_pct: Option<f64>,
+    /// Deceased patients.
+    pub deceased_patients: Option<f64>,
+}
+
+impl KpiValues {
+    /// The KPI cards, formatted.
+    pub fn cards(&self) -> Vec<Kpi> {
+        let card = |id: &str, label: &str, raw: Option<f64>, format: fn(f64) -> String| Kpi {
+            id: id.into(),
+            label: label.into(),
+            value: raw.map_or_else(|| "–".to_string(), format),
+            raw,
+        };
+        vec![
+            card("patients", "Patients", self.patients, state::format_count),
+            card(
+                "encounters",
+                "Encounters",
+                self.encounters,
+                state::format_count,
+            ),
+            card(
+                "avg_inpatient_los_days",
+                "Average inpatient stay",
+                self.avg_inpatient_los_days,
+                state::format_days,
+            ),
+            card(
+                "readmission_rate_30d",
+                "30-day readmission rate",
+                self.readmission_rate_30d,
+                |v| state::format_percent(v * 100.0),
+            ),
+            card(
+                "total_claim_cost",
+                "Total claim cost",
+                self.total_claim_cost,
+                state::format_money,
+            ),
+            card(
+                "payer_coverage_pct",
+                "Payer coverage",
+                self.payer_coverage_pct,
+                state::format_percent,
+            ),
+            card(
+                "deceased_patients",
+                "Deceased",
+                self.deceased_patients,
+                state::format_count,
+            ),
+        ]
+    }
+}
+
+fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
+    (denominator != 0.0).then(|| numerator / denominator)
+}
+
+fn year_month(day: i32) -> String {
+    let (y, m, _) = dates::civil_from_days(day);
+    format!("{y:04}-{m:02}")
+}
+
+/// Positions of `values` in `all` (sorted), `NONE` when absent.
+fn positions(values: &[Option<i64>], all: &HashMap<i64, u32>) -> Vec<u32> {
+    values
+        .iter()
+        .map(|v| v.and_then(|k| all.get(&k).copied()).unwrap_or(NONE))
+        .collect()
+}
+
+/// Which value of `labels` the filter names: `None` when no filter, and
+/// `Some(set)` of the matching indexes otherwise (empty when none match).
+fn chosen(labels: &[String], wanted: &Option<String>) -> Option<Vec<bool>> {
+    wanted
+        .as_ref()
+        .map(|w| labels.iter().map(|l| l == w).collect())
+}
+
+fn hit(mask: &Option<Vec<bool>>, index: u32) -> bool {
+    match mask {
+        None => true,
+        Some(mask) => mask.get(index as usize).copied().unwrap_or(false),
+    }
+}
+
+/// Ranks groups by value (largest first, then by group order) into bars,
+/// dropping empty groups.
+fn top_bars(labels: &[String], values: &[f64], limit: usize) -> Vec<Bar> {
+    let mut order: Vec<usize> = (0..values.len()).filter(|&i| values[i] > 0.0).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
+    order
+        .into_iter()
+        .take(limit)
+        .map(|i| Bar {
+            label: labels[i].clone(),
+            value: values[i],
+        })
+        .collect()
+}
+
+impl Dashboard {
+    /// Condenses a built lakehouse.
+    pub fn new(lakehouse: &Lakehouse) -> Self {
+        let silver = &lakehouse.silver;
+        let patients = silver.table("dim_patient");
+        let patient_keys = ints(patients, "patient_key");
+        let patient_row: HashMap<i64, u32> = patient_keys
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| Some(((*k)?, i as u32)))
+            .collect();
+        let gender = Vocabulary::new(texts(patients, "gender"));
+        let band = Vocabulary::new(texts(patients, "age_band"));
+        let race = Vocabulary::new(texts(patients, "race"));
+        let ethnicity = Vocabulary::new(texts(patients, "ethnicity"));
+
+        let encounters = silver.table("fact_encounters");
+        let encounter_keys = ints(encounters, "encounter_key");
+        let encounter_row: HashMap<i64, u32> = encounter_keys
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| Some(((*k)?, i as u32)))
+            .collect();
+        let start = timestamps(encounters, "start_ts");
+        let stop = timestamps(encounters, "stop_ts");
+        let start_month: Vec<Option<String>> = start
+            .iter()
+            .map(|t| t.map(|t| year_month(dates::day_of_timestamp(t))))
+            .collect();
+        let months: Vec<String> = start_month
+            .iter()
+            .flatten()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let month_index = |m: &Option<String>| {
+            m.as_ref()
+                .and_then(|m| months.binary_search(m).ok())
+                .map_or(NONE, |i| i as u32)
+        };
+        let encounter_month = start_month.iter().map(month_index).collect();
+        let class_text: Vec<Option<String>> = texts(encounters, "encounter_class")
+            .into_iter()
+            .map(|c| Some(c.unwrap_or_default()))
+            .collect();
+        let inpatient = class_text
+            .iter()
+            .map(|c| c.as_deref() == Some("inpatient"))
+            .collect();
+        let class = Vocabulary::new(class_text);
+        let organization = Vocabulary::new(ints(encounters, "organization_key"));
+        let provider = Vocabulary::new(ints(encounters, "provider_key"));
+        let payer = Vocabulary::new(ints(encounters, "payer_key"));
+        let discharge: Vec<bool> = bools(encounters, "is_readmission_index")
+            .into_iter()
+            .map(|b| b == Some(true))
+            .collect();
+        let discharge_month = stop
+            .iter()
+            .zip(&discharge)
+            .map(|(t, d)| match (t, d) {
+                (Some(t), true) => month_index(&Some(year_month(dates::day_of_timestamp(*t)))),
+                _ => NONE,
+            })
+            .collect();
+
+        let conditions = silver.table("fact_conditions");
+        let diagnosis = Vocabulary::new(ints(conditions, "diagnosis_key"));
+        let condition_patient = positions(&ints(conditions, "patient_key"), &patient_row);
+        let condition_encounter = positions(&ints(conditions, "encounter_key"), &encounter_row);
+        let mut order: Vec<usize> = (0..diagnosis.rows.len()).collect();
+        order.sort_by_key(|&i| (diagnosis.rows[i], condition_patient[i]));
+
+        let procedures = silver.table("fact_procedures");
+        let procedure = Vocabulary::new(ints(procedures, "procedure_key"));
+
+        Self {
+            patient_gender: gender.rows,
+            patient_band: band.rows,
+            patient_race: race.rows,
+            patient_ethnicity: ethnicity.rows,
+            patient_deceased: bools(patients, "is_deceased")
+                .into_iter()
+                .map(|b| b == Some(true))
+                .collect(),
+            genders: text_labels(&gender.values),
+            bands: text_labels(&band.values),
+            races: text_labels(&race.values),
+            ethnicities: text_labels(&ethnicity.values),
+            encounter_patient: positions(&ints(encounters, "patient_key"), &patient_row),
+            encounter_day: start
+                .iter()
+                .map(|t| t.map(dates::day_of_timestamp))
+                .collect(),
+            encounter_month,
+            discharge_month,
+            encounter_class: class.rows,
+            encounter_organization: organization.rows,
+            encounter_provider: provider.rows,
+            encounter_payer: payer.rows,
+            encounter_cost: floats(encounters, "total_claim_cost"),
+            encounter_coverage: floats(encounters, "payer_coverage"),
+            encounter_los: floats(encounters, "length_of_stay_days"),
+            inpatient,
+            discharge,
+            readmitted: bools(encounters, "readmitted_within_30d")
+                .into_iter()
+                .map(|b| b == Some(true))
+                .collect(),
+            months,
+            classes: text_labels(&class.values),
+            organizations: labels(
+                silver,
+                "dim_organization",
+                "organization_key",
+                "name",
+                &organization.values,
+            ),
+            providers: labels(
+                silver,
+                "dim_provider",
+                "provider_key",
+                "name",
+                &provider.values,
+            ),
+            payers: labels(
+                silver,
+                "dim_payer",
+                "payer_key",
+                "payer_name",
+                &payer.values,
+            ),
+            condition_code: order.iter().map(|&i| diagnosis.rows[i]).collect(),
+            condition_patient: order.iter().map(|&i| condition_patient[i]).collect(),
+            condition_encounter: order.iter().map(|&i| condition_encounter[i]).collect(),
+            diagnoses: labels(
+                silver,
+                "dim_diagnosis",
+                "diagnosis_key",
+                "description",
+                &diagnosis.values,
+            ),
+            procedure_code: procedure.rows,
+            procedure_patient: positions(&ints(procedures, "patient_key"), &patient_row),
+            procedure_encounter: positions(&ints(procedures, "encounter_key"), &encounter_row),
+            procedure_names: labels(
+                silver,
+                "dim_procedure",
+                "procedure_key",
+                "description",
+                &procedure.values,
+            ),
+        }
+    }
+
+    /// Encounters in the model.
+    pub fn encounter_count(&self) -> usize {
+        self.encounter_patient.len()
+    }
+
+    /// The values each filter can take, for the filter controls.
+    pub fn options(&self) -> FilterOptions {
+        let sorted = |values: &[String]| {
+            let mut v: Vec<String> = values.to_vec();
+            v.sort();
+            v.dedup();
+            v
+        };
+        FilterOptions {
+            first_day: self
+                .encounter_day
+                .iter()
+                .flatten()
+                .min()
+                .map(|d| dates::format_date(*d)),
+            last_day: self
+                .encounter_day
+                .iter()
+                .flatten()
+                .max()
+                .map(|d| dates::format_date(*d)),
+            genders: sorted(&self.genders),
+            age_bands: sorted(&self.bands),
+            races: sorted(&self.races),
+            ethnicities: sorted(&self.ethnicities),
+            classes: sorted(&self.classes),
+            organizations: sorted(&self.organizations),
+            payers: sorted(&self.payers),
+        }
+    }
+
+    /// Every KPI and chart for `filter`.
+    pub fn view(&self, filter: &Filter) -> View {
+        let day = |text: &Option<String>| {
+            text.as_deref()
+                .and_then(|t| lakehouse_pipeline::parse_as_of(t).ok())
+        };
+        let (from, to) = (day(&filter.from), day(&filter.to));
+        let gender = chosen(&self.genders, &filter.gender);
+        let band = chosen(&self.bands, &filter.age_band);
+        let race = chosen(&self.races, &filter.race);
+        let ethnicity = chosen(&self.ethnicities, &filter.ethnicity);
+        let class = chosen(&self.classes, &filter.class);
+        let organization = chosen(&self.organizations, &filter.organization);
+        let provider = chosen(&self.providers, &filter.provider);
+        let payer = chosen(&self.payers, &filter.payer);
+        let condition = chosen(&self.diagnoses, &filter.condition);
+        let procedure = chosen(&self.procedure_names, &filter.procedure);
+
+        // Patient-level failures.
+        let patients = self.patient_gender.len();
+        let mut patient_fail = vec![0u16; patients];
+        for (p, fail) in patient_fail.iter_mut().enumerate() {
+            if !hit(&gender, self.patient_gender[p]) {
+                *fail |= GENDER;
+            }
+            if !hit(&band, self.patient_band[p]) {
+                *fail |= AGE_BAND;
+            }
+            if !hit(&race, self.patient_race[p]) {
+                *fail |= RACE;
+            }
+            if !hit(&ethnicity, self.patient_ethnicity[p]) {
+                *fail |= ETHNICITY;
+            }
+        }
+        if condition.is_some() {
+            let mut has = vec![false; patients];
+            for (code, p) in self.condition_code.iter().zip(&self.condition_patient) {
+                if *p != NONE && hit(&condition, *code) {
+                    has[*p as usize] = true;
+                }
+            }
+            for (fail, has) in patient_fail.iter_mut().zip(has) {
+                if !has {
+                    *fail |= CONDITION;
+                }
+            }
+        }
+        if procedure.is_some() {
+            let mut has = vec![false; patients];
+            for (code, p) in self.procedure_code.iter().zip(&self.procedure_patient) {
+                if *p != NONE && hit(&procedure, *code) {
+                    has[*p as usize] = true;
+                }
+            }
+            for (fail, has) in patient_fail.iter_mut().zip(has) {
+                if !has {
+                    *fail |= PROCEDURE;
+                }
+            }
+        }
+        let active = filter_bits(filter);
+        // A fact whose patient is unknown fails every active patient filter.
+        let fail_of_patient = |p: u32| {
+            if p == NONE {
+                active & PATIENT_FILTERS
+            } else {
+                patient_fail[p as usize]
+            }
+        };
+
+        // One pass over the encounters.
+        let rows = self.encounter_count();
+        let months = self.months.len();
+        let mut encounter_fail = vec![0u16; rows];
+        let mut counted = 0u64;
+        let (mut cost, mut coverage, mut los_sum, mut los_n) = (0.0, 0.0, 0.0, 0u64);
+        let (mut discharges, mut readmissions) = (0u64, 0u64);
+        let mut monthly = vec![vec![0.0; months]; self.classes.len()];
+        let mut discharges_by_month = vec![0.0; months];
+        let mut readmissions_by_month = vec![0.0; months];
+        let mut by_organization = vec![0.0; self.organizations.len()];
+        let mut by_provider = vec![0.0; self.providers.len()];
+        let mut payer_cost = vec![0.0; self.payers.len()];
+        let mut payer_coverage = vec![0.0; self.payers.len()];
+        let mut payer_encounters = vec![0u64; self.payers.len()];
+        // Patients with an encounter that passes every encounter filter.
+        let mut has_encounter = vec![false; patients];
+        for i in 0..rows {
+            let mut fail = 0u16;
+            let d = self.encounter_day[i];
+            if from.is_some() && d.is_none_or(|d| Some(d) < from) {
+                fail |= FROM;
+            }
+            if to.is_some() && d.is_none_or(|d| Some(d) > to) {
+                fail |= TO;
+            }
+            if !hit(&class, self.encounter_class[i]) {
+                fail |= CLASS;
+            }
+            if !hit(&organization, self.encounter_organization[i]) {
+                fail |= ORGANIZATION;
+            }
+            if !hit(&provider, self.encounter_provider[i]) {
+                fail |= PROVIDER;
+            }
+            if !hit(&payer, self.encounter_payer[i]) {
+                fail |= PAYER;
+            }
+            encounter_fail[i] = fail;
+            let p = self.encounter_patient[i];
+            if fail == 0 && p != NONE {
+                has_encounter[p as usize] = true;
+            }
+            let all = fail | fail_of_patient(p);
+            let without = |own: u16| all & !own == 0;
+            if without(ORGANIZATION) {
+                by_organization[self.encounter_organization[i] as usize] += 1.0;
+            }
+            if without(PROVIDER) {
+                by_provider[self.encounter_provider[i] as usize] += 1.0;
+            }
+            if without(PAYER) {
+                let payer = self.encounter_payer[i] as usize;
+                payer_cost[payer] += self.encounter_cost[i].unwrap_or(0.0);
+                payer_coverage[payer] += self.encounter_coverage[i].unwrap_or(0.0);
+                payer_encounters[payer] += 1;
+            }
+            if all != 0 {
+                continue;
+            }
+            counted += 1;
+            if let Some(c) = self.encounter_cost[i] {
+                cost += c;
+            }
+            if let Some(c) = self.encounter_coverage[i] {
+                coverage += c;
+            }
+            if self.inpatient[i]
+                && let Some(l) = self.encounter_los[i]
+            {
+                los_sum += l;
+                los_n += 1;
+            }
+            let month = self.encounter_month[i];
+            if month != NONE {
+                monthly[self.encounter_class[i] as usize][month as usize] += 1.0;
+            }
+            if self.discharge[i] {
+                discharges += 1;
+                let m = self.discharge_month[i];
+                if m != NONE {
+                    discharges_by_month[m as usize] += 1.0;
+                    if self.readmitted[i] {
+                        readmissions_by_month[m as usize] += 1.0;
+                    }
+                }
+            }
+            if self.readmitted[i] {
+                readmissions += 1;
+            }
+        }
+
+        // Which patients count: those passing the patient filters (all but
+        // `own`) that, when encounter filters are on, have a passing encounter.
+        let encounter_filters = active & ENCOUNTER_FILTERS != 0;
+        let patient_counts = |p: usize, own: u16| {
+            patient_fail[p] & !own == 0 && (!encounter_filters || has_encounter[p])
+        };
+        let (mut patient_n, mut deceased) = (0u64, 0u64);
+        let mut pyramid: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        let mut by_race = vec![0.0; self.races.len()];
+        let mut by_ethnicity = vec![0.0; self.ethnicities.len()];
+        for p in 0..patients {
+            if patient_counts(p, 0) {
+                patient_n += 1;
+                deceased += u64::from(self.patient_deceased[p]);
+            }
+            if patient_counts(p, GENDER | AGE_BAND) {
+                let entry = pyramid
+                    .entry(self.bands[self.patient_band[p] as usize].as_str())
+                    .or_default();
+                if self.genders[self.patient_gender[p] as usize] == "F" {
+                    entry.0 += 1.0;
+                } else {
+                    entry.1 += 1.0;
+                }
+            }
+            if patient_counts(p, RACE) {
+                by_race[self.patient_race[p] as usize] += 1.0;
+            }
+            if patient_counts(p, ETHNICITY) {
+                by_ethnicity[self.patient_ethnicity[p] as usize] += 1.0;
+            }
+        }
+
+        // Conditions: distinct patients per diagnosis; with encounter
+        // filters on, only diagnoses made in a passing encounter.
+        let fact_passes = |patient: u32, encounter: u32, own: u16| {
+            if fail_of_patient(patient) & !own != 0 {
+                return false;
+            }
+            !encounter_filters || (encounter != NONE && encounter_fail[encounter as usize] == 0)
+        };
+        let mut condition_patients = vec![0.0; self.diagnoses.len()];
+        let mut last: Option<(u32, u32)> = None;
+        for i in 0..self.condition_code.len() {
+            let (code, patient) = (self.condition_code[i], self.condition_patient[i]);
+            if patient == NONE || !fact_passes(patient, self.condition_encounter[i], CONDITION) {
+                continue;
+            }
+            if last != Some((code, patient)) {
+                condition_patients[code as usize] += 1.0;
+                last = Some((code, patient));
+            }
+        }
+        let mut procedure_counts = vec![0.0; self.procedure_names.len()];
+        for i in 0..self.procedure_code.len() {
+            if fact_passes(
+                self.procedure_patient[i],
+                self.procedure_encounter[i],
+                PROCEDURE,
+            ) {
+                procedure_counts[self.procedure_code[i] as usize] += 1.0;
+            }
+        }
+
+        // Months shown: those inside the date range.
+        let shown: Vec<usize> = (0..months)
+            .filter(|&m| {
+                let month = &self.months[m];
+                from.is_none_or(|f| month.as_str() >= year_month(f).as_str())
+                    && to.is_none_or(|t| month.as_str() <= year_month(t).as_str())
+            })
+            .collect();
+        let mut payer_order: Vec<usize> = (0..self.payers.len())
+            .filter(|&i| payer_encounters[i] > 0)
+            .collect();
+        payer_order.sort_by(|&a, &b| payer_cost[b].total_cmp(&payer_cost[a]).then(a.cmp(&b)));
+        payer_order.truncate(TOP_N);
+        let charts = Charts {
+            months: shown.iter().map(|&m| self.months[m].clone()).collect(),
+            monthly_by_class: self
+                .classes
+                .iter()
+                .zip(&monthly)
+                .filter(|(_, values)| shown.iter().any(|&m| values[m] > 0.0))
+                .map(|(name, values)| (name.clone(), shown.iter().map(|&m| values[m]).collect()))
+                .collect(),
+            readmission_rate_by_month: shown
+                .iter()
+                .map(|&m| {
+                    ratio(readmissions_by_month[m], discharges_by_month[m]).unwrap_or(0.0) * 100.0
+                })
+                .collect(),
+            top_conditions: top_bars(&self.diagnoses, &condition_patients, TOP_N),
+            top_procedures: top_bars(&self.procedure_names, &procedure_counts, TOP_N),
+            organizations: top_bars(&self.organizations, &by_organization, TOP_N),
+            providers: top_bars(&self.providers, &by_provider, TOP_N),
+            payer_cost: payer_order
+                .iter()
+                .map(|&i| Bar {
+                    label: self.payers[i].clone(),
+                    value: payer_cost[i],
+                })
+                .collect(),
+            payer_coverage: payer_order
+                .iter()
+                .map(|&i| Bar {
+                    label: self.payers[i].clone(),
+                    value: ratio(payer_coverage[i] * 100.0, payer_cost[i]).unwrap_or(0.0),
+                })
+                .collect(),
+            age_pyramid: pyramid
+                .into_iter()
+                .map(|(band, (f, m))| (band.to_string(), f, m))
+                .collect(),
+            race: top_bars(&self.races, &by_race, usize::MAX),
+            ethnicity: top_bars(&self.ethnicities, &by_ethnicity, usize::MAX),
+        };
+        let values = KpiValues {
+            patients: Some(patient_n as f64),
+            encounters: Some(counted as f64),
+            avg_inpatient_los_days: ratio(los_sum, los_n as f64),
+            readmission_rate_30d: ratio(readmissions as f64, discharges as f64),
+            total_claim_cost: Some(cost),
+            payer_coverage_pct: ratio(coverage * 100.0, cost),
+            deceased_patients: Some(deceased as f64),
+        };
+        View {
+            filter: filter.clone(),
+            kpis: values.cards(),
+            charts,
+            encounters: counted,
+            elapsed_ms: 0.0,
+        }
+    }
+}
+
+/// The bits of the filters that are set.
+fn filter_bits(filter: &Filter) -> u16 {
+    [
+        (filter.from.is_some(), FROM),
+        (filter.to.is_some(), TO),
+        (filter.gender.is_some(), GENDER),
+        (filter.age_band.is_some(), AGE_BAND),
+        (filter.race.is_some(), RACE),
+        (filter.ethnicity.is_some(), ETHNICITY),
+        (filter.class.is_some(), CLASS),
+        (filter.organization.is_some(), ORGANIZATION),
+        (filter.provider.is_some(), PROVIDER),
+        (filter.payer.is_some(), PAYER),
+        (filter.condition.is_some(), CONDITION),
+        (filter.procedure.is_some(), PROCEDURE),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .fold(0, |bits, (_, bit)| bits | bit)
+}

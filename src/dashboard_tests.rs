@@ -1,0 +1,601 @@
+//! The dashboard model against two references: with no filter it must give
+//! exactly the gold tables' values (the CLI's), and with filters it must
+//! agree with a naive row-by-row evaluation of the filter's definition.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use arrow_array::TimestampMicrosecondArray;
+use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, StringArray};
+use lakehouse_pipeline::{Lakehouse, dates};
+
+use crate::dashboard::{Dashboard, KpiValues, TOP_N};
+use crate::worker::handler::{self, BytesSource, Source};
+use crate::worker::protocol::{Bar, Charts, Filter, View};
+
+/// The KPI values, read from `gold_kpis` (the reference).
+fn gold_kpis(lakehouse: &Lakehouse) -> KpiValues {
+    let table = lakehouse.gold.table("gold_kpis").expect("gold_kpis");
+    let int = |name: &str| {
+        table
+            .column::<Int64Array>(name)
+            .filter(|a| a.is_valid(0))
+            .map(|a| a.value(0) as f64)
+    };
+    let float = |name: &str| {
+        table
+            .column::<Float64Array>(name)
+            .filter(|a| a.is_valid(0))
+            .map(|a| a.value(0))
+    };
+    KpiValues {
+        patients: int("patients"),
+        encounters: int("encounters"),
+        avg_inpatient_los_days: float("avg_inpatient_los_days"),
+        readmission_rate_30d: float("readmission_rate_30d"),
+        total_claim_cost: float("total_claim_cost"),
+        payer_coverage_pct: float("payer_coverage_pct"),
+        deceased_patients: int("deceased_patients"),
+    }
+}
+
+/// A text column of a gold table as a vector (empty when absent).
+fn texts(table: &lakehouse_pipeline::table::Table, name: &str) -> Vec<String> {
+    table
+        .column::<StringArray>(name)
+        .map(|a| {
+            a.iter()
+                .map(|v| v.unwrap_or("unknown").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A numeric (integer or float) column of a gold table as `f64`s.
+fn numbers(table: &lakehouse_pipeline::table::Table, name: &str) -> Vec<f64> {
+    if let Some(a) = table.column::<Int64Array>(name) {
+        return a.iter().map(|v| v.unwrap_or(0) as f64).collect();
+    }
+    table
+        .column::<Float64Array>(name)
+        .map(|a| a.iter().map(|v| v.unwrap_or(0.0)).collect())
+        .unwrap_or_default()
+}
+
+fn bars(lakehouse: &Lakehouse, table: &str, label: &str, value: &str, limit: usize) -> Vec<Bar> {
+    // Empty groups draw no bar (payers always count: they had encounters).
+    let keep_zero = table == "gold_payer_costs";
+    let Some(table) = lakehouse.gold.table(table) else {
+        return Vec::new();
+    };
+    texts(table, label)
+        .into_iter()
+        .zip(numbers(table, value))
+        .filter(|(_, v)| keep_zero || *v > 0.0)
+        .take(limit)
+        .map(|(label, value)| Bar { label, value })
+        .collect()
+}
+
+/// The unfiltered charts, read from the gold tables (the reference).
+fn gold_charts(lakehouse: &Lakehouse) -> Charts {
+    let mut charts = Charts {
+        top_conditions: bars(
+            lakehouse,
+            "gold_top_conditions",
+            "description",
+            "patients",
+            TOP_N,
+        ),
+        top_procedures: bars(
+            lakehouse,
+            "gold_top_procedures",
+            "description",
+            "procedures",
+            TOP_N,
+        ),
+        organizations: bars(
+            lakehouse,
+            "gold_encounters_by_organization",
+            "organization_name",
+            "encounters",
+            TOP_N,
+        ),
+        providers: bars(
+            lakehouse,
+            "gold_encounters_by_provider",
+            "provider_name",
+            "encounters",
+            TOP_N,
+        ),
+        payer_cost: bars(
+            lakehouse,
+            "gold_payer_costs",
+            "payer_name",
+            "total_claim_cost",
+            TOP_N,
+        ),
+        payer_coverage: bars(
+            lakehouse,
+            "gold_payer_costs",
+            "payer_name",
+            "coverage_pct",
+            TOP_N,
+        ),
+        ..Charts::default()
+    };
+    if let Some(monthly) = lakehouse.gold.table("gold_encounters_monthly") {
+        let (months, classes, counts) = (
+            texts(monthly, "year_month"),
+            texts(monthly, "encounter_class"),
+            numbers(monthly, "encounters"),
+        );
+        let mut all_months: Vec<String> = months.clone();
+        all_months.dedup();
+        let mut names: Vec<String> = classes.clone();
+        names.sort();
+        names.dedup();
+        let position = |m: &str| all_months.binary_search_by(|x| x.as_str().cmp(m)).ok();
+        charts.monthly_by_class = names
+            .iter()
+            .map(|name| {
+                let mut values = vec![0.0; all_months.len()];
+                for ((m, c), n) in months.iter().zip(&classes).zip(&counts) {
+                    if c == name
+                        && let Some(i) = position(m)
+                    {
+                        values[i] = *n;
+                    }
+                }
+                (name.clone(), values)
+            })
+            .collect();
+        if let Some(readmissions) = lakehouse.gold.table("gold_readmissions_monthly") {
+            let mut rates = vec![0.0; all_months.len()];
+            for (m, r) in texts(readmissions, "year_month")
+                .iter()
+                .zip(numbers(readmissions, "readmission_rate_30d"))
+            {
+                if let Some(i) = position(m) {
+                    rates[i] = r * 100.0;
+                }
+            }
+            charts.readmission_rate_by_month = rates;
+        }
+        charts.months = all_months;
+    }
+    if let Some(demographics) = lakehouse.gold.table("gold_demographics") {
+        let (bands, genders, races, ethnicities, counts) = (
+            texts(demographics, "age_band"),
+            texts(demographics, "gender"),
+            texts(demographics, "race"),
+            texts(demographics, "ethnicity"),
+            numbers(demographics, "patients"),
+        );
+        let mut by_ethnicity: std::collections::BTreeMap<String, f64> =
+            std::collections::BTreeMap::new();
+        let mut by_band: std::collections::BTreeMap<String, (f64, f64)> =
+            std::collections::BTreeMap::new();
+        let mut by_race: std::collections::BTreeMap<String, f64> =
+            std::collections::BTreeMap::new();
+        for i in 0..counts.len() {
+            let entry = by_band.entry(bands[i].clone()).or_default();
+            if genders[i] == "F" {
+                entry.0 += counts[i];
+            } else {
+                entry.1 += counts[i];
+            }
+            *by_race.entry(races[i].clone()).or_default() += counts[i];
+            *by_ethnicity.entry(ethnicities[i].clone()).or_default() += counts[i];
+        }
+        charts.age_pyramid = by_band
+            .into_iter()
+            .map(|(band, (f, m))| (band, f, m))
+            .collect();
+        let mut race: Vec<Bar> = by_race
+            .into_iter()
+            .map(|(label, value)| Bar { label, value })
+            .collect();
+        race.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.label.cmp(&b.label)));
+        charts.race = race;
+        let mut ethnicity: Vec<Bar> = by_ethnicity
+            .into_iter()
+            .map(|(label, value)| Bar { label, value })
+            .collect();
+        ethnicity.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.label.cmp(&b.label)));
+        charts.ethnicity = ethnicity;
+    }
+    charts
+}
+
+fn real_sets() -> Vec<PathBuf> {
+    let root = std::env::var_os("LAKEHOUSE_SYNTHEA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/synthea"));
+    let sets: Vec<PathBuf> = [
+        "dbt-synthea-v3.0.0",
+        "synthea-au-v3.3plus",
+        "uk-ipop-v2.7.0",
+    ]
+    .iter()
+    .map(|name| root.join(name))
+    .collect();
+    for set in &sets {
+        assert!(
+            set.is_dir(),
+            "missing real data set {} (set LAKEHOUSE_SYNTHEA_DIR)",
+            set.display()
+        );
+    }
+    sets
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files_under(&path, out);
+        } else if path.extension().is_some_and(|e| e == "csv") {
+            out.push(path);
+        }
+    }
+}
+
+fn build_dir(dir: &Path) -> Lakehouse {
+    let mut paths = Vec::new();
+    files_under(dir, &mut paths);
+    let mut sources: Vec<Box<dyn Source>> = paths
+        .iter()
+        .map(|p| {
+            Box::new(BytesSource {
+                path: p.strip_prefix(dir).unwrap().display().to_string(),
+                bytes: std::fs::read(p).unwrap(),
+            }) as Box<dyn Source>
+        })
+        .collect();
+    handler::load_sources(&mut sources, &mut |_| {}).unwrap()
+}
+
+fn values_of(view: &View) -> KpiValues {
+    let raw = |id: &str| view.kpis.iter().find(|k| k.id == id).and_then(|k| k.raw);
+    KpiValues {
+        patients: raw("patients"),
+        encounters: raw("encounters"),
+        avg_inpatient_los_days: raw("avg_inpatient_los_days"),
+        readmission_rate_30d: raw("readmission_rate_30d"),
+        total_claim_cost: raw("total_claim_cost"),
+        payer_coverage_pct: raw("payer_coverage_pct"),
+        deceased_patients: raw("deceased_patients"),
+    }
+}
+
+fn assert_unfiltered_equals_gold(name: &str, lakehouse: &Lakehouse) {
+    let view = Dashboard::new(lakehouse).view(&Filter::default());
+    assert_eq!(values_of(&view), gold_kpis(lakehouse), "{name}: KPIs");
+    let gold = gold_charts(lakehouse);
+    let c = &view.charts;
+    assert_eq!(c.months, gold.months, "{name}: months");
+    assert_eq!(c.monthly_by_class, gold.monthly_by_class, "{name}: monthly");
+    assert_eq!(
+        c.readmission_rate_by_month, gold.readmission_rate_by_month,
+        "{name}: readmissions"
+    );
+    assert_eq!(c.top_conditions, gold.top_conditions, "{name}: conditions");
+    assert_eq!(c.top_procedures, gold.top_procedures, "{name}: procedures");
+    assert_eq!(c.organizations, gold.organizations, "{name}: organizations");
+    assert_eq!(c.providers, gold.providers, "{name}: providers");
+    assert_eq!(c.payer_cost, gold.payer_cost, "{name}: payer cost");
+    assert_eq!(
+        c.payer_coverage, gold.payer_coverage,
+        "{name}: payer coverage"
+    );
+    assert_eq!(c.age_pyramid, gold.age_pyramid, "{name}: pyramid");
+    assert_eq!(c.race, gold.race, "{name}: race");
+    assert_eq!(c.ethnicity, gold.ethnicity, "{name}: ethnicity");
+    assert_eq!(
+        view.encounters as f64,
+        gold_kpis(lakehouse).encounters.unwrap()
+    );
+}
+
+/// The filter's definition, evaluated row by row over the star schema.
+fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
+    let silver = &lakehouse.silver;
+    let table = |name: &str| silver.table(name).unwrap();
+    let text = |t: &str, c: &str, i: usize| {
+        table(t)
+            .column::<StringArray>(c)
+            .filter(|a| a.is_valid(i))
+            .map(|a| a.value(i).to_string())
+    };
+    let int = |t: &str, c: &str, i: usize| {
+        table(t)
+            .column::<Int64Array>(c)
+            .filter(|a| a.is_valid(i))
+            .map(|a| a.value(i))
+    };
+    let label = |t: &str, key: &str, col: &str| -> HashMap<i64, String> {
+        (0..table(t).num_rows())
+            .filter_map(|i| Some((int(t, key, i)?, text(t, col, i)?)))
+            .collect()
+    };
+    let (orgs, providers, payers) = (
+        label("dim_organization", "organization_key", "name"),
+        label("dim_provider", "provider_key", "name"),
+        label("dim_payer", "payer_key", "payer_name"),
+    );
+    let (diagnoses, procedures) = (
+        label("dim_diagnosis", "diagnosis_key", "description"),
+        label("dim_procedure", "procedure_key", "description"),
+    );
+    let is = |wanted: &Option<String>, value: Option<String>| {
+        wanted.as_ref().is_none_or(|w| Some(w) == value.as_ref())
+    };
+    let with_fact =
+        |fact: &str, code: &str, names: &HashMap<i64, String>, wanted: &Option<String>| {
+            (0..table(fact).num_rows())
+                .filter(|&i| int(fact, code, i).and_then(|k| names.get(&k)) == wanted.as_ref())
+                .filter_map(|i| int(fact, "patient_key", i))
+                .collect::<BTreeSet<i64>>()
+        };
+    let with_condition = with_fact(
+        "fact_conditions",
+        "diagnosis_key",
+        &diagnoses,
+        &filter.condition,
+    );
+    let with_procedure = with_fact(
+        "fact_procedures",
+        "procedure_key",
+        &procedures,
+        &filter.procedure,
+    );
+    let patients = "dim_patient";
+    let mut passing_patients = HashMap::new();
+    for i in 0..table(patients).num_rows() {
+        let key = int(patients, "patient_key", i).unwrap();
+        let pass = is(&filter.gender, text(patients, "gender", i))
+            && is(&filter.age_band, text(patients, "age_band", i))
+            && is(&filter.race, text(patients, "race", i))
+            && is(&filter.ethnicity, text(patients, "ethnicity", i))
+            && (filter.condition.is_none() || with_condition.contains(&key))
+            && (filter.procedure.is_none() || with_procedure.contains(&key));
+        let deceased = table(patients)
+            .column::<BooleanArray>("is_deceased")
+            .is_some_and(|a| a.is_valid(i) && a.value(i));
+        passing_patients.insert(key, (pass, deceased));
+    }
+    let day = |t: &Option<String>| {
+        t.as_deref()
+            .map(|t| lakehouse_pipeline::parse_as_of(t).unwrap())
+    };
+    let (from, to) = (day(&filter.from), day(&filter.to));
+    let facts = "fact_encounters";
+    let enc = table(facts);
+    let start = enc.column::<TimestampMicrosecondArray>("start_ts").unwrap();
+    let float = |c: &str, i: usize| {
+        enc.column::<Float64Array>(c)
+            .filter(|a| a.is_valid(i))
+            .map(|a| a.value(i))
+    };
+    let flag = |c: &str, i: usize| {
+        enc.column::<BooleanArray>(c)
+            .is_some_and(|a| a.is_valid(i) && a.value(i))
+    };
+    let named = |names: &HashMap<i64, String>, c: &str, i: usize| {
+        Some(
+            int(facts, c, i)
+                .and_then(|k| names.get(&k).cloned())
+                .unwrap_or_else(|| "unknown".into()),
+        )
+    };
+    let encounter_filters = filter.from.is_some()
+        || filter.to.is_some()
+        || filter.class.is_some()
+        || filter.organization.is_some()
+        || filter.provider.is_some()
+        || filter.payer.is_some();
+    let (mut n, mut cost, mut coverage, mut los, mut los_n, mut discharges, mut readmitted) =
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let mut seen = BTreeSet::new();
+    for i in 0..enc.num_rows() {
+        let d = start
+            .is_valid(i)
+            .then(|| dates::day_of_timestamp(start.value(i)));
+        let patient = int(facts, "patient_key", i);
+        let patient_pass = patient
+            .and_then(|p| passing_patients.get(&p))
+            .map_or(passing_patients.is_empty(), |p| p.0);
+        let any_patient_filter = filter.gender.is_some()
+            || filter.age_band.is_some()
+            || filter.race.is_some()
+            || filter.ethnicity.is_some()
+            || filter.condition.is_some()
+            || filter.procedure.is_some();
+        let pass = (patient_pass || (patient.is_none() && !any_patient_filter))
+            && from.is_none_or(|f| d.is_some_and(|d| d >= f))
+            && to.is_none_or(|t| d.is_some_and(|d| d <= t))
+            && is(
+                &filter.class,
+                Some(text(facts, "encounter_class", i).unwrap_or_default()),
+            )
+            && is(&filter.organization, named(&orgs, "organization_key", i))
+            && is(&filter.provider, named(&providers, "provider_key", i))
+            && is(&filter.payer, named(&payers, "payer_key", i));
+        if !pass {
+            continue;
+        }
+        n += 1.0;
+        cost += float("total_claim_cost", i).unwrap_or(0.0);
+        coverage += float("payer_coverage", i).unwrap_or(0.0);
+        if text(facts, "encounter_class", i).as_deref() == Some("inpatient")
+            && let Some(l) = float("length_of_stay_days", i)
+        {
+            los += l;
+            los_n += 1.0;
+        }
+        discharges += f64::from(u8::from(flag("is_readmission_index", i)));
+        readmitted += f64::from(u8::from(flag("readmitted_within_30d", i)));
+        seen.extend(patient);
+    }
+    let counted: Vec<bool> = passing_patients
+        .iter()
+        .filter(|(key, (pass, _))| *pass && (!encounter_filters || seen.contains(*key)))
+        .map(|(_, (_, deceased))| *deceased)
+        .collect();
+    let ratio = |a: f64, b: f64| (b != 0.0).then(|| a / b);
+    KpiValues {
+        patients: Some(counted.len() as f64),
+        encounters: Some(n),
+        avg_inpatient_los_days: ratio(los, los_n),
+        readmission_rate_30d: ratio(readmitted, discharges),
+        total_claim_cost: Some(cost),
+        payer_coverage_pct: ratio(coverage * 100.0, cost),
+        deceased_patients: Some(counted.iter().filter(|d| **d).count() as f64),
+    }
+}
+
+fn close(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn assert_close(name: &str, got: KpiValues, want: KpiValues) {
+    let pairs = [
+        ("patients", got.patients, want.patients),
+        ("encounters", got.encounters, want.encounters),
+        (
+            "los",
+            got.avg_inpatient_los_days,
+            want.avg_inpatient_los_days,
+        ),
+        (
+            "readmission",
+            got.readmission_rate_30d,
+            want.readmission_rate_30d,
+        ),
+        ("cost", got.total_claim_cost, want.total_claim_cost),
+        ("coverage", got.payer_coverage_pct, want.payer_coverage_pct),
+        ("deceased", got.deceased_patients, want.deceased_patients),
+    ];
+    for (what, g, w) in pairs {
+        assert!(close(g, w), "{name}: {what} {g:?} != {w:?}");
+    }
+}
+
+/// Filters drawn from the data: one per dimension, and combinations.
+fn sample_filters(dashboard: &Dashboard, view: &View) -> Vec<Filter> {
+    let options = dashboard.options();
+    let c = &view.charts;
+    let first = |bars: &[Bar]| bars.first().map(|b| b.label.clone()).unwrap_or_default();
+    let mut filters = vec![
+        Filter::default().with("org", &first(&c.organizations)),
+        Filter::default().with("provider", &first(&c.providers)),
+        Filter::default().with("payer", &first(&c.payer_cost)),
+        Filter::default().with("condition", &first(&c.top_conditions)),
+        Filter::default().with("procedure", &first(&c.top_procedures)),
+        Filter::default().with("race", &first(&c.race)),
+        Filter::default().with("ethnicity", &first(&c.ethnicity)),
+        Filter::default().with("gender", "F"),
+        Filter::default().with("org", "no such organization"),
+    ];
+    for class in &options.classes {
+        filters.push(Filter::default().with("class", class));
+    }
+    for band in &options.age_bands {
+        filters.push(Filter::default().with("age", band).with("gender", "M"));
+    }
+    if let (Some(first), Some(last)) = (&options.first_day, &options.last_day) {
+        let (a, b) = (
+            lakehouse_pipeline::parse_as_of(first).unwrap(),
+            lakehouse_pipeline::parse_as_of(last).unwrap(),
+        );
+        let middle = dates::format_date(a + (b - a) / 2);
+        filters.push(Filter::default().with("from", &middle));
+        filters.push(Filter::default().with("to", &middle));
+        filters.push(
+            Filter::default()
+                .with("from", &middle)
+                .with("class", "inpatient")
+                .with("gender", "F"),
+        );
+    }
+    filters.push(
+        Filter::default()
+            .with("condition", &first(&c.top_conditions))
+            .with("payer", &first(&c.payer_cost))
+            .with("race", &first(&c.race)),
+    );
+    filters
+}
+
+fn check_filters(name: &str, lakehouse: &Lakehouse) {
+    let dashboard = Dashboard::new(lakehouse);
+    let unfiltered = dashboard.view(&Filter::default());
+    for filter in sample_filters(&dashboard, &unfiltered) {
+        let view = dashboard.view(&filter);
+        let label = format!("{name} {:?}", filter.active());
+        assert_close(&label, values_of(&view), naive(lakehouse, &filter));
+        // Every encounter counted falls in one month and class.
+        let monthly: f64 = view
+            .charts
+            .monthly_by_class
+            .iter()
+            .flat_map(|s| s.1.iter())
+            .sum();
+        assert_eq!(monthly, view.encounters as f64, "{label}: monthly sum");
+        // A chart keeps its own dimension's other bars (cross-filtering).
+        if filter.organization.is_some()
+            && filter.organization.as_deref() != Some("no such organization")
+        {
+            assert_eq!(
+                view.charts.organizations, unfiltered.charts.organizations,
+                "{label}"
+            );
+        }
+        if filter.gender.is_none() && filter.age_band.is_none() {
+            let pyramid: f64 = view.charts.age_pyramid.iter().map(|r| r.1 + r.2).sum();
+            assert_eq!(Some(pyramid), values_of(&view).patients, "{label}: pyramid");
+        }
+    }
+    // Narrowing never adds: any filter's encounters are at most all of them.
+    let none = dashboard.view(&Filter::default().with("org", "no such organization"));
+    assert_eq!(none.encounters, 0);
+    assert_eq!(values_of(&none).patients, Some(0.0));
+}
+
+#[test]
+fn unfiltered_demo_dashboard_equals_the_gold_tables() {
+    let lakehouse = handler::load_demo(300, 7, &mut |_| {}).unwrap();
+    assert_unfiltered_equals_gold("demo", &lakehouse);
+    check_filters("demo", &lakehouse);
+}
+
+#[test]
+fn unfiltered_real_dashboards_equal_the_gold_tables_and_filters_match_their_definition() {
+    for set in real_sets() {
+        let lakehouse = build_dir(&set);
+        let name = set.file_name().unwrap().to_string_lossy().to_string();
+        assert_unfiltered_equals_gold(&name, &lakehouse);
+        check_filters(&name, &lakehouse);
+    }
+}
+
+#[test]
+fn filter_options_list_each_value_once() {
+    let lakehouse = handler::load_demo(80, 2, &mut |_| {}).unwrap();
+    let options = Dashboard::new(&lakehouse).options();
+    assert!(options.classes.contains(&"wellness".to_string()));
+    assert_eq!(options.genders, vec!["F".to_string(), "M".to_string()]);
+    assert!(options.first_day.unwrap() < options.last_day.unwrap());
+    let mut organizations = options.organizations.clone();
+    organizations.dedup();
+    assert_eq!(organizations, options.organizations);
+}
