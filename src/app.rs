@@ -15,6 +15,7 @@ use crate::charts;
 use crate::client;
 use crate::state::{format_bytes, format_count, format_money, format_percent};
 use crate::worker::protocol::{Bar, Charts, Filter, FilterOptions, Kpi, View};
+use crate::worker::protocol::{PatientTimeline, TablePage, TableQuery};
 use crate::worker::protocol::{Progress, Request, Response, Summary, UserMessage};
 
 /// What the page is doing.
@@ -123,6 +124,8 @@ pub fn App() -> impl IntoView {
     let (note, set_note) = signal(String::new());
     let filter = RwSignal::new(initial_filter);
     let view_model = RwSignal::new(None::<View>);
+    let explorer = RwSignal::new(None::<TablePage>);
+    let timeline = RwSignal::new(None::<PatientTimeline>);
     let demo = RwSignal::new(initial_demo);
     let refilter = move || {
         let current = filter.get_untracked();
@@ -135,6 +138,8 @@ pub fn App() -> impl IntoView {
     let start = move |request: Request, files: Vec<File>| {
         set_phase.set(Phase::Working(Progress::default()));
         view_model.set(None);
+        explorer.set(None);
+        timeline.set(None);
         let result = client::send(&request, files, move |response| match response {
             Response::Progress(p) => set_phase.set(Phase::Working(p)),
             Response::Loaded(summary) => {
@@ -149,6 +154,13 @@ pub fn App() -> impl IntoView {
                 view_model.set(Some(*view))
             }
             Response::Filtered(_) => {}
+            Response::Table(page) => explorer.set(Some(*page)),
+            Response::Patient(found) => timeline.set(Some(*found)),
+            // After a build, a failed request (a preview, a download) is a
+            // note; the lakehouse stays on screen.
+            Response::Failed(message) if matches!(phase.get_untracked(), Phase::Ready(_)) => {
+                set_note.set(format!("{}: {}", message.title, message.detail))
+            }
             Response::Failed(message) => set_phase.set(Phase::Failed(message)),
             Response::Download(download) => set_note.set(format!(
                 "Saved {} ({}).",
@@ -328,6 +340,7 @@ pub fn App() -> impl IntoView {
                         <span class="hint" data-testid="download-note" aria-live="polite">{move || note.get()}</span>
                     </section>
                     <Results summary=summary filter=filter view=view_model apply=apply />
+                    <TableExplorer page=explorer timeline=timeline note=set_note />
                 }
                 .into_any(),
             }}
@@ -700,7 +713,7 @@ fn Results(
             view! {
                 <tr>
                     <td>{t.layer.clone()}</td>
-                    <td>{t.name.clone()}</td>
+                    <td>{preview_button(&t.name)}</td>
                     <td class="number" data-testid=format!("rows-{}", t.name)>{format_count(t.rows as f64)}</td>
                     <td class="number">{t.columns}</td>
                 </tr>
@@ -771,6 +784,7 @@ fn Results(
                 <tbody>{files}</tbody>
             </table>
             <h2>"Rejected rows"</h2>
+            <p>{preview_button_labelled("bronze_rejects", "Search or download every rejected row")}</p>
             {(summary.rejected_rows == 0).then(|| view! { <p class="hint">"No row was rejected: every data row was typed."</p> })}
             {(summary.rejected_rows > summary.rejects.len() as u64).then(|| view! {
                 <p class="hint">{format!("The first {} of {} rejected rows:", summary.rejects.len(), summary.rejected_rows)}</p>
@@ -784,12 +798,227 @@ fn Results(
                 <thead><tr><th>"Severity"</th><th>"Rule"</th><th>"Checks"</th><th>"Failed"</th></tr></thead>
                 <tbody>{quality}</tbody>
             </table>
+            <h2>"Silver: the star schema"</h2>
+            <figure class="star" data-testid="star-schema">
+                <div role="img" aria-label="Star schema: facts and the dimensions their keys refer to" inner_html=crate::star::star_schema_svg(&summary.star)></div>
+                <figcaption class="hint">"Facts (middle) refer to dimensions through surrogate keys; dashed lines are role-playing dates (inactive relationships in Power BI). Open a table below to see every column."</figcaption>
+            </figure>
             <h2>"Tables built"</h2>
+            <p class="hint">"Open a table to page, sort and search it, and to download it as Parquet or CSV. Open "
+                {preview_button("dim_patient")} " for each patient's timeline."</p>
             <table data-testid="tables">
                 <thead><tr><th>"Layer"</th><th>"Table"</th><th>"Rows"</th><th>"Columns"</th></tr></thead>
                 <tbody>{tables}</tbody>
             </table>
         </section>
+    }
+}
+
+/// Rows per preview page.
+const PAGE_ROWS: u64 = 25;
+
+fn ask(request: &Request) {
+    // The worker answers with a message the App routes to its signal.
+    let _ = client::request(request);
+}
+
+fn preview(name: &str) {
+    ask(&Request::Table(TableQuery {
+        name: name.to_string(),
+        limit: PAGE_ROWS,
+        ..TableQuery::default()
+    }));
+}
+
+fn preview_button_labelled(name: &str, label: &str) -> impl IntoView + use<> {
+    let target = name.to_string();
+    view! {
+        <button class="link" data-testid=format!("open-{name}") on:click=move |_| preview(&target)>{label.to_string()}</button>
+    }
+}
+
+fn preview_button(name: &str) -> impl IntoView + use<> {
+    preview_button_labelled(name, name)
+}
+
+/// A table's page with search, sort, paging and downloads; for
+/// `dim_patient`, each row opens the patient's timeline.
+#[component]
+fn TableExplorer(
+    page: RwSignal<Option<TablePage>>,
+    timeline: RwSignal<Option<PatientTimeline>>,
+    note: WriteSignal<String>,
+) -> impl IntoView {
+    let requery = move |change: &dyn Fn(&mut TableQuery)| {
+        if let Some(current) = page.get_untracked() {
+            let mut query = current.query.clone();
+            change(&mut query);
+            ask(&Request::Table(query));
+        }
+    };
+    let download = move |format: &'static str| {
+        if let Some(current) = page.get_untracked() {
+            note.set(format!(
+                "Preparing {}.{format} in the worker…",
+                current.query.name
+            ));
+            ask(&Request::DownloadTable {
+                name: current.query.name.clone(),
+                format: format.into(),
+            });
+        }
+    };
+    move || {
+        let current = page.get()?;
+        let q = current.query.clone();
+        let id_column = current.columns.iter().position(|c| c.name == "patient_id");
+        let is_patients = q.name == "dim_patient";
+        let header = current
+            .columns
+            .iter()
+            .map(|c| {
+                let name = c.name.clone();
+                let arrow = match (&q.sort, q.descending) {
+                    (Some(s), false) if *s == c.name => " ▲",
+                    (Some(s), true) if *s == c.name => " ▼",
+                    _ => "",
+                };
+                let sort_state = match arrow {
+                    " ▲" => "ascending",
+                    " ▼" => "descending",
+                    _ => "none",
+                };
+                view! {
+                    <th aria-sort=sort_state>
+                        <button
+                            class="link"
+                            title=format!("Sort by {name}")
+                            data-testid=format!("sort-{name}")
+                            on:click=move |_| {
+                                let name = name.clone();
+                                requery(&move |query: &mut TableQuery| {
+                                    query.descending = query.sort.as_deref() == Some(name.as_str()) && !query.descending;
+                                    query.sort = Some(name.clone());
+                                    query.offset = 0;
+                                })
+                            }
+                        >
+                            {c.name.clone()}{arrow}
+                        </button>
+                        <span class="type">{c.data_type.clone()}</span>
+                    </th>
+                }
+            })
+            .collect_view();
+        let rows = current
+            .rows
+            .iter()
+            .map(|row| {
+                let open = (is_patients)
+                    .then(|| id_column.and_then(|i| row[i].clone()))
+                    .flatten()
+                    .map(|id| view! {
+                        <td><button class="link" data-testid="open-timeline" on:click=move |_| ask(&Request::Patient { id: id.clone() })>"Timeline"</button></td>
+                    });
+                let cells = row
+                    .iter()
+                    .map(|cell| match cell {
+                        Some(v) => view! { <td>{v.clone()}</td> }.into_any(),
+                        None => view! { <td class="null">"∅"</td> }.into_any(),
+                    })
+                    .collect_view();
+                view! { <tr>{open}{cells}</tr> }
+            })
+            .collect_view();
+        let (first, last) = (
+            if current.matched_rows == 0 {
+                0
+            } else {
+                q.offset + 1
+            },
+            (q.offset + current.rows.len() as u64),
+        );
+        let (limit, offset, matched) = (q.limit, q.offset, current.matched_rows);
+        let (at_start, at_end) = (offset == 0, offset + limit >= matched);
+        Some(view! {
+            <section class="explorer" data-testid="explorer" data-table=q.name.clone() data-search=q.search.clone() aria-label=format!("Table {}", q.name)>
+                <h2>{format!("{}: {}", current.layer, q.name)}</h2>
+                <p class="meta">
+                    {format!("{} rows · {} columns", format_count(current.total_rows as f64), current.columns.len())}
+                </p>
+                <div class="explorer-tools">
+                    <label>
+                        "Search "
+                        <input
+                            type="search"
+                            data-testid="explorer-search"
+                            prop:value=q.search.clone()
+                            on:change=move |ev| {
+                                let text = event_target_value(&ev);
+                                requery(&move |query: &mut TableQuery| {
+                                    query.search = text.clone();
+                                    query.offset = 0;
+                                })
+                            }
+                        />
+                    </label>
+                    <button data-testid="page-previous" disabled=at_start on:click=move |_| requery(&move |query: &mut TableQuery| query.offset = offset.saturating_sub(limit))>"Previous"</button>
+                    <span data-testid="page-range">{format!("{first}–{last} of {}", format_count(matched as f64))}</span>
+                    <button data-testid="page-next" disabled=at_end on:click=move |_| requery(&move |query: &mut TableQuery| query.offset = offset + limit)>"Next"</button>
+                    <button data-testid="download-table-parquet" on:click=move |_| download("parquet")>"Download Parquet"</button>
+                    <button data-testid="download-table-csv" on:click=move |_| download("csv")>"Download CSV"</button>
+                    <button on:click=move |_| page.set(None)>"Close"</button>
+                </div>
+                <div class="scroll">
+                    <table data-testid="explorer-table">
+                        <thead><tr>{is_patients.then(|| view! { <th>"Patient"</th> })}{header}</tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+                <Timeline timeline=timeline />
+            </section>
+        })
+    }
+}
+
+/// One patient's history, oldest first.
+#[component]
+fn Timeline(timeline: RwSignal<Option<PatientTimeline>>) -> impl IntoView {
+    move || {
+        let t = timeline.get()?;
+        let facts = t
+            .facts
+            .iter()
+            .map(|(k, v)| view! { <li><strong>{k.clone()}</strong>" " {v.clone()}</li> })
+            .collect_view();
+        let events = t
+            .events
+            .iter()
+            .map(|e| {
+                view! {
+                    <tr class=format!("event-{}", e.kind)>
+                        <td>{e.date.clone()}</td>
+                        <td>{e.kind.clone()}</td>
+                        <td>{e.description.clone()}</td>
+                        <td>{e.detail.clone()}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <section class="timeline" data-testid="timeline" aria-label="Patient timeline">
+                <h3>{format!("{} ({})", t.name, t.id)}</h3>
+                <ul class="facts">{facts}</ul>
+                <p class="meta" data-testid="timeline-count">{format!("{} events", t.events.len())}</p>
+                <div class="scroll">
+                    <table>
+                        <thead><tr><th>"Date"</th><th>"Kind"</th><th>"What"</th><th>"Detail"</th></tr></thead>
+                        <tbody>{events}</tbody>
+                    </table>
+                </div>
+                <button on:click=move |_| timeline.set(None)>"Close timeline"</button>
+            </section>
+        })
     }
 }
 

@@ -10,6 +10,7 @@ pub mod client;
 pub mod dashboard;
 #[cfg(test)]
 mod dashboard_tests;
+pub mod star;
 pub mod state;
 pub mod worker;
 

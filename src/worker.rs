@@ -3,6 +3,8 @@
 //! view models, and (on wasm32) the runtime that wires it to `postMessage`.
 
 pub mod handler;
+pub mod patient;
 pub mod protocol;
 #[cfg(target_arch = "wasm32")]
 pub mod runtime;
+pub mod tables;

@@ -269,6 +269,24 @@ pub fn summarize(lakehouse: &Lakehouse, dashboard: &Dashboard) -> Summary {
     Summary {
         view: dashboard.view(&Filter::default()),
         options: dashboard.options(),
+        star: lakehouse
+            .silver
+            .tables
+            .iter()
+            .map(|t| {
+                let columns = t
+                    .batch
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| super::protocol::ColumnInfo {
+                        name: f.name().clone(),
+                        data_type: super::tables::type_name(f.data_type()).to_string(),
+                    })
+                    .collect();
+                (t.name.clone(), columns)
+            })
+            .collect(),
         version: bronze.version.label(),
         as_of: dates::format_date(lakehouse.silver.as_of),
         files: bronze

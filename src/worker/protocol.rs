@@ -23,6 +23,89 @@ pub enum Request {
     Download,
     /// Recompute the KPIs and charts for a filter.
     Filter(Box<Filter>),
+    /// A page of a table (searched and sorted).
+    Table(TableQuery),
+    /// One table as a file (`format`: `parquet` or `csv`).
+    DownloadTable {
+        /// Table name.
+        name: String,
+        /// `parquet` or `csv`.
+        format: String,
+    },
+    /// One patient's timeline.
+    Patient {
+        /// The patient's Synthea id.
+        id: String,
+    },
+}
+
+/// Which page of which table, sorted and searched how.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TableQuery {
+    /// Table name.
+    pub name: String,
+    /// First row of the page (after search and sort).
+    pub offset: u64,
+    /// Rows per page.
+    pub limit: u64,
+    /// Column to sort by.
+    pub sort: Option<String>,
+    /// Sort descending.
+    pub descending: bool,
+    /// Case-insensitive text to find in any column.
+    pub search: String,
+}
+
+/// A column's name and type (as `docs/schema.md` names types).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnInfo {
+    /// Name.
+    pub name: String,
+    /// `int64`, `float64`, `text`, `bool`, `date`, `timestamp_utc`.
+    pub data_type: String,
+}
+
+/// A page of a table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TablePage {
+    /// The query answered (offset clamped to the last page).
+    pub query: TableQuery,
+    /// `bronze`, `silver`, `gold`.
+    pub layer: String,
+    /// The columns.
+    pub columns: Vec<ColumnInfo>,
+    /// The rows of the page, cells as text (null as `None`).
+    pub rows: Vec<Vec<Option<String>>>,
+    /// Rows in the table.
+    pub total_rows: u64,
+    /// Rows matching the search.
+    pub matched_rows: u64,
+}
+
+/// One event of a patient's timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `encounter`, `condition`, `procedure`, `medication`.
+    pub kind: String,
+    /// What happened.
+    pub description: String,
+    /// More: encounter class and cost, condition end, dispenses…
+    pub detail: String,
+}
+
+/// One patient and their history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PatientTimeline {
+    /// Synthea id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Gender, birth date, age band, race, ethnicity, death date.
+    pub facts: Vec<(String, String)>,
+    /// Events, oldest first.
+    pub events: Vec<TimelineEvent>,
 }
 
 /// Worker → page.
@@ -41,6 +124,10 @@ pub enum Response {
     Download(Download),
     /// The KPIs and charts for the filter last asked for.
     Filtered(Box<View>),
+    /// A page of a table.
+    Table(Box<TablePage>),
+    /// A patient's timeline.
+    Patient(Box<PatientTimeline>),
 }
 
 /// The dashboard's filters: each narrows every KPI and chart (a ranked chart
@@ -243,6 +330,8 @@ pub struct Summary {
     pub view: View,
     /// What the filter controls offer.
     pub options: FilterOptions,
+    /// The silver tables and their columns (for the star-schema diagram).
+    pub star: Vec<(String, Vec<ColumnInfo>)>,
 }
 
 /// A labelled value (one bar).

@@ -84,6 +84,22 @@ fn loaded(result: Result<lakehouse_pipeline::Lakehouse, UserMessage>) -> Respons
     }
 }
 
+/// Runs `work` on the last lakehouse built (an error when none is).
+fn with_lakehouse(
+    work: impl FnOnce(&lakehouse_pipeline::Lakehouse) -> Result<Response, UserMessage>,
+) -> Response {
+    let result = LAKEHOUSE.with(|l| l.borrow().as_ref().map(|(l, _)| work(l)));
+    match result {
+        Some(Ok(response)) => response,
+        Some(Err(message)) => Response::Failed(message),
+        None => Response::Failed(UserMessage {
+            title: "Nothing loaded yet".into(),
+            detail: "load data first".into(),
+            hint: None,
+        }),
+    }
+}
+
 fn respond(event: &MessageEvent) -> Response {
     let data = js_sys::Array::from(&event.data());
     let Some(text) = data.get(0).as_string() else {
@@ -124,6 +140,18 @@ fn respond(event: &MessageEvent) -> Response {
                 }),
             }
         }
+        Request::Table(query) => with_lakehouse(|l| {
+            super::tables::table_page(l, &query).map(|page| Response::Table(Box::new(page)))
+        }),
+        Request::Patient { id } => with_lakehouse(|l| {
+            super::patient::timeline(l, &id).map(|t| Response::Patient(Box::new(t)))
+        }),
+        Request::DownloadTable { name, format } => with_lakehouse(|l| {
+            super::tables::table_download(l, &name, &format).map(|(download, bytes)| {
+                post_with(&Response::Download(download), Some(&bytes));
+                Response::Ready
+            })
+        }),
         Request::Filter(filter) => {
             let now = || {
                 scope()

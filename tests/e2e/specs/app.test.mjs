@@ -1,7 +1,7 @@
 // End to end: the built app, served from a sub-path, in headless Chromium.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AppPage } from "../pages/app_page.mjs";
 import { execFileSync } from "node:child_process";
@@ -176,6 +176,66 @@ test("a shared demo link rebuilds the same filtered view", async () => {
   await app.testId("clear-filters").click();
   await app.waitForKpi("encounters", (v) => v > inpatient);
   assert.equal(new URL(page.url()).search, "?demo=300");
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("tables page, sort and search in the worker, download alone, and a patient opens as a timeline", async () => {
+  const { page, foreign, errors } = await open(browser, url);
+  const app = new AppPage(page);
+  await app.loadDemo(120);
+  await app.waitForResults();
+  // The star schema names every fact and dimension.
+  const star = await app.testId("star-schema").locator("svg").innerHTML();
+  for (const t of ["fact_encounters", "fact_claims", "dim_patient", "dim_date", "dim_payer"]) assert.ok(star.includes(t), t);
+  assert.ok(star.includes("fact_encounters.patient_key → dim_patient"));
+
+  await app.testId("open-dim_patient").first().click();
+  await page.locator('[data-testid="explorer"][data-table="dim_patient"]').waitFor();
+  assert.equal(await app.testId("page-range").innerText(), "1–25 of 120");
+  assert.equal(await app.testId("explorer-table").locator("tbody tr").count(), 25);
+  await app.testId("page-next").click();
+  await page.locator('[data-testid="page-range"]', { hasText: "26–50 of 120" }).waitFor();
+  // Sort by key descending (two clicks): the first row is patient 120.
+  await app.testId("sort-patient_key").click();
+  await page.locator('th[aria-sort="ascending"]').waitFor();
+  await app.testId("sort-patient_key").click();
+  await page.locator('th[aria-sort="descending"]').waitFor();
+  assert.equal(await app.testId("explorer-table").locator("tbody tr").first().locator("td").nth(1).innerText(), "120");
+  // Search narrows to the rows holding the text.
+  const name = await app.testId("explorer-table").locator("tbody tr").first().locator("td").nth(3).innerText();
+  await app.testId("explorer-search").fill(name.toLowerCase());
+  await app.testId("explorer-search").press("Enter");
+  await page.locator(`[data-testid="explorer"][data-search="${name.toLowerCase()}"]`).waitFor();
+  const matched = Number((await app.testId("page-range").innerText()).split(" of ")[1]);
+  assert.ok(matched >= 1 && matched < 120, `search matched ${matched}`);
+
+  // One table as CSV: every patient plus the header.
+  const [csv] = await Promise.all([page.waitForEvent("download"), app.testId("download-table-csv").click()]);
+  assert.equal(csv.suggestedFilename(), "dim_patient.csv");
+  const csvPath = join(artifacts, "dim_patient.csv");
+  await csv.saveAs(csvPath);
+  assert.equal(readFileSync(csvPath, "utf8").trim().split("\r\n").length, 121);
+  const [parquet] = await Promise.all([page.waitForEvent("download"), app.testId("download-table-parquet").click()]);
+  const parquetPath = join(artifacts, "dim_patient.parquet");
+  await parquet.saveAs(parquetPath);
+  const rows = execFileSync("python3", ["-c", "import sys, pyarrow.parquet as pq; print(pq.read_table(sys.argv[1]).num_rows)", parquetPath], { encoding: "utf8" });
+  assert.equal(Number(rows), 120);
+
+  // A patient's timeline lists their encounters, conditions and more, oldest first.
+  await app.testId("open-timeline").first().click();
+  await app.testId("timeline").waitFor();
+  const dates = await app.testId("timeline").locator("tbody tr td:first-child").allInnerTexts();
+  assert.ok(dates.length > 0);
+  assert.deepEqual([...dates].sort(), dates);
+  assert.ok((await app.testId("timeline").innerText()).includes("encounter"));
+  await page.screenshot({ path: join(artifacts, "explorer.png"), fullPage: true });
+
+  // The rejects table opens the same way.
+  await app.testId("open-bronze_rejects").first().click();
+  await page.locator('[data-testid="explorer"][data-table="bronze_rejects"]').waitFor();
+  assert.equal(await app.testId("page-range").innerText(), "0–0 of 0");
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();

@@ -1,0 +1,290 @@
+//! Table previews (a page of rows, sorted and searched) and single-table
+//! downloads, over any output table of the built lakehouse.
+
+use arrow_array::{Array, ArrayRef, StringArray};
+use arrow_row::{RowConverter, SortField};
+use arrow_schema::{DataType, SortOptions};
+use lakehouse_pipeline::{Lakehouse, OutputTable, export, render};
+
+use super::handler::user_message;
+use super::protocol::{ColumnInfo, Download, TablePage, TableQuery, UserMessage};
+
+/// Most rows one page may hold.
+pub const MAX_PAGE_ROWS: u64 = 500;
+
+/// The schema document's name of an Arrow type.
+pub fn type_name(data_type: &DataType) -> &'static str {
+    match data_type {
+        DataType::Int64 | DataType::Int32 => "int64",
+        DataType::Float64 => "float64",
+        DataType::Boolean => "bool",
+        DataType::Date32 => "date",
+        DataType::Timestamp(_, _) => "timestamp_utc",
+        _ => "text",
+    }
+}
+
+/// A cell for people: empty for null, floats without trailing zeros.
+fn display(column: &ArrayRef, row: usize) -> Option<String> {
+    if column.is_null(row) {
+        return None;
+    }
+    let text = render::cell(column, row);
+    if matches!(column.data_type(), DataType::Float64) && text.contains('.') {
+        return Some(text.trim_end_matches('0').trim_end_matches('.').to_string());
+    }
+    Some(text)
+}
+
+/// Whether `haystack` contains `needle` (already lower-case), ignoring ASCII case.
+fn contains_folded(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+fn missing(name: &str) -> UserMessage {
+    UserMessage {
+        title: format!("There is no table `{name}`"),
+        detail: "the lakehouse has no table of that name".into(),
+        hint: Some("pick a table from the list of tables built".into()),
+    }
+}
+
+/// Global row `i` as (batch, row in batch).
+fn locate(table: &OutputTable<'_>, mut i: usize) -> (usize, usize) {
+    for (b, batch) in table.batches.iter().enumerate() {
+        if i < batch.num_rows() {
+            return (b, i);
+        }
+        i -= batch.num_rows();
+    }
+    (table.batches.len(), 0)
+}
+
+/// One page of a table, after search and sort.
+pub fn table_page(lakehouse: &Lakehouse, query: &TableQuery) -> Result<TablePage, UserMessage> {
+    let table = lakehouse
+        .table(&query.name)
+        .ok_or_else(|| missing(&query.name))?;
+    let total = table.rows();
+    let fields = table.schema.fields();
+    let needle = query.search.trim().to_ascii_lowercase();
+    // Matching rows, in table order.
+    let mut order: Vec<usize> = Vec::with_capacity(total);
+    let mut base = 0;
+    for batch in table.batches {
+        for row in 0..batch.num_rows() {
+            let hit = needle.is_empty()
+                || batch.columns().iter().any(|column| {
+                    match column.as_any().downcast_ref::<StringArray>() {
+                        Some(text) => {
+                            text.is_valid(row) && contains_folded(text.value(row), &needle)
+                        }
+                        None => display(column, row).is_some_and(|v| contains_folded(&v, &needle)),
+                    }
+                });
+            if hit {
+                order.push(base + row);
+            }
+        }
+        base += batch.num_rows();
+    }
+    // Sort (stable, nulls last) by the chosen column's row encoding.
+    let sort_column = match &query.sort {
+        Some(name) => Some(
+            table
+                .schema
+                .index_of(name)
+                .map_err(|_| user_message("Cannot sort", &format!("no column `{name}`")))?,
+        ),
+        None => None,
+    };
+    if let Some(c) = sort_column {
+        let options = SortOptions {
+            descending: query.descending,
+            nulls_first: false,
+        };
+        let converter = RowConverter::new(vec![SortField::new_with_options(
+            fields[c].data_type().clone(),
+            options,
+        )])
+        .map_err(|e| user_message("Cannot sort", &e))?;
+        let mut rows = converter.empty_rows(total, 0);
+        for batch in table.batches {
+            converter
+                .append(&mut rows, &[batch.column(c).clone()])
+                .map_err(|e| user_message("Cannot sort", &e))?;
+        }
+        order.sort_by(|&a, &b| rows.row(a).cmp(&rows.row(b)));
+    }
+    let matched = order.len();
+    let limit = query.limit.clamp(1, MAX_PAGE_ROWS) as usize;
+    let offset = (query.offset as usize).min(matched.saturating_sub(1) / limit * limit);
+    let rows = order
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|&i| {
+            let (b, r) = locate(&table, i);
+            table.batches[b]
+                .columns()
+                .iter()
+                .map(|column| display(column, r))
+                .collect()
+        })
+        .collect();
+    Ok(TablePage {
+        query: TableQuery {
+            offset: offset as u64,
+            limit: limit as u64,
+            ..query.clone()
+        },
+        layer: table.layer.to_string(),
+        columns: fields
+            .iter()
+            .map(|f| ColumnInfo {
+                name: f.name().clone(),
+                data_type: type_name(f.data_type()).to_string(),
+            })
+            .collect(),
+        rows,
+        total_rows: total as u64,
+        matched_rows: matched as u64,
+    })
+}
+
+/// One table as Parquet (Snappy, as the zip holds it) or as CSV (with
+/// formula-injection escaping).
+pub fn table_download(
+    lakehouse: &Lakehouse,
+    name: &str,
+    format: &str,
+) -> Result<(Download, Vec<u8>), UserMessage> {
+    let table = lakehouse.table(name).ok_or_else(|| missing(name))?;
+    let (bytes, mime) = match format {
+        "csv" => (export::csv::write(&table.schema, table.batches), "text/csv"),
+        "parquet" => (
+            export::parquet::write(table.schema.clone(), table.batches)
+                .map_err(|e| user_message("Could not write the download", &e))?,
+            "application/vnd.apache.parquet",
+        ),
+        other => {
+            return Err(UserMessage {
+                title: "Unknown download format".into(),
+                detail: format!("`{other}` is neither `parquet` nor `csv`"),
+                hint: None,
+            });
+        }
+    };
+    Ok((
+        Download {
+            file_name: format!("{name}.{format}"),
+            mime: mime.into(),
+            bytes: bytes.len() as u64,
+        },
+        bytes,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::worker::handler::load_demo;
+
+    fn query(name: &str) -> TableQuery {
+        TableQuery {
+            name: name.into(),
+            offset: 0,
+            limit: 10,
+            sort: None,
+            descending: false,
+            search: String::new(),
+        }
+    }
+
+    #[test]
+    fn pages_sort_and_search_a_table() {
+        let lakehouse = load_demo(50, 4, &mut |_| {}).unwrap();
+        let page = table_page(&lakehouse, &query("dim_patient")).unwrap();
+        assert_eq!(page.total_rows, 50);
+        assert_eq!(page.matched_rows, 50);
+        assert_eq!(page.rows.len(), 10);
+        assert_eq!(page.columns[0].name, "patient_key");
+        assert_eq!(page.columns[0].data_type, "int64");
+        assert_eq!(page.rows[0][0].as_deref(), Some("1"));
+
+        // Last page: the offset is clamped to the last full page start.
+        let last = table_page(
+            &lakehouse,
+            &TableQuery {
+                offset: 1000,
+                ..query("dim_patient")
+            },
+        )
+        .unwrap();
+        assert_eq!(last.query.offset, 40);
+        assert_eq!(last.rows.len(), 10);
+
+        // Sorted descending by key: 50 first.
+        let sorted = table_page(
+            &lakehouse,
+            &TableQuery {
+                sort: Some("patient_key".into()),
+                descending: true,
+                ..query("dim_patient")
+            },
+        )
+        .unwrap();
+        assert_eq!(sorted.rows[0][0].as_deref(), Some("50"));
+
+        // Search is case-insensitive over every column.
+        let first_name = page.rows[3][page
+            .columns
+            .iter()
+            .position(|c| c.name == "first_name")
+            .unwrap()]
+        .clone()
+        .unwrap();
+        let found = table_page(
+            &lakehouse,
+            &TableQuery {
+                search: first_name.to_uppercase(),
+                ..query("dim_patient")
+            },
+        )
+        .unwrap();
+        assert!(found.matched_rows >= 1);
+        assert!(
+            found
+                .rows
+                .iter()
+                .any(|r| r.contains(&Some(first_name.clone())))
+        );
+        let none = table_page(
+            &lakehouse,
+            &TableQuery {
+                search: "no such text anywhere".into(),
+                ..query("dim_patient")
+            },
+        )
+        .unwrap();
+        assert_eq!((none.matched_rows, none.rows.len()), (0, 0));
+        assert!(table_page(&lakehouse, &query("nope")).is_err());
+    }
+
+    #[test]
+    fn single_tables_download_as_parquet_and_escaped_csv() {
+        let lakehouse = load_demo(20, 4, &mut |_| {}).unwrap();
+        let (download, bytes) = table_download(&lakehouse, "gold_kpis", "parquet").unwrap();
+        assert_eq!(download.file_name, "gold_kpis.parquet");
+        assert_eq!(&bytes[..4], b"PAR1");
+        let batches = export::parquet::read(bytes).unwrap();
+        assert_eq!(batches[0].num_rows(), 1);
+        let (download, bytes) = table_download(&lakehouse, "dim_patient", "csv").unwrap();
+        assert_eq!(download.mime, "text/csv");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("patient_key,"));
+        assert_eq!(text.lines().count(), 21);
+        assert!(table_download(&lakehouse, "dim_patient", "xlsx").is_err());
+    }
+}
