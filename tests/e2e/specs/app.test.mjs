@@ -240,3 +240,21 @@ test("tables page, sort and search in the worker, download alone, and a patient 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the app installs a service worker and works offline after the first visit", async () => {
+  const { page, foreign, errors } = await open(browser, url);
+  const manifest = await page.evaluate(async () => (await fetch(document.querySelector('link[rel="manifest"]').href)).json());
+  assert.equal(manifest.name, "Synthea Lakehouse");
+  assert.equal(manifest.start_url, "./");
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.context().setOffline(true);
+  await page.reload();
+  const app = new AppPage(page);
+  await app.loadDemo(30);
+  await app.waitForResults();
+  assert.equal((await app.kpis()).patients, 30);
+  await page.context().setOffline(false);
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

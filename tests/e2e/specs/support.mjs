@@ -14,7 +14,10 @@ export const shared = process.env.LAKEHOUSE_SYNTHEA_DIR ?? resolve(root, "../sha
 export const artifacts = resolve(root, "tests/e2e/artifacts");
 mkdirSync(artifacts, { recursive: true });
 
-const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
+const types = {
+  ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css",
+  ".webmanifest": "application/manifest+json", ".svg": "image/svg+xml", ".png": "image/png",
+};
 export const SUB_PATH = "/synthea-lakehouse/app/";
 
 /** Serves dist/ at SUB_PATH on 127.0.0.1; resolves to the base URL. */

@@ -1,0 +1,28 @@
+#!/usr/bin/env python3
+"""Trunk post-build hook: fill in the service worker's file list and version.
+
+The service worker (public/sw.js) caches exactly the files Trunk built, by
+relative URL, under a version derived from their contents, so the app works
+offline after the first visit and a new build replaces the old cache.
+"""
+import hashlib
+import json
+import os
+import sys
+
+staging = os.environ.get("TRUNK_STAGING_DIR") or (sys.argv[1] if len(sys.argv) > 1 else "dist")
+names = sorted(n for n in os.listdir(staging) if n != "sw.js" and os.path.isfile(os.path.join(staging, n)))
+digest = hashlib.sha256()
+for name in names:
+    digest.update(name.encode())
+    with open(os.path.join(staging, name), "rb") as f:
+        digest.update(f.read())
+files = ["./"] + [f"./{n}" for n in names if n != "index.html"]
+path = os.path.join(staging, "sw.js")
+with open(path, encoding="utf-8") as f:
+    text = f.read()
+if "__FILES__" not in text or "__VERSION__" not in text:
+    sys.exit("offline.py: sw.js has no __FILES__/__VERSION__ placeholders")
+text = text.replace("__FILES__", json.dumps(files)).replace("__VERSION__", digest.hexdigest()[:16])
+with open(path, "w", encoding="utf-8") as f:
+    f.write(text)
