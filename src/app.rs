@@ -461,8 +461,13 @@ fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> 
     .into_any()
 }
 
-/// Every chart of the dashboard, for one filtered view.
-fn dashboard_charts(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> impl IntoView + use<> {
+/// Every chart of the dashboard, for one filtered view; picking a bar calls
+/// `apply` with the next filter.
+pub fn dashboard_charts(
+    c: &Charts,
+    filter: &Filter,
+    apply: Callback<Filter>,
+) -> impl IntoView + use<> {
     let monthly_rows: Vec<(String, String)> = c
         .months
         .iter()

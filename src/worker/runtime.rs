@@ -42,6 +42,13 @@ fn post(response: &Response) {
     post_with(response, None);
 }
 
+/// A `File` as a [`Source`] read in slices with `FileReaderSync` (which
+/// exists only in workers).
+pub fn file_source(path: String, file: File) -> Result<Box<dyn Source>, String> {
+    let reader = FileReaderSync::new().map_err(|e| format!("{e:?}"))?;
+    Ok(Box::new(FileSource { path, file, reader }))
+}
+
 /// A browser `File` read slice by slice.
 struct FileSource {
     path: String,
