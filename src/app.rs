@@ -122,6 +122,7 @@ pub fn App() -> impl IntoView {
     let (initial_filter, initial_demo) = url_state();
     let (patients, set_patients) = signal(initial_demo.unwrap_or(1000));
     let (note, set_note) = signal(String::new());
+    let (unzip_folder, set_unzip_folder) = signal("C:\\SyntheaLakehouse".to_string());
     let filter = RwSignal::new(initial_filter);
     let view_model = RwSignal::new(None::<View>);
     let explorer = RwSignal::new(None::<TablePage>);
@@ -336,6 +337,37 @@ pub fn App() -> impl IntoView {
                             }
                         >
                             "Download lakehouse (.zip: Parquet + manifest.json)"
+                        </button>
+                        <label class="unzip">
+                            "Power BI: I will unzip to "
+                            <input
+                                type="text"
+                                data-testid="unzip-folder"
+                                prop:value=move || unzip_folder.get()
+                                on:change=move |ev| set_unzip_folder.set(event_target_value(&ev))
+                            />
+                        </label>
+                        <button
+                            data-testid="download-powerbi"
+                            on:click=move |_| {
+                                set_note.set("Preparing the Power BI project in the worker…".into());
+                                if let Err(error) = client::request(&Request::Export { kind: "powerbi".into(), unzip_folder: unzip_folder.get_untracked() }) {
+                                    set_note.set(error);
+                                }
+                            }
+                        >
+                            "Power BI project (.zip)"
+                        </button>
+                        <button
+                            data-testid="download-delta"
+                            on:click=move |_| {
+                                set_note.set("Preparing the Delta tables in the worker…".into());
+                                if let Err(error) = client::request(&Request::Export { kind: "delta".into(), unzip_folder: String::new() }) {
+                                    set_note.set(error);
+                                }
+                            }
+                        >
+                            "Delta tables (.zip)"
                         </button>
                         <span class="hint" data-testid="download-note" aria-live="polite">{move || note.get()}</span>
                     </section>

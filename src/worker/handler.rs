@@ -216,14 +216,53 @@ fn build(
 /// compressed, so it is stored; the manifest is deflated. Entries carry a
 /// fixed date, so the zip itself is deterministic.
 pub fn lakehouse_zip(lakehouse: &Lakehouse) -> Result<(Download, Vec<u8>), UserMessage> {
+    let files = lakehouse
+        .output_files(false)
+        .map_err(|e| user_message("Could not write the download", &e))?;
+    zip_files(&files, "synthea-lakehouse.zip")
+}
+
+/// A Power BI project (`kind` `powerbi`, with the `DataFolder` the user
+/// will unzip to) or the Delta tables (`delta`), zipped.
+pub fn export_zip(
+    lakehouse: &Lakehouse,
+    kind: &str,
+    unzip_folder: &str,
+) -> Result<(Download, Vec<u8>), UserMessage> {
+    let failed = |error: &dyn std::fmt::Display| user_message("Could not write the export", error);
+    match kind {
+        "powerbi" => {
+            let folder = format!("{}\\data", unzip_folder.trim_end_matches(['\\', '/']));
+            let files = lakehouse
+                .powerbi_files("SyntheaLakehouse", &folder)
+                .map_err(|e| failed(&e))?;
+            zip_files(&files, "SyntheaLakehouse-powerbi.zip")
+        }
+        "delta" => {
+            let files = lakehouse.delta_files().map_err(|e| failed(&e))?;
+            zip_files(&files, "synthea-lakehouse-delta.zip")
+        }
+        other => Err(UserMessage {
+            title: "Unknown export".into(),
+            detail: format!("`{other}` is neither `powerbi` nor `delta`"),
+            hint: None,
+        }),
+    }
+}
+
+/// Files as a deterministic zip: Parquet stored (already compressed), text
+/// deflated, every entry with a fixed date.
+fn zip_files(
+    files: &[lakehouse_pipeline::OutputFile],
+    name: &str,
+) -> Result<(Download, Vec<u8>), UserMessage> {
     let failed =
         |error: &dyn std::fmt::Display| user_message("Could not write the download", error);
-    let files = lakehouse.output_files(false).map_err(|e| failed(&e))?;
     let mut cursor = std::io::Cursor::new(Vec::new());
     {
         use std::io::Write;
         let mut zip = zip::ZipWriter::new(&mut cursor);
-        for file in &files {
+        for file in files {
             let method = if file.path.ends_with(".parquet") {
                 zip::CompressionMethod::Stored
             } else {
@@ -240,7 +279,7 @@ pub fn lakehouse_zip(lakehouse: &Lakehouse) -> Result<(Download, Vec<u8>), UserM
     }
     let bytes = cursor.into_inner();
     let download = Download {
-        file_name: "synthea-lakehouse.zip".into(),
+        file_name: name.into(),
         mime: "application/zip".into(),
         bytes: bytes.len() as u64,
     };
@@ -385,6 +424,31 @@ mod tests {
             assert!(content == file.bytes, "{}", file.path);
         }
         assert_eq!(lakehouse_zip(&lakehouse).unwrap().1, bytes, "deterministic");
+    }
+
+    #[test]
+    fn power_bi_and_delta_exports_zip_the_pipeline_files() {
+        let lakehouse = load_demo(30, 3, &mut |_| {}).unwrap();
+        let (download, bytes) = export_zip(&lakehouse, "powerbi", "D:\\Synthea\\").unwrap();
+        assert_eq!(download.file_name, "SyntheaLakehouse-powerbi.zip");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let expected = lakehouse
+            .powerbi_files("SyntheaLakehouse", "D:\\Synthea\\data")
+            .unwrap();
+        assert_eq!(archive.len(), expected.len());
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut archive
+                .by_name("SyntheaLakehouse.SemanticModel/definition/expressions.tmdl")
+                .unwrap(),
+            &mut text,
+        )
+        .unwrap();
+        assert!(text.contains("\"D:\\Synthea\\data\""), "{text}");
+        let (_, delta) = export_zip(&lakehouse, "delta", "").unwrap();
+        let archive = zip::ZipArchive::new(std::io::Cursor::new(delta)).unwrap();
+        assert_eq!(archive.len(), lakehouse.delta_files().unwrap().len());
+        assert!(export_zip(&lakehouse, "pbit", "").is_err());
     }
 
     #[test]

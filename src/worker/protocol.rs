@@ -32,6 +32,14 @@ pub enum Request {
         /// `parquet` or `csv`.
         format: String,
     },
+    /// A zip for another platform: `powerbi` (a PBIP project whose
+    /// `DataFolder` is `unzip_folder` plus `\\data`) or `delta`.
+    Export {
+        /// `powerbi` or `delta`.
+        kind: String,
+        /// Where the user will unzip the Power BI project.
+        unzip_folder: String,
+    },
     /// One patient's timeline.
     Patient {
         /// The patient's Synthea id.

@@ -153,6 +153,12 @@ fn respond(event: &MessageEvent) -> Response {
         Request::Patient { id } => with_lakehouse(|l| {
             super::patient::timeline(l, &id).map(|t| Response::Patient(Box::new(t)))
         }),
+        Request::Export { kind, unzip_folder } => with_lakehouse(|l| {
+            handler::export_zip(l, &kind, &unzip_folder).map(|(download, bytes)| {
+                post_with(&Response::Download(download), Some(&bytes));
+                Response::Ready
+            })
+        }),
         Request::DownloadTable { name, format } => with_lakehouse(|l| {
             super::tables::table_download(l, &name, &format).map(|(download, bytes)| {
                 post_with(&Response::Download(download), Some(&bytes));

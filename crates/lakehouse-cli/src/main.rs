@@ -41,6 +41,9 @@ enum Command {
     Show(ShowArgs),
     /// Write the built-in demo data: a synthetic Synthea 3.3-layout CSV export.
     Demo(DemoArgs),
+    /// Build the lakehouse and write it for other platforms: a Power BI
+    /// project (--powerbi) and Delta tables (--delta); `run` takes the same options.
+    Export(RunArgs),
 }
 
 #[derive(clap::Args)]
@@ -81,8 +84,20 @@ struct RunArgs {
     #[arg(long, default_value_t = lakehouse_synth::DEFAULT_SEED, requires = "demo")]
     seed: u64,
     /// Output folder (created if missing): bronze/, silver/, gold/ and manifest.json.
+    #[arg(long, value_name = "DIR", required_unless_present_any = ["powerbi", "delta"])]
+    out: Option<PathBuf>,
+    /// Write a Power BI project (PBIP, TMDL model, Parquet in data/) into DIR.
     #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    powerbi: Option<PathBuf>,
+    /// Where the user will unzip the Power BI project (the DataFolder parameter is this plus `\data`).
+    #[arg(long, value_name = "PATH", default_value = "C:\\SyntheaLakehouse")]
+    data_folder: String,
+    /// Name of the Power BI project (file and folder names).
+    #[arg(long, value_name = "NAME", default_value = "SyntheaLakehouse")]
+    project: String,
+    /// Write every star and gold table as a Delta table folder into DIR.
+    #[arg(long, value_name = "DIR")]
+    delta: Option<PathBuf>,
     /// Reference day for ages and "active" flags (YYYY-MM-DD). Default: the data's last event day.
     #[arg(long, value_name = "YYYY-MM-DD")]
     as_of: Option<String>,
@@ -106,6 +121,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Show(args) => show(&args),
         Command::Demo(args) => demo(&args),
+        Command::Export(args) => run(&args),
     };
     match result {
         Ok(code) => code,
@@ -298,15 +314,33 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     let lakehouse = lakehouse_pipeline::build(bronze, as_of)?;
     progress.set_prefix("export");
     progress.set_message("writing Parquet");
-    let files = lakehouse.output_files(args.csv)?;
-    write_outputs(&args.out, &files)?;
+    let mut files = Vec::new();
+    if let Some(out) = &args.out {
+        files = lakehouse.output_files(args.csv)?;
+        write_outputs(out, &files)?;
+    }
+    if let Some(dir) = &args.powerbi {
+        progress.set_message("writing the Power BI project");
+        let folder = format!("{}\\data", args.data_folder.trim_end_matches(['\\', '/']));
+        write_outputs(dir, &lakehouse.powerbi_files(&args.project, &folder)?)?;
+    }
+    if let Some(dir) = &args.delta {
+        progress.set_message("writing Delta tables");
+        write_outputs(dir, &lakehouse.delta_files()?)?;
+    }
     progress.finish_and_clear();
 
     if !args.quiet {
         for warning in &lakehouse.bronze.warnings {
             eprintln!("warning: {warning}");
         }
-        if let Err(error) = print_summary(&lakehouse, &args.out, files.len(), bytes) {
+        let out = args
+            .out
+            .as_deref()
+            .or(args.powerbi.as_deref())
+            .or(args.delta.as_deref())
+            .unwrap_or(Path::new("."));
+        if let Err(error) = print_summary(&lakehouse, out, files.len(), bytes) {
             // A closed pipe (`lakehouse run … | head`) is not a failure of the run.
             if error.kind() != std::io::ErrorKind::BrokenPipe {
                 return Err(error.into());

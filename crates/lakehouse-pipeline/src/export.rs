@@ -2,6 +2,8 @@
 //! JSON. Nothing here touches a path; callers decide where bytes go.
 
 pub mod csv;
+pub mod delta;
 pub mod json;
 pub mod manifest;
 pub mod parquet;
+pub mod powerbi;

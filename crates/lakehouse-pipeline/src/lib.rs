@@ -166,6 +166,27 @@ impl Lakehouse {
             .into_bytes()
     }
 
+    /// A Power BI project over the silver and gold tables (see
+    /// [`export::powerbi`]); `data_folder` is the `DataFolder` parameter.
+    pub fn powerbi_files(&self, project: &str, data_folder: &str) -> Result<Vec<OutputFile>> {
+        export::powerbi::project(self, project, data_folder)
+    }
+
+    /// Every silver and gold table as a Delta table folder (see [`export::delta`]).
+    pub fn delta_files(&self) -> Result<Vec<OutputFile>> {
+        let mut files = Vec::new();
+        for table in self.tables().into_iter().filter(|t| t.layer != "bronze") {
+            files.extend(export::delta::table(
+                table.name,
+                table.name,
+                table.schema.clone(),
+                table.batches,
+                self.silver.as_of,
+            )?);
+        }
+        Ok(files)
+    }
+
     /// Every output file: one Parquet file per table (plus a CSV copy when
     /// `csv`), then `manifest.json`.
     pub fn output_files(&self, csv: bool) -> Result<Vec<OutputFile>> {

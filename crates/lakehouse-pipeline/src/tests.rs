@@ -6,6 +6,7 @@ mod bronze;
 mod docs;
 mod fixtures;
 mod golden;
+mod powerbi;
 #[cfg(not(target_arch = "wasm32"))]
 mod props;
 mod silver_gold;

@@ -1,7 +1,8 @@
 // End to end: the built app, served from a sub-path, in headless Chromium.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppPage } from "../pages/app_page.mjs";
 import { execFileSync } from "node:child_process";
@@ -254,6 +255,35 @@ test("the app installs a service worker and works offline after the first visit"
   await app.waitForResults();
   assert.equal((await app.kpis()).patients, 30);
   await page.context().setOffline(false);
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the Power BI and Delta exports are built in the worker and pass the same checks as the CLI's", async () => {
+  const { page, foreign, errors } = await open(browser, url);
+  const app = new AppPage(page);
+  await app.loadDemo(40);
+  await app.waitForResults();
+  await app.testId("unzip-folder").fill("E:\\PBI");
+  await app.testId("unzip-folder").press("Tab");
+  const unpack = async (button, name) => {
+    const [download] = await Promise.all([page.waitForEvent("download"), app.testId(button).click()]);
+    assert.equal(download.suggestedFilename(), name);
+    const zip = join(artifacts, name);
+    await download.saveAs(zip);
+    const dir = mkdtempSync(join(tmpdir(), "export-"));
+    execFileSync("python3", ["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", zip, dir]);
+    return dir;
+  };
+  const powerbi = await unpack("download-powerbi", "SyntheaLakehouse-powerbi.zip");
+  const expressions = readFileSync(join(powerbi, "SyntheaLakehouse.SemanticModel/definition/expressions.tmdl"), "utf8");
+  assert.ok(expressions.includes('"E:\\PBI\\data"'), expressions);
+  const schemas = join(shared, "../powerbi-schemas");
+  assert.match(execFileSync("python3", [join(root, "tests/checks/validate_pbip.py"), powerbi, schemas], { encoding: "utf8" }), /^ok: 5 JSON files valid/m);
+  const delta = await unpack("download-delta", "synthea-lakehouse-delta.zip");
+  const report = execFileSync("python3", [join(root, "tests/checks/check_delta.py"), delta, cliRun(["--demo", "40"])], { encoding: "utf8" });
+  assert.match(report, /^ok: 25 Delta tables read by deltalake equal the Parquet output/m);
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();

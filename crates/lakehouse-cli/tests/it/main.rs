@@ -4,5 +4,6 @@
 
 mod demo;
 mod errors;
+mod exports;
 mod real_data;
 mod support;

@@ -42,6 +42,41 @@ impl Json {
         out
     }
 
+    /// One-line text (no spaces), as newline-delimited JSON needs.
+    pub fn compact(&self) -> String {
+        let mut out = String::new();
+        self.write_compact(&mut out);
+        out
+    }
+
+    fn write_compact(&self, out: &mut String) {
+        match self {
+            Self::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_compact(out);
+                }
+                out.push(']');
+            }
+            Self::Object(pairs) => {
+                out.push('{');
+                for (i, (key, value)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    quote(out, key);
+                    out.push(':');
+                    value.write_compact(out);
+                }
+                out.push('}');
+            }
+            scalar => scalar.write(out, 0),
+        }
+    }
+
     fn write(&self, out: &mut String, indent: usize) {
         match self {
             Self::Null => out.push_str("null"),
@@ -130,5 +165,14 @@ mod tests {
             value.pretty(),
             "{\n  \"a\": 1,\n  \"b\": [\n    \"x\\\"y\\n\",\n    0.5,\n    null\n  ],\n  \"c\": {}\n}\n"
         );
+    }
+
+    #[test]
+    fn writes_compact_json() {
+        let value = Json::object([
+            ("a", Json::Array(vec![Json::Int(1), Json::str("x")])),
+            ("b", Json::object::<String>([])),
+        ]);
+        assert_eq!(value.compact(), r#"{"a":[1,"x"],"b":{}}"#);
     }
 }

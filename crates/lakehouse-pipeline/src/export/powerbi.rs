@@ -1,0 +1,647 @@
+//! A Power BI Project (PBIP) with a TMDL semantic model over the star and
+//! gold Parquet files: every table with one import partition whose Power
+//! Query M reads `DataFolder & "\<table>.parquet"` and types each column;
+//! relationships from every fact to its dimensions (single direction,
+//! many-to-one; role-playing keys inactive); `dim_date` marked as the date
+//! table; DAX measures in display folders; column descriptions from
+//! `docs/schema.md` (compiled in, so the model and the document agree).
+//! Files are UTF-8 without BOM, tab-indented TMDL, deterministic.
+
+use std::collections::BTreeMap;
+
+use arrow_schema::{DataType, SchemaRef};
+
+use super::delta::stable_uuid;
+use super::json::Json;
+use super::parquet;
+use crate::error::Result;
+use crate::{Lakehouse, OutputFile};
+
+const SCHEMA_DOC: &str = include_str!("../../../../docs/schema.md");
+const SCHEMAS: &str = "https://developer.microsoft.com/json-schemas/fabric";
+
+/// Table and column descriptions from `docs/schema.md`.
+#[derive(Default)]
+pub struct Descriptions {
+    tables: BTreeMap<String, String>,
+    columns: BTreeMap<(String, String), String>,
+}
+
+impl Descriptions {
+    /// Parses the schema document: `### \`table\``, a sentence, a column table.
+    pub fn parse(text: &str) -> Self {
+        let mut out = Self::default();
+        let mut table: Option<String> = None;
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("### `") {
+                table = rest.split('`').next().map(str::to_string);
+                continue;
+            }
+            let Some(t) = &table else { continue };
+            if let Some(row) = line.strip_prefix("| `") {
+                let cells: Vec<&str> = row.split(" | ").collect();
+                if cells.len() >= 3 {
+                    let column = cells[0].trim_end_matches('`').to_string();
+                    out.columns
+                        .insert((t.clone(), column), cells[2].trim().to_string());
+                }
+            } else if !line.trim().is_empty()
+                && !line.starts_with('|')
+                && !out.tables.contains_key(t)
+            {
+                out.tables.insert(t.clone(), line.trim().to_string());
+            }
+        }
+        out
+    }
+
+    fn table(&self, table: &str) -> Option<&str> {
+        self.tables.get(table).map(String::as_str)
+    }
+
+    fn column(&self, table: &str, column: &str) -> Option<&str> {
+        self.columns
+            .get(&(table.to_string(), column.to_string()))
+            .map(String::as_str)
+    }
+}
+
+/// A TMDL object name, quoted when it holds anything but word characters.
+fn name(text: &str) -> String {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+}
+
+/// `///` description lines at `indent` tabs (descriptions are one line).
+fn describe(out: &mut String, indent: usize, text: Option<&str>) {
+    if let Some(text) = text.filter(|t| !t.is_empty()) {
+        out.push_str(&"\t".repeat(indent));
+        out.push_str("/// ");
+        out.push_str(&text.replace(['\n', '\r'], " "));
+        out.push('\n');
+    }
+}
+
+fn is_money(column: &str, data_type: &DataType) -> bool {
+    matches!(data_type, DataType::Float64)
+        && [
+            "cost",
+            "coverage",
+            "pocket",
+            "expenses",
+            "income",
+            "amount",
+            "payment",
+            "paid",
+            "outstanding",
+        ]
+        .iter()
+        .any(|w| column.contains(w))
+        && !["pct", "rate", "avg_"].iter().any(|w| column.contains(w))
+}
+
+/// (TMDL dataType, M type) of a column.
+fn types(column: &str, data_type: &DataType) -> (&'static str, &'static str) {
+    match data_type {
+        DataType::Int64 | DataType::Int32 => ("int64", "Int64.Type"),
+        DataType::Float64 if is_money(column, data_type) => ("decimal", "Currency.Type"),
+        DataType::Float64 => ("double", "type number"),
+        DataType::Boolean => ("boolean", "type logical"),
+        DataType::Date32 => ("dateTime", "type date"),
+        DataType::Timestamp(_, _) => ("dateTime", "type datetime"),
+        _ => ("string", "type text"),
+    }
+}
+
+/// A DAX measure.
+pub struct Measure {
+    /// Home table.
+    pub table: &'static str,
+    /// Name.
+    pub name: &'static str,
+    /// DAX.
+    pub expression: &'static str,
+    /// Format string.
+    pub format: &'static str,
+    /// Display folder.
+    pub folder: &'static str,
+    /// What it means.
+    pub description: &'static str,
+}
+
+const fn measure(
+    table: &'static str,
+    name: &'static str,
+    expression: &'static str,
+    format: &'static str,
+    folder: &'static str,
+    description: &'static str,
+) -> Measure {
+    Measure {
+        table,
+        name,
+        expression,
+        format,
+        folder,
+        description,
+    }
+}
+
+const COUNT: &str = "#,0";
+const PERCENT: &str = "0.0%";
+const MONEY: &str = "\\$#,0.00;(\\$#,0.00);\\$#,0.00";
+
+/// The model's measures: the same definitions as `gold_kpis` (docs/schema.md).
+pub const MEASURES: &[Measure] = &[
+    measure(
+        "fact_encounters",
+        "Encounters",
+        "COUNTROWS(fact_encounters)",
+        COUNT,
+        "Volume",
+        "Encounters in the current filter context.",
+    ),
+    measure(
+        "dim_patient",
+        "Patients",
+        "COUNTROWS(dim_patient)",
+        COUNT,
+        "Volume",
+        "Patients in the current filter context (the population, as gold_kpis.patients).",
+    ),
+    measure(
+        "fact_encounters",
+        "Encounters per Patient",
+        "DIVIDE([Encounters], DISTINCTCOUNT(fact_encounters[patient_key]))",
+        "#,0.00",
+        "Volume",
+        "Encounters per patient seen.",
+    ),
+    measure(
+        "fact_encounters",
+        "Inpatient Admissions",
+        "CALCULATE([Encounters], KEEPFILTERS(fact_encounters[encounter_class] = \"inpatient\"))",
+        COUNT,
+        "Volume",
+        "Inpatient encounters.",
+    ),
+    measure(
+        "fact_encounters",
+        "ED Visits",
+        "CALCULATE([Encounters], KEEPFILTERS(fact_encounters[encounter_class] = \"emergency\"))",
+        COUNT,
+        "Volume",
+        "Emergency department encounters.",
+    ),
+    measure(
+        "fact_encounters",
+        "Average Length of Stay",
+        "CALCULATE(AVERAGE(fact_encounters[length_of_stay_days]), KEEPFILTERS(fact_encounters[encounter_class] = \"inpatient\"))",
+        "#,0.0",
+        "Utilisation",
+        "Mean inpatient length of stay in days (gold_kpis.avg_inpatient_los_days).",
+    ),
+    measure(
+        "fact_encounters",
+        "Readmissions 30d",
+        "CALCULATE([Encounters], KEEPFILTERS(fact_encounters[readmitted_within_30d] = TRUE()))",
+        COUNT,
+        "Readmissions",
+        "Inpatient stays followed by another inpatient stay of the same patient within 30 days of discharge (all-cause, unadjusted).",
+    ),
+    measure(
+        "fact_encounters",
+        "Readmission Rate 30d",
+        "DIVIDE([Readmissions 30d], CALCULATE([Encounters], KEEPFILTERS(fact_encounters[is_readmission_index] = TRUE())))",
+        PERCENT,
+        "Readmissions",
+        "Readmissions 30d over inpatient discharges (gold_kpis.readmission_rate_30d).",
+    ),
+    measure(
+        "fact_encounters",
+        "Total Claim Cost",
+        "SUM(fact_encounters[total_claim_cost])",
+        MONEY,
+        "Cost",
+        "Sum of encounter claim costs.",
+    ),
+    measure(
+        "fact_encounters",
+        "Payer Coverage",
+        "SUM(fact_encounters[payer_coverage])",
+        MONEY,
+        "Cost",
+        "Sum paid by payers.",
+    ),
+    measure(
+        "fact_encounters",
+        "Coverage %",
+        "DIVIDE([Payer Coverage], [Total Claim Cost])",
+        PERCENT,
+        "Cost",
+        "Share of claim cost paid by payers (gold_kpis.payer_coverage_pct / 100).",
+    ),
+    measure(
+        "fact_encounters",
+        "Out of Pocket",
+        "[Total Claim Cost] - [Payer Coverage]",
+        MONEY,
+        "Cost",
+        "Claim cost not paid by payers.",
+    ),
+    measure(
+        "fact_encounters",
+        "Average Cost per Encounter",
+        "DIVIDE([Total Claim Cost], [Encounters])",
+        MONEY,
+        "Cost",
+        "Claim cost per encounter.",
+    ),
+    measure(
+        "dim_patient",
+        "Deceased Patients",
+        "CALCULATE([Patients], KEEPFILTERS(dim_patient[is_deceased] = TRUE()))",
+        COUNT,
+        "Population",
+        "Patients with a death date.",
+    ),
+    measure(
+        "dim_patient",
+        "Mortality %",
+        "DIVIDE([Deceased Patients], [Patients])",
+        PERCENT,
+        "Population",
+        "Deceased patients over patients.",
+    ),
+    measure(
+        "fact_conditions",
+        "Condition Prevalence %",
+        "DIVIDE(DISTINCTCOUNT(fact_conditions[patient_key]), CALCULATE([Patients], REMOVEFILTERS(dim_diagnosis)))",
+        PERCENT,
+        "Population",
+        "Patients with the selected conditions over all patients (as gold_top_conditions.prevalence_pct / 100).",
+    ),
+    measure(
+        "fact_encounters",
+        "YoY Encounters %",
+        "VAR previous = CALCULATE([Encounters], SAMEPERIODLASTYEAR(dim_date[date])) RETURN DIVIDE([Encounters] - previous, previous)",
+        PERCENT,
+        "Time",
+        "Change in encounters against the same period a year earlier.",
+    ),
+    measure(
+        "fact_encounters",
+        "Rolling 12-month Encounters",
+        "CALCULATE([Encounters], DATESINPERIOD(dim_date[date], MAX(dim_date[date]), -12, MONTH))",
+        COUNT,
+        "Time",
+        "Encounters in the 12 months up to the last date in context.",
+    ),
+];
+
+/// One model relationship (many side → one side).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Relationship {
+    /// Fact table.
+    pub from_table: String,
+    /// Its key column.
+    pub from_column: String,
+    /// Dimension table.
+    pub to_table: String,
+    /// Its key column.
+    pub to_column: String,
+    /// False for role-playing keys after the first (used with USERELATIONSHIP).
+    pub active: bool,
+}
+
+/// Relationships from every fact's foreign keys to the dimensions.
+pub fn relationships(tables: &[(&str, SchemaRef)]) -> Vec<Relationship> {
+    let dims: Vec<(&str, String)> = tables
+        .iter()
+        .filter(|(n, _)| n.starts_with("dim_"))
+        .filter_map(|(n, s)| s.fields().first().map(|f| (*n, f.name().clone())))
+        .collect();
+    let mut out: Vec<Relationship> = Vec::new();
+    for (fact, schema) in tables.iter().filter(|(n, _)| n.starts_with("fact_")) {
+        let own = schema.fields().first().map(|f| f.name().clone());
+        for field in schema.fields() {
+            let column = field.name();
+            if !column.ends_with("_key") || Some(column) == own.as_ref() {
+                continue;
+            }
+            let target = dims
+                .iter()
+                .find(|(_, key)| key == column)
+                .or_else(|| {
+                    dims.iter()
+                        .find(|(_, key)| column.ends_with(&format!("_{key}")))
+                })
+                .or_else(|| {
+                    column
+                        .ends_with("date_key")
+                        .then(|| dims.iter().find(|(_, key)| key == "date_key"))
+                        .flatten()
+                });
+            let Some((dim, key)) = target else { continue };
+            let active = !out
+                .iter()
+                .any(|r| r.from_table == *fact && r.to_table == *dim);
+            out.push(Relationship {
+                from_table: fact.to_string(),
+                from_column: column.clone(),
+                to_table: dim.to_string(),
+                to_column: key.clone(),
+                active,
+            });
+        }
+    }
+    out
+}
+
+fn table_tmdl(
+    table: &str,
+    schema: &SchemaRef,
+    descriptions: &Descriptions,
+    key_column: Option<&str>,
+) -> String {
+    let mut out = String::new();
+    describe(&mut out, 0, descriptions.table(table));
+    out.push_str(&format!("table {}\n", name(table)));
+    if table == "dim_date" {
+        out.push_str("\tdataCategory: Time\n");
+    }
+    for m in MEASURES.iter().filter(|m| m.table == table) {
+        out.push('\n');
+        describe(&mut out, 1, Some(m.description));
+        out.push_str(&format!("\tmeasure {} = {}\n", name(m.name), m.expression));
+        out.push_str(&format!("\t\tformatString: {}\n", m.format));
+        out.push_str(&format!("\t\tdisplayFolder: {}\n", m.folder));
+    }
+    let mut typed = Vec::new();
+    let mut zoned = Vec::new();
+    for field in schema.fields() {
+        let column = field.name().as_str();
+        let (data_type, m_type) = types(column, field.data_type());
+        out.push('\n');
+        describe(&mut out, 1, descriptions.column(table, column));
+        out.push_str(&format!("\tcolumn {}\n", name(column)));
+        out.push_str(&format!("\t\tdataType: {data_type}\n"));
+        let is_key = column.ends_with("_key");
+        if is_key {
+            out.push_str("\t\tisHidden\n");
+        }
+        if key_column == Some(column) {
+            out.push_str("\t\tisKey\n");
+        }
+        let format = match field.data_type() {
+            DataType::Date32 => Some("yyyy-mm-dd"),
+            DataType::Timestamp(_, _) => Some("yyyy-mm-dd hh:nn:ss"),
+            _ if is_key => Some("0"),
+            _ if data_type == "decimal" => Some(MONEY),
+            _ => None,
+        };
+        if let Some(format) = format {
+            out.push_str(&format!("\t\tformatString: {format}\n"));
+        }
+        let summarize = if matches!(field.data_type(), DataType::Float64)
+            && !["pct", "rate", "avg", "lat", "lon"]
+                .iter()
+                .any(|w| column.contains(w))
+        {
+            "sum"
+        } else {
+            "none"
+        };
+        out.push_str(&format!("\t\tsummarizeBy: {summarize}\n"));
+        out.push_str(&format!("\t\tsourceColumn: {column}\n"));
+        if matches!(field.data_type(), DataType::Date32) {
+            out.push_str("\n\t\tannotation UnderlyingDateTimeDataType = Date\n");
+        }
+        if matches!(field.data_type(), DataType::Timestamp(_, _)) {
+            zoned.push(column);
+        }
+        typed.push(format!("{{\"{column}\", {m_type}}}"));
+    }
+    out.push_str(&format!(
+        "\n\tpartition {} = m\n\t\tmode: import\n\t\tsource =\n",
+        name(table)
+    ));
+    let body = "\t\t\t\t";
+    out.push_str(&format!("{body}let\n"));
+    out.push_str(&format!(
+        "{body}    Source = Parquet.Document(File.Contents(DataFolder & \"\\{table}.parquet\")),\n"
+    ));
+    let mut previous = "Source";
+    if !zoned.is_empty() {
+        // UTC instants: drop the zone without shifting to local time.
+        let steps: Vec<String> = zoned
+            .iter()
+            .map(|c| format!("{{\"{c}\", each if _ is datetimezone then DateTimeZone.RemoveZone(_) else _, type datetime}}"))
+            .collect();
+        out.push_str(&format!(
+            "{body}    NoZone = Table.TransformColumns(Source, {{{}}}),\n",
+            steps.join(", ")
+        ));
+        previous = "NoZone";
+    }
+    out.push_str(&format!(
+        "{body}    Typed = Table.TransformColumnTypes({previous}, {{{}}})\n",
+        typed.join(", ")
+    ));
+    out.push_str(&format!("{body}in\n{body}    Typed\n"));
+    out
+}
+
+/// The M text literal of `text`.
+fn m_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// The PBIP project `name` over the lakehouse's silver and gold tables, with
+/// the `DataFolder` parameter set to `data_folder` (where the user will
+/// unzip the project, plus `\data`). Paths are relative to the project root.
+pub fn project(lakehouse: &Lakehouse, project: &str, data_folder: &str) -> Result<Vec<OutputFile>> {
+    let descriptions = Descriptions::parse(SCHEMA_DOC);
+    let tables: Vec<_> = lakehouse
+        .tables()
+        .into_iter()
+        .filter(|t| t.layer != "bronze")
+        .collect();
+    let schemas: Vec<(&str, SchemaRef)> =
+        tables.iter().map(|t| (t.name, t.schema.clone())).collect();
+    let model = format!("{project}.SemanticModel");
+    let report = format!("{project}.Report");
+    let mut files = Vec::new();
+    let mut add = |path: String, text: String| {
+        files.push(OutputFile {
+            path,
+            bytes: text.into_bytes(),
+        })
+    };
+    let json = |value: Json| value.pretty();
+    add(
+        format!("{project}.pbip"),
+        json(Json::object([
+            (
+                "$schema",
+                Json::str(format!("{SCHEMAS}/pbip/pbipProperties/1.0.0/schema.json")),
+            ),
+            ("version", Json::str("1.0")),
+            (
+                "artifacts",
+                Json::Array(vec![Json::object([(
+                    "report",
+                    Json::object([("path", Json::str(report.as_str()))]),
+                )])]),
+            ),
+            (
+                "settings",
+                Json::object([("enableAutoRecovery", Json::Bool(true))]),
+            ),
+        ])),
+    );
+    let platform = |kind: &str| {
+        json(Json::object([
+            (
+                "$schema",
+                Json::str(format!(
+                    "{SCHEMAS}/gitIntegration/platformProperties/2.0.0/schema.json"
+                )),
+            ),
+            (
+                "metadata",
+                Json::object([
+                    ("type", Json::str(kind)),
+                    ("displayName", Json::str(project)),
+                ]),
+            ),
+            (
+                "config",
+                Json::object([
+                    ("version", Json::str("2.0")),
+                    (
+                        "logicalId",
+                        Json::str(stable_uuid(&format!("{project}/{kind}"))),
+                    ),
+                ]),
+            ),
+        ]))
+    };
+    add(format!("{model}/.platform"), platform("SemanticModel"));
+    add(format!("{report}/.platform"), platform("Report"));
+    add(
+        format!("{model}/definition.pbism"),
+        json(Json::object([
+            (
+                "$schema",
+                Json::str(format!(
+                    "{SCHEMAS}/item/semanticModel/definitionProperties/1.0.0/schema.json"
+                )),
+            ),
+            ("version", Json::str("4.0")),
+            ("settings", Json::object::<String>([])),
+        ])),
+    );
+    add(
+        format!("{report}/definition.pbir"),
+        json(Json::object([
+            (
+                "$schema",
+                Json::str(format!(
+                    "{SCHEMAS}/item/report/definitionProperties/2.0.0/schema.json"
+                )),
+            ),
+            ("version", Json::str("4.0")),
+            (
+                "datasetReference",
+                Json::object([(
+                    "byPath",
+                    Json::object([("path", Json::str(format!("../{model}")))]),
+                )]),
+            ),
+        ])),
+    );
+    let definition = format!("{model}/definition");
+    add(
+        format!("{definition}/database.tmdl"),
+        "database\n\tcompatibilityLevel: 1600\n".into(),
+    );
+    let mut model_text = String::from(
+        "model Model\n\tculture: en-US\n\tdefaultPowerBIDataSourceVersion: powerBI_V3\n\tdiscourageImplicitMeasures\n\tsourceQueryCulture: en-US\n\tdataAccessOptions\n\t\tlegacyRedirects\n\t\treturnErrorValuesAsNull\n\nannotation __PBI_TimeIntelligenceEnabled = 0\n\n",
+    );
+    for (table, _) in &schemas {
+        model_text.push_str(&format!("ref table {}\n", name(table)));
+    }
+    add(format!("{definition}/model.tmdl"), model_text);
+    add(
+        format!("{definition}/expressions.tmdl"),
+        format!(
+            "/// The folder holding the Parquet files (where the project was unzipped, plus \\data).\nexpression DataFolder = {} meta [IsParameterQuery=true, Type=\"Text\", IsParameterQueryRequired=true]\n",
+            m_string(data_folder)
+        ),
+    );
+    let mut relationship_text = String::new();
+    for r in relationships(&schemas) {
+        let id = stable_uuid(&format!(
+            "{}.{}->{}.{}",
+            r.from_table, r.from_column, r.to_table, r.to_column
+        ));
+        relationship_text.push_str(&format!("relationship {id}\n"));
+        if !r.active {
+            relationship_text.push_str("\tisActive: false\n");
+        }
+        relationship_text.push_str(&format!(
+            "\tfromColumn: {}.{}\n\ttoColumn: {}.{}\n\n",
+            name(&r.from_table),
+            name(&r.from_column),
+            name(&r.to_table),
+            name(&r.to_column)
+        ));
+    }
+    add(
+        format!("{definition}/relationships.tmdl"),
+        relationship_text,
+    );
+    for (table, schema) in &schemas {
+        let key = if *table == "dim_date" {
+            Some("date")
+        } else if table.starts_with("dim_") {
+            schema.fields().first().map(|f| f.name().as_str())
+        } else {
+            None
+        };
+        add(
+            format!("{definition}/tables/{table}.tmdl"),
+            table_tmdl(table, schema, &descriptions, key),
+        );
+    }
+    add(
+        "README.txt".into(),
+        format!(
+            "Synthea Lakehouse: Power BI project {project}\r\n\r\n\
+             1. Unzip this folder so that the Parquet files are in:\r\n   {data_folder}\r\n\
+             (Keep the path short: Windows limits project paths to 260 characters.)\r\n\
+             2. Open {project}.pbip with Power BI Desktop (File > Open). On older\r\n\
+             Desktop versions first enable Options > Preview features > Power BI\r\n\
+             Project (.pbip) save option and Store semantic model using TMDL format.\r\n\
+             3. The model opens without data: click Home > Refresh.\r\n\
+             4. If the files are elsewhere: Transform data > Edit parameters >\r\n\
+             DataFolder, then Apply changes.\r\n\r\n\
+             Tables: the silver star schema (dim_*, fact_*) and the gold tables.\r\n\
+             Relationships run from each fact to its dimensions; dim_date is the\r\n\
+             date table; second date keys (stop, service) are inactive, for\r\n\
+             USERELATIONSHIP. Measures are in display folders on fact_encounters,\r\n\
+             dim_patient and fact_conditions.\r\n"
+        ),
+    );
+    for table in &tables {
+        files.push(OutputFile {
+            path: format!("data/{}.parquet", table.name),
+            bytes: parquet::write(table.schema.clone(), table.batches)?,
+        });
+    }
+    Ok(files)
+}
