@@ -11,7 +11,13 @@ import os
 import sys
 
 staging = os.environ.get("TRUNK_STAGING_DIR") or (sys.argv[1] if len(sys.argv) > 1 else "dist")
-names = sorted(n for n in os.listdir(staging) if n != "sw.js" and os.path.isfile(os.path.join(staging, n)))
+# Every built file, sub-folders included (wasm-bindgen's snippets/).
+names = sorted(
+    os.path.relpath(os.path.join(folder, n), staging).replace(os.sep, "/")
+    for folder, _, files in os.walk(staging)
+    for n in files
+    if n != "sw.js" or folder != staging
+)
 digest = hashlib.sha256()
 for name in names:
     digest.update(name.encode())

@@ -46,6 +46,55 @@ fn files_of(list: Option<FileList>) -> Vec<(String, File)> {
         .collect()
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+// Everything dropped, folders walked recursively: a promise of [path, File]
+// pairs. The entries are taken synchronously (a DataTransfer empties once
+// the drop event returns); reading them is asynchronous.
+export function dropped_files(transfer) {
+  const entries = [];
+  for (const item of transfer.items ?? []) {
+    const entry = item.kind === "file" && item.webkitGetAsEntry ? item.webkitGetAsEntry() : null;
+    if (entry) entries.push(entry);
+  }
+  if (entries.length === 0) {
+    return Promise.resolve(Array.from(transfer.files ?? [], (file) => [file.name, file]));
+  }
+  const out = [];
+  const walk = async (entry, prefix) => {
+    if (entry.isFile) {
+      out.push([prefix + entry.name, await new Promise((ok, fail) => entry.file(ok, fail))]);
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (;;) {
+        const batch = await new Promise((ok, fail) => reader.readEntries(ok, fail));
+        if (batch.length === 0) break;
+        for (const child of batch) await walk(child, prefix + entry.name + "/");
+      }
+    }
+  };
+  return (async () => {
+    for (const entry of entries) await walk(entry, "");
+    return out;
+  })();
+}
+"#)]
+extern "C" {
+    fn dropped_files(transfer: &web_sys::DataTransfer) -> js_sys::Promise;
+}
+
+/// The `[path, File]` pairs `dropped_files` resolves to.
+fn dropped_pairs(value: wasm_bindgen::JsValue) -> Vec<(String, File)> {
+    js_sys::Array::from(&value)
+        .iter()
+        .filter_map(|pair| {
+            let pair = js_sys::Array::from(&pair);
+            let path = pair.get(0).as_string()?;
+            let file = pair.get(1).dyn_into::<File>().ok()?;
+            Some((path, file))
+        })
+        .collect()
+}
+
 /// A progress line: stage, file and bytes.
 pub fn progress_text(progress: &Progress) -> String {
     let stage = match progress.stage.as_str() {
@@ -60,9 +109,14 @@ pub fn progress_text(progress: &Progress) -> String {
         .as_deref()
         .map(|f| format!(": {f}"))
         .unwrap_or_default();
+    let rows = if progress.rows > 0 {
+        format!(", {} rows", format_count(progress.rows as f64))
+    } else {
+        String::new()
+    };
     if progress.bytes_total > 0 {
         format!(
-            "{stage}{file} ({} of {})",
+            "{stage}{file} ({} of {}{rows})",
             format_bytes(progress.bytes_done),
             format_bytes(progress.bytes_total)
         )
@@ -226,9 +280,23 @@ pub fn App() -> impl IntoView {
             input.set_value("");
         }
     };
+    // Dropped files, folders (walked recursively) or a zip.
     let on_drop = move |ev: ev::DragEvent| {
         ev.prevent_default();
-        load_files(files_of(ev.data_transfer().and_then(|d| d.files())));
+        let Some(transfer) = ev.data_transfer() else {
+            return;
+        };
+        let pending = wasm_bindgen_futures::JsFuture::from(dropped_files(&transfer));
+        wasm_bindgen_futures::spawn_local(async move {
+            match pending.await {
+                Ok(value) => load_files(dropped_pairs(value)),
+                Err(error) => set_phase.set(Phase::Failed(UserMessage {
+                    title: "Could not read what was dropped".into(),
+                    detail: format!("{error:?}"),
+                    hint: Some("choose the files or the folder with the buttons instead".into()),
+                })),
+            }
+        });
     };
 
     view! {
@@ -1070,11 +1138,11 @@ mod tests {
             file: Some("encounters.csv".into()),
             bytes_done: 1_500_000,
             bytes_total: 3_000_000,
-            rows: 0,
+            rows: 12_345,
         };
         assert_eq!(
             progress_text(&p),
-            "Reading files (bronze): encounters.csv (1.5 MB of 3.0 MB)"
+            "Reading files (bronze): encounters.csv (1.5 MB of 3.0 MB, 12,345 rows)"
         );
         assert_eq!(progress_text(&Progress::default()), "Starting the worker");
     }

@@ -119,16 +119,16 @@ pub fn load_sources(
     let mut builder = BronzeBuilder::new(IngestOptions::default());
     for source in sources.iter_mut() {
         let path = source.path().to_string();
-        let mut report = |done: u64| {
+        let mut report = |done: u64, rows: u64| {
             progress(&Progress {
                 stage: "bronze".into(),
                 file: Some(path.clone()),
                 bytes_done: done,
                 bytes_total: total,
-                rows: 0,
+                rows,
             });
         };
-        report(done);
+        report(done, builder.rows_read());
         let result = if is_zip(&path) {
             let size = source.size();
             let reader = SourceReader {
@@ -152,7 +152,7 @@ pub fn load_sources(
                     offset += bytes.len() as u64;
                     done += bytes.len() as u64;
                     builder.push(&bytes).map_err(|e| e.to_string())?;
-                    report(done);
+                    report(done, builder.rows_read());
                 }
                 builder.end_file().map_err(|e| e.to_string())
             })()
@@ -391,7 +391,18 @@ mod tests {
     #[test]
     fn demo_data_builds_and_its_kpis_match_gold() {
         let mut stages = Vec::new();
-        let lakehouse = load_demo(60, 5, &mut |p| stages.push(p.stage.clone())).unwrap();
+        let mut rows = Vec::new();
+        let lakehouse = load_demo(60, 5, &mut |p| {
+            stages.push(p.stage.clone());
+            if p.stage == "bronze" {
+                rows.push(p.rows);
+            }
+        })
+        .unwrap();
+        // Bronze progress counts the rows read so far.
+        assert!(rows.windows(2).all(|w| w[0] <= w[1]));
+        let read: u64 = lakehouse.bronze.files.iter().map(|f| f.rows_read).sum();
+        assert!(*rows.last().unwrap() > 0 && *rows.last().unwrap() <= read);
         let summary = summarize(&lakehouse, &Dashboard::new(&lakehouse));
         assert_eq!(summary.version, "3.3");
         let kpis = &summary.view.kpis;

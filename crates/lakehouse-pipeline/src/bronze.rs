@@ -361,6 +361,12 @@ impl BronzeBuilder {
         }
     }
 
+    /// Data rows read so far, over every file (closed and open): for progress.
+    pub fn rows_read(&self) -> u64 {
+        self.files.iter().map(|f| f.rows_read).sum::<u64>()
+            + self.open.as_ref().map_or(0, |o| o.report.rows_read)
+    }
+
     /// Starts a file; the bytes follow through [`push`](Self::push), and
     /// [`end_file`](Self::end_file) closes it. A file that is open is closed first.
     pub fn begin_file(&mut self, path: &str) -> Result<()> {

@@ -288,3 +288,21 @@ test("the Power BI and Delta exports are built in the worker and pass the same c
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("files dropped on the drop zone are loaded", async () => {
+  const mini = join(root, "tests/fixtures/mini");
+  const files = readdirSync(mini).filter((f) => f.endsWith(".csv")).map((name) => ({ name, text: readFileSync(join(mini, name), "utf8") }));
+  const { page, errors } = await open(browser, url);
+  const app = new AppPage(page);
+  const transfer = await page.evaluateHandle((files) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([f.text], f.name, { type: "text/csv" }));
+    return dt;
+  }, files);
+  await app.testId("drop-zone").dispatchEvent("drop", { dataTransfer: transfer });
+  await app.waitForResults();
+  assert.equal((await app.kpis()).patients, 6);
+  assert.equal(await app.tableRows("bronze_patients"), 6);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
