@@ -8,7 +8,9 @@
 //! after death, coverage above cost); `info` records what cleaning did or a
 //! documented quirk (duplicates merged, the `1970-01-01` placeholder).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::bronze::Bronze;
 use crate::error::Result;

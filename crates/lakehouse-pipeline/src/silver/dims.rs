@@ -1,7 +1,9 @@
 //! The dimensions: patient, provider, organization, payer, the three code
 //! dimensions (diagnosis, procedure, medication) and the calendar.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::CleaningStats;
 use super::keys::{KeyMap, RowId, Rows, normalize_system};

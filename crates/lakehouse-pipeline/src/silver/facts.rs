@@ -1,7 +1,7 @@
 //! The facts: encounters (with length of stay, age and 30-day readmission
 //! flags), conditions, procedures, medications and claims.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::CleaningStats;
 use super::dims::{Codes, PatientIndex, References, default_system};
@@ -381,7 +381,7 @@ pub(crate) fn build<'a>(
 
     // The claim ledger, summed in cents so that the order of lines does not matter.
     let rows = Rows::of(bronze, "claims_transactions");
-    let mut ledger: HashMap<&str, ClaimLedger> = HashMap::new();
+    let mut ledger: HashMap<&str, ClaimLedger> = HashMap::default();
     if rows.table.is_some() {
         let c = |n: &str| rows.col(n);
         let (claim, kind, amount, payments, adjustments) = (

@@ -1,7 +1,7 @@
 //! Shared silver machinery: reading bronze rows by column name, dropping exact
 //! duplicate rows, surrogate keys, and code-system names.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use arrow_array::types::Int32Type;
 use arrow_array::{
@@ -129,20 +129,20 @@ impl<'a> Rows<'a> {
             .map(|f| SortField::new(f.data_type().clone()))
             .collect();
         let converter = RowConverter::new(fields)?;
-        let mut encoded: Vec<(Box<[u8]>, RowId)> = Vec::with_capacity(table.num_rows());
+        // All rows encoded into one buffer (no allocation per row), then
+        // their positions sorted by the encoded bytes.
+        let mut encoded = converter.empty_rows(table.num_rows(), 0);
+        let mut ids: Vec<RowId> = Vec::with_capacity(table.num_rows());
         for (b, batch) in table.batches.iter().enumerate() {
-            let rows = converter.convert_columns(&batch.columns()[..source_columns])?;
-            encoded.extend(
-                rows.iter()
-                    .enumerate()
-                    .map(|(r, row)| (Box::from(row.as_ref()), (b, r))),
-            );
+            converter.append(&mut encoded, &batch.columns()[..source_columns])?;
+            ids.extend((0..batch.num_rows()).map(|r| (b, r)));
         }
-        encoded.sort_unstable();
-        let before = encoded.len();
-        encoded.dedup_by(|a, b| a.0 == b.0);
-        let duplicates = (before - encoded.len()) as u64;
-        Ok((encoded.into_iter().map(|(_, id)| id).collect(), duplicates))
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_unstable_by(|&a, &b| encoded.row(a).cmp(&encoded.row(b)).then(a.cmp(&b)));
+        let before = order.len();
+        order.dedup_by(|a, b| encoded.row(*a) == encoded.row(*b));
+        let duplicates = (before - order.len()) as u64;
+        Ok((order.into_iter().map(|i| ids[i]).collect(), duplicates))
     }
 
     /// The unique rows (see [`unique`](Self::unique)) sorted by the text key
