@@ -865,6 +865,7 @@ fn Results(
                 "Synthea version " <strong data-testid="version">{summary.version.clone()}</strong>
                 " · as of " <strong data-testid="as-of">{summary.as_of.clone()}</strong>
                 " · " {format_count(summary.rejected_rows as f64)} " rejected rows"
+                " · worker memory " <span data-testid="wasm-memory" data-bytes=summary.wasm_memory_bytes.to_string()>{format_bytes(summary.wasm_memory_bytes)}</span>
             </p>
             <section
                 class="dashboard"

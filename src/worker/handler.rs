@@ -308,6 +308,7 @@ pub fn summarize(lakehouse: &Lakehouse, dashboard: &Dashboard) -> Summary {
     Summary {
         view: dashboard.view(&Filter::default()),
         options: dashboard.options(),
+        wasm_memory_bytes: 0,
         star: lakehouse
             .silver
             .tables

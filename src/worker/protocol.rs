@@ -340,6 +340,9 @@ pub struct Summary {
     pub options: FilterOptions,
     /// The silver tables and their columns (for the star-schema diagram).
     pub star: Vec<(String, Vec<ColumnInfo>)>,
+    /// The worker's WebAssembly memory after the build, in bytes (it only
+    /// grows, so this is its peak; 0 natively).
+    pub wasm_memory_bytes: u64,
 }
 
 /// A labelled value (one bar).

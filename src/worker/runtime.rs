@@ -83,7 +83,8 @@ fn loaded(result: Result<lakehouse_pipeline::Lakehouse, UserMessage>) -> Respons
     match result {
         Ok(lakehouse) => {
             let dashboard = Dashboard::new(&lakehouse);
-            let summary = handler::summarize(&lakehouse, &dashboard);
+            let mut summary = handler::summarize(&lakehouse, &dashboard);
+            summary.wasm_memory_bytes = core::arch::wasm32::memory_size(0) as u64 * 65_536;
             LAKEHOUSE.with(|l| *l.borrow_mut() = Some((lakehouse, dashboard)));
             Response::Loaded(Box::new(summary))
         }
