@@ -795,6 +795,44 @@ fn Results(
     view: RwSignal<Option<View>>,
     apply: Callback<Filter>,
 ) -> impl IntoView {
+    // Three tasks, not one long one: the header and KPIs first, the charts
+    // in the next task, the medallion tables after that (each stays short).
+    let stage = RwSignal::new(0u8);
+    set_timeout(move || stage.set(1), std::time::Duration::ZERO);
+    set_timeout(move || stage.set(2), std::time::Duration::from_millis(1));
+    view! {
+        <section class="results" data-testid="results">
+            <p class="meta">
+                "Synthea version " <strong data-testid="version">{summary.version.clone()}</strong>
+                " · as of " <strong data-testid="as-of">{summary.as_of.clone()}</strong>
+                " · " {format_count(summary.rejected_rows as f64)} " rejected rows"
+                " · worker memory " <span data-testid="wasm-memory" data-bytes=summary.wasm_memory_bytes.to_string()>{format_bytes(summary.wasm_memory_bytes)}</span>
+            </p>
+            <section
+                class="dashboard"
+                data-testid="dashboard"
+                aria-label="Dashboard"
+                data-filter=move || view.get().map(|v| v.filter.describe()).unwrap_or_default()
+            >
+                <h2>"Dashboard"</h2>
+                <FilterBar options=summary.options.clone() filter=filter view=view apply=apply />
+                {move || view.get().map(|v| {
+                    let f = filter.get();
+                    view! {
+                        <div class="cards">{kpi_cards(&v.kpis)}</div>
+                        {(stage.get() >= 1).then(|| dashboard_charts(&v.charts, &f, apply))}
+                    }
+                })}
+            </section>
+            {move || (stage.get() >= 2).then(|| view! { <Medallion summary=summary.clone() /> })}
+        </section>
+    }
+}
+
+/// The medallion, visible: bronze files, rejects, data quality, the star
+/// schema and every table built.
+#[component]
+fn Medallion(summary: Arc<Summary>) -> impl IntoView {
     let files = summary
         .files
         .iter()
@@ -860,29 +898,6 @@ fn Results(
         .map(|w| view! { <li>{w.clone()}</li> })
         .collect_view();
     view! {
-        <section class="results" data-testid="results">
-            <p class="meta">
-                "Synthea version " <strong data-testid="version">{summary.version.clone()}</strong>
-                " · as of " <strong data-testid="as-of">{summary.as_of.clone()}</strong>
-                " · " {format_count(summary.rejected_rows as f64)} " rejected rows"
-                " · worker memory " <span data-testid="wasm-memory" data-bytes=summary.wasm_memory_bytes.to_string()>{format_bytes(summary.wasm_memory_bytes)}</span>
-            </p>
-            <section
-                class="dashboard"
-                data-testid="dashboard"
-                aria-label="Dashboard"
-                data-filter=move || view.get().map(|v| v.filter.describe()).unwrap_or_default()
-            >
-                <h2>"Dashboard"</h2>
-                <FilterBar options=summary.options.clone() filter=filter view=view apply=apply />
-                {move || view.get().map(|v| {
-                    let f = filter.get();
-                    view! {
-                        <div class="cards">{kpi_cards(&v.kpis)}</div>
-                        {dashboard_charts(&v.charts, &f, apply)}
-                    }
-                })}
-            </section>
             <h2>"Bronze: files read"</h2>
             <ul class="warnings">{warnings}</ul>
             <table data-testid="bronze-files">
@@ -916,7 +931,6 @@ fn Results(
                 <thead><tr><th>"Layer"</th><th>"Table"</th><th>"Rows"</th><th>"Columns"</th></tr></thead>
                 <tbody>{tables}</tbody>
             </table>
-        </section>
     }
 }
 

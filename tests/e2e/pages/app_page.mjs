@@ -18,8 +18,11 @@ export class AppPage {
     await this.testId("file-input").setInputFiles(paths);
   }
 
+  /** Waits for every part of the results (they render in three tasks). */
   async waitForResults(timeout = 180_000) {
     await this.testId("results").waitFor({ timeout });
+    await this.testId("tables").waitFor({ timeout });
+    await this.page.locator('[data-testid="chart-monthly"]').waitFor({ timeout });
   }
 
   async waitForError(timeout = 60_000) {
