@@ -561,14 +561,11 @@ fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> 
     .into_any()
 }
 
-/// Every chart of the dashboard, for one filtered view; picking a bar calls
-/// `apply` with the next filter.
-pub fn dashboard_charts(
-    c: &Charts,
-    filter: &Filter,
-    apply: Callback<Filter>,
-) -> impl IntoView + use<> {
-    let monthly_rows: Vec<(String, String)> = c
+/// The dashboard's charts fall in this many groups, drawn one per task.
+pub const CHART_GROUPS: usize = 6;
+
+fn monthly_chart(c: &Charts) -> AnyView {
+    let rows: Vec<(String, String)> = c
         .months
         .iter()
         .enumerate()
@@ -582,36 +579,46 @@ pub fn dashboard_charts(
             (month.clone(), parts.join(", "))
         })
         .collect();
-    let monthly = charts::line_chart(
+    let svg = charts::line_chart(
         "Encounters by month and class",
         "encounters",
         &c.months,
         &c.monthly_by_class,
     );
-    let readmission_series = vec![(
+    view! { <Chart id="monthly" title="Encounters by month and class".into() svg=svg rows=rows /> }
+        .into_any()
+}
+
+fn readmission_chart(c: &Charts) -> AnyView {
+    let series = vec![(
         "30-day readmission rate (%)".to_string(),
         c.readmission_rate_by_month.clone(),
     )];
-    let readmissions = charts::line_chart(
+    let svg = charts::line_chart(
         "30-day readmission rate by discharge month",
         "% of discharges",
         &c.months,
-        &readmission_series,
+        &series,
     );
-    let readmission_rows = c
+    let rows = c
         .months
         .iter()
         .zip(&c.readmission_rate_by_month)
         .filter(|(_, r)| **r > 0.0)
         .map(|(m, r)| (m.clone(), format_percent(*r)))
         .collect();
-    let pyramid = charts::pyramid(
+    view! { <Chart id="readmissions" title="30-day readmission rate by discharge month".into() svg=svg rows=rows /> }
+        .into_any()
+}
+
+fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyView {
+    let svg = charts::pyramid(
         "Patients by age band and sex",
         &c.age_pyramid,
         filter.age_band.as_deref(),
         filter.gender.as_deref(),
     );
-    let pyramid_rows: Vec<(String, String)> = c
+    let rows: Vec<(String, String)> = c
         .age_pyramid
         .iter()
         .flat_map(|(band, f, m)| {
@@ -623,7 +630,7 @@ pub fn dashboard_charts(
         .collect();
     let bands: Vec<String> = c.age_pyramid.iter().map(|r| r.0.clone()).collect();
     let base = filter.clone();
-    let pick_age = Callback::new(move |i: usize| {
+    let pick = Callback::new(move |i: usize| {
         if let Some(band) = bands.get(i / 2) {
             let gender = if i.is_multiple_of(2) { "F" } else { "M" };
             let chosen =
@@ -636,6 +643,15 @@ pub fn dashboard_charts(
             apply.run(next);
         }
     });
+    view! { <Chart id="age" title="Patients by age band and sex".into() svg=svg rows=rows on_pick=pick /> }
+        .into_any()
+}
+
+/// One group of the dashboard's charts (`group` < [`CHART_GROUPS`]); only
+/// that group's charts are drawn. Picking a bar calls `apply` with the next
+/// filter.
+pub fn chart_group(c: &Charts, filter: &Filter, apply: Callback<Filter>, group: usize) -> AnyView {
+    let count = format_count as fn(f64) -> String;
     let ranked = |id, title, axis, bars, format, key| {
         ranked_chart(
             Ranked {
@@ -650,22 +666,47 @@ pub fn dashboard_charts(
             apply,
         )
     };
-    let count = format_count as fn(f64) -> String;
-    view! {
-        <div class="charts">
-            <Chart id="monthly" title="Encounters by month and class".into() svg=monthly rows=monthly_rows />
+    match group {
+        0 => monthly_chart(c),
+        1 => view! {
             {ranked("conditions", "Top conditions", "patients", &c.top_conditions, count, "condition")}
             {ranked("procedures", "Top procedures", "procedures", &c.top_procedures, count, "procedure")}
+        }
+        .into_any(),
+        2 => view! {
             {ranked("organizations", "Encounters by organization", "encounters", &c.organizations, count, "org")}
             {ranked("providers", "Encounters by provider", "encounters", &c.providers, count, "provider")}
+        }
+        .into_any(),
+        3 => view! {
             {ranked("payer-cost", "Claim cost by payer", "claim cost", &c.payer_cost, format_money, "payer")}
             {ranked("payer-coverage", "Payer coverage by payer", "% of claim cost covered", &c.payer_coverage, format_percent, "payer")}
-            <Chart id="age" title="Patients by age band and sex".into() svg=pyramid rows=pyramid_rows on_pick=pick_age />
+        }
+        .into_any(),
+        4 => view! {
+            {pyramid_chart(c, filter, apply)}
             {ranked("race", "Patients by race", "patients", &c.race, count, "race")}
+        }
+        .into_any(),
+        _ => view! {
             {ranked("ethnicity", "Patients by ethnicity", "patients", &c.ethnicity, count, "ethnicity")}
-            <Chart id="readmissions" title="30-day readmission rate by discharge month".into() svg=readmissions rows=readmission_rows />
-        </div>
+            {readmission_chart(c)}
+        }
+        .into_any(),
     }
+}
+
+/// Every chart of the dashboard at once (the page draws them a group per
+/// task; see `Results`).
+pub fn dashboard_charts(
+    c: &Charts,
+    filter: &Filter,
+    apply: Callback<Filter>,
+) -> impl IntoView + use<> {
+    let groups: Vec<AnyView> = (0..CHART_GROUPS)
+        .map(|g| chart_group(c, filter, apply, g))
+        .collect();
+    view! { <div class="charts">{groups}</div> }
 }
 
 /// The filter controls: date range and a select per dimension, the active
@@ -795,11 +836,26 @@ fn Results(
     view: RwSignal<Option<View>>,
     apply: Callback<Filter>,
 ) -> impl IntoView {
-    // Three tasks, not one long one: the header and KPIs first, the charts
-    // in the next task, the medallion tables after that (each stays short).
-    let stage = RwSignal::new(0u8);
-    set_timeout(move || stage.set(1), std::time::Duration::ZERO);
-    set_timeout(move || stage.set(2), std::time::Duration::from_millis(1));
+    // Short tasks, not one long one: the header and KPI cards first, then
+    // each group of charts in a task of its own (after every view change
+    // too), then the medallion tables.
+    let drawn: [RwSignal<Option<View>>; CHART_GROUPS] =
+        std::array::from_fn(|_| RwSignal::new(None));
+    Effect::new(move |_| {
+        let current = view.get();
+        for (k, slot) in drawn.into_iter().enumerate() {
+            let value = current.clone();
+            set_timeout(
+                move || slot.set(value),
+                std::time::Duration::from_millis(k as u64),
+            );
+        }
+    });
+    let medallion = RwSignal::new(false);
+    set_timeout(
+        move || medallion.set(true),
+        std::time::Duration::from_millis(CHART_GROUPS as u64),
+    );
     view! {
         <section class="results" data-testid="results">
             <p class="meta">
@@ -812,19 +868,20 @@ fn Results(
                 class="dashboard"
                 data-testid="dashboard"
                 aria-label="Dashboard"
-                data-filter=move || view.get().map(|v| v.filter.describe()).unwrap_or_default()
+                data-filter=move || drawn[CHART_GROUPS - 1].get().map(|v| v.filter.describe()).unwrap_or_default()
             >
                 <h2>"Dashboard"</h2>
                 <FilterBar options=summary.options.clone() filter=filter view=view apply=apply />
-                {move || view.get().map(|v| {
-                    let f = filter.get();
-                    view! {
-                        <div class="cards">{kpi_cards(&v.kpis)}</div>
-                        {(stage.get() >= 1).then(|| dashboard_charts(&v.charts, &f, apply))}
-                    }
-                })}
+                {move || view.get().map(|v| view! { <div class="cards">{kpi_cards(&v.kpis)}</div> })}
+                <div class="charts">
+                    {drawn
+                        .into_iter()
+                        .enumerate()
+                        .map(|(k, slot)| move || slot.get().map(|v| chart_group(&v.charts, &v.filter, apply, k)))
+                        .collect_view()}
+                </div>
             </section>
-            {move || (stage.get() >= 2).then(|| view! { <Medallion summary=summary.clone() /> })}
+            {move || medallion.get().then(|| view! { <Medallion summary=summary.clone() /> })}
         </section>
     }
 }
