@@ -11,9 +11,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use arrow_array::TimestampMicrosecondArray;
-use arrow_array::{BooleanArray, Float64Array, Int64Array, StringArray};
-use lakehouse_pipeline::{Lakehouse, dates, table::Table};
+use lakehouse_pipeline::table::{Columns, Table};
+use lakehouse_pipeline::{Lakehouse, dates};
 
 use crate::state;
 use crate::worker::protocol::{Bar, Charts, Filter, FilterOptions, Kpi, View};
@@ -63,38 +62,23 @@ impl<K: Ord + Clone> Vocabulary<K> {
 }
 
 fn ints(table: Option<&Table>, name: &str) -> Vec<Option<i64>> {
-    table
-        .and_then(|t| t.column::<Int64Array>(name))
-        .map(|a| a.iter().collect())
-        .unwrap_or_else(|| vec![None; table.map_or(0, Table::num_rows)])
+    Columns::new(table).ints(name)
 }
 
-fn texts(table: Option<&Table>, name: &str) -> Vec<Option<String>> {
-    table
-        .and_then(|t| t.column::<StringArray>(name))
-        .map(|a| a.iter().map(|v| v.map(str::to_string)).collect())
-        .unwrap_or_else(|| vec![None; table.map_or(0, Table::num_rows)])
+fn texts<'a>(table: Option<&'a Table>, name: &str) -> Vec<Option<&'a str>> {
+    Columns::new(table).texts(name)
 }
 
 fn floats(table: Option<&Table>, name: &str) -> Vec<Option<f64>> {
-    table
-        .and_then(|t| t.column::<Float64Array>(name))
-        .map(|a| a.iter().collect())
-        .unwrap_or_else(|| vec![None; table.map_or(0, Table::num_rows)])
+    Columns::new(table).floats(name)
 }
 
 fn bools(table: Option<&Table>, name: &str) -> Vec<Option<bool>> {
-    table
-        .and_then(|t| t.column::<BooleanArray>(name))
-        .map(|a| a.iter().collect())
-        .unwrap_or_else(|| vec![None; table.map_or(0, Table::num_rows)])
+    Columns::new(table).bools(name)
 }
 
 fn timestamps(table: Option<&Table>, name: &str) -> Vec<Option<i64>> {
-    table
-        .and_then(|t| t.column::<TimestampMicrosecondArray>(name))
-        .map(|a| a.iter().collect())
-        .unwrap_or_else(|| vec![None; table.map_or(0, Table::num_rows)])
+    Columns::new(table).timestamps(name)
 }
 
 /// Text labels of a dimension by surrogate key (`unknown` when unresolved).
@@ -109,7 +93,7 @@ fn labels(
     let by_key: HashMap<i64, String> = ints(dimension, key)
         .into_iter()
         .zip(texts(dimension, label))
-        .filter_map(|(k, v)| Some((k?, v?)))
+        .filter_map(|(k, v)| Some((k?, v?.to_string())))
         .collect();
     keys.iter()
         .map(|k| {
@@ -119,10 +103,10 @@ fn labels(
         .collect()
 }
 
-fn text_labels(values: &[Option<String>]) -> Vec<String> {
+fn text_labels(values: &[Option<&str>]) -> Vec<String> {
     values
         .iter()
-        .map(|v| v.clone().unwrap_or_else(|| "unknown".to_string()))
+        .map(|v| v.unwrap_or("unknown").to_string())
         .collect()
 }
 
@@ -329,14 +313,11 @@ impl Dashboard {
                 .map_or(NONE, |i| i as u32)
         };
         let encounter_month = start_month.iter().map(month_index).collect();
-        let class_text: Vec<Option<String>> = texts(encounters, "encounter_class")
+        let class_text: Vec<Option<&str>> = texts(encounters, "encounter_class")
             .into_iter()
             .map(|c| Some(c.unwrap_or_default()))
             .collect();
-        let inpatient = class_text
-            .iter()
-            .map(|c| c.as_deref() == Some("inpatient"))
-            .collect();
+        let inpatient = class_text.iter().map(|c| *c == Some("inpatient")).collect();
         let class = Vocabulary::new(class_text);
         let organization = Vocabulary::new(ints(encounters, "organization_key"));
         let provider = Vocabulary::new(ints(encounters, "provider_key"));

@@ -8,13 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap as HashMap;
 
-use arrow_array::{BooleanArray, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray};
-
 use crate::bronze::Bronze;
 use crate::dates;
 use crate::error::Result;
 use crate::silver::Silver;
-use crate::table::{Table, TableBuilder};
+use crate::table::{Columns, Table, TableBuilder};
 
 /// The gold layer.
 #[derive(Clone, Debug)]
@@ -46,59 +44,9 @@ pub const TABLE_NAMES: [&str; 12] = [
     "dq_results",
 ];
 
-/// Column values of a silver table, copied out as plain vectors.
-struct Columns<'a> {
-    table: Option<&'a Table>,
-}
-
-impl<'a> Columns<'a> {
-    fn of(silver: &'a Silver, name: &str) -> Self {
-        Self {
-            table: silver.table(name),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.table.map_or(0, Table::num_rows)
-    }
-
-    fn ints(&self, name: &str) -> Vec<Option<i64>> {
-        match self.table.and_then(|t| t.column::<Int64Array>(name)) {
-            Some(a) => a.iter().collect(),
-            None => vec![None; self.len()],
-        }
-    }
-
-    fn floats(&self, name: &str) -> Vec<Option<f64>> {
-        match self.table.and_then(|t| t.column::<Float64Array>(name)) {
-            Some(a) => a.iter().collect(),
-            None => vec![None; self.len()],
-        }
-    }
-
-    fn bools(&self, name: &str) -> Vec<Option<bool>> {
-        match self.table.and_then(|t| t.column::<BooleanArray>(name)) {
-            Some(a) => a.iter().collect(),
-            None => vec![None; self.len()],
-        }
-    }
-
-    fn texts(&self, name: &str) -> Vec<Option<&'a str>> {
-        match self.table.and_then(|t| t.column::<StringArray>(name)) {
-            Some(a) => a.iter().collect(),
-            None => vec![None; self.len()],
-        }
-    }
-
-    fn timestamps(&self, name: &str) -> Vec<Option<i64>> {
-        match self
-            .table
-            .and_then(|t| t.column::<TimestampMicrosecondArray>(name))
-        {
-            Some(a) => a.iter().collect(),
-            None => vec![None; self.len()],
-        }
-    }
+/// Column values of a silver table (see [`Columns`]).
+fn columns<'a>(silver: &'a Silver, name: &str) -> Columns<'a> {
+    Columns::new(silver.table(name))
 }
 
 /// `YYYY-MM` of a UTC timestamp.
@@ -161,7 +109,7 @@ struct Dimension<'a> {
 
 impl<'a> Dimension<'a> {
     fn new(silver: &'a Silver, table: &str, key: &str) -> Self {
-        let columns = Columns::of(silver, table);
+        let columns = columns(silver, table);
         let index = columns
             .ints(key)
             .into_iter()
@@ -180,7 +128,7 @@ impl<'a> Dimension<'a> {
 
 /// Computes every gold table; `bronze` feeds the data-quality rules.
 pub fn compute(bronze: &Bronze, silver: &Silver) -> Result<Gold> {
-    let encounters = Columns::of(silver, "fact_encounters");
+    let encounters = columns(silver, "fact_encounters");
     let patient = encounters.ints("patient_key");
     let provider = encounters.ints("provider_key");
     let organization = encounters.ints("organization_key");
@@ -437,7 +385,7 @@ pub fn compute(bronze: &Bronze, silver: &Silver) -> Result<Gold> {
 }
 
 fn kpis(silver: &Silver, encounters: &Columns<'_>) -> Result<Table> {
-    let patients = Columns::of(silver, "dim_patient");
+    let patients = columns(silver, "dim_patient");
     let deceased = patients
         .bools("is_deceased")
         .iter()
@@ -464,7 +412,7 @@ fn kpis(silver: &Silver, encounters: &Columns<'_>) -> Result<Table> {
         .filter_map(|i| los[i])
         .collect();
     let rows = encounters.len() as i64;
-    let count = |name: &str| Columns::of(silver, name).len() as i64;
+    let count = |name: &str| columns(silver, name).len() as i64;
     let first = start
         .iter()
         .flatten()
@@ -512,12 +460,12 @@ fn kpis(silver: &Silver, encounters: &Columns<'_>) -> Result<Table> {
 }
 
 fn conditions(silver: &Silver) -> Result<Vec<Table>> {
-    let facts = Columns::of(silver, "fact_conditions");
+    let facts = columns(silver, "fact_conditions");
     let patient = facts.ints("patient_key");
     let diagnosis = facts.ints("diagnosis_key");
     let start = facts.ints("start_date_key");
     let active = facts.bools("is_active");
-    let population = Columns::of(silver, "dim_patient").len() as f64;
+    let population = columns(silver, "dim_patient").len() as f64;
     #[derive(Default)]
     struct Totals {
         onsets: i64,
@@ -595,7 +543,7 @@ fn conditions(silver: &Silver) -> Result<Vec<Table>> {
 }
 
 fn procedures(silver: &Silver) -> Result<Table> {
-    let facts = Columns::of(silver, "fact_procedures");
+    let facts = columns(silver, "fact_procedures");
     let patient = facts.ints("patient_key");
     let procedure = facts.ints("procedure_key");
     let cost = facts.floats("base_cost");
@@ -632,7 +580,7 @@ fn procedures(silver: &Silver) -> Result<Table> {
 }
 
 fn demographics(silver: &Silver) -> Result<Table> {
-    let patients = Columns::of(silver, "dim_patient");
+    let patients = columns(silver, "dim_patient");
     let (band, gender, race, ethnicity) = (
         patients.texts("age_band"),
         patients.texts("gender"),
@@ -669,7 +617,7 @@ fn demographics(silver: &Silver) -> Result<Table> {
 }
 
 fn medications_by_payer(silver: &Silver, payers: &Dimension<'_>) -> Result<Table> {
-    let facts = Columns::of(silver, "fact_medications");
+    let facts = columns(silver, "fact_medications");
     let payer = facts.ints("payer_key");
     let patient = facts.ints("patient_key");
     let total = facts.floats("total_cost");

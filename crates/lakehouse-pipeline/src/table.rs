@@ -68,6 +68,72 @@ pub fn timestamp_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
+/// Column values of a table, copied out as plain vectors (a missing table
+/// or column reads as nulls).
+pub struct Columns<'a> {
+    table: Option<&'a Table>,
+}
+
+impl<'a> Columns<'a> {
+    /// The columns of `table` (none when `None`).
+    pub fn new(table: Option<&'a Table>) -> Self {
+        Self { table }
+    }
+
+    /// Rows.
+    pub fn len(&self) -> usize {
+        self.table.map_or(0, Table::num_rows)
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// An integer column.
+    pub fn ints(&self, name: &str) -> Vec<Option<i64>> {
+        match self.table.and_then(|t| t.column::<Int64Array>(name)) {
+            Some(a) => a.iter().collect(),
+            None => vec![None; self.len()],
+        }
+    }
+
+    /// A float column.
+    pub fn floats(&self, name: &str) -> Vec<Option<f64>> {
+        match self.table.and_then(|t| t.column::<Float64Array>(name)) {
+            Some(a) => a.iter().collect(),
+            None => vec![None; self.len()],
+        }
+    }
+
+    /// A boolean column.
+    pub fn bools(&self, name: &str) -> Vec<Option<bool>> {
+        match self.table.and_then(|t| t.column::<BooleanArray>(name)) {
+            Some(a) => a.iter().collect(),
+            None => vec![None; self.len()],
+        }
+    }
+
+    /// A text column.
+    pub fn texts(&self, name: &str) -> Vec<Option<&'a str>> {
+        match self.table.and_then(|t| t.column::<StringArray>(name)) {
+            Some(a) => a.iter().collect(),
+            None => vec![None; self.len()],
+        }
+    }
+
+    /// A timestamp column (µs UTC).
+    pub fn timestamps(&self, name: &str) -> Vec<Option<i64>> {
+        match self
+            .table
+            .and_then(|t| t.column::<TimestampMicrosecondArray>(name))
+        {
+            Some(a) => a.iter().collect(),
+            None => vec![None; self.len()],
+        }
+    }
+}
+
 /// Builds a table column by column, in order.
 #[derive(Default)]
 pub struct TableBuilder {
