@@ -16,6 +16,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use lakehouse_pipeline::bronze::archive;
+use lakehouse_pipeline::export::databricks::BundleOptions;
 use lakehouse_pipeline::{BronzeBuilder, IngestOptions, Lakehouse, dates};
 
 /// Synthea Lakehouse: Synthea CSV exports → bronze → silver star schema → gold metrics, as Parquet.
@@ -42,7 +43,8 @@ enum Command {
     /// Write the built-in demo data: a synthetic Synthea 3.3-layout CSV export.
     Demo(DemoArgs),
     /// Build the lakehouse and write it for other platforms: a Power BI
-    /// project (--powerbi) and Delta tables (--delta); `run` takes the same options.
+    /// project (--powerbi), Delta tables (--delta) and a Databricks Asset Bundle
+    /// (--databricks); `run` takes the same options.
     Export(RunArgs),
 }
 
@@ -84,7 +86,7 @@ struct RunArgs {
     #[arg(long, default_value_t = lakehouse_synth::DEFAULT_SEED, requires = "demo")]
     seed: u64,
     /// Output folder (created if missing): bronze/, silver/, gold/ and manifest.json.
-    #[arg(long, value_name = "DIR", required_unless_present_any = ["powerbi", "delta"])]
+    #[arg(long, value_name = "DIR", required_unless_present_any = ["powerbi", "delta", "databricks"])]
     out: Option<PathBuf>,
     /// Write a Power BI project (PBIP, TMDL model, Parquet in data/) into DIR.
     #[arg(long, value_name = "DIR")]
@@ -98,6 +100,16 @@ struct RunArgs {
     /// Write every star and gold table as a Delta table folder into DIR.
     #[arg(long, value_name = "DIR")]
     delta: Option<PathBuf>,
+    /// Write a Databricks Asset Bundle into DIR: a job of bronze, silver and
+    /// gold SQL notebooks that rebuilds these tables as Delta tables on Spark.
+    #[arg(long, value_name = "DIR")]
+    databricks: Option<PathBuf>,
+    /// Default Volume folder of the CSV files in the Databricks bundle.
+    #[arg(long, value_name = "PATH", default_value = "/Volumes/main/synthea/raw")]
+    source_volume: String,
+    /// Default catalog and schema of the Databricks bundle (`catalog.schema`).
+    #[arg(long, value_name = "CATALOG.SCHEMA", default_value = "main.synthea")]
+    target_schema: String,
     /// Reference day for ages and "active" flags (YYYY-MM-DD). Default: the data's last event day.
     #[arg(long, value_name = "YYYY-MM-DD")]
     as_of: Option<String>,
@@ -328,6 +340,22 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         progress.set_message("writing Delta tables");
         write_outputs(dir, &lakehouse.delta_files()?)?;
     }
+    if let Some(dir) = &args.databricks {
+        progress.set_message("writing the Databricks bundle");
+        let Some((catalog, schema)) = args.target_schema.split_once('.') else {
+            bail!(
+                "`--target-schema {}` is not `catalog.schema`\nhint: give both parts, e.g. `--target-schema main.synthea`",
+                args.target_schema
+            );
+        };
+        let options = BundleOptions {
+            catalog: catalog.to_string(),
+            schema: schema.to_string(),
+            source_volume: args.source_volume.trim_end_matches('/').to_string(),
+            ..BundleOptions::default()
+        };
+        write_outputs(dir, &lakehouse.databricks_files(&options)?)?;
+    }
     progress.finish_and_clear();
 
     if !args.quiet {
@@ -339,6 +367,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
             .as_deref()
             .or(args.powerbi.as_deref())
             .or(args.delta.as_deref())
+            .or(args.databricks.as_deref())
             .unwrap_or(Path::new("."));
         if let Err(error) = print_summary(&lakehouse, out, files.len(), bytes) {
             // A closed pipe (`lakehouse run … | head`) is not a failure of the run.

@@ -74,6 +74,9 @@ pub struct FileReport {
     pub repeated_headers: u64,
     /// Versions (indices into [`VERSIONS`]) whose layout matches this file's header.
     pub layout_versions: Vec<u8>,
+    /// The canonical column of each field of the file, in file order (`None`
+    /// for an unknown or repeated header field); empty until line 1 is read.
+    pub fields: Vec<Option<&'static str>>,
 }
 
 /// One typed bronze table: every part file of one Synthea file kind.
@@ -598,6 +601,10 @@ impl BronzeBuilder {
                 ));
             }
             open.header_line = line.to_vec();
+            open.report.fields = mapping
+                .iter()
+                .map(|c| c.map(|c| spec.columns[c].name))
+                .collect();
             open.mapping = Some(mapping);
             Ok(true)
         } else {
@@ -615,6 +622,10 @@ impl BronzeBuilder {
                 range.label()
             ));
             open.report.layout_versions = versions;
+            open.report.fields = indices
+                .iter()
+                .map(|c| Some(spec.columns[*c].name))
+                .collect();
             open.mapping = Some(indices.into_iter().map(Some).collect());
             Ok(false)
         }

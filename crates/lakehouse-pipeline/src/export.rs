@@ -2,6 +2,7 @@
 //! JSON. Nothing here touches a path; callers decide where bytes go.
 
 pub mod csv;
+pub mod databricks;
 pub mod delta;
 pub mod json;
 pub mod manifest;

@@ -187,6 +187,15 @@ impl Lakehouse {
         Ok(files)
     }
 
+    /// A Databricks Asset Bundle that re-runs this pipeline as Spark SQL over
+    /// the same CSV layout (see [`export::databricks`]).
+    pub fn databricks_files(
+        &self,
+        options: &export::databricks::BundleOptions,
+    ) -> Result<Vec<OutputFile>> {
+        export::databricks::bundle(self, options)
+    }
+
     /// Every output file: one Parquet file per table (plus a CSV copy when
     /// `csv`), then `manifest.json`.
     pub fn output_files(&self, csv: bool) -> Result<Vec<OutputFile>> {

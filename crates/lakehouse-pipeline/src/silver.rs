@@ -17,6 +17,7 @@ use crate::bronze::Bronze;
 use crate::error::Result;
 use crate::table::Table;
 pub use dims::age_band;
+pub(crate) use dims::default_system as dims_default_system;
 pub use facts::READMISSION_WINDOW_MICROS;
 pub use keys::normalize_system;
 

@@ -73,6 +73,72 @@ impl RuleResult {
     }
 }
 
+/// Foreign-key rules: (file, column, parent file, id column of the file for examples).
+pub const FOREIGN_KEY_RULES: [(&str, &str, &str, Option<&str>); 15] = [
+    ("encounters", "PATIENT", "patients", Some("Id")),
+    ("encounters", "PROVIDER", "providers", Some("Id")),
+    ("encounters", "ORGANIZATION", "organizations", Some("Id")),
+    ("encounters", "PAYER", "payers", Some("Id")),
+    ("conditions", "PATIENT", "patients", None),
+    ("conditions", "ENCOUNTER", "encounters", None),
+    ("procedures", "PATIENT", "patients", None),
+    ("procedures", "ENCOUNTER", "encounters", None),
+    ("medications", "PATIENT", "patients", None),
+    ("medications", "ENCOUNTER", "encounters", None),
+    ("medications", "PAYER", "payers", None),
+    ("claims", "PATIENTID", "patients", Some("Id")),
+    ("claims", "APPOINTMENTID", "encounters", Some("Id")),
+    ("claims", "PROVIDERID", "providers", Some("Id")),
+    ("providers", "ORGANIZATION", "organizations", Some("Id")),
+];
+
+/// STOP-before-START rules: (file, start, stop, id column).
+pub const PERIOD_RULES: [(&str, &str, &str, Option<&str>); 4] = [
+    ("encounters", "START", "STOP", Some("Id")),
+    ("conditions", "START", "STOP", None),
+    ("procedures", "START", "STOP", None),
+    ("medications", "START", "STOP", None),
+];
+
+/// The 1970-01-01T00:00:00Z placeholder rules: (file, column, id column).
+pub const PLACEHOLDER_RULES: [(&str, &str, Option<&str>); 4] = [
+    ("claims_transactions", "TODATE", Some("ID")),
+    ("encounters", "STOP", Some("Id")),
+    ("medications", "STOP", None),
+    ("procedures", "STOP", None),
+];
+
+/// Negative-cost rules: (file, cost columns, id column).
+pub const COST_RULES: [(&str, &[&str], Option<&str>); 3] = [
+    (
+        "encounters",
+        &["BASE_ENCOUNTER_COST", "TOTAL_CLAIM_COST", "PAYER_COVERAGE"],
+        Some("Id"),
+    ),
+    ("procedures", &["BASE_COST"], None),
+    (
+        "medications",
+        &["BASE_COST", "PAYER_COVERAGE", "TOTALCOST"],
+        None,
+    ),
+];
+
+/// Coverage-above-cost rules: (file, covered column, cost column, id column).
+pub const COVERAGE_RULES: [(&str, &str, &str, Option<&str>); 2] = [
+    (
+        "encounters",
+        "PAYER_COVERAGE",
+        "TOTAL_CLAIM_COST",
+        Some("Id"),
+    ),
+    ("medications", "PAYER_COVERAGE", "TOTALCOST", None),
+];
+
+/// Files whose repeated ids are merged into one dimension row (`info`).
+pub const MERGED_ID_FILES: [&str; 3] = ["organizations", "providers", "payers"];
+/// Files whose repeated ids keep the first row (`error`).
+pub const UNIQUE_ID_FILES: [&str; 3] = ["patients", "encounters", "claims"];
+
 fn ids<'a>(rows: &Rows<'a>) -> Option<HashSet<&'a str>> {
     rows.table?;
     let id = rows.col("Id");
@@ -127,8 +193,8 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
         exact.rows_failed = stats.exact_duplicates;
         let checked = exact.rows_checked;
         results.push(exact);
-        let reference = matches!(stats.file, "organizations" | "providers" | "payers");
-        let keyed = reference || matches!(stats.file, "patients" | "encounters" | "claims");
+        let reference = MERGED_ID_FILES.contains(&stats.file);
+        let keyed = reference || UNIQUE_ID_FILES.contains(&stats.file);
         if keyed {
             let mut merged = RuleResult::new(
                 &format!("duplicate_ids_{}", stats.file),
@@ -160,24 +226,7 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
             .find(|(n, _)| *n == name)
             .and_then(|(_, s)| s.as_ref())
     };
-    let foreign_keys: [(&str, &str, &str, Option<&str>); 15] = [
-        ("encounters", "PATIENT", "patients", Some("Id")),
-        ("encounters", "PROVIDER", "providers", Some("Id")),
-        ("encounters", "ORGANIZATION", "organizations", Some("Id")),
-        ("encounters", "PAYER", "payers", Some("Id")),
-        ("conditions", "PATIENT", "patients", None),
-        ("conditions", "ENCOUNTER", "encounters", None),
-        ("procedures", "PATIENT", "patients", None),
-        ("procedures", "ENCOUNTER", "encounters", None),
-        ("medications", "PATIENT", "patients", None),
-        ("medications", "ENCOUNTER", "encounters", None),
-        ("medications", "PAYER", "payers", None),
-        ("claims", "PATIENTID", "patients", Some("Id")),
-        ("claims", "APPOINTMENTID", "encounters", Some("Id")),
-        ("claims", "PROVIDERID", "providers", Some("Id")),
-        ("providers", "ORGANIZATION", "organizations", Some("Id")),
-    ];
-    for (file, column, parent, id) in foreign_keys {
+    for (file, column, parent, id) in FOREIGN_KEY_RULES {
         let rows = Rows::of(bronze, file);
         let Some(parent_ids) = target(parent) else {
             continue;
@@ -202,13 +251,7 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
         results.push(rule);
     }
 
-    let periods: [(&str, &str, &str, Option<&str>); 4] = [
-        ("encounters", "START", "STOP", Some("Id")),
-        ("conditions", "START", "STOP", None),
-        ("procedures", "START", "STOP", None),
-        ("medications", "START", "STOP", None),
-    ];
-    for (file, start, stop, id) in periods {
+    for (file, start, stop, id) in PERIOD_RULES {
         let rows = Rows::of(bronze, file);
         if rows.table.is_none() {
             continue;
@@ -300,13 +343,7 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
     results.extend([after_death, before_birth, death_before_birth]);
 
     // The 1970-01-01T00:00:00Z placeholder Synthea writes for "no stop time".
-    let placeholders: [(&str, &str, Option<&str>); 4] = [
-        ("claims_transactions", "TODATE", Some("ID")),
-        ("encounters", "STOP", Some("Id")),
-        ("medications", "STOP", None),
-        ("procedures", "STOP", None),
-    ];
-    for (file, column, id) in placeholders {
+    for (file, column, id) in PLACEHOLDER_RULES {
         let rows = Rows::of(bronze, file);
         if rows.table.is_none() {
             continue;
@@ -329,20 +366,7 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
     }
 
     // Costs.
-    let costs: [(&str, &[&str], Option<&str>); 3] = [
-        (
-            "encounters",
-            &["BASE_ENCOUNTER_COST", "TOTAL_CLAIM_COST", "PAYER_COVERAGE"],
-            Some("Id"),
-        ),
-        ("procedures", &["BASE_COST"], None),
-        (
-            "medications",
-            &["BASE_COST", "PAYER_COVERAGE", "TOTALCOST"],
-            None,
-        ),
-    ];
-    for (file, columns, id) in costs {
+    for (file, columns, id) in COST_RULES {
         let rows = Rows::of(bronze, file);
         if rows.table.is_none() {
             continue;
@@ -363,16 +387,7 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
         }
         results.push(rule);
     }
-    let coverage: [(&str, &str, &str, Option<&str>); 2] = [
-        (
-            "encounters",
-            "PAYER_COVERAGE",
-            "TOTAL_CLAIM_COST",
-            Some("Id"),
-        ),
-        ("medications", "PAYER_COVERAGE", "TOTALCOST", None),
-    ];
-    for (file, covered, cost, id) in coverage {
+    for (file, covered, cost, id) in COVERAGE_RULES {
         let rows = Rows::of(bronze, file);
         if rows.table.is_none() {
             continue;

@@ -1,0 +1,787 @@
+//! A Databricks Asset Bundle that re-runs this pipeline as Spark SQL: a job of
+//! three SQL notebooks (bronze → silver → gold) writing Delta tables, reading
+//! the raw CSVs from a Unity Catalog Volume given as a job parameter.
+//!
+//! One source of truth:
+//! - bronze is generated from the layout spec ([`crate::bronze::spec`]) and the
+//!   headers this run actually read, with the same typing and reject rules;
+//! - silver and gold are templates (`databricks/*.sql`) whose bronze column
+//!   lists, code-system mapping and empty-table stand-ins are filled in here;
+//! - `dq_results` is generated from the pipeline's own rule list
+//!   ([`crate::gold::quality`]): the same ids, severities, descriptions and
+//!   order, each computed by the SQL of its kind.
+//!
+//! The same notebooks run on plain Apache Spark through `scripts/run_spark.py`
+//! (shipped in the bundle), which swaps the Databricks-only statements
+//! (`USE CATALOG`, `read_files` on a Volume, `USING DELTA`) for local ones.
+//! The test suite runs it over every real export and checks that every table
+//! and every metric equals this pipeline's output.
+
+use std::fmt::Write as _;
+
+use crate::bronze::spec::{self, ColumnType, TableSpec};
+use crate::error::Result;
+use crate::gold::quality::{
+    self, COST_RULES, COVERAGE_RULES, FOREIGN_KEY_RULES, PERIOD_RULES, PLACEHOLDER_RULES,
+    RuleResult,
+};
+use crate::silver::keys::normalize_system;
+use crate::{Lakehouse, OutputFile};
+
+const SILVER: &str = include_str!("databricks/silver.sql");
+const GOLD: &str = include_str!("databricks/gold.sql");
+const RUNNER: &str = include_str!("databricks/run_spark.py");
+
+/// The separator between notebook cells.
+pub const CELL: &str = "\n-- COMMAND ----------\n";
+
+/// Options of the bundle.
+#[derive(Clone, Debug)]
+pub struct BundleOptions {
+    /// Bundle and job name (`synthea_lakehouse`).
+    pub name: String,
+    /// Default Unity Catalog catalog.
+    pub catalog: String,
+    /// Default schema the tables are written to.
+    pub schema: String,
+    /// Default Volume folder holding the CSV files.
+    pub source_volume: String,
+}
+
+impl Default for BundleOptions {
+    fn default() -> Self {
+        Self {
+            name: "synthea_lakehouse".into(),
+            catalog: "main".into(),
+            schema: "synthea".into(),
+            source_volume: "/Volumes/main/synthea/raw".into(),
+        }
+    }
+}
+
+/// The files of one raw layout: the fields of the header (canonical names,
+/// `None` for ignored fields), whether line 1 is a header, and the file names.
+struct Layout {
+    fields: Vec<Option<&'static str>>,
+    header: bool,
+    files: Vec<String>,
+}
+
+/// Every file kind the run read, with its layouts (files grouped by header).
+fn layouts(lakehouse: &Lakehouse) -> Vec<(&'static TableSpec, Vec<Layout>)> {
+    let mut kinds: Vec<(&'static TableSpec, Vec<Layout>)> = Vec::new();
+    for table in &lakehouse.bronze.tables {
+        let mut groups: Vec<Layout> = Vec::new();
+        for file in lakehouse
+            .bronze
+            .files
+            .iter()
+            .filter(|f| f.kind == Some(table.spec.file) && !f.fields.is_empty())
+        {
+            let name = base_name(&file.path);
+            match groups
+                .iter_mut()
+                .find(|g| g.fields == file.fields && g.header == file.has_header)
+            {
+                Some(group) => group.files.push(name),
+                None => groups.push(Layout {
+                    fields: file.fields.clone(),
+                    header: file.has_header,
+                    files: vec![name],
+                }),
+            }
+        }
+        for group in &mut groups {
+            group.files.sort();
+            group.files.dedup();
+        }
+        kinds.push((table.spec, groups));
+    }
+    kinds
+}
+
+/// The file name of a path (`data/run1/patients.csv` → `patients.csv`;
+/// `export.zip!/csv/patients.csv` → `patients.csv`).
+fn base_name(path: &str) -> String {
+    path.rsplit(['/', '\\', '!'])
+        .next()
+        .unwrap_or(path)
+        .to_string()
+}
+
+fn quoted(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// The Spark SQL type of a bronze column type.
+pub fn sql_type(column_type: ColumnType) -> &'static str {
+    match column_type {
+        ColumnType::Text => "STRING",
+        ColumnType::Date => "DATE",
+        ColumnType::DateTime | ColumnType::YearOrDateTime => "TIMESTAMP",
+        ColumnType::Float => "DOUBLE",
+        ColumnType::Int => "BIGINT",
+    }
+}
+
+const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+const DATETIME_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$";
+
+/// The typed value of raw text column `v`, as the Rust decoder types it
+/// (null where the text does not parse).
+fn typed(column: &spec::ColumnSpec, v: &str) -> String {
+    let datetime = format!(
+        "CASE WHEN {v} RLIKE '{DATE_PATTERN}' OR {v} RLIKE '{DATETIME_PATTERN}' THEN try_cast({v} AS TIMESTAMP) END"
+    );
+    match column.column_type {
+        ColumnType::Text if column.required => v.to_string(),
+        ColumnType::Text => format!("CASE WHEN {v} = 'null' THEN NULL ELSE {v} END"),
+        ColumnType::Date => format!(
+            "CASE WHEN {v} RLIKE '{DATE_PATTERN}' THEN try_cast({v} AS DATE) WHEN {v} RLIKE '{DATETIME_PATTERN}' THEN CAST(try_cast({v} AS TIMESTAMP) AS DATE) END"
+        ),
+        ColumnType::DateTime => datetime,
+        ColumnType::YearOrDateTime => {
+            let day = if column.name.starts_with("END") {
+                "-12-31"
+            } else {
+                "-01-01"
+            };
+            format!(
+                "CASE WHEN {v} RLIKE '^[0-9]{{4}}$' THEN try_cast(concat({v}, '{day}') AS TIMESTAMP) ELSE {datetime} END"
+            )
+        }
+        ColumnType::Float => format!(
+            "CASE WHEN {v} IN ('NaN', 'null') THEN NULL WHEN abs(try_cast({v} AS DOUBLE)) <= 1.7976931348623157E308D THEN try_cast({v} AS DOUBLE) END"
+        ),
+        ColumnType::Int => format!(
+            "CASE WHEN {v} = 'null' THEN NULL WHEN {v} RLIKE '^[+-]?[0-9]+$' THEN try_cast({v} AS BIGINT) \
+             WHEN try_cast({v} AS DOUBLE) = floor(try_cast({v} AS DOUBLE)) AND abs(try_cast({v} AS DOUBLE)) < 9.0E15D THEN CAST(try_cast({v} AS DOUBLE) AS BIGINT) END"
+        ),
+    }
+}
+
+/// Raw values that mean "no value" for a column type (not a parse failure).
+fn null_tokens(column: &spec::ColumnSpec) -> &'static str {
+    match column.column_type {
+        ColumnType::Text if !column.required => "'null'",
+        ColumnType::Float => "'NaN', 'null'",
+        ColumnType::Int => "'null'",
+        _ => "",
+    }
+}
+
+fn what(column_type: ColumnType) -> &'static str {
+    match column_type {
+        ColumnType::Text => "text",
+        ColumnType::Date => "date (expected YYYY-MM-DD)",
+        ColumnType::DateTime => "datetime (expected YYYY-MM-DDThh:mm:ssZ)",
+        ColumnType::YearOrDateTime => "year or datetime",
+        ColumnType::Float => "number",
+        ColumnType::Int => "integer",
+    }
+}
+
+/// The bronze notebook: one raw view per layout, the typed bronze table and
+/// the rejects of every file kind.
+fn bronze_notebook(lakehouse: &Lakehouse) -> String {
+    let mut cells = vec![
+        notebook_intro(
+            "bronze",
+            "the raw CSV files typed into one Delta table per Synthea file, with the rows that do not parse in bronze_rejects",
+        ),
+        "SET TIME ZONE 'UTC'".to_string(),
+        "USE CATALOG IDENTIFIER(:catalog)".to_string(),
+        "CREATE SCHEMA IF NOT EXISTS IDENTIFIER(:schema)".to_string(),
+        "USE SCHEMA IDENTIFIER(:schema)".to_string(),
+    ];
+    let mut rejects = Vec::new();
+    for (spec, groups) in layouts(lakehouse) {
+        let mut typed_views = Vec::new();
+        for (index, layout) in groups.iter().enumerate() {
+            let raw = format!("raw_{}_{}", spec.file, index + 1);
+            // Raw fields: the canonical name, or `_ignored_n` for unknown ones.
+            let raw_names: Vec<String> = layout
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| f.map_or_else(|| format!("_ignored_{}", i + 1), str::to_string))
+                .collect();
+            let schema = raw_names
+                .iter()
+                .map(|n| format!("{} STRING", quoted(n)))
+                .chain(std::iter::once("_corrupt_record STRING".to_string()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let glob = if layout.files.len() == 1 {
+                layout.files[0].clone()
+            } else {
+                format!("{{{}}}", layout.files.join(","))
+            };
+            cells.push(format!(
+                "-- {}: {}\nCREATE OR REPLACE TEMPORARY VIEW {raw} AS\nSELECT *, _metadata.file_name AS _source_file\nFROM read_files(\n  :source_volume || {},\n  format => 'csv',\n  header => {},\n  quote => '',\n  mode => 'PERMISSIVE',\n  columnNameOfCorruptRecord => '_corrupt_record',\n  schema => {}\n)",
+                spec.file,
+                layout.files.join(", "),
+                literal(&format!("/{glob}")),
+                layout.header,
+                literal(&schema),
+            ));
+            // Typed values, and the first fault of each row (file order, then
+            // required columns in canonical order), as the Rust decoder reports it.
+            let mut select = Vec::new();
+            let mut checks = vec![format!(
+                "WHEN _corrupt_record IS NOT NULL THEN named_struct('col', CAST(NULL AS STRING), 'reason', 'expected {} fields (as in the header), found another count; a value may contain a comma')",
+                layout.fields.len()
+            )];
+            for column in spec.columns {
+                let present = layout.fields.contains(&Some(column.name));
+                let value = if present {
+                    typed(column, &quoted(column.name))
+                } else {
+                    format!("CAST(NULL AS {})", sql_type(column.column_type))
+                };
+                select.push(format!("{value} AS {}", quoted(column.name)));
+            }
+            for field in layout.fields.iter().flatten() {
+                let Some(column) = spec.columns.iter().find(|c| c.name == *field) else {
+                    continue;
+                };
+                if column.column_type == ColumnType::Text {
+                    continue;
+                }
+                let v = quoted(column.name);
+                let tokens = null_tokens(column);
+                let not_token = if tokens.is_empty() {
+                    String::new()
+                } else {
+                    format!(" AND {v} NOT IN ({tokens})")
+                };
+                checks.push(format!(
+                    "WHEN {v} IS NOT NULL{not_token} AND ({}) IS NULL THEN named_struct('col', {}, 'reason', concat('invalid {} `', {v}, '` in `{}`'))",
+                    typed(column, &v),
+                    literal(column.name),
+                    what(column.column_type),
+                    column.name
+                ));
+            }
+            for column in spec.columns.iter().filter(|c| c.required) {
+                checks.push(format!(
+                    "WHEN ({}) IS NULL THEN named_struct('col', {}, 'reason', 'missing required value in `{}`')",
+                    if layout.fields.contains(&Some(column.name)) {
+                        typed(column, &quoted(column.name))
+                    } else {
+                        "NULL".to_string()
+                    },
+                    literal(column.name),
+                    column.name
+                ));
+            }
+            let raw_line = format!(
+                "coalesce(_corrupt_record, concat_ws(',', {}))",
+                raw_names
+                    .iter()
+                    .map(|n| format!("coalesce({}, '')", quoted(n)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let view = format!("typed_{}_{}", spec.file, index + 1);
+            cells.push(format!(
+                "CREATE OR REPLACE TEMPORARY VIEW {view} AS\nSELECT\n  {},\n  _source_file,\n  CAST(NULL AS BIGINT) AS _source_line,\n  CASE\n    {}\n  END AS _fault,\n  {raw_line} AS _raw_line\nFROM {raw}",
+                select.join(",\n  "),
+                checks.join("\n    "),
+            ));
+            typed_views.push(view);
+        }
+        let columns = spec
+            .columns
+            .iter()
+            .map(|c| quoted(c.name))
+            .chain(["_source_file".to_string(), "_source_line".to_string()])
+            .collect::<Vec<_>>()
+            .join(", ");
+        let union = typed_views
+            .iter()
+            .map(|v| format!("SELECT {columns} FROM {v} WHERE _fault IS NULL"))
+            .collect::<Vec<_>>()
+            .join("\nUNION ALL\n");
+        let union = if union.is_empty() {
+            empty_relation(spec)
+        } else {
+            union
+        };
+        cells.push(format!(
+            "CREATE OR REPLACE TABLE {} USING DELTA AS\n{union}",
+            spec.table
+        ));
+        for view in typed_views {
+            rejects.push(format!(
+                "SELECT _source_file AS file, _source_line AS line, _fault.col AS `column`, _fault.reason AS reason, _raw_line AS raw_line FROM {view} WHERE _fault IS NOT NULL"
+            ));
+        }
+    }
+    rejects.push(
+        "SELECT CAST(NULL AS STRING) AS file, CAST(NULL AS BIGINT) AS line, CAST(NULL AS STRING) AS `column`, CAST(NULL AS STRING) AS reason, CAST(NULL AS STRING) AS raw_line WHERE false"
+            .to_string(),
+    );
+    cells.push(format!(
+        "CREATE OR REPLACE TABLE bronze_rejects USING DELTA AS\n{}",
+        rejects.join("\nUNION ALL\n")
+    ));
+    notebook(&cells)
+}
+
+/// An empty relation with the columns of bronze table `spec` (for a file kind
+/// the export did not have).
+fn empty_relation(spec: &TableSpec) -> String {
+    let columns = spec
+        .columns
+        .iter()
+        .map(|c| {
+            format!(
+                "CAST(NULL AS {}) AS {}",
+                sql_type(c.column_type),
+                quoted(c.name)
+            )
+        })
+        .chain([
+            "CAST(NULL AS STRING) AS _source_file".to_string(),
+            "CAST(NULL AS BIGINT) AS _source_line".to_string(),
+        ])
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("SELECT {columns} WHERE false")
+}
+
+fn notebook_intro(layer: &str, what: &str) -> String {
+    format!(
+        "-- Synthea Lakehouse, {layer}: {what}.\n-- Generated by `lakehouse export --databricks` from the pipeline's own definitions; edit the pipeline, not this file.\n-- Parameters (job parameters or notebook widgets): catalog, schema, source_volume, as_of (YYYY-MM-DD or empty).\nSELECT 'synthea-lakehouse {layer}' AS notebook"
+    )
+}
+
+fn notebook(cells: &[String]) -> String {
+    let mut text = String::from("-- Databricks notebook source\n");
+    text.push_str(&cells.join(&format!("\n{CELL}\n")));
+    text.push('\n');
+    text
+}
+
+/// Expands the template placeholders:
+/// - `{{table FILE}}`: the bronze table, or an empty relation when the
+///   export had no such file;
+/// - `{{cols FILE}}`: its source columns in canonical order;
+/// - `{{system FILE PREFIX}}`: the normalized code system of a row;
+/// - `{{as_of}}`: the reference day (the `as_of` parameter, else the last
+///   event day, else the last birth day);
+/// - `{{dq_results}}`: the data-quality rules.
+fn expand(template: &str, lakehouse: &Lakehouse, as_of: &str, dq: &str) -> String {
+    let present = |file: &str| lakehouse.bronze.table(file).is_some();
+    let mut out = String::with_capacity(template.len() * 2);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("}}").map_or(rest.len(), |e| start + e);
+        let inner = &rest[start + 2..end];
+        let mut words = inner.split_whitespace();
+        let verb = words.next().unwrap_or("");
+        let file = words.next().unwrap_or("");
+        let spec = spec::table_for_file(file);
+        match (verb, spec) {
+            ("table", Some(spec)) if present(file) => out.push_str(spec.table),
+            ("table", Some(spec)) => {
+                let _ = write!(out, "({})", empty_relation(spec));
+            }
+            ("cols", Some(spec)) => {
+                let prefix = words.next().unwrap_or("");
+                out.push_str(
+                    &spec
+                        .columns
+                        .iter()
+                        .map(|c| format!("{prefix}{}", quoted(c.name)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+            }
+            ("system", Some(spec)) => {
+                let prefix = words.next().unwrap_or("");
+                out.push_str(&system_sql(spec, prefix));
+            }
+            ("as_of", _) => out.push_str(as_of),
+            ("dq_results", _) => out.push_str(dq),
+            _ => out.push_str(&rest[start..end + 2]),
+        }
+        rest = &rest[(end + 2).min(rest.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// SQL for [`normalize_system`] of a file's `SYSTEM` column.
+fn system_sql(spec: &TableSpec, prefix: &str) -> String {
+    let default = crate::silver::dims_default_system(spec.file);
+    if spec.column_index("SYSTEM").is_none() {
+        return literal(default);
+    }
+    let v = format!("{prefix}`SYSTEM`");
+    let key = format!("TRIM(TRAILING '/' FROM lower(trim({v})))");
+    // The spellings normalize_system maps, checked against it in the tests.
+    let groups: [(&str, &[&str]); 5] = [
+        (
+            "SNOMED-CT",
+            &[
+                "snomed-ct",
+                "snomed",
+                "snomedct",
+                "snomed ct",
+                "http://snomed.info/sct",
+            ],
+        ),
+        (
+            "RxNorm",
+            &["rxnorm", "http://www.nlm.nih.gov/research/umls/rxnorm"],
+        ),
+        ("LOINC", &["loinc", "http://loinc.org"]),
+        ("CVX", &["cvx", "http://hl7.org/fhir/sid/cvx"]),
+        (
+            "DICOM-DCM",
+            &["dicom-dcm", "http://dicom.nema.org/resources/ontology/dcm"],
+        ),
+    ];
+    let mut sql = format!(
+        "CASE WHEN {v} IS NULL OR trim({v}) = '' THEN {}",
+        literal(default)
+    );
+    for (name, spellings) in groups {
+        debug_assert!(
+            spellings
+                .iter()
+                .all(|s| normalize_system(Some(s), "x") == name)
+        );
+        let list = spellings
+            .iter()
+            .map(|s| literal(s))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = write!(sql, " WHEN {key} IN ({list}) THEN {}", literal(name));
+    }
+    let _ = write!(
+        sql,
+        " WHEN {key} = 'unknown' THEN {} ELSE trim({v}) END",
+        literal(default)
+    );
+    sql
+}
+
+/// `up to 5 smallest distinct examples, '; '-joined`, over failing rows.
+fn examples(failed: &str, example: &str) -> String {
+    format!(
+        "nullif(array_join(slice(array_sort(array_distinct(collect_list(CASE WHEN {failed} THEN {example} END))), 1, {}), '; '), '')",
+        quality::EXAMPLES
+    )
+}
+
+/// A row's id for examples: its id column, else `file:line`.
+fn example_id(id: Option<&str>, alias: &str) -> String {
+    let location = format!(
+        "concat({alias}._source_file, ':', coalesce(CAST({alias}._source_line AS STRING), '?'))"
+    );
+    match id {
+        Some(id) => format!("coalesce({alias}.{}, {location})", quoted(id)),
+        None => location,
+    }
+}
+
+/// One rule row: its fixed text, then an SQL query giving
+/// `rows_checked, rows_failed, example_ids`.
+fn rule_row(order: usize, rule: &RuleResult, computed: &str) -> String {
+    format!(
+        "SELECT {order} AS _order, {} AS rule_id, {} AS table_name, {} AS severity, {} AS description, * FROM (\n  {computed}\n)",
+        literal(&rule.rule_id),
+        literal(&rule.table),
+        literal(rule.severity),
+        literal(&rule.description),
+    )
+}
+
+/// The SQL computing one data-quality rule (see `gold::quality::rules`).
+fn rule_sql(rule: &RuleResult, table: &dyn Fn(&str) -> String) -> String {
+    let id = rule.rule_id.as_str();
+    let count = |failed: &str, example: &str, from: &str| {
+        format!(
+            "SELECT CAST(count(*) AS BIGINT) AS rows_checked, CAST(count_if({failed}) AS BIGINT) AS rows_failed, {} AS example_ids FROM {from}",
+            examples(failed, example)
+        )
+    };
+    let no_examples = |checked: &str, failed: &str| {
+        format!(
+            "SELECT CAST({checked} AS BIGINT) AS rows_checked, CAST({failed} AS BIGINT) AS rows_failed, CAST(NULL AS STRING) AS example_ids"
+        )
+    };
+    if id == "bronze_rows_rejected" {
+        let accepted = spec::TABLES
+            .iter()
+            .map(|s| format!("(SELECT count(*) FROM {})", table(s.file)))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        return format!(
+            "SELECT CAST({accepted} + count(*) AS BIGINT) AS rows_checked, CAST(count(*) AS BIGINT) AS rows_failed, {} AS example_ids FROM bronze_rejects r",
+            examples(
+                "true",
+                "concat(r.file, ':', coalesce(CAST(r.line AS STRING), '?'))"
+            )
+        );
+    }
+    if let Some(file) = id.strip_prefix("exact_duplicate_rows_") {
+        let cols = source_columns(file);
+        let t = table(file);
+        return no_examples(
+            &format!("(SELECT count(*) FROM {t})"),
+            &format!(
+                "(SELECT count(*) FROM {t}) - (SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}))"
+            ),
+        );
+    }
+    if let Some(file) = id.strip_prefix("duplicate_ids_") {
+        let cols = source_columns(file);
+        let t = table(file);
+        return no_examples(
+            &format!("(SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}))"),
+            &format!(
+                "(SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}) WHERE `Id` IS NOT NULL) - (SELECT count(DISTINCT `Id`) FROM {t})"
+            ),
+        );
+    }
+    for (file, column, parent, id_col) in FOREIGN_KEY_RULES {
+        if id == format!("fk_{file}_{}", column.to_ascii_lowercase()) {
+            let c = quoted(column);
+            return count(
+                "p.`Id` IS NULL",
+                &format!("concat({}, ' → ', c.{c})", example_id(id_col, "c")),
+                &format!(
+                    "{} c LEFT JOIN (SELECT DISTINCT `Id` FROM {}) p ON c.{c} = p.`Id` WHERE c.{c} IS NOT NULL",
+                    table(file),
+                    table(parent)
+                ),
+            );
+        }
+    }
+    for (file, start, stop, id_col) in PERIOD_RULES {
+        if id == format!("stop_before_start_{file}") {
+            let (a, b) = (quoted(start), quoted(stop));
+            return count(
+                &format!("c.{b} < c.{a}"),
+                &example_id(id_col, "c"),
+                &format!(
+                    "{} c WHERE c.{a} IS NOT NULL AND c.{b} IS NOT NULL",
+                    table(file)
+                ),
+            );
+        }
+    }
+    let life = format!(
+        "(SELECT `Id`, `BIRTHDATE`, `DEATHDATE` FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY `Id` ORDER BY {}) AS _rank FROM {}) WHERE _rank = 1)",
+        source_columns("patients"),
+        table("patients")
+    );
+    let encounter_life = format!(
+        "{} c JOIN {life} p ON p.`Id` = c.`PATIENT` WHERE c.`START` IS NOT NULL",
+        table("encounters")
+    );
+    match id {
+        "encounters_after_death" => {
+            return count(
+                "to_date(c.`START`) > p.`DEATHDATE`",
+                "c.`Id`",
+                &format!("{encounter_life} AND p.`DEATHDATE` IS NOT NULL"),
+            );
+        }
+        "encounters_before_birth" => {
+            return count(
+                "to_date(c.`START`) < p.`BIRTHDATE`",
+                "c.`Id`",
+                &format!("{encounter_life} AND p.`BIRTHDATE` IS NOT NULL"),
+            );
+        }
+        "death_before_birth" => {
+            return count(
+                "p.`DEATHDATE` < p.`BIRTHDATE`",
+                "p.`Id`",
+                &format!("{life} p WHERE p.`BIRTHDATE` IS NOT NULL AND p.`DEATHDATE` IS NOT NULL"),
+            );
+        }
+        _ => {}
+    }
+    for (file, column, id_col) in PLACEHOLDER_RULES {
+        if id == format!("placeholder_1970_{}_{}", file, column.to_ascii_lowercase()) {
+            let c = quoted(column);
+            return count(
+                &format!("unix_micros(c.{c}) = 0"),
+                &example_id(id_col, "c"),
+                &format!("{} c WHERE c.{c} IS NOT NULL", table(file)),
+            );
+        }
+    }
+    for (file, columns, id_col) in COST_RULES {
+        if id == format!("negative_cost_{file}") {
+            let negative = columns
+                .iter()
+                .map(|c| format!("coalesce(c.{} < 0, false)", quoted(c)))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            return count(
+                &format!("({negative})"),
+                &example_id(id_col, "c"),
+                &format!("{} c", table(file)),
+            );
+        }
+    }
+    for (file, covered, cost, id_col) in COVERAGE_RULES {
+        if id == format!("coverage_exceeds_cost_{file}") {
+            let (a, b) = (quoted(covered), quoted(cost));
+            return count(
+                &format!("c.{a} > c.{b} + 0.005D"),
+                &example_id(id_col, "c"),
+                &format!(
+                    "{} c WHERE c.{a} IS NOT NULL AND c.{b} IS NOT NULL",
+                    table(file)
+                ),
+            );
+        }
+    }
+    // A rule this generator does not know: it fails loudly in Spark rather
+    // than disappearing from the results.
+    format!(
+        "SELECT raise_error('the bundle has no SQL for rule {id}') AS rows_checked, CAST(NULL AS BIGINT) AS rows_failed, CAST(NULL AS STRING) AS example_ids"
+    )
+}
+
+fn source_columns(file: &str) -> String {
+    spec::table_for_file(file).map_or_else(String::new, |spec| {
+        spec.columns
+            .iter()
+            .map(|c| quoted(c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+/// `dq_results` as SQL: the pipeline's rules, in its order.
+fn dq_sql(lakehouse: &Lakehouse) -> String {
+    let table = |file: &str| match spec::table_for_file(file) {
+        Some(spec) if lakehouse.bronze.table(file).is_some() => spec.table.to_string(),
+        Some(spec) => format!("({})", empty_relation(spec)),
+        None => file.to_string(),
+    };
+    let rows: Vec<String> = lakehouse
+        .quality()
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| rule_row(i + 1, rule, &rule_sql(rule, &table)))
+        .collect();
+    rows.join("\nUNION ALL\n")
+}
+
+/// The reference-day expression of a notebook (see `silver::conform`).
+const AS_OF_SILVER: &str = "coalesce(CASE WHEN nullif(:as_of, '') IS NULL THEN NULL WHEN try_cast(:as_of AS DATE) IS NULL THEN raise_error('as_of must be YYYY-MM-DD or empty') ELSE try_cast(:as_of AS DATE) END, (SELECT max(d) FROM _days), (SELECT max(`BIRTHDATE`) FROM _patients))";
+const AS_OF_GOLD: &str = "coalesce(CASE WHEN nullif(:as_of, '') IS NULL THEN NULL WHEN try_cast(:as_of AS DATE) IS NULL THEN raise_error('as_of must be YYYY-MM-DD or empty') ELSE try_cast(:as_of AS DATE) END, (SELECT max(`date`) FROM dim_date), (SELECT max(birth_date) FROM dim_patient))";
+
+fn yaml_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The bundle's files, under `<name>/` paths relative to the bundle root.
+pub fn bundle(lakehouse: &Lakehouse, options: &BundleOptions) -> Result<Vec<OutputFile>> {
+    let name = &options.name;
+    let as_of_default = crate::dates::civil_from_days(lakehouse.silver.as_of);
+    let as_of_default = format!(
+        "{:04}-{:02}-{:02}",
+        as_of_default.0, as_of_default.1, as_of_default.2
+    );
+    let databricks_yml = format!(
+        "# Databricks Asset Bundle generated by Synthea Lakehouse (`lakehouse export --databricks`).\n\
+         # Deploy: databricks bundle deploy; run: databricks bundle run {name}\n\
+         bundle:\n  name: {name}\n\n\
+         include:\n  - resources/*.yml\n\n\
+         variables:\n\
+         \x20 catalog:\n    description: Unity Catalog catalog the tables are written to\n    default: {}\n\
+         \x20 schema:\n    description: Schema of the bronze, silver and gold tables\n    default: {}\n\
+         \x20 source_volume:\n    description: Volume folder holding the Synthea CSV files (no trailing slash)\n    default: {}\n\
+         \x20 as_of:\n    description: Reference day YYYY-MM-DD for ages and active flags; empty means the data's last event day\n    default: \"\"\n\n\
+         targets:\n  dev:\n    mode: development\n    default: true\n",
+        yaml_string(&options.catalog),
+        yaml_string(&options.schema),
+        yaml_string(&options.source_volume),
+    );
+    let job_yml = format!(
+        "resources:\n  jobs:\n    {name}:\n      name: {name}_medallion\n      description: Synthea CSVs to bronze, the silver star schema and gold metrics (the Synthea Lakehouse pipeline as Spark SQL)\n      parameters:\n        - name: catalog\n          default: ${{var.catalog}}\n        - name: schema\n          default: ${{var.schema}}\n        - name: source_volume\n          default: ${{var.source_volume}}\n        - name: as_of\n          default: ${{var.as_of}}\n      tasks:\n        - task_key: bronze\n          notebook_task:\n            notebook_path: ../src/01_bronze.sql\n        - task_key: silver\n          depends_on:\n            - task_key: bronze\n          notebook_task:\n            notebook_path: ../src/02_silver.sql\n        - task_key: gold\n          depends_on:\n            - task_key: silver\n          notebook_task:\n            notebook_path: ../src/03_gold.sql\n"
+    );
+    let silver = expand(SILVER, lakehouse, AS_OF_SILVER, "");
+    let gold = expand(GOLD, lakehouse, AS_OF_GOLD, &dq_sql(lakehouse));
+    let readme = readme(lakehouse, options, &as_of_default);
+    Ok(vec![
+        OutputFile {
+            path: "databricks.yml".into(),
+            bytes: databricks_yml.into_bytes(),
+        },
+        OutputFile {
+            path: format!("resources/{name}.job.yml"),
+            bytes: job_yml.into_bytes(),
+        },
+        OutputFile {
+            path: "src/01_bronze.sql".into(),
+            bytes: bronze_notebook(lakehouse).into_bytes(),
+        },
+        OutputFile {
+            path: "src/02_silver.sql".into(),
+            bytes: silver.into_bytes(),
+        },
+        OutputFile {
+            path: "src/03_gold.sql".into(),
+            bytes: gold.into_bytes(),
+        },
+        OutputFile {
+            path: "scripts/run_spark.py".into(),
+            bytes: RUNNER.as_bytes().to_vec(),
+        },
+        OutputFile {
+            path: "README.md".into(),
+            bytes: readme.into_bytes(),
+        },
+    ])
+}
+
+fn readme(lakehouse: &Lakehouse, options: &BundleOptions, as_of: &str) -> String {
+    let files: Vec<String> = layouts(lakehouse)
+        .iter()
+        .flat_map(|(_, groups)| groups.iter().flat_map(|g| g.files.clone()))
+        .collect();
+    format!(
+        "# {name}: the Synthea Lakehouse pipeline on Databricks and Spark\n\n\
+         Generated by Synthea Lakehouse from an export of Synthea {version} ({count} CSV files; this run's reference day was {as_of}).\n\
+         The three SQL notebooks in `src/` build the same tables, columns and metrics as the app and the `lakehouse` CLI:\n\
+         bronze (typed raw tables and `bronze_rejects`), silver (the star schema) and gold (metrics and `dq_results`), as Delta tables.\n\n\
+         ## On Databricks\n\n\
+         1. Upload the CSV files to a Unity Catalog Volume folder, e.g. `{volume}`:\n   `databricks fs cp -r ./csv dbfs:{volume}`\n   The notebooks read these file names: {list}.\n\
+         2. Set `workspace.host` (or use a configured profile), then deploy and run:\n   ```\n   databricks bundle validate\n   databricks bundle deploy -t dev\n   databricks bundle run {name} -t dev\n   ```\n\
+         3. Override the defaults with `--var`, e.g. `--var source_volume=/Volumes/cat/sch/vol/folder --var schema=synthea_big`.\n\n\
+         The job has three tasks (bronze → silver → gold) on serverless compute; parameters: `catalog`, `schema`, `source_volume`, `as_of`.\n\n\
+         ## On plain Apache Spark\n\n\
+         ```\n pip install pyspark   # Java 17\n python scripts/run_spark.py --source ./csv --warehouse ./spark-warehouse\n```\n\
+         The runner executes the same notebooks, swapping the Databricks-only statements (`USE CATALOG`, `read_files` on a Volume, `USING DELTA`) for local ones (a CSV reader, Parquet tables).\n\n\
+         ## Differences from the app\n\n\
+         - Spark does not number lines: `_source_line` and `bronze_rejects.line` are null, and examples without an id show `file:?`.\n\
+         - The bronze SQL is generated for the headers of this export (layout by layout); an export of another Synthea version needs its own bundle.\n\
+         - Float sums may differ in the last bits (Spark adds in another order).\n",
+        name = options.name,
+        version = lakehouse.bronze.version.label(),
+        count = files.len(),
+        volume = options.source_volume,
+        list = files
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
