@@ -3,6 +3,7 @@
 //! output), property tests (native only) and a tidy check.
 
 mod bronze;
+mod databricks;
 mod docs;
 mod fixtures;
 mod golden;

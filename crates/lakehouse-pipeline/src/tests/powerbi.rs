@@ -336,7 +336,7 @@ fn the_model_matches_its_golden_snapshot() {
     }
     if snapshot != GOLDEN {
         #[cfg(not(target_arch = "wasm32"))]
-        if update_golden(&snapshot) {
+        if update_golden("powerbi/model.txt", &snapshot) {
             return;
         }
         panic!(
@@ -355,14 +355,11 @@ fn the_model_matches_its_golden_snapshot() {
     clippy::disallowed_methods,
     reason = "tests rewrite their golden files on request"
 )]
-fn update_golden(snapshot: &str) -> bool {
+pub(crate) fn update_golden(name: &str, snapshot: &str) -> bool {
     if std::env::var("UPDATE_EXPECT").is_err() {
         return false;
     }
-    let path = format!(
-        "{}/../../tests/golden/powerbi/model.txt",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../../tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::write(path, snapshot).expect("golden file is writable");
     true
 }
