@@ -437,6 +437,18 @@ pub fn App() -> impl IntoView {
                         >
                             "Delta tables (.zip)"
                         </button>
+                        <button
+                            data-testid="download-databricks"
+                            title="A Databricks Asset Bundle: SQL notebooks that rebuild these tables on Spark from the same CSV files"
+                            on:click=move |_| {
+                                set_note.set("Preparing the Databricks bundle in the worker…".into());
+                                if let Err(error) = client::request(&Request::Export { kind: "databricks".into(), unzip_folder: String::new() }) {
+                                    set_note.set(error);
+                                }
+                            }
+                        >
+                            "Databricks bundle (.zip)"
+                        </button>
                         <span class="hint" data-testid="download-note" aria-live="polite">{move || note.get()}</span>
                     </section>
                     <Results summary=summary filter=filter view=view_model apply=apply />

@@ -6,6 +6,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use arrow_array::{Int64Array, StringArray};
 use lakehouse_pipeline::bronze::{BronzeBuilder, IngestOptions, archive};
+use lakehouse_pipeline::export::databricks::BundleOptions;
 use lakehouse_pipeline::{Lakehouse, dates};
 
 use super::protocol::{
@@ -223,7 +224,8 @@ pub fn lakehouse_zip(lakehouse: &Lakehouse) -> Result<(Download, Vec<u8>), UserM
 }
 
 /// A Power BI project (`kind` `powerbi`, with the `DataFolder` the user
-/// will unzip to) or the Delta tables (`delta`), zipped.
+/// will unzip to), the Delta tables (`delta`) or a Databricks Asset Bundle
+/// (`databricks`), zipped.
 pub fn export_zip(
     lakehouse: &Lakehouse,
     kind: &str,
@@ -242,9 +244,15 @@ pub fn export_zip(
             let files = lakehouse.delta_files().map_err(|e| failed(&e))?;
             zip_files(&files, "synthea-lakehouse-delta.zip")
         }
+        "databricks" => {
+            let files = lakehouse
+                .databricks_files(&BundleOptions::default())
+                .map_err(|e| failed(&e))?;
+            zip_files(&files, "synthea-lakehouse-databricks.zip")
+        }
         other => Err(UserMessage {
             title: "Unknown export".into(),
-            detail: format!("`{other}` is neither `powerbi` nor `delta`"),
+            detail: format!("`{other}` is not `powerbi`, `delta` or `databricks`"),
             hint: None,
         }),
     }
@@ -439,7 +447,7 @@ mod tests {
     }
 
     #[test]
-    fn power_bi_and_delta_exports_zip_the_pipeline_files() {
+    fn power_bi_delta_and_databricks_exports_zip_the_pipeline_files() {
         let lakehouse = load_demo(30, 3, &mut |_| {}).unwrap();
         let (download, bytes) = export_zip(&lakehouse, "powerbi", "D:\\Synthea\\").unwrap();
         assert_eq!(download.file_name, "SyntheaLakehouse-powerbi.zip");
@@ -460,6 +468,17 @@ mod tests {
         let (_, delta) = export_zip(&lakehouse, "delta", "").unwrap();
         let archive = zip::ZipArchive::new(std::io::Cursor::new(delta)).unwrap();
         assert_eq!(archive.len(), lakehouse.delta_files().unwrap().len());
+        let (download, bundle) = export_zip(&lakehouse, "databricks", "").unwrap();
+        assert_eq!(download.file_name, "synthea-lakehouse-databricks.zip");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bundle)).unwrap();
+        let mut notebook = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("src/01_bronze.sql").unwrap(),
+            &mut notebook,
+        )
+        .unwrap();
+        assert!(notebook.starts_with("-- Databricks notebook source"));
+        assert!(notebook.contains(":source_volume || '/patients.csv'"));
         assert!(export_zip(&lakehouse, "pbit", "").is_err());
     }
 

@@ -33,9 +33,9 @@ pub enum Request {
         format: String,
     },
     /// A zip for another platform: `powerbi` (a PBIP project whose
-    /// `DataFolder` is `unzip_folder` plus `\\data`) or `delta`.
+    /// `DataFolder` is `unzip_folder` plus `\\data`), `delta` or `databricks`.
     Export {
-        /// `powerbi` or `delta`.
+        /// `powerbi`, `delta` or `databricks`.
         kind: String,
         /// Where the user will unzip the Power BI project.
         unzip_folder: String,

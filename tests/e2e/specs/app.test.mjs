@@ -260,7 +260,7 @@ test("the app installs a service worker and works offline after the first visit"
   await page.close();
 });
 
-test("the Power BI and Delta exports are built in the worker and pass the same checks as the CLI's", async () => {
+test("the Power BI, Delta and Databricks exports are built in the worker and pass the same checks as the CLI's", async () => {
   const { page, foreign, errors } = await open(browser, url);
   const app = new AppPage(page);
   await app.loadDemo(40);
@@ -284,6 +284,13 @@ test("the Power BI and Delta exports are built in the worker and pass the same c
   const delta = await unpack("download-delta", "synthea-lakehouse-delta.zip");
   const report = execFileSync("python3", [join(root, "tests/checks/check_delta.py"), delta, cliRun(["--demo", "40"])], { encoding: "utf8" });
   assert.match(report, /^ok: 25 Delta tables read by deltalake equal the Parquet output/m);
+  // The bundle from the tab is the CLI's, byte for byte (the CLI's is the one the Spark parity run checks).
+  const bundle = await unpack("download-databricks", "synthea-lakehouse-databricks.zip");
+  const cliBundle = mkdtempSync(join(tmpdir(), "bundle-"));
+  cliRun(["--demo", "40"], ["--databricks", cliBundle]);
+  for (const file of ["databricks.yml", "resources/synthea_lakehouse.job.yml", "src/01_bronze.sql", "src/02_silver.sql", "src/03_gold.sql", "scripts/run_spark.py", "README.md"]) {
+    assert.equal(readFileSync(join(bundle, file), "utf8"), readFileSync(join(cliBundle, file), "utf8"), file);
+  }
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();
