@@ -76,7 +76,9 @@ struct ShowArgs {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// A folder (searched recursively), CSV files, or a .zip of a Synthea export.
+    /// A folder (searched recursively), CSV files, or a .zip of a Synthea
+    /// export; or the folder of an earlier `run --out` (exported again from
+    /// its bronze tables).
     #[arg(required_unless_present = "demo", value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Instead of INPUT, generate this many demo patients in memory and run on them.
@@ -274,6 +276,34 @@ fn ingest(sources: &[Source], progress: &ProgressBar) -> Result<lakehouse_pipeli
     Ok(builder.finish()?)
 }
 
+/// The lakehouse of an earlier `run --out DIR`: its bronze Parquet tables
+/// (and its reference day, from gold_kpis, unless `as_of` is given).
+fn load_run_output(dir: &Path, as_of: Option<i32>) -> Result<Lakehouse> {
+    let mut files = Vec::new();
+    let bronze = dir.join("bronze");
+    let mut entries: Vec<PathBuf> = fs::read_dir(&bronze)
+        .with_context(|| format!("reading `{}`", bronze.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    entries.push(dir.join("gold").join("gold_kpis.parquet"));
+    entries.sort();
+    for path in entries.into_iter().filter(|p| p.is_file()) {
+        let bytes = fs::read(&path).with_context(|| format!("reading `{}`", path.display()))?;
+        let relative = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        files.push((relative, bytes));
+    }
+    let (paths, contents): (Vec<String>, Vec<Vec<u8>>) = files.into_iter().unzip();
+    Ok(lakehouse_pipeline::from_run_output(
+        paths.iter().map(String::as_str).zip(contents),
+        as_of,
+    )?)
+}
+
 fn run(args: &RunArgs) -> Result<ExitCode> {
     let as_of = args
         .as_of
@@ -287,7 +317,15 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         }
         lakehouse_synth::generate_files(&config)
     });
-    let sources = if demo_files.is_some() {
+    // An earlier `run` output (bronze/ and manifest.json) is exported again
+    // from its lossless bronze tables.
+    let run_output = match args.inputs.as_slice() {
+        [dir] if dir.join("manifest.json").is_file() && dir.join("bronze").is_dir() => {
+            Some(dir.clone())
+        }
+        _ => None,
+    };
+    let sources = if demo_files.is_some() || run_output.is_some() {
         Vec::new()
     } else {
         collect(&args.inputs)?
@@ -310,35 +348,39 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         bar
     };
     progress.set_prefix("bronze");
-    let bronze = match &demo_files {
-        Some(files) => {
-            let mut builder = BronzeBuilder::new(IngestOptions::default());
-            for (name, data) in files {
-                builder.add_bytes(&format!("demo/{name}"), data)?;
-                progress.inc(data.len() as u64);
+    let lakehouse = if let Some(dir) = &run_output {
+        progress.set_message("reading the earlier run's bronze tables");
+        load_run_output(dir, as_of)?
+    } else {
+        let bronze = match &demo_files {
+            Some(files) => {
+                let mut builder = BronzeBuilder::new(IngestOptions::default());
+                for (name, data) in files {
+                    builder.add_bytes(&format!("demo/{name}"), data)?;
+                    progress.inc(data.len() as u64);
+                }
+                builder.finish()?
             }
-            builder.finish()?
-        }
-        None => ingest(&sources, &progress)?,
+            None => ingest(&sources, &progress)?,
+        };
+        progress.set_prefix("silver");
+        progress.set_message("star schema and gold metrics");
+        lakehouse_pipeline::build(bronze, as_of)?
     };
-    progress.set_prefix("silver");
-    progress.set_message("star schema and gold metrics");
-    let lakehouse = lakehouse_pipeline::build(bronze, as_of)?;
     progress.set_prefix("export");
     progress.set_message("writing Parquet");
-    let mut files = Vec::new();
+    let mut written = 0;
     if let Some(out) = &args.out {
-        files = lakehouse.output_files(args.csv)?;
-        write_outputs(out, &files)?;
+        written += write_outputs(out, &lakehouse.output_files(args.csv)?)?;
     }
     if let Some(dir) = &args.powerbi {
         progress.set_message("writing the Power BI project");
         let folder = format!("{}\\data", args.data_folder.trim_end_matches(['\\', '/']));
-        write_outputs(dir, &lakehouse.powerbi_files(&args.project, &folder)?)?;
+        written += write_outputs(dir, &lakehouse.powerbi_files(&args.project, &folder)?)?;
     }
     if let Some(dir) = &args.delta {
         progress.set_message("writing Delta tables");
-        write_outputs(dir, &lakehouse.delta_files()?)?;
+        written += write_outputs(dir, &lakehouse.delta_files()?)?;
     }
     if let Some(dir) = &args.databricks {
         progress.set_message("writing the Databricks bundle");
@@ -354,7 +396,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
             source_volume: args.source_volume.trim_end_matches('/').to_string(),
             ..BundleOptions::default()
         };
-        write_outputs(dir, &lakehouse.databricks_files(&options)?)?;
+        written += write_outputs(dir, &lakehouse.databricks_files(&options)?)?;
     }
     progress.finish_and_clear();
 
@@ -369,7 +411,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
             .or(args.delta.as_deref())
             .or(args.databricks.as_deref())
             .unwrap_or(Path::new("."));
-        if let Err(error) = print_summary(&lakehouse, out, files.len(), bytes) {
+        if let Err(error) = print_summary(&lakehouse, out, written, bytes) {
             // A closed pipe (`lakehouse run … | head`) is not a failure of the run.
             if error.kind() != std::io::ErrorKind::BrokenPipe {
                 return Err(error.into());
@@ -471,7 +513,8 @@ fn show(args: &ShowArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_outputs(out: &Path, files: &[lakehouse_pipeline::OutputFile]) -> Result<()> {
+/// Writes files under `out`; returns how many.
+fn write_outputs(out: &Path, files: &[lakehouse_pipeline::OutputFile]) -> Result<usize> {
     for file in files {
         let path = out.join(&file.path);
         if let Some(parent) = path.parent() {
@@ -480,7 +523,7 @@ fn write_outputs(out: &Path, files: &[lakehouse_pipeline::OutputFile]) -> Result
         }
         fs::write(&path, &file.bytes).with_context(|| format!("writing `{}`", path.display()))?;
     }
-    Ok(())
+    Ok(files.len())
 }
 
 fn print_summary(

@@ -806,6 +806,161 @@ fn parse_field(
     }
 }
 
+/// Key of the Parquet footer entry listing a bronze table's source files, so
+/// an earlier run output can be exported again (see [`Bronze::from_tables`]).
+pub const SOURCES_KEY: &str = "synthea_lakehouse.sources";
+
+impl Bronze {
+    /// The [`SOURCES_KEY`] entry of bronze table `spec`: one line per source
+    /// file, `path`, header flag, layout versions and fields, tab-separated.
+    pub fn sources(&self, spec: &TableSpec) -> String {
+        let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+        self.files
+            .iter()
+            .filter(|f| f.kind == Some(spec.file))
+            .map(|f| {
+                format!(
+                    "{}\t{}\t{}\t{}\n",
+                    clean(&f.path),
+                    u8::from(f.has_header),
+                    f.layout_versions
+                        .iter()
+                        .map(u8::to_string)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    f.fields
+                        .iter()
+                        .map(|c| c.unwrap_or(""))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            })
+            .collect()
+    }
+
+    /// Rebuilds the bronze layer of an earlier run from its tables: (table
+    /// name, batches, [`SOURCES_KEY`] entry) per bronze table, and the
+    /// batches of `bronze_rejects`. The per-file accounting is recounted from
+    /// the provenance columns; the version is detected again.
+    pub fn from_tables(
+        tables: Vec<(String, Vec<RecordBatch>, Option<String>)>,
+        rejects: Vec<RecordBatch>,
+    ) -> Result<Self> {
+        let bad = |path: &str, message: String| Error::RunOutput {
+            path: path.to_string(),
+            message,
+        };
+        let mut files: Vec<FileReport> = Vec::new();
+        let mut bronze_tables = Vec::new();
+        for (name, batches, sources) in tables {
+            let Some(spec) = spec::table_named(&name) else {
+                continue;
+            };
+            let schema = bronze_schema(spec);
+            let mut typed = Vec::with_capacity(batches.len());
+            for batch in batches {
+                if batch.schema().fields() != schema.fields() {
+                    return Err(bad(
+                        &name,
+                        "its columns are not this version's bronze schema".into(),
+                    ));
+                }
+                typed.push(batch.with_schema(schema.clone())?);
+            }
+            for line in sources.as_deref().unwrap_or("").lines() {
+                let parts: Vec<&str> = line.split('\t').collect();
+                let [path, header, versions, fields] = parts[..] else {
+                    return Err(bad(&name, format!("unreadable source entry `{line}`")));
+                };
+                files.push(FileReport {
+                    path: path.to_string(),
+                    kind: Some(spec.file),
+                    has_header: header == "1",
+                    layout_versions: versions.split(',').filter_map(|v| v.parse().ok()).collect(),
+                    fields: fields
+                        .split(',')
+                        .map(|f| spec.columns.iter().find(|c| c.name == f).map(|c| c.name))
+                        .collect(),
+                    ..FileReport::default()
+                });
+            }
+            // Rows per source file, from the provenance column.
+            for batch in &typed {
+                let Some(sources) = batch
+                    .column(spec.columns.len())
+                    .as_any()
+                    .downcast_ref::<DictionaryArray<Int32Type>>()
+                else {
+                    continue;
+                };
+                let values = sources
+                    .values()
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .ok_or_else(|| bad(&name, "`_source_file` is not text".into()))?;
+                for key in sources.keys().iter().flatten() {
+                    let path = values.value(usize::try_from(key).unwrap_or(0));
+                    let report = match files.iter_mut().position(|f| f.path == path) {
+                        Some(i) => &mut files[i],
+                        None => {
+                            files.push(FileReport {
+                                path: path.to_string(),
+                                kind: Some(spec.file),
+                                has_header: true,
+                                ..FileReport::default()
+                            });
+                            files.last_mut().expect("just pushed")
+                        }
+                    };
+                    report.rows_accepted += 1;
+                    report.rows_read += 1;
+                }
+            }
+            bronze_tables.push(BronzeTable {
+                spec,
+                schema,
+                batches: typed,
+            });
+        }
+        let order = |name: &str| spec::TABLES.iter().position(|t| t.table == name);
+        bronze_tables.sort_by_key(|t| order(t.spec.table));
+        if !bronze_tables.iter().any(|t| t.spec.file == "patients")
+            || !bronze_tables.iter().any(|t| t.spec.file == "encounters")
+        {
+            return Err(bad(
+                "bronze",
+                "bronze_patients and bronze_encounters are required".into(),
+            ));
+        }
+        let schema = rejects_schema();
+        let mut reject_batches = Vec::with_capacity(rejects.len());
+        for batch in rejects {
+            let batch = batch
+                .with_schema(schema.clone())
+                .map_err(|e| bad(REJECTS_TABLE, e.to_string()))?;
+            if let Some(paths) = batch.column(0).as_any().downcast_ref::<StringArray>() {
+                for path in paths.iter().flatten() {
+                    if let Some(report) = files.iter_mut().find(|f| f.path == path) {
+                        report.rows_rejected += 1;
+                        report.rows_read += 1;
+                    }
+                }
+            }
+            reject_batches.push(batch);
+        }
+        let rejects = arrow_select::concat::concat_batches(&schema, &reject_batches)?;
+        let mut warnings = Vec::new();
+        let version = version::detect(&files, &bronze_tables, &mut warnings);
+        Ok(Bronze {
+            tables: bronze_tables,
+            rejects,
+            files,
+            warnings,
+            version,
+        })
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -52,6 +52,16 @@ pub enum Error {
     /// An invalid `--as-of` date.
     #[error("invalid as-of date `{0}`: expected YYYY-MM-DD")]
     AsOf(String),
+    /// A folder that looked like an earlier `run` output but cannot be read as one.
+    #[error(
+        "`{path}` is not a readable lakehouse run output: {message}\nhint: pass the folder `lakehouse run --out` wrote (with bronze/ and manifest.json), or the CSV export itself"
+    )]
+    RunOutput {
+        /// The file or folder.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Arrow rejected a batch (a pipeline bug if it ever happens).
     #[error("arrow: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),

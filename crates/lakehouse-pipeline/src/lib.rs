@@ -90,6 +90,56 @@ pub struct OutputFile {
     pub bytes: Vec<u8>,
 }
 
+/// Rebuilds the lakehouse of an earlier run from the files it wrote
+/// (`bronze/*.parquet` and `gold/gold_kpis.parquet`; other files are
+/// ignored): bronze is lossless, so silver and gold are computed again, with
+/// that run's reference day unless `as_of` is given.
+pub fn from_run_output<'a>(
+    files: impl IntoIterator<Item = (&'a str, Vec<u8>)>,
+    as_of: Option<i32>,
+) -> Result<Lakehouse> {
+    use arrow_array::Array;
+    let mut tables = Vec::new();
+    let mut rejects = Vec::new();
+    let mut run_as_of = None;
+    for (path, bytes) in files {
+        let normalized = path.replace('\\', "/");
+        let Some(name) = normalized.strip_suffix(".parquet") else {
+            continue;
+        };
+        let (layer, table) = name
+            .rsplit_once('/')
+            .map_or(("", name), |(l, t)| (l.rsplit('/').next().unwrap_or(l), t));
+        let read = |bytes| {
+            export::parquet::read_with_metadata(bytes).map_err(|e| Error::RunOutput {
+                path: path.to_string(),
+                message: e.to_string(),
+            })
+        };
+        match (layer, table) {
+            ("bronze", bronze::REJECTS_TABLE) => rejects = read(bytes)?.0,
+            ("bronze", table) => {
+                let (batches, metadata) = read(bytes)?;
+                let sources = metadata
+                    .into_iter()
+                    .find(|(k, _)| k == bronze::SOURCES_KEY)
+                    .map(|(_, v)| v);
+                tables.push((table.to_string(), batches, sources));
+            }
+            ("gold", "gold_kpis") => {
+                let (batches, _) = read(bytes)?;
+                run_as_of = batches.first().and_then(|b| {
+                    let column = b.column_by_name("as_of_date")?;
+                    let days = column.as_any().downcast_ref::<arrow_array::Date32Array>()?;
+                    (!days.is_empty() && days.is_valid(0)).then(|| days.value(0))
+                });
+            }
+            _ => {}
+        }
+    }
+    build(Bronze::from_tables(tables, rejects)?, as_of.or(run_as_of))
+}
+
 /// Parses an `--as-of` date (`YYYY-MM-DD`) into days since the epoch.
 pub fn parse_as_of(text: &str) -> Result<i32> {
     dates::parse_date(text.trim().as_bytes()).ok_or_else(|| Error::AsOf(text.to_string()))
@@ -201,9 +251,18 @@ impl Lakehouse {
     pub fn output_files(&self, csv: bool) -> Result<Vec<OutputFile>> {
         let mut files = Vec::new();
         for table in self.tables() {
+            // Bronze tables record their source files, so that an output can be
+            // exported again (`Lakehouse::from_run_output`).
+            let sources = bronze::spec::table_named(table.name)
+                .map(|spec| vec![(bronze::SOURCES_KEY, self.bronze.sources(spec))])
+                .unwrap_or_default();
             files.push(OutputFile {
                 path: table.path("parquet"),
-                bytes: export::parquet::write(table.schema.clone(), table.batches)?,
+                bytes: export::parquet::write_with_metadata(
+                    table.schema.clone(),
+                    table.batches,
+                    &sources,
+                )?,
             });
             if csv {
                 files.push(OutputFile {
