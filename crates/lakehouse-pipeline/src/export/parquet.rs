@@ -33,7 +33,7 @@ pub fn write(schema: SchemaRef, batches: &[RecordBatch]) -> Result<Vec<u8>> {
     write_with_metadata(schema, batches, &[])
 }
 
-/// [`write`] with extra key-value entries in the file footer.
+/// [`write()`] with extra key-value entries in the file footer.
 pub fn write_with_metadata(
     schema: SchemaRef,
     batches: &[RecordBatch],
