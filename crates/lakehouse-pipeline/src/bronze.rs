@@ -806,6 +806,27 @@ fn parse_field(
     }
 }
 
+/// The report of `path` in `files`, added (a headered file of `kind`) when missing.
+fn report_for<'a>(
+    files: &'a mut Vec<FileReport>,
+    path: &str,
+    kind: &'static str,
+) -> &'a mut FileReport {
+    let index = match files.iter().position(|f| f.path == path) {
+        Some(index) => index,
+        None => {
+            files.push(FileReport {
+                path: path.to_string(),
+                kind: Some(kind),
+                has_header: true,
+                ..FileReport::default()
+            });
+            files.len() - 1
+        }
+    };
+    &mut files[index]
+}
+
 /// Key of the Parquet footer entry listing a bronze table's source files, so
 /// an earlier run output can be exported again (see [`Bronze::from_tables`]).
 pub const SOURCES_KEY: &str = "synthea_lakehouse.sources";
@@ -898,22 +919,17 @@ impl Bronze {
                     .as_any()
                     .downcast_ref::<StringArray>()
                     .ok_or_else(|| bad(&name, "`_source_file` is not text".into()))?;
+                // Rows per dictionary entry first, then one report lookup per file.
+                let mut counts = vec![0u64; arrow_array::Array::len(values)];
                 for key in sources.keys().iter().flatten() {
-                    let path = values.value(usize::try_from(key).unwrap_or(0));
-                    let report = match files.iter_mut().position(|f| f.path == path) {
-                        Some(i) => &mut files[i],
-                        None => {
-                            files.push(FileReport {
-                                path: path.to_string(),
-                                kind: Some(spec.file),
-                                has_header: true,
-                                ..FileReport::default()
-                            });
-                            files.last_mut().expect("just pushed")
-                        }
-                    };
-                    report.rows_accepted += 1;
-                    report.rows_read += 1;
+                    if let Some(count) = usize::try_from(key).ok().and_then(|k| counts.get_mut(k)) {
+                        *count += 1;
+                    }
+                }
+                for (index, rows) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+                    let report = report_for(&mut files, values.value(index), spec.file);
+                    report.rows_accepted += rows;
+                    report.rows_read += rows;
                 }
             }
             bronze_tables.push(BronzeTable {
@@ -938,15 +954,21 @@ impl Bronze {
             let batch = batch
                 .with_schema(schema.clone())
                 .map_err(|e| bad(REJECTS_TABLE, e.to_string()))?;
+            reject_batches.push(batch);
+        }
+        let mut rejected: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+        for batch in &reject_batches {
             if let Some(paths) = batch.column(0).as_any().downcast_ref::<StringArray>() {
                 for path in paths.iter().flatten() {
-                    if let Some(report) = files.iter_mut().find(|f| f.path == path) {
-                        report.rows_rejected += 1;
-                        report.rows_read += 1;
-                    }
+                    *rejected.entry(path).or_default() += 1;
                 }
             }
-            reject_batches.push(batch);
+        }
+        for (path, rows) in rejected {
+            if let Some(report) = files.iter_mut().find(|f| f.path == path) {
+                report.rows_rejected += rows;
+                report.rows_read += rows;
+            }
         }
         let rejects = arrow_select::concat::concat_batches(&schema, &reject_batches)?;
         let mut warnings = Vec::new();
