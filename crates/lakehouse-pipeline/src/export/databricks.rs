@@ -373,11 +373,11 @@ fn notebook(cells: &[String]) -> String {
 ///   export had no such file;
 /// - `{{cols FILE}}`: its source columns in canonical order;
 /// - `{{system FILE PREFIX}}`: the normalized code system of a row;
+/// - `{{code_dim FILE TABLE KEY}}`: the statement building a code dimension;
 /// - `{{as_of}}`: the reference day (the `as_of` parameter, else the last
 ///   event day, else the last birth day);
 /// - `{{dq_results}}`: the data-quality rules.
 fn expand(template: &str, lakehouse: &Lakehouse, as_of: &str, dq: &str) -> String {
-    let present = |file: &str| lakehouse.bronze.table(file).is_some();
     let mut out = String::with_capacity(template.len() * 2);
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
@@ -389,20 +389,12 @@ fn expand(template: &str, lakehouse: &Lakehouse, as_of: &str, dq: &str) -> Strin
         let file = words.next().unwrap_or("");
         let spec = spec::table_for_file(file);
         match (verb, spec) {
-            ("table", Some(spec)) if present(file) => out.push_str(spec.table),
-            ("table", Some(spec)) => {
-                let _ = write!(out, "({})", empty_relation(spec));
-            }
-            ("cols", Some(spec)) => {
-                let prefix = words.next().unwrap_or("");
-                out.push_str(
-                    &spec
-                        .columns
-                        .iter()
-                        .map(|c| format!("{prefix}{}", quoted(c.name)))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                );
+            ("table", Some(spec)) => out.push_str(&bronze_relation(lakehouse, spec)),
+            ("cols", Some(spec)) => out.push_str(&column_list(spec, words.next().unwrap_or(""))),
+            ("code_dim", Some(spec)) => {
+                let table = words.next().unwrap_or("");
+                let key = words.next().unwrap_or("");
+                out.push_str(&code_dim_sql(lakehouse, spec, table, key));
             }
             ("system", Some(spec)) => {
                 let prefix = words.next().unwrap_or("");
@@ -580,35 +572,44 @@ fn rule_sql(rule: &RuleResult, table: &dyn Fn(&str) -> String) -> String {
             );
         }
     }
-    let life = format!(
-        "(SELECT `Id`, `BIRTHDATE`, `DEATHDATE` FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY `Id` ORDER BY {}) AS _rank FROM {}) WHERE _rank = 1)",
-        source_columns("patients"),
-        table("patients")
-    );
-    let encounter_life = format!(
-        "{} c JOIN {life} p ON p.`Id` = c.`PATIENT` WHERE c.`START` IS NOT NULL",
-        table("encounters")
-    );
+    // Birth and death per patient id (the first row in canonical order).
+    let life = || {
+        format!(
+            "(SELECT `Id`, `BIRTHDATE`, `DEATHDATE` FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY `Id` ORDER BY {}) AS _rank FROM {}) WHERE _rank = 1)",
+            source_columns("patients"),
+            table("patients")
+        )
+    };
+    let encounter_life = || {
+        format!(
+            "{} c JOIN {} p ON p.`Id` = c.`PATIENT` WHERE c.`START` IS NOT NULL",
+            table("encounters"),
+            life()
+        )
+    };
     match id {
         "encounters_after_death" => {
             return count(
                 "to_date(c.`START`) > p.`DEATHDATE`",
                 "c.`Id`",
-                &format!("{encounter_life} AND p.`DEATHDATE` IS NOT NULL"),
+                &format!("{} AND p.`DEATHDATE` IS NOT NULL", encounter_life()),
             );
         }
         "encounters_before_birth" => {
             return count(
                 "to_date(c.`START`) < p.`BIRTHDATE`",
                 "c.`Id`",
-                &format!("{encounter_life} AND p.`BIRTHDATE` IS NOT NULL"),
+                &format!("{} AND p.`BIRTHDATE` IS NOT NULL", encounter_life()),
             );
         }
         "death_before_birth" => {
             return count(
                 "p.`DEATHDATE` < p.`BIRTHDATE`",
                 "p.`Id`",
-                &format!("{life} p WHERE p.`BIRTHDATE` IS NOT NULL AND p.`DEATHDATE` IS NOT NULL"),
+                &format!(
+                    "{} p WHERE p.`BIRTHDATE` IS NOT NULL AND p.`DEATHDATE` IS NOT NULL",
+                    life()
+                ),
             );
         }
         _ => {}
@@ -658,21 +659,51 @@ fn rule_sql(rule: &RuleResult, table: &dyn Fn(&str) -> String) -> String {
 }
 
 fn source_columns(file: &str) -> String {
-    spec::table_for_file(file).map_or_else(String::new, |spec| {
-        spec.columns
-            .iter()
-            .map(|c| quoted(c.name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    })
+    spec::table_for_file(file).map_or_else(String::new, |spec| column_list(spec, ""))
+}
+
+/// The source columns of bronze table `spec` in canonical order, each with `prefix`.
+fn column_list(spec: &TableSpec, prefix: &str) -> String {
+    spec.columns
+        .iter()
+        .map(|c| format!("{prefix}{}", quoted(c.name)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The bronze table of `file`, or an empty relation with its columns when the
+/// export had no such file.
+fn bronze_relation(lakehouse: &Lakehouse, spec: &TableSpec) -> String {
+    if lakehouse.bronze.table(spec.file).is_some() {
+        spec.table.to_string()
+    } else {
+        format!("({})", empty_relation(spec))
+    }
+}
+
+/// A code dimension (see `silver::dims::code_dim`): one row per (normalized
+/// system, code) of every bronze row, its most frequent description (ties: the
+/// smallest), keyed by position in (system, code) order.
+fn code_dim_sql(lakehouse: &Lakehouse, spec: &TableSpec, table: &str, key: &str) -> String {
+    format!(
+        "CREATE OR REPLACE TABLE {table} USING DELTA AS\n\
+         WITH c AS (\n  \
+         SELECT {} AS system, `CODE` AS code, coalesce(`DESCRIPTION`, '') AS description\n  \
+         FROM {} WHERE `CODE` IS NOT NULL\n),\n\
+         d AS (SELECT system, code, description, count(*) AS n FROM c GROUP BY system, code, description),\n\
+         ranked AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY system, code ORDER BY n DESC, description) AS r FROM d)\n\
+         SELECT CAST(ROW_NUMBER() OVER (ORDER BY system, code) AS BIGINT) AS {key}, system, code, description\n\
+         FROM ranked WHERE r = 1",
+        system_sql(spec, ""),
+        bronze_relation(lakehouse, spec),
+    )
 }
 
 /// `dq_results` as SQL: the pipeline's rules, in its order.
 fn dq_sql(lakehouse: &Lakehouse) -> String {
-    let table = |file: &str| match spec::table_for_file(file) {
-        Some(spec) if lakehouse.bronze.table(file).is_some() => spec.table.to_string(),
-        Some(spec) => format!("({})", empty_relation(spec)),
-        None => file.to_string(),
+    let table = |file: &str| {
+        spec::table_for_file(file)
+            .map_or_else(|| file.to_string(), |s| bronze_relation(lakehouse, s))
     };
     let rows: Vec<String> = lakehouse
         .quality()

@@ -127,39 +127,15 @@ SELECT * FROM (
 
 -- COMMAND ----------
 
-CREATE OR REPLACE TABLE dim_diagnosis USING DELTA AS
-WITH c AS (
-  SELECT {{system conditions}} AS system, `CODE` AS code, coalesce(`DESCRIPTION`, '') AS description
-  FROM {{table conditions}} WHERE `CODE` IS NOT NULL
-),
-d AS (SELECT system, code, description, count(*) AS n FROM c GROUP BY system, code, description),
-ranked AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY system, code ORDER BY n DESC, description) AS r FROM d)
-SELECT CAST(ROW_NUMBER() OVER (ORDER BY system, code) AS BIGINT) AS diagnosis_key, system, code, description
-FROM ranked WHERE r = 1
+{{code_dim conditions dim_diagnosis diagnosis_key}}
 
 -- COMMAND ----------
 
-CREATE OR REPLACE TABLE dim_procedure USING DELTA AS
-WITH c AS (
-  SELECT {{system procedures}} AS system, `CODE` AS code, coalesce(`DESCRIPTION`, '') AS description
-  FROM {{table procedures}} WHERE `CODE` IS NOT NULL
-),
-d AS (SELECT system, code, description, count(*) AS n FROM c GROUP BY system, code, description),
-ranked AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY system, code ORDER BY n DESC, description) AS r FROM d)
-SELECT CAST(ROW_NUMBER() OVER (ORDER BY system, code) AS BIGINT) AS procedure_key, system, code, description
-FROM ranked WHERE r = 1
+{{code_dim procedures dim_procedure procedure_key}}
 
 -- COMMAND ----------
 
-CREATE OR REPLACE TABLE dim_medication USING DELTA AS
-WITH c AS (
-  SELECT {{system medications}} AS system, `CODE` AS code, coalesce(`DESCRIPTION`, '') AS description
-  FROM {{table medications}} WHERE `CODE` IS NOT NULL
-),
-d AS (SELECT system, code, description, count(*) AS n FROM c GROUP BY system, code, description),
-ranked AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY system, code ORDER BY n DESC, description) AS r FROM d)
-SELECT CAST(ROW_NUMBER() OVER (ORDER BY system, code) AS BIGINT) AS medication_key, system, code, description
-FROM ranked WHERE r = 1
+{{code_dim medications dim_medication medication_key}}
 
 -- COMMAND ----------
 
