@@ -276,6 +276,22 @@ fn ingest(sources: &[Source], progress: &ProgressBar) -> Result<lakehouse_pipeli
     Ok(builder.finish()?)
 }
 
+/// The Databricks bundle's defaults from `--target-schema` and `--source-volume`.
+fn bundle_options(args: &RunArgs) -> Result<BundleOptions> {
+    let Some((catalog, schema)) = args.target_schema.split_once('.') else {
+        bail!(
+            "`--target-schema {}` is not `catalog.schema`\nhint: give both parts, e.g. `--target-schema main.synthea`",
+            args.target_schema
+        );
+    };
+    Ok(BundleOptions {
+        catalog: catalog.to_string(),
+        schema: schema.to_string(),
+        source_volume: args.source_volume.trim_end_matches('/').to_string(),
+        ..BundleOptions::default()
+    })
+}
+
 /// The lakehouse of an earlier `run --out DIR`: its bronze Parquet tables
 /// (and its reference day, from gold_kpis, unless `as_of` is given).
 fn load_run_output(dir: &Path, as_of: Option<i32>) -> Result<Lakehouse> {
@@ -310,6 +326,11 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         .as_deref()
         .map(lakehouse_pipeline::parse_as_of)
         .transpose()?;
+    // Checked before any work, so a typo costs no pipeline run.
+    let bundle = match &args.databricks {
+        Some(_) => Some(bundle_options(args)?),
+        None => None,
+    };
     let demo_files = args.demo.map(|patients| {
         let mut config = lakehouse_synth::Config::new(args.seed, patients);
         if let Some(day) = as_of {
@@ -382,21 +403,9 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         progress.set_message("writing Delta tables");
         written += write_outputs(dir, &lakehouse.delta_files()?)?;
     }
-    if let Some(dir) = &args.databricks {
+    if let (Some(dir), Some(bundle)) = (&args.databricks, &bundle) {
         progress.set_message("writing the Databricks bundle");
-        let Some((catalog, schema)) = args.target_schema.split_once('.') else {
-            bail!(
-                "`--target-schema {}` is not `catalog.schema`\nhint: give both parts, e.g. `--target-schema main.synthea`",
-                args.target_schema
-            );
-        };
-        let options = BundleOptions {
-            catalog: catalog.to_string(),
-            schema: schema.to_string(),
-            source_volume: args.source_volume.trim_end_matches('/').to_string(),
-            ..BundleOptions::default()
-        };
-        written += write_outputs(dir, &lakehouse.databricks_files(&options)?)?;
+        written += write_outputs(dir, &lakehouse.databricks_files(bundle)?)?;
     }
     progress.finish_and_clear();
 
