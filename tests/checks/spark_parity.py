@@ -161,11 +161,9 @@ def main():
     lakehouse, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     datasets = sys.argv[3:]
     os.makedirs(work, exist_ok=True)
-    # The runner ships inside each bundle; import it from the first one.
-    probe = os.path.join(work, "probe")
-    shutil.rmtree(probe, ignore_errors=True)
-    subprocess.run([lakehouse, "export", datasets[0], "--databricks", probe, "--quiet"], check=True)
-    sys.path.insert(0, os.path.join(probe, "scripts"))
+    # The runner each bundle ships (scripts/run_spark.py is this file, embedded).
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "../../crates/lakehouse-pipeline/src/export/databricks"))
     import run_spark  # noqa: E402
 
     os.environ.setdefault("SPARK_MASTER", "local[2]")

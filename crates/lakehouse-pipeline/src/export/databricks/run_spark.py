@@ -107,7 +107,6 @@ def run_statement(spark, statement, params, source):
 def run(spark, bundle, source, schema="synthea", as_of="", log=print):
     """Runs src/01_bronze.sql, 02_silver.sql and 03_gold.sql of `bundle`."""
     params = {"catalog": "spark_catalog", "schema": schema, "source_volume": source, "as_of": as_of}
-    spark.conf.set("spark.sql.session.timeZone", "UTC")
     notebooks = sorted(
         os.path.join(bundle, "src", name)
         for name in os.listdir(os.path.join(bundle, "src"))
