@@ -1,30 +1,111 @@
 #!/usr/bin/env python3
-"""Native benchmark of `lakehouse run` (release build) on scaled real data:
-wall time, peak RSS and MB/s of input, pinned to one core and free on two.
-Usage: native.py BIN INPUT_DIR... ; prints a Markdown table row per run."""
+"""Native benchmark: `lakehouse run` (release build) against DuckDB doing the
+same job (read every CSV; build the bronze, star and gold tables;
+write them as Snappy Parquet), on scaled real data. Wall time, peak RSS and
+MB/s of input, pinned to one core and free on two.
+
+Usage: native.py BIN RESULTS_JSON INPUT_DIR...
+Prints a Markdown table (ratios against `lakehouse run` from the same run)
+and writes every measurement to RESULTS_JSON for bench/chart.py.
+
+Before timing, each input gets its bundle (`lakehouse export --databricks`)
+and its DuckDB script (bench/duckdb_pipeline.py translate); then, once per
+input and untimed, DuckDB's output is compared table by table with ours
+(--check), so the contender is known to do the same job. (No Polars: see
+docs/benchmarks.md for why.)"""
+import json
 import os
 import subprocess
 import sys
 import tempfile
 
-binary, inputs = sys.argv[1], sys.argv[2:]
+HERE = os.path.dirname(os.path.abspath(__file__))
+binary, results_path, inputs = sys.argv[1], sys.argv[2], sys.argv[3:]
 
 
 def size(path):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs if f.endswith(".csv"))
 
 
-print("| input | MB | cores | wall s | peak RSS MB | RSS / input | MB/s |")
-print("|---|---:|---:|---:|---:|---:|---:|")
-for path in inputs:
-    mb = size(path) / 1e6
-    for cores in ("1", "2"):
-        with tempfile.TemporaryDirectory() as out:
-            pin = ["taskset", "-c", "0"] if cores == "1" else []
-            result = subprocess.run(
-                ["/usr/bin/time", "-f", "%e %M", *pin, binary, "run", path, "--out", out, "--quiet"],
-                capture_output=True, text=True, check=True,
-            )
-            wall, rss_kb = result.stderr.strip().splitlines()[-1].split()
-            rss = int(rss_kb) / 1024
-            print(f"| {os.path.basename(path)} | {mb:.0f} | {cores} | {float(wall):.2f} | {rss:.0f} | {rss / mb:.2f} | {mb / float(wall):.0f} |")
+def timed(command, cores, env=None):
+    """Wall seconds and peak RSS (MB) of one run; `cores` 1 pins to core 0."""
+    pin = ["taskset", "-c", "0"] if cores == 1 else []
+    result = subprocess.run(
+        ["/usr/bin/time", "-f", "%e %M", *pin, *command],
+        capture_output=True, text=True, env={**os.environ, **(env or {})},
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    wall, rss_kb = result.stderr.strip().splitlines()[-1].split()
+    return float(wall), int(rss_kb) / 1024
+
+
+def contenders(work, path):
+    """name -> (command writing Parquet to OUT, extra environment per core count)."""
+    sql = os.path.join(work, "pipeline.duckdb.sql")
+    return {
+        "lakehouse": lambda out, cores: ([binary, "run", path, "--out", out, "--quiet"], {}),
+        "duckdb": lambda out, cores: (
+            [sys.executable, os.path.join(HERE, "duckdb_pipeline.py"), "run", sql, path, out, "--threads", str(cores)],
+            {},
+        ),
+    }
+
+
+def prepare(work, path):
+    """Our own run (the reference for --check), the bundle and the DuckDB script."""
+    reference = os.path.join(work, "reference")
+    subprocess.run([binary, "run", path, "--out", reference, "--databricks", os.path.join(work, "bundle"), "--quiet"], check=True)
+    subprocess.run(
+        [sys.executable, os.path.join(HERE, "duckdb_pipeline.py"), "translate",
+         os.path.join(work, "bundle"), os.path.join(work, "pipeline.duckdb.sql")],
+        check=True,
+    )
+    return reference
+
+
+def check(work, path, reference, names):
+    for name in names:
+        if name == "lakehouse":
+            continue
+        command, env = contenders(work, path)[name](os.path.join(work, "check-" + name), 2)
+        result = subprocess.run(
+            [*command, "--check", reference], capture_output=True, text=True, env={**os.environ, **env},
+        )
+        verdict = result.stdout.strip().splitlines()[-1:] or [result.stderr.strip()[-300:]]
+        print(f"<!-- {os.path.basename(path)} {name}: {verdict[0]} -->", flush=True)
+        if result.returncode != 0:
+            raise SystemExit(f"{name} does not produce the same tables as lakehouse run:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+
+
+def main():
+    names = [n for n in os.environ.get("BENCH_CONTENDERS", "lakehouse,duckdb").split(",") if n]
+    results = []
+    print("| input | MB | cores | engine | wall s | peak RSS MB | RSS / input | MB/s | lakehouse time ÷ this |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
+    for path in inputs:
+        mb = size(path) / 1e6
+        with tempfile.TemporaryDirectory() as work:
+            reference = prepare(work, path)
+            check(work, path, reference, names)
+            for cores in (1, 2):
+                ours = None
+                for name in names:
+                    with tempfile.TemporaryDirectory() as out:
+                        command, env = contenders(work, path)[name](out, cores)
+                        wall, rss = timed(command, cores, env)
+                    ours = wall if name == "lakehouse" else ours
+                    ratio = f"{ours / wall:.2f}" if ours else ""
+                    print(
+                        f"| {os.path.basename(path)} | {mb:.0f} | {cores} | {name} | {wall:.2f} | {rss:.0f} "
+                        f"| {rss / mb:.2f} | {mb / wall:.0f} | {ratio} |",
+                        flush=True,
+                    )
+                    results.append({"input": os.path.basename(path), "mb": round(mb, 1), "cores": cores,
+                                    "engine": name, "wall_s": wall, "rss_mb": round(rss)})
+    with open(results_path, "w", encoding="utf-8") as handle:
+        json.dump(results, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()

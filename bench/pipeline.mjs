@@ -4,7 +4,8 @@
 // it worked (PerformanceObserver "longtask"). Prints one JSON line.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { serve, launch, open } from "../tests/e2e/specs/support.mjs";
+import { serve, launch } from "../tests/e2e/specs/support.mjs";
+import { rendererPeakMb } from "./memory.mjs";
 
 const dir = process.argv[2];
 const files = readdirSync(dir).filter((f) => f.endsWith(".csv")).map((f) => join(dir, f));
@@ -36,6 +37,7 @@ try {
   }));
   const seconds = (Date.now() - started) / 1000;
   await page.waitForTimeout(200);
+  const peak = rendererPeakMb();
   const memory = Number(await page.locator('[data-testid="wasm-memory"]').getAttribute("data-bytes"));
   const [during, render] = await page.evaluate((since) => {
     const tasks = window.__tasks.filter(([start]) => start >= since);
@@ -51,6 +53,8 @@ try {
     mb_per_s: +(bytes / 1e6 / seconds).toFixed(1),
     wasm_memory_mb: +(memory / 1e6).toFixed(0),
     memory_per_input_byte: +(memory / bytes).toFixed(2),
+    renderer_peak_rss_mb: peak,
+    renderer_peak_per_input_byte: +(peak * 1048576 / bytes).toFixed(2),
     longest_task_while_processing_ms: during,
     longest_task_including_result_render_ms: render,
   }));
