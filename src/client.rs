@@ -2,7 +2,29 @@
 //! forwards responses, and cancels by terminating it (a busy worker cannot
 //! read messages, so termination is the only prompt cancel).
 
-use crate::worker::protocol::{Request, Response};
+use crate::worker::protocol::{Request, Response, UserMessage};
+
+/// The failure shown when the worker stopped on an error it could not catch.
+/// In practice that is a WebAssembly trap from running out of memory: a tab's
+/// WebAssembly memory cannot pass 4 GB, about 3.9 bytes per byte of CSV.
+pub fn worker_stopped(error: &str) -> Response {
+    Response::Failed(UserMessage {
+        title: "The processing worker stopped".into(),
+        detail: format!(
+            "{}. This usually means the tab ran out of memory: a tab holds about 850 MB of Synthea CSV.",
+            if error.is_empty() {
+                "unknown error"
+            } else {
+                error
+            }
+        ),
+        hint: Some(
+            "Load fewer files (or a smaller export), or run the `lakehouse` command-line tool, \
+             which has no such limit: `lakehouse run FOLDER --out OUT`."
+                .into(),
+        ),
+    })
+}
 
 #[cfg(target_arch = "wasm32")]
 mod imp {
@@ -10,15 +32,16 @@ mod imp {
 
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::*;
-    use web_sys::{File, MessageEvent, Worker};
+    use web_sys::{ErrorEvent, File, MessageEvent, Worker};
 
-    use super::{Request, Response};
+    use super::{Request, Response, worker_stopped};
 
     struct Client {
         worker: Worker,
         ready: bool,
         pending: Option<js_sys::Array>,
         _onmessage: Closure<dyn FnMut(MessageEvent)>,
+        _onerror: Closure<dyn FnMut(ErrorEvent)>,
     }
 
     thread_local! {
@@ -27,6 +50,23 @@ mod imp {
 
     fn spawn(on_response: impl Fn(Response) + 'static) -> Result<(), String> {
         let worker = Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))?;
+        let on_response = std::rc::Rc::new(on_response);
+        // An error the worker did not catch (a WebAssembly trap, such as
+        // running out of memory) stops it for good: without this the page
+        // would wait for an answer that never comes.
+        let on_error = on_response.clone();
+        let onerror = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+            event.prevent_default();
+            // Terminated but kept: this closure belongs to the client, which
+            // the next request replaces.
+            CLIENT.with(|c| {
+                if let Some(client) = c.borrow().as_ref() {
+                    client.worker.terminate();
+                }
+            });
+            on_error(worker_stopped(&event.message()));
+        });
+        worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             // The worker posts `[json]` or `[json, bytes]`.
             let data = js_sys::Array::from(&event.data());
@@ -61,6 +101,7 @@ mod imp {
                 ready: false,
                 pending: None,
                 _onmessage: onmessage,
+                _onerror: onerror,
             })
         });
         Ok(())
