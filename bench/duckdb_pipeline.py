@@ -24,34 +24,27 @@ Usage:
 import argparse
 import os
 import re
+import sys
 import time
 
 import duckdb
 import sqlglot
 from sqlglot import exp
 
-CELL = "\n-- COMMAND ----------\n"
-READ_FILES = re.compile(
-    r"^CREATE OR REPLACE TEMPORARY VIEW (\w+) AS\s+"
-    r"SELECT \*, _metadata\.file_name AS _source_file\s+"
-    r"FROM read_files\(\s*:source_volume \|\| '([^']*)',(.*)\)\s*$",
-    re.S,
-)
 SCHEMA = re.compile(r"schema => '((?:[^'\\]|\\.)*)'")
 COLUMN = re.compile(r"`([^`]+)` STRING")
-CREATE_TABLE = re.compile(r"^CREATE OR REPLACE TABLE (\w+) USING DELTA AS\b")
 TYPED_VIEW = re.compile(r"^CREATE OR REPLACE TEMPORARY VIEW (typed_\w+) AS\b")
 SKIPPED = ("USE CATALOG", "USE SCHEMA", "CREATE SCHEMA", "SET TIME ZONE")
 
 
-def cells(path):
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    for cell in text.split(CELL):
-        lines = [line for line in cell.splitlines() if not line.strip().startswith("--")]
-        statement = "\n".join(lines).strip().rstrip(";").strip()
-        if statement:
-            yield statement
+def bundle_runner(bundle):
+    """The bundle's own Spark runner (scripts/run_spark.py): its notebook
+    cell splitter and its patterns for the read_files and Delta statements,
+    so that both local runners read the notebooks the same way."""
+    sys.path.insert(0, os.path.join(bundle, "scripts"))
+    import run_spark
+
+    return run_spark
 
 
 def spark_semantics(node):
@@ -97,18 +90,18 @@ def read_csv_view(match):
     )
 
 
-def translate(statement, as_of):
+def translate(runner, statement, as_of):
     """The DuckDB form of one bundle statement, and the table it creates (if any)."""
     if statement.startswith(SKIPPED):
         return None, None
-    match = READ_FILES.match(statement)
+    match = runner.READ_FILES.match(statement)
     if match:
         return read_csv_view(match), None
     table = None
-    match = CREATE_TABLE.match(statement)
+    match = runner.CREATE_TABLE.match(statement)
     if match:
         table = match.group(1)
-        statement = CREATE_TABLE.sub(f"CREATE OR REPLACE TABLE {table} AS", statement, count=1)
+        statement = runner.CREATE_TABLE.sub(f"CREATE OR REPLACE TABLE {table} AS", statement, count=1)
     statement = statement.replace(":as_of", "'" + as_of + "'")
     sql = to_duckdb(statement)
     match = TYPED_VIEW.match(sql)
@@ -155,11 +148,12 @@ def write_sql(bundle, as_of, path):
     """Translates the bundle's three notebooks into one DuckDB script. CSV
     files are named without a folder: `run` finds them through DuckDB's
     file_search_path, DuckDB-WASM through its registered files."""
+    runner = bundle_runner(bundle)
     script = []
     for notebook in ("01_bronze.sql", "02_silver.sql", "03_gold.sql"):
         script.append(f"-- {notebook}\nSELECT '{notebook}' AS notebook")
-        for statement in cells(os.path.join(bundle, "src", notebook)):
-            sql, _ = translate(statement, as_of)
+        for statement in runner.cells(os.path.join(bundle, "src", notebook)):
+            sql, _ = translate(runner, statement, as_of)
             if sql is not None:
                 script.append(sql)
     with open(path, "w", encoding="utf-8") as handle:
