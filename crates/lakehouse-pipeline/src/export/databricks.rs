@@ -372,6 +372,9 @@ fn notebook(cells: &[String]) -> String {
 /// - `{{table FILE}}`: the bronze table, or an empty relation when the
 ///   export had no such file;
 /// - `{{cols FILE}}`: its source columns in canonical order;
+/// - `{{ranked FILE}}`: its distinct rows, each with `_rank`, 1 for the
+///   first row of its `Id` (the silver "first row per id" rule); the second
+///   line keeps the placeholder's indentation;
 /// - `{{system FILE PREFIX}}`: the normalized code system of a row;
 /// - `{{code_dim FILE TABLE KEY}}`: the statement building a code dimension;
 /// - `{{as_of}}`: the reference day (the `as_of` parameter, else the last
@@ -391,6 +394,16 @@ fn expand(template: &str, lakehouse: &Lakehouse, as_of: &str, dq: &str) -> Strin
         match (verb, spec) {
             ("table", Some(spec)) => out.push_str(&bronze_relation(lakehouse, spec)),
             ("cols", Some(spec)) => out.push_str(&column_list(spec, words.next().unwrap_or(""))),
+            ("ranked", Some(spec)) => {
+                let line = &out[out.rfind('\n').map_or(0, |n| n + 1)..];
+                let indent = line[..line.len() - line.trim_start().len()].to_string();
+                let cols = column_list(spec, "");
+                out.push_str(&format!(
+                    "SELECT *, ROW_NUMBER() OVER (PARTITION BY `Id` ORDER BY {cols}) AS _rank\n\
+                     {indent}FROM (SELECT DISTINCT {cols} FROM {})",
+                    bronze_relation(lakehouse, spec)
+                ));
+            }
             ("code_dim", Some(spec)) => {
                 let table = words.next().unwrap_or("");
                 let key = words.next().unwrap_or("");

@@ -23,8 +23,7 @@ USE SCHEMA IDENTIFIER(:schema)
 -- COMMAND ----------
 
 CREATE OR REPLACE TEMPORARY VIEW _organizations AS
-SELECT *, ROW_NUMBER() OVER (PARTITION BY `Id` ORDER BY {{cols organizations}}) AS _rank
-FROM (SELECT DISTINCT {{cols organizations}} FROM {{table organizations}})
+{{ranked organizations}}
 WHERE `Id` IS NOT NULL
 
 -- COMMAND ----------
@@ -49,8 +48,7 @@ GROUP BY `Id`
 -- COMMAND ----------
 
 CREATE OR REPLACE TEMPORARY VIEW _providers AS
-SELECT *, ROW_NUMBER() OVER (PARTITION BY `Id` ORDER BY {{cols providers}}) AS _rank
-FROM (SELECT DISTINCT {{cols providers}} FROM {{table providers}})
+{{ranked providers}}
 WHERE `Id` IS NOT NULL
 
 -- COMMAND ----------
@@ -82,8 +80,7 @@ FROM p LEFT JOIN dim_organization o ON o.organization_id = p.organization_id
 -- COMMAND ----------
 
 CREATE OR REPLACE TEMPORARY VIEW _payers AS
-SELECT *, ROW_NUMBER() OVER (PARTITION BY `Id` ORDER BY {{cols payers}}) AS _rank
-FROM (SELECT DISTINCT {{cols payers}} FROM {{table payers}})
+{{ranked payers}}
 WHERE `Id` IS NOT NULL
 
 -- COMMAND ----------
@@ -120,8 +117,7 @@ FROM p
 
 CREATE OR REPLACE TEMPORARY VIEW _patients AS
 SELECT * FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY `Id` ORDER BY {{cols patients}}) AS _rank
-  FROM (SELECT DISTINCT {{cols patients}} FROM {{table patients}})
+  {{ranked patients}}
   WHERE `Id` IS NOT NULL
 ) WHERE _rank = 1
 
@@ -141,8 +137,7 @@ SELECT * FROM (
 
 CREATE OR REPLACE TEMPORARY VIEW _encounters AS
 SELECT * FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY `Id` ORDER BY {{cols encounters}}) AS _rank
-  FROM (SELECT DISTINCT {{cols encounters}} FROM {{table encounters}})
+  {{ranked encounters}}
   WHERE `Id` IS NOT NULL AND `START` IS NOT NULL AND `PATIENT` IS NOT NULL
 ) WHERE _rank = 1
 
@@ -168,8 +163,7 @@ WHERE `START` IS NOT NULL AND `PATIENT` IS NOT NULL
 
 CREATE OR REPLACE TEMPORARY VIEW _claims AS
 SELECT * FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY `Id` ORDER BY {{cols claims}}) AS _rank
-  FROM (SELECT DISTINCT {{cols claims}} FROM {{table claims}})
+  {{ranked claims}}
   WHERE `Id` IS NOT NULL
 ) WHERE _rank = 1
 
