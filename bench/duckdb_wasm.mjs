@@ -3,36 +3,24 @@
 // DuckDB translation of the bundle SQL (bench/duckdb_pipeline.py translate)
 // up to every gold table built, as our app does before its dashboard.
 // Usage: node duckdb_wasm.mjs SQL_FILE CSV_DIR ; prints one JSON line.
-import { createServer } from "node:http";
-import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
-import { join, extname, resolve, dirname } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launch } from "../tests/e2e/specs/support.mjs";
-import { rendererPeakMb } from "./memory.mjs";
+import { serve, launch } from "../tests/e2e/specs/support.mjs";
+import { csvFiles, rendererPeakMb } from "./support.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const [sqlFile, dir] = process.argv.slice(2);
 const statements = readFileSync(sqlFile, "utf8").split(";\n\n").filter((s) => s.trim());
-const files = readdirSync(dir).filter((f) => f.endsWith(".csv")).map((f) => join(dir, f));
-const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
-const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
-
-const server = createServer((request, response) => {
-  const file = resolve(here, "." + decodeURIComponent(new URL(request.url, "http://x").pathname));
-  if (!file.startsWith(here) || !existsSync(file) || statSync(file).isDirectory()) return response.writeHead(404).end();
-  response.writeHead(200, {
-    "content-type": types[extname(file)] ?? "application/octet-stream",
-  });
-  response.end(readFileSync(file));
-});
-await new Promise((done) => server.listen(0, "127.0.0.1", done));
+const { files, bytes } = csvFiles(dir);
+// This folder (the page and node_modules) served like the app's dist/.
+const { server, url } = await serve(dirname(fileURLToPath(import.meta.url)));
 const browser = await launch();
 try {
   const page = await browser.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => process.env.BENCH_DEBUG && console.error(m.text()));
-  await page.goto(`http://127.0.0.1:${server.address().port}/duckdb_wasm.html`);
+  await page.goto(url + "duckdb_wasm.html");
   await page.waitForFunction(() => window.ready === true, null, { timeout: 120_000 }).catch(() => {
     throw new Error("DuckDB-WASM did not start: " + errors.join("; "));
   });

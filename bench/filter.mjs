@@ -6,9 +6,9 @@
 // With a folder instead of a patient count, the folder's CSV files are
 // loaded through the file input (for sizes the demo generator cannot reach
 // in a tab, e.g. about 1M encounters of scaled real data).
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, statSync } from "node:fs";
 import { serve, launch, open } from "../tests/e2e/specs/support.mjs";
+import { csvFiles } from "./support.mjs";
 
 const arg = process.argv[2] ?? "5000";
 const dir = existsSync(arg) && statSync(arg).isDirectory() ? arg : null;
@@ -19,8 +19,7 @@ try {
   const { page } = await open(browser, url);
   const started = Date.now();
   if (dir) {
-    const files = readdirSync(dir).filter((f) => f.endsWith(".csv")).map((f) => join(dir, f));
-    await page.locator('[data-testid="file-input"]').setInputFiles(files);
+    await page.locator('[data-testid="file-input"]').setInputFiles(csvFiles(dir).files);
   } else {
     await page.locator('[data-testid="demo-patients"]').fill(String(patients));
     await page.locator('[data-testid="load-demo"]').click();

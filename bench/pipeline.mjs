@@ -2,14 +2,11 @@
 // cold load to interactive, time from choosing the files to the dashboard,
 // the worker's WebAssembly memory, and the longest main-thread task while
 // it worked (PerformanceObserver "longtask"). Prints one JSON line.
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { serve, launch } from "../tests/e2e/specs/support.mjs";
-import { rendererPeakMb } from "./memory.mjs";
+import { csvFiles, rendererPeakMb } from "./support.mjs";
 
 const dir = process.argv[2];
-const files = readdirSync(dir).filter((f) => f.endsWith(".csv")).map((f) => join(dir, f));
-const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
+const { files, bytes } = csvFiles(dir);
 const { server, url } = await serve();
 const browser = await launch();
 try {

@@ -15,7 +15,7 @@ export const artifacts = resolve(root, "tests/e2e/artifacts");
 mkdirSync(artifacts, { recursive: true });
 
 const types = {
-  ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css",
+  ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".css": "text/css",
   ".webmanifest": "application/manifest+json", ".svg": "image/svg+xml", ".png": "image/png",
 };
 export const SUB_PATH = "/synthea-lakehouse/app/";
