@@ -21,6 +21,9 @@ use crate::worker::protocol::{Bar, Charts, Filter, FilterOptions, Kpi, View};
 pub const TOP_N: usize = 10;
 /// "No value" in a dense index column.
 const NONE: u32 = u32::MAX;
+/// "No start day" in the encounter day column (before every real day, so
+/// a `from` filter excludes it without a check of its own).
+const NO_DAY: i32 = i32::MIN;
 
 // One bit per filter: a row fails the filters whose bits are set.
 const FROM: u16 = 1 << 0;
@@ -122,21 +125,27 @@ pub struct Dashboard {
     bands: Vec<String>,
     races: Vec<String>,
     ethnicities: Vec<String>,
-    // Encounters (rows of fact_encounters).
+    // Encounters (rows of fact_encounters), packed for the filter pass:
+    // plain values, no `Option`s, so that a pass reads as few bytes as it
+    // can (the pass over 1M encounters is bound by memory traffic).
     encounter_patient: Vec<u32>,
-    encounter_day: Vec<Option<i32>>,
-    encounter_month: Vec<u32>,
-    discharge_month: Vec<u32>,
+    /// Start day; `NO_DAY` when unknown.
+    encounter_day: Vec<i32>,
+    /// Cell of the monthly chart: `class * months + month`, or `NONE`.
+    encounter_cell: Vec<u32>,
     encounter_class: Vec<u32>,
     encounter_organization: Vec<u32>,
     encounter_provider: Vec<u32>,
     encounter_payer: Vec<u32>,
-    encounter_cost: Vec<Option<f64>>,
-    encounter_coverage: Vec<Option<f64>>,
-    encounter_los: Vec<Option<f64>>,
-    inpatient: Vec<bool>,
-    discharge: Vec<bool>,
-    readmitted: Vec<bool>,
+    /// Claim cost and payer coverage, 0 when unknown (they are only summed).
+    encounter_cost: Vec<f64>,
+    encounter_coverage: Vec<f64>,
+    /// Inpatient encounters with a length of stay: (row, days).
+    inpatient_stays: Vec<(u32, f64)>,
+    /// Index discharges: (row, discharge month or `NONE`, readmitted).
+    discharges: Vec<(u32, u32, bool)>,
+    /// Readmitted encounters.
+    readmitted: Vec<u32>,
     months: Vec<String>,
     classes: Vec<String>,
     organizations: Vec<String>,
@@ -312,13 +321,25 @@ impl Dashboard {
                 .and_then(|m| months.binary_search(m).ok())
                 .map_or(NONE, |i| i as u32)
         };
-        let encounter_month = start_month.iter().map(month_index).collect();
+        let encounter_month: Vec<u32> = start_month.iter().map(month_index).collect();
         let class_text: Vec<Option<&str>> = texts(encounters, "encounter_class")
             .into_iter()
             .map(|c| Some(c.unwrap_or_default()))
             .collect();
-        let inpatient = class_text.iter().map(|c| *c == Some("inpatient")).collect();
+        let inpatient: Vec<bool> = class_text.iter().map(|c| *c == Some("inpatient")).collect();
         let class = Vocabulary::new(class_text);
+        let encounter_cell = class
+            .rows
+            .iter()
+            .zip(&encounter_month)
+            .map(|(&c, &m)| {
+                if m == NONE {
+                    NONE
+                } else {
+                    c * months.len() as u32 + m
+                }
+            })
+            .collect();
         let organization = Vocabulary::new(ints(encounters, "organization_key"));
         let provider = Vocabulary::new(ints(encounters, "provider_key"));
         let payer = Vocabulary::new(ints(encounters, "payer_key"));
@@ -326,14 +347,26 @@ impl Dashboard {
             .into_iter()
             .map(|b| b == Some(true))
             .collect();
-        let discharge_month = stop
-            .iter()
-            .zip(&discharge)
-            .map(|(t, d)| match (t, d) {
-                (Some(t), true) => month_index(&Some(year_month(dates::day_of_timestamp(*t)))),
-                _ => NONE,
+        let readmitted: Vec<bool> = bools(encounters, "readmitted_within_30d")
+            .into_iter()
+            .map(|b| b == Some(true))
+            .collect();
+        let discharges = (0..discharge.len())
+            .filter(|&i| discharge[i])
+            .map(|i| {
+                let month = stop[i].map_or(NONE, |t| {
+                    month_index(&Some(year_month(dates::day_of_timestamp(t))))
+                });
+                (i as u32, month, readmitted[i])
             })
             .collect();
+        let inpatient_stays = floats(encounters, "length_of_stay_days")
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, los)| Some((i as u32, los.filter(|_| inpatient[i])?)))
+            .collect();
+        let known =
+            |values: Vec<Option<f64>>| values.into_iter().map(|v| v.unwrap_or(0.0)).collect();
 
         let conditions = silver.table("fact_conditions");
         let diagnosis = Vocabulary::new(ints(conditions, "diagnosis_key"));
@@ -361,22 +394,19 @@ impl Dashboard {
             encounter_patient: positions(&ints(encounters, "patient_key"), &patient_row),
             encounter_day: start
                 .iter()
-                .map(|t| t.map(dates::day_of_timestamp))
+                .map(|t| t.map_or(NO_DAY, dates::day_of_timestamp))
                 .collect(),
-            encounter_month,
-            discharge_month,
+            encounter_cell,
             encounter_class: class.rows,
             encounter_organization: organization.rows,
             encounter_provider: provider.rows,
             encounter_payer: payer.rows,
-            encounter_cost: floats(encounters, "total_claim_cost"),
-            encounter_coverage: floats(encounters, "payer_coverage"),
-            encounter_los: floats(encounters, "length_of_stay_days"),
-            inpatient,
-            discharge,
-            readmitted: bools(encounters, "readmitted_within_30d")
-                .into_iter()
-                .map(|b| b == Some(true))
+            encounter_cost: known(floats(encounters, "total_claim_cost")),
+            encounter_coverage: known(floats(encounters, "payer_coverage")),
+            inpatient_stays,
+            discharges,
+            readmitted: (0..readmitted.len() as u32)
+                .filter(|&i| readmitted[i as usize])
                 .collect(),
             months,
             classes: text_labels(&class.values),
@@ -441,13 +471,13 @@ impl Dashboard {
             first_day: self
                 .encounter_day
                 .iter()
-                .flatten()
+                .filter(|&&d| d != NO_DAY)
                 .min()
                 .map(|d| dates::format_date(*d)),
             last_day: self
                 .encounter_day
                 .iter()
-                .flatten()
+                .filter(|&&d| d != NO_DAY)
                 .max()
                 .map(|d| dates::format_date(*d)),
             genders: sorted(&self.genders),
@@ -531,18 +561,29 @@ impl Dashboard {
             }
         };
 
-        // One pass over the encounters.
+        // One pass over the encounters, over plain slices (no bounds checks
+        // in the loop). `row_fail` keeps every filter a row fails, its own
+        // and its patient's, for the sparse lists after the pass.
         let rows = self.encounter_count();
         let months = self.months.len();
+        let day = &self.encounter_day[..rows];
+        let patient_of = &self.encounter_patient[..rows];
+        let class_of = &self.encounter_class[..rows];
+        let organization_of = &self.encounter_organization[..rows];
+        let provider_of = &self.encounter_provider[..rows];
+        let payer_of = &self.encounter_payer[..rows];
+        let cell_of = &self.encounter_cell[..rows];
+        let cost_of = &self.encounter_cost[..rows];
+        let coverage_of = &self.encounter_coverage[..rows];
+        let from_day = from.unwrap_or(NO_DAY);
+        let to_day = to.unwrap_or(i32::MAX);
         let mut encounter_fail = vec![0u16; rows];
+        let mut row_fail = vec![0u16; rows];
         let mut counted = 0u64;
-        let (mut cost, mut coverage, mut los_sum, mut los_n) = (0.0, 0.0, 0.0, 0u64);
-        let (mut discharges, mut readmissions) = (0u64, 0u64);
-        let mut monthly = vec![vec![0.0; months]; self.classes.len()];
-        let mut discharges_by_month = vec![0.0; months];
-        let mut readmissions_by_month = vec![0.0; months];
-        let mut by_organization = vec![0.0; self.organizations.len()];
-        let mut by_provider = vec![0.0; self.providers.len()];
+        let (mut cost, mut coverage) = (0.0, 0.0);
+        let mut monthly = vec![0u32; months * self.classes.len()];
+        let mut by_organization = vec![0u32; self.organizations.len()];
+        let mut by_provider = vec![0u32; self.providers.len()];
         let mut payer_cost = vec![0.0; self.payers.len()];
         let mut payer_coverage = vec![0.0; self.payers.len()];
         let mut payer_encounters = vec![0u64; self.payers.len()];
@@ -550,78 +591,78 @@ impl Dashboard {
         let mut has_encounter = vec![false; patients];
         for i in 0..rows {
             let mut fail = 0u16;
-            let d = self.encounter_day[i];
-            if from.is_some() && d.is_none_or(|d| Some(d) < from) {
+            let d = day[i];
+            if d < from_day {
                 fail |= FROM;
             }
-            if to.is_some() && d.is_none_or(|d| Some(d) > to) {
+            if d > to_day || (d == NO_DAY && to.is_some()) {
                 fail |= TO;
             }
-            if !hit(&class, self.encounter_class[i]) {
+            if !hit(&class, class_of[i]) {
                 fail |= CLASS;
             }
-            if !hit(&organization, self.encounter_organization[i]) {
+            if !hit(&organization, organization_of[i]) {
                 fail |= ORGANIZATION;
             }
-            if !hit(&provider, self.encounter_provider[i]) {
+            if !hit(&provider, provider_of[i]) {
                 fail |= PROVIDER;
             }
-            if !hit(&payer, self.encounter_payer[i]) {
+            if !hit(&payer, payer_of[i]) {
                 fail |= PAYER;
             }
             encounter_fail[i] = fail;
-            let p = self.encounter_patient[i];
+            let p = patient_of[i];
             if fail == 0 && p != NONE {
                 has_encounter[p as usize] = true;
             }
             let all = fail | fail_of_patient(p);
+            row_fail[i] = all;
             let without = |own: u16| all & !own == 0;
             if without(ORGANIZATION) {
-                by_organization[self.encounter_organization[i] as usize] += 1.0;
+                by_organization[organization_of[i] as usize] += 1;
             }
             if without(PROVIDER) {
-                by_provider[self.encounter_provider[i] as usize] += 1.0;
+                by_provider[provider_of[i] as usize] += 1;
             }
             if without(PAYER) {
-                let payer = self.encounter_payer[i] as usize;
-                payer_cost[payer] += self.encounter_cost[i].unwrap_or(0.0);
-                payer_coverage[payer] += self.encounter_coverage[i].unwrap_or(0.0);
+                let payer = payer_of[i] as usize;
+                payer_cost[payer] += cost_of[i];
+                payer_coverage[payer] += coverage_of[i];
                 payer_encounters[payer] += 1;
             }
             if all != 0 {
                 continue;
             }
             counted += 1;
-            if let Some(c) = self.encounter_cost[i] {
-                cost += c;
-            }
-            if let Some(c) = self.encounter_coverage[i] {
-                coverage += c;
-            }
-            if self.inpatient[i]
-                && let Some(l) = self.encounter_los[i]
-            {
-                los_sum += l;
-                los_n += 1;
-            }
-            let month = self.encounter_month[i];
-            if month != NONE {
-                monthly[self.encounter_class[i] as usize][month as usize] += 1.0;
-            }
-            if self.discharge[i] {
-                discharges += 1;
-                let m = self.discharge_month[i];
-                if m != NONE {
-                    discharges_by_month[m as usize] += 1.0;
-                    if self.readmitted[i] {
-                        readmissions_by_month[m as usize] += 1.0;
-                    }
-                }
-            }
-            if self.readmitted[i] {
-                readmissions += 1;
+            cost += cost_of[i];
+            coverage += coverage_of[i];
+            let cell = cell_of[i];
+            if cell != NONE {
+                monthly[cell as usize] += 1;
             }
         }
+        let passes = |row: u32| row_fail[row as usize] == 0;
+        let (mut los_sum, mut los_n) = (0.0, 0u64);
+        for &(row, days) in &self.inpatient_stays {
+            if passes(row) {
+                los_sum += days;
+                los_n += 1;
+            }
+        }
+        let mut discharges = 0u64;
+        let mut discharges_by_month = vec![0u32; months];
+        let mut readmissions_by_month = vec![0u32; months];
+        for &(row, month, readmitted) in &self.discharges {
+            if !passes(row) {
+                continue;
+            }
+            discharges += 1;
+            if month != NONE {
+                discharges_by_month[month as usize] += 1;
+                readmissions_by_month[month as usize] += u32::from(readmitted);
+            }
+        }
+        let readmissions = self.readmitted.iter().filter(|&&row| passes(row)).count();
 
         // Which patients count: those passing the patient filters (all but
         // `own`) that, when encounter filters are on, have a passing encounter.
@@ -705,20 +746,30 @@ impl Dashboard {
             monthly_by_class: self
                 .classes
                 .iter()
-                .zip(&monthly)
-                .filter(|(_, values)| shown.iter().any(|&m| values[m] > 0.0))
-                .map(|(name, values)| (name.clone(), shown.iter().map(|&m| values[m]).collect()))
+                .zip(monthly.chunks(months.max(1)))
+                .filter(|(_, values)| shown.iter().any(|&m| values[m] > 0))
+                .map(|(name, values)| {
+                    (
+                        name.clone(),
+                        shown.iter().map(|&m| f64::from(values[m])).collect(),
+                    )
+                })
                 .collect(),
             readmission_rate_by_month: shown
                 .iter()
                 .map(|&m| {
-                    ratio(readmissions_by_month[m], discharges_by_month[m]).unwrap_or(0.0) * 100.0
+                    ratio(
+                        f64::from(readmissions_by_month[m]),
+                        f64::from(discharges_by_month[m]),
+                    )
+                    .unwrap_or(0.0)
+                        * 100.0
                 })
                 .collect(),
             top_conditions: top_bars(&self.diagnoses, &condition_patients, TOP_N),
             top_procedures: top_bars(&self.procedure_names, &procedure_counts, TOP_N),
-            organizations: top_bars(&self.organizations, &by_organization, TOP_N),
-            providers: top_bars(&self.providers, &by_provider, TOP_N),
+            organizations: top_bars(&self.organizations, &counts(&by_organization), TOP_N),
+            providers: top_bars(&self.providers, &counts(&by_provider), TOP_N),
             payer_cost: payer_order
                 .iter()
                 .map(|&i| Bar {
@@ -757,6 +808,11 @@ impl Dashboard {
             elapsed_ms: 0.0,
         }
     }
+}
+
+/// Counts as chart values.
+fn counts(values: &[u32]) -> Vec<f64> {
+    values.iter().map(|&n| f64::from(n)).collect()
 }
 
 /// The bits of the filters that are set.
