@@ -740,11 +740,15 @@ fn FilterBar(
             .unwrap_or_default()
     };
     let select = move |key: &'static str, label: &'static str, values: Vec<String>| {
+        // One memo per control: a filter change re-checks the options of
+        // the control whose value changed, not of every control (a scaled
+        // export has a thousand organizations).
+        let chosen = Memo::new(move |_| current(key));
         let choices = values
             .into_iter()
             .map(|v| {
                 let (value, selected) = (v.clone(), v.clone());
-                view! { <option value=value prop:selected=move || current(key) == selected>{v}</option> }
+                view! { <option value=value prop:selected=move || chosen.with(|c| *c == selected)>{v}</option> }
             })
             .collect_view();
         view! {
@@ -754,7 +758,7 @@ fn FilterBar(
                     data-testid=format!("filter-{key}")
                     on:change=move |ev| apply.run(filter.get_untracked().with(key, &event_target_value(&ev)))
                 >
-                    <option value="" prop:selected=move || current(key).is_empty()>"All"</option>
+                    <option value="" prop:selected=move || chosen.with(String::is_empty)>"All"</option>
                     {choices}
                 </select>
             </label>
@@ -855,12 +859,10 @@ fn Results(
         std::array::from_fn(|_| RwSignal::new(None));
     Effect::new(move |_| {
         let current = view.get();
-        for (k, slot) in drawn.into_iter().enumerate() {
+        for slot in drawn {
             let value = current.clone();
-            set_timeout(
-                move || slot.set(value),
-                std::time::Duration::from_millis(k as u64),
-            );
+            // Equal delays run in order, each in a task of its own.
+            set_timeout(move || slot.set(value), std::time::Duration::ZERO);
         }
     });
     let medallion = RwSignal::new(false);
