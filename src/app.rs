@@ -845,10 +845,9 @@ fn kpi_cards(kpis: &[Kpi]) -> impl IntoView + use<> {
 }
 
 /// Runs `f` in a task of its own, next in line: a message through a fresh
-/// `MessageChannel`. Unlike `setTimeout`, it is never clamped to a minimum
-/// delay, and Chromium never runs two of them in one task (with equal
-/// timeouts it did: a 54-75 ms task at dbt x10; with timeouts a millisecond
-/// apart the filter redraw waited about 20 ms at 1M encounters).
+/// `MessageChannel` (messages run in the order they were posted). Unlike
+/// `setTimeout` it has no minimum delay: with timeouts a millisecond apart
+/// the chart groups' redraw waited about 20 ms at 1M encounters.
 fn next_task(f: impl FnOnce() + 'static) {
     // Runs `f` at most once, from whichever path gets there.
     let task = std::rc::Rc::new(std::cell::Cell::new(Some(f)));
