@@ -313,9 +313,10 @@ fn load_run_output(dir: &Path, as_of: Option<i32>) -> Result<Lakehouse> {
             .replace('\\', "/");
         files.push((relative, bytes));
     }
-    let (paths, contents): (Vec<String>, Vec<Vec<u8>>) = files.into_iter().unzip();
     Ok(lakehouse_pipeline::from_run_output(
-        paths.iter().map(String::as_str).zip(contents),
+        files
+            .iter_mut()
+            .map(|(path, bytes)| (path.as_str(), std::mem::take(bytes))),
         as_of,
     )?)
 }

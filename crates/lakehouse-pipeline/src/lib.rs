@@ -252,7 +252,7 @@ impl Lakehouse {
         let mut files = Vec::new();
         for table in self.tables() {
             // Bronze tables record their source files, so that an output can be
-            // exported again (`Lakehouse::from_run_output`).
+            // exported again (`from_run_output`).
             let sources = bronze::spec::table_named(table.name)
                 .map(|spec| vec![(bronze::SOURCES_KEY, self.bronze.sources(spec))])
                 .unwrap_or_default();

@@ -14,11 +14,7 @@ use crate::error::Result;
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 1 << 20;
 
-/// The writer settings every file uses.
-pub fn writer_properties() -> WriterProperties {
-    properties().build()
-}
-
+/// The writer settings every file uses (footer entries are added per file).
 fn properties() -> parquet::file::properties::WriterPropertiesBuilder {
     WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_1_0)
