@@ -18,7 +18,7 @@ use arrow_array::builder::{
     Date32Builder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use sha2::{Digest, Sha256};
 
@@ -195,13 +195,19 @@ impl ColumnBuilder {
         }
     }
 
+    /// The column so far; its buffers give back the builder's spare capacity
+    /// (up to half of it, as buffers grow by doubling).
     fn finish(&mut self) -> ArrayRef {
+        fn fitted<A: Array + 'static>(mut array: A) -> ArrayRef {
+            array.shrink_to_fit();
+            Arc::new(array)
+        }
         match self {
-            Self::Text(b) => Arc::new(b.finish()),
-            Self::Date(b) => Arc::new(b.finish()),
-            Self::Timestamp(b) => Arc::new(b.finish()),
-            Self::Float(b) => Arc::new(b.finish()),
-            Self::Int(b) => Arc::new(b.finish()),
+            Self::Text(b) => fitted(b.finish()),
+            Self::Date(b) => fitted(b.finish()),
+            Self::Timestamp(b) => fitted(b.finish()),
+            Self::Float(b) => fitted(b.finish()),
+            Self::Int(b) => fitted(b.finish()),
         }
     }
 }
@@ -255,7 +261,9 @@ impl TableAccumulator {
         arrays.push(Arc::new(DictionaryArray::<Int32Type>::try_new(
             keys, values,
         )?));
-        arrays.push(Arc::new(self.source_line.finish()));
+        let mut lines = self.source_line.finish();
+        lines.shrink_to_fit();
+        arrays.push(Arc::new(lines));
         self.batches
             .push(RecordBatch::try_new(self.schema.clone(), arrays)?);
         self.rows = 0;

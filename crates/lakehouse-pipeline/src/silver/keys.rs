@@ -1,6 +1,8 @@
 //! Shared silver machinery: reading bronze rows by column name, dropping exact
 //! duplicate rows, surrogate keys, and code-system names.
 
+use std::cmp::Ordering;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use arrow_array::types::Int32Type;
@@ -8,7 +10,8 @@ use arrow_array::{
     Array, Date32Array, DictionaryArray, Float64Array, Int64Array, RecordBatch, StringArray,
     TimestampMicrosecondArray,
 };
-use arrow_row::{RowConverter, SortField};
+
+use arrow_schema::{ArrowError, DataType, TimeUnit};
 
 use crate::bronze::{Bronze, BronzeTable};
 use crate::error::Result;
@@ -123,26 +126,27 @@ impl<'a> Rows<'a> {
         let Some(table) = self.table else {
             return Ok((Vec::new(), 0));
         };
-        let source_columns = table.spec.columns.len();
-        let fields = table.schema.fields()[..source_columns]
-            .iter()
-            .map(|f| SortField::new(f.data_type().clone()))
-            .collect();
-        let converter = RowConverter::new(fields)?;
-        // All rows encoded into one buffer (no allocation per row), then
-        // their positions sorted by the encoded bytes.
-        let mut encoded = converter.empty_rows(table.num_rows(), 0);
-        let mut ids: Vec<RowId> = Vec::with_capacity(table.num_rows());
-        for (b, batch) in table.batches.iter().enumerate() {
-            converter.append(&mut encoded, &batch.columns()[..source_columns])?;
-            ids.extend((0..batch.num_rows()).map(|r| (b, r)));
-        }
-        let mut order: Vec<usize> = (0..ids.len()).collect();
-        order.sort_unstable_by(|&a, &b| encoded.row(a).cmp(&encoded.row(b)).then(a.cmp(&b)));
+        // Rows are compared column by column in place, in the order of Arrow's
+        // row format (nulls first, text by bytes, floats by `total_cmp`):
+        // encoding every row first would hold a second, larger copy of the
+        // table at the memory peak.
+        let columns = (0..table.spec.columns.len())
+            .map(|c| TypedColumn::of(&table.batches, c))
+            .collect::<Result<Vec<_>>>()?;
+        let compare = |a: &RowId, b: &RowId| {
+            columns
+                .iter()
+                .map(|c| c.compare(*a, *b))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        };
+        let mut order = self.all();
+        // Equal rows keep file order, so the first copy is the one kept.
+        order.sort_unstable_by(|a, b| compare(a, b).then(a.cmp(b)));
         let before = order.len();
-        order.dedup_by(|a, b| encoded.row(*a) == encoded.row(*b));
+        order.dedup_by(|a, b| compare(a, b).is_eq());
         let duplicates = (before - order.len()) as u64;
-        Ok((order.into_iter().map(|i| ids[i]).collect(), duplicates))
+        Ok((order, duplicates))
     }
 
     /// The unique rows (see [`unique`](Self::unique)) sorted by the text key
@@ -165,6 +169,84 @@ impl<'a> Rows<'a> {
             exact,
             conflicts,
         ))
+    }
+}
+
+/// One source column over every batch of a table, typed once.
+enum TypedColumn<'a> {
+    Text(Vec<&'a StringArray>),
+    Float(Vec<&'a Float64Array>),
+    Int(Vec<&'a Int64Array>),
+    Date(Vec<&'a Date32Array>),
+    Timestamp(Vec<&'a TimestampMicrosecondArray>),
+}
+
+impl<'a> TypedColumn<'a> {
+    fn of(batches: &'a [RecordBatch], column: usize) -> Result<Self> {
+        fn arrays<T: Array + 'static>(batches: &[RecordBatch], column: usize) -> Result<Vec<&T>> {
+            batches
+                .iter()
+                .map(|b| {
+                    b.column(column)
+                        .as_any()
+                        .downcast_ref::<T>()
+                        .ok_or_else(|| {
+                            ArrowError::SchemaError(format!(
+                                "bronze column {column} is not of its declared type"
+                            ))
+                            .into()
+                        })
+                })
+                .collect()
+        }
+        let Some(first) = batches.first() else {
+            return Ok(Self::Int(Vec::new()));
+        };
+        Ok(match first.column(column).data_type() {
+            DataType::Utf8 => Self::Text(arrays(batches, column)?),
+            DataType::Float64 => Self::Float(arrays(batches, column)?),
+            DataType::Int64 => Self::Int(arrays(batches, column)?),
+            DataType::Date32 => Self::Date(arrays(batches, column)?),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                Self::Timestamp(arrays(batches, column)?)
+            }
+            other => {
+                return Err(ArrowError::SchemaError(format!(
+                    "bronze column {column} has the unexpected type {other}"
+                ))
+                .into());
+            }
+        })
+    }
+
+    fn compare(&self, (ab, ar): RowId, (bb, br): RowId) -> Ordering {
+        match self {
+            Self::Text(v) => nulls_first(v[ab], ar, v[bb], br, |x, i| x.value(i).as_bytes()),
+            Self::Float(v) => {
+                let (x, y) = (v[ab], v[bb]);
+                match (x.is_valid(ar), y.is_valid(br)) {
+                    (true, true) => x.value(ar).total_cmp(&y.value(br)),
+                    (a, b) => a.cmp(&b),
+                }
+            }
+            Self::Int(v) => nulls_first(v[ab], ar, v[bb], br, |x, i| x.value(i)),
+            Self::Date(v) => nulls_first(v[ab], ar, v[bb], br, |x, i| x.value(i)),
+            Self::Timestamp(v) => nulls_first(v[ab], ar, v[bb], br, |x, i| x.value(i)),
+        }
+    }
+}
+
+/// Compares two values with nulls before every value.
+fn nulls_first<'a, A: Array, K: Ord>(
+    x: &'a A,
+    i: usize,
+    y: &'a A,
+    j: usize,
+    key: impl Fn(&'a A, usize) -> K,
+) -> Ordering {
+    match (x.is_valid(i), y.is_valid(j)) {
+        (true, true) => key(x, i).cmp(&key(y, j)),
+        (a, b) => a.cmp(&b),
     }
 }
 
