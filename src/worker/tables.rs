@@ -1,7 +1,9 @@
 //! Table previews (a page of rows, sorted and searched) and single-table
 //! downloads, over any output table of the built lakehouse.
 
-use arrow_array::{Array, ArrayRef, StringArray};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, DictionaryArray, StringArray};
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::{DataType, SortOptions};
 use lakehouse_pipeline::{Lakehouse, OutputTable, export, render};
@@ -42,6 +44,45 @@ fn contains_folded(haystack: &str, needle: &str) -> bool {
     n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
+/// Search over one column of a batch.
+enum Matcher<'a> {
+    Text(&'a StringArray),
+    /// Dictionary-encoded text (bronze): each distinct value is tested once.
+    Dictionary(&'a DictionaryArray<Int32Type>, Vec<bool>),
+    Other(&'a ArrayRef),
+}
+
+impl<'a> Matcher<'a> {
+    fn new(column: &'a ArrayRef, needle: &str) -> Self {
+        if let Some(text) = column.as_any().downcast_ref::<StringArray>() {
+            return Self::Text(text);
+        }
+        if let Some(dictionary) = column.as_dictionary_opt::<Int32Type>()
+            && let Some(values) = dictionary.values().as_string_opt::<i32>()
+        {
+            let hits = (0..values.len())
+                .map(|i| values.is_valid(i) && contains_folded(values.value(i), needle))
+                .collect();
+            return Self::Dictionary(dictionary, hits);
+        }
+        Self::Other(column)
+    }
+
+    fn hit(&self, row: usize, needle: &str) -> bool {
+        match self {
+            Self::Text(text) => text.is_valid(row) && contains_folded(text.value(row), needle),
+            Self::Dictionary(dictionary, hits) => {
+                dictionary.is_valid(row)
+                    && usize::try_from(dictionary.keys().value(row))
+                        .is_ok_and(|k| hits.get(k).copied().unwrap_or(false))
+            }
+            Self::Other(column) => {
+                display(column, row).is_some_and(|v| contains_folded(&v, needle))
+            }
+        }
+    }
+}
+
 fn missing(name: &str) -> UserMessage {
     UserMessage {
         title: format!("There is no table `{name}`"),
@@ -73,17 +114,13 @@ pub fn table_page(lakehouse: &Lakehouse, query: &TableQuery) -> Result<TablePage
     let mut order: Vec<usize> = Vec::with_capacity(total);
     let mut base = 0;
     for batch in table.batches {
+        let matchers: Vec<Matcher<'_>> = batch
+            .columns()
+            .iter()
+            .map(|c| Matcher::new(c, &needle))
+            .collect();
         for row in 0..batch.num_rows() {
-            let hit = needle.is_empty()
-                || batch.columns().iter().any(|column| {
-                    match column.as_any().downcast_ref::<StringArray>() {
-                        Some(text) => {
-                            text.is_valid(row) && contains_folded(text.value(row), &needle)
-                        }
-                        None => display(column, row).is_some_and(|v| contains_folded(&v, &needle)),
-                    }
-                });
-            if hit {
+            if needle.is_empty() || matchers.iter().any(|m| m.hit(row, &needle)) {
                 order.push(base + row);
             }
         }

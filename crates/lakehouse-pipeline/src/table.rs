@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
+use arrow_array::types::Int32Type;
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
+    Array, ArrayRef, BooleanArray, Date32Array, DictionaryArray, Float64Array, Int64Array,
+    RecordBatch, StringArray, TimestampMicrosecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 
@@ -41,6 +42,14 @@ pub fn column<'a, T: Array + 'static>(batch: &'a RecordBatch, name: &str) -> Opt
 /// A text value, `None` when null or when the column is absent.
 pub fn text(array: Option<&StringArray>, row: usize) -> Option<&str> {
     array.filter(|a| a.is_valid(row)).map(|a| a.value(row))
+}
+
+/// The text of row `row` of a dictionary-encoded text column (bronze text
+/// columns), `None` when null.
+pub fn dictionary_text(array: &DictionaryArray<Int32Type>, row: usize) -> Option<&str> {
+    let key = usize::try_from(array.keys().value(row)).ok()?;
+    let values = array.values().as_any().downcast_ref::<StringArray>()?;
+    (array.is_valid(row) && values.is_valid(key)).then(|| values.value(key))
 }
 
 /// A float value, `None` when null or absent.

@@ -2,7 +2,8 @@
 //! the exact header of each, and (for 3.3 vs 3.4, whose headers are identical)
 //! what `claims_transactions.PATIENTINSURANCEID` holds.
 
-use arrow_array::{Array, StringArray};
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, DictionaryArray};
 
 use super::spec::VERSIONS;
 use super::{BronzeTable, FileReport, TABLES};
@@ -95,17 +96,17 @@ fn insurance_id_is_patient_id(tables: &[BronzeTable]) -> Option<bool> {
     let patient = table.spec.column_index("PATIENTID")?;
     let (mut same, mut different) = (0u64, 0u64);
     for batch in &table.batches {
-        let a = batch
-            .column(insurance)
-            .as_any()
-            .downcast_ref::<StringArray>()?;
-        let b = batch
-            .column(patient)
-            .as_any()
-            .downcast_ref::<StringArray>()?;
+        let column = |c: usize| {
+            batch
+                .column(c)
+                .as_any()
+                .downcast_ref::<DictionaryArray<Int32Type>>()
+        };
+        let (a, b) = (column(insurance)?, column(patient)?);
         for i in 0..a.len() {
-            if a.is_valid(i) && b.is_valid(i) {
-                if a.value(i) == b.value(i) {
+            let text = |array| crate::table::dictionary_text(array, i);
+            if let (Some(a), Some(b)) = (text(a), text(b)) {
+                if a == b {
                     same += 1;
                 } else {
                     different += 1;

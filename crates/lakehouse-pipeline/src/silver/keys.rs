@@ -7,8 +7,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use arrow_array::types::Int32Type;
 use arrow_array::{
-    Array, Date32Array, DictionaryArray, Float64Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
+    Array, Date32Array, DictionaryArray, Float64Array, Int32Array, Int64Array, RecordBatch,
+    StringArray, TimestampMicrosecondArray,
 };
 
 use arrow_schema::{ArrowError, DataType, TimeUnit};
@@ -57,8 +57,10 @@ impl<'a> Rows<'a> {
         array.is_valid(row).then_some((array, row))
     }
 
+    /// A text value (bronze text columns are dictionary-encoded).
     pub(crate) fn text(&self, id: RowId, col: Col) -> Option<&'a str> {
-        self.array::<StringArray>(id, col).map(|(a, r)| a.value(r))
+        self.array::<DictionaryArray<Int32Type>>(id, col)
+            .and_then(|(a, r)| crate::table::dictionary_text(a, r))
     }
 
     pub(crate) fn float(&self, id: RowId, col: Col) -> Option<f64> {
@@ -174,7 +176,7 @@ impl<'a> Rows<'a> {
 
 /// One source column over every batch of a table, typed once.
 enum TypedColumn<'a> {
-    Text(Vec<&'a StringArray>),
+    Text(Vec<(&'a Int32Array, &'a StringArray)>),
     Float(Vec<&'a Float64Array>),
     Int(Vec<&'a Int64Array>),
     Date(Vec<&'a Date32Array>),
@@ -203,7 +205,20 @@ impl<'a> TypedColumn<'a> {
             return Ok(Self::Int(Vec::new()));
         };
         Ok(match first.column(column).data_type() {
-            DataType::Utf8 => Self::Text(arrays(batches, column)?),
+            DataType::Dictionary(..) => Self::Text(
+                arrays::<DictionaryArray<Int32Type>>(batches, column)?
+                    .into_iter()
+                    .map(|d| {
+                        let values = d.values().as_any().downcast_ref::<StringArray>();
+                        values.map(|v| (d.keys(), v)).ok_or_else(|| {
+                            ArrowError::SchemaError(format!(
+                                "bronze column {column} is not dictionary-encoded text"
+                            ))
+                            .into()
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            ),
             DataType::Float64 => Self::Float(arrays(batches, column)?),
             DataType::Int64 => Self::Int(arrays(batches, column)?),
             DataType::Date32 => Self::Date(arrays(batches, column)?),
@@ -221,7 +236,22 @@ impl<'a> TypedColumn<'a> {
 
     fn compare(&self, (ab, ar): RowId, (bb, br): RowId) -> Ordering {
         match self {
-            Self::Text(v) => nulls_first(v[ab], ar, v[bb], br, |x, i| x.value(i).as_bytes()),
+            Self::Text(v) => {
+                let ((xk, xv), (yk, yv)) = (v[ab], v[bb]);
+                match (xk.is_valid(ar), yk.is_valid(br)) {
+                    (true, true) => {
+                        let (x, y) = (xk.value(ar), yk.value(br));
+                        if x == y && ab == bb {
+                            // One dictionary: one key, one value.
+                            Ordering::Equal
+                        } else {
+                            let x = xv.value(x as usize).as_bytes();
+                            x.cmp(yv.value(y as usize).as_bytes())
+                        }
+                    }
+                    (a, b) => a.cmp(&b),
+                }
+            }
             Self::Float(v) => {
                 let (x, y) = (v[ab], v[bb]);
                 match (x.is_valid(ar), y.is_valid(br)) {

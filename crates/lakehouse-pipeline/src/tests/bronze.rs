@@ -2,12 +2,13 @@
 
 use std::io::{Cursor, Write};
 
-use arrow_array::{Array, Float64Array, StringArray, TimestampMicrosecondArray};
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, DictionaryArray, Float64Array, StringArray, TimestampMicrosecondArray};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::bronze::{Bronze, BronzeBuilder, IngestOptions, archive};
 use crate::render::render;
-use crate::table::column;
+use crate::table::{column, dictionary_text};
 
 const PATIENTS_30: &str = "Id,BIRTHDATE,DEATHDATE,SSN,DRIVERS,PASSPORT,PREFIX,FIRST,LAST,SUFFIX,MAIDEN,MARITAL,RACE,ETHNICITY,GENDER,BIRTHPLACE,ADDRESS,CITY,STATE,COUNTY,ZIP,LAT,LON,HEALTHCARE_EXPENSES,HEALTHCARE_COVERAGE";
 const PATIENT_ROW_30: &str = "p1,2000-01-02,,999-00-0001,,,,Ann1,Lee2,,,,white,nonhispanic,F,A  B  US,1 St,Town,State,County,02081,1.5,-2.5,100.0,50.0";
@@ -76,8 +77,9 @@ fn crlf_bom_and_blank_lines() {
         (1, 1, 1)
     );
     assert!(report.has_header);
-    let zip = column::<StringArray>(&bronze.table("patients").unwrap().batches[0], "ZIP").unwrap();
-    assert_eq!(zip.value(0), "02081", "leading zeros kept");
+    let patients = &bronze.table("patients").unwrap().batches[0];
+    let zip = column::<DictionaryArray<Int32Type>>(patients, "ZIP").unwrap();
+    assert_eq!(dictionary_text(zip, 0), Some("02081"), "leading zeros kept");
     accounting_holds(&bronze);
 }
 
@@ -150,17 +152,17 @@ fn nan_and_literal_null_are_missing_values() {
     );
     let observations = &bronze.table("observations").unwrap().batches[0];
     assert!(
-        column::<StringArray>(observations, "UNITS")
+        column::<DictionaryArray<Int32Type>>(observations, "UNITS")
             .unwrap()
             .is_null(0)
     );
     assert!(
-        column::<StringArray>(observations, "ENCOUNTER")
+        column::<DictionaryArray<Int32Type>>(observations, "ENCOUNTER")
             .unwrap()
             .is_null(0)
     );
     assert!(
-        column::<StringArray>(observations, "CATEGORY")
+        column::<DictionaryArray<Int32Type>>(observations, "CATEGORY")
             .unwrap()
             .is_null(0),
         "2.x has no CATEGORY"
@@ -415,4 +417,79 @@ fn zip_archives_are_streamed_entry_by_entry() {
         error.starts_with("cannot read the zip archive `broken.zip`"),
         "{error}"
     );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn run_outputs_with_plain_text_bronze_columns_load_the_same() {
+    use crate::export::parquet::{read_with_metadata, write_with_metadata};
+    use arrow_array::{ArrayRef, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    // Earlier versions wrote bronze text as plain `Utf8` columns.
+    let plain = |column: &ArrayRef| -> ArrayRef {
+        match column.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
+            Some(d) => Arc::new(
+                (0..d.len())
+                    .map(|i| dictionary_text(d, i))
+                    .collect::<StringArray>(),
+            ),
+            None => column.clone(),
+        }
+    };
+    let direct = super::fixtures::mini();
+    let (mut files, mut rewritten) = (Vec::new(), 0);
+    for file in direct.output_files(false).unwrap() {
+        if !file.path.starts_with("bronze/") {
+            files.push(file);
+            continue;
+        }
+        let (batches, metadata) = read_with_metadata(file.bytes.clone()).unwrap();
+        if batches.is_empty() {
+            files.push(file);
+            continue;
+        }
+        let schema = Arc::new(Schema::new(
+            batches[0]
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| match f.data_type() {
+                    DataType::Dictionary(..) => {
+                        Field::new(f.name(), DataType::Utf8, f.is_nullable())
+                    }
+                    _ => f.as_ref().clone(),
+                })
+                .collect::<Vec<_>>(),
+        ));
+        let batches: Vec<RecordBatch> = batches
+            .iter()
+            .map(|b| {
+                RecordBatch::try_new(schema.clone(), b.columns().iter().map(plain).collect())
+                    .unwrap()
+            })
+            .collect();
+        let metadata: Vec<(&str, String)> = metadata
+            .iter()
+            .filter(|(k, _)| k == crate::bronze::SOURCES_KEY)
+            .map(|(_, v)| (crate::bronze::SOURCES_KEY, v.clone()))
+            .collect();
+        let bytes = write_with_metadata(schema, &batches, &metadata).unwrap();
+        files.push(crate::OutputFile { bytes, ..file });
+        rewritten += 1;
+    }
+    assert!(rewritten >= 10, "{rewritten} bronze tables rewritten");
+    let again = crate::from_run_output(
+        files.iter().map(|f| (f.path.as_str(), f.bytes.clone())),
+        None,
+    )
+    .unwrap();
+    assert_eq!(again.bronze.tables.len(), direct.bronze.tables.len());
+    for (a, b) in direct.bronze.tables.iter().zip(&again.bronze.tables) {
+        assert_eq!(a.schema, b.schema);
+        assert_eq!(render(&a.batches), render(&b.batches), "{}", a.spec.table);
+    }
+    for (a, b) in direct.tables().iter().zip(&again.tables()) {
+        assert_eq!(render(a.batches), render(b.batches), "{}", a.name);
+    }
 }
