@@ -5,6 +5,7 @@
 
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
+use plotters_backend::{BackendColor, BackendCoord, DrawingErrorKind};
 
 /// Okabe–Ito colours.
 pub const PALETTE: [RGBColor; 8] = [
@@ -19,6 +20,136 @@ pub const PALETTE: [RGBColor; 8] = [
 ];
 
 const WIDTH: u32 = 560;
+
+/// Advance widths of the printable ASCII characters (space to `~`) in a
+/// Helvetica/Arial-like sans-serif, in thousandths of an em (the standard
+/// Adobe core-font metrics).
+const SANS_WIDTHS: [u16; 95] = [
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278,
+    278, // ' '..'/'
+    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584,
+    556, // '0'..'?'
+    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722,
+    778, // '@'..'O'
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469,
+    556, // 'P'..'_'
+    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556,
+    556, // '`'..'o'
+    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584, // 'p'..'~'
+];
+
+/// The size of `text` at `size` px in the sans-serif the charts use, as the
+/// browser would lay it out (width from the font metrics, height one normal
+/// line). Plotters' own estimate on wasm32 measures a `<span>` in the page,
+/// which forces a layout of the document per label.
+fn text_size(text: &str, size: f64) -> (u32, u32) {
+    let thousandths: u32 = text
+        .chars()
+        .map(|c| match c as u32 {
+            code @ 32..=126 => u32::from(SANS_WIDTHS[(code - 32) as usize]),
+            _ => 556,
+        })
+        .sum();
+    (
+        (f64::from(thousandths) * size / 1000.0).round() as u32,
+        (size * 1.15).round() as u32,
+    )
+}
+
+/// plotters' SVG backend with [`text_size`] as its text measure, so that a
+/// chart is drawn without touching the page, and identically natively and
+/// in the browser.
+struct Svg<'a>(SVGBackend<'a>);
+
+impl<'a> Svg<'a> {
+    fn new(svg: &'a mut String, size: (u32, u32)) -> DrawingArea<Self, plotters::coord::Shift> {
+        Self(SVGBackend::with_string(svg, size)).into_drawing_area()
+    }
+}
+
+type SvgResult = Result<(), DrawingErrorKind<std::io::Error>>;
+
+impl DrawingBackend for Svg<'_> {
+    type ErrorType = std::io::Error;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.0.get_size()
+    }
+
+    fn ensure_prepared(&mut self) -> SvgResult {
+        self.0.ensure_prepared()
+    }
+
+    fn present(&mut self) -> SvgResult {
+        self.0.present()
+    }
+
+    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> SvgResult {
+        self.0.draw_pixel(point, color)
+    }
+
+    fn draw_line<S: plotters_backend::BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> SvgResult {
+        self.0.draw_line(from, to, style)
+    }
+
+    fn draw_rect<S: plotters_backend::BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> SvgResult {
+        self.0.draw_rect(upper_left, bottom_right, style, fill)
+    }
+
+    fn draw_path<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> SvgResult {
+        self.0.draw_path(path, style)
+    }
+
+    fn draw_circle<S: plotters_backend::BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> SvgResult {
+        self.0.draw_circle(center, radius, style, fill)
+    }
+
+    fn fill_polygon<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vertices: I,
+        style: &S,
+    ) -> SvgResult {
+        self.0.fill_polygon(vertices, style)
+    }
+
+    fn draw_text<S: plotters_backend::BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> SvgResult {
+        self.0.draw_text(text, style, pos)
+    }
+
+    fn estimate_text_size<S: plotters_backend::BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &S,
+    ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+        Ok(text_size(text, style.size()))
+    }
+}
 
 fn shorten(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
@@ -85,7 +216,7 @@ pub fn bar_chart(
     let height = 80 + 24 * bars.len().max(4) as u32;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let root = Svg::new(&mut svg, (WIDTH, height));
         let _ = root.fill(&WHITE);
         let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1e-9) * 1.08;
         let labels: Vec<String> = bars.iter().map(|b| shorten(&b.0, 34)).collect();
@@ -147,7 +278,7 @@ pub fn line_chart(
 ) -> String {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, 320)).into_drawing_area();
+        let root = Svg::new(&mut svg, (WIDTH, 320));
         let _ = root.fill(&WHITE);
         let max = series
             .iter()
@@ -172,26 +303,58 @@ pub fn line_chart(
             .y_label_formatter(&|v| tick(*v, max))
             .y_desc(value_label)
             .draw();
+        let mut legend = Vec::with_capacity(series.len());
         for (k, (name, values)) in series.iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
-            if let Ok(drawn) = chart.draw_series(LineSeries::new(
+            let _ = chart.draw_series(LineSeries::new(
                 values.iter().copied().enumerate(),
                 color.stroke_width(2),
-            )) {
-                drawn.label(name.as_str()).legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(3))
-                });
-            }
+            ));
+            legend.push((name.as_str(), color));
         }
-        let _ = chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw();
+        draw_legend(&chart.plotting_area().strip_coord_spec(), &legend);
         let _ = root.present();
     }
     svg
+}
+
+/// The series legend in the upper left of `area`, laid out as plotters'
+/// `configure_series_labels` does (12 px labels 1.25 lines apart, a 10 px
+/// margin, a 30 px swatch column) but measured with [`text_size`]: plotters
+/// measures legend lines with its font backend, in the page on wasm32.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    series: &[(&str, RGBColor)],
+) {
+    if series.is_empty() {
+        return;
+    }
+    let (size, margin, swatch, corner) = (12.0_f64, 10, 30, 5);
+    let line = (size * 1.25).round() as i32;
+    let text_height = text_size("", size).1 as i32;
+    let widest = series
+        .iter()
+        .map(|(name, _)| text_size(name, size).0 as i32)
+        .max()
+        .unwrap_or(0);
+    let right = corner + widest + swatch + 2 * margin;
+    let bottom = corner + (series.len() as i32 - 1) * line + text_height + 2 * margin;
+    let frame = [(corner, corner), (right, bottom)];
+    let _ = area.draw(&Rectangle::new(frame, WHITE.mix(0.85).filled()));
+    let _ = area.draw(&Rectangle::new(frame, BLACK.mix(0.3)));
+    for (i, (name, color)) in series.iter().enumerate() {
+        let top = corner + margin + i as i32 * line;
+        let _ = area.draw(&Text::new(
+            name.to_string(),
+            (corner + margin + swatch, top),
+            ("sans-serif", size).into_font(),
+        ));
+        let middle = top + text_height / 2;
+        let _ = area.draw(&PathElement::new(
+            [(corner + margin, middle), (corner + margin + 16, middle)],
+            color.stroke_width(3),
+        ));
+    }
 }
 
 /// A population pyramid: `rows` are (age band, female, male), youngest first.
@@ -213,7 +376,7 @@ pub fn pyramid(
     let height = 80 + 30 * rows.len().max(3) as u32;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let root = Svg::new(&mut svg, (WIDTH, height));
         let _ = root.fill(&WHITE);
         let max = rows
             .iter()
