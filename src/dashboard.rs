@@ -575,9 +575,34 @@ impl Dashboard {
         let cell_of = &self.encounter_cell[..rows];
         let cost_of = &self.encounter_cost[..rows];
         let coverage_of = &self.encounter_coverage[..rows];
-        let from_day = from.unwrap_or(NO_DAY);
-        let to_day = to.unwrap_or(i32::MAX);
+        // The encounter filters first, one tight pass per active filter over
+        // its own column only: a filter that is off costs nothing.
         let mut encounter_fail = vec![0u16; rows];
+        if from.is_some() || to.is_some() {
+            let from_day = from.unwrap_or(NO_DAY);
+            let to_day = to.unwrap_or(i32::MAX);
+            for (fail, &d) in encounter_fail.iter_mut().zip(day) {
+                if d < from_day {
+                    *fail |= FROM;
+                }
+                if d > to_day || (d == NO_DAY && to.is_some()) {
+                    *fail |= TO;
+                }
+            }
+        }
+        for (mask, column, bit) in [
+            (&class, class_of, CLASS),
+            (&organization, organization_of, ORGANIZATION),
+            (&provider, provider_of, PROVIDER),
+            (&payer, payer_of, PAYER),
+        ] {
+            if let Some(mask) = mask {
+                let fails: Vec<u16> = mask.iter().map(|&on| if on { 0 } else { bit }).collect();
+                for (fail, &value) in encounter_fail.iter_mut().zip(column) {
+                    *fail |= fails.get(value as usize).copied().unwrap_or(bit);
+                }
+            }
+        }
         let mut row_fail = vec![0u16; rows];
         let mut counted = 0u64;
         let (mut cost, mut coverage) = (0.0, 0.0);
@@ -589,28 +614,9 @@ impl Dashboard {
         let mut payer_encounters = vec![0u64; self.payers.len()];
         // Patients with an encounter that passes every encounter filter.
         let mut has_encounter = vec![false; patients];
+        let fails = &encounter_fail[..rows];
         for i in 0..rows {
-            let mut fail = 0u16;
-            let d = day[i];
-            if d < from_day {
-                fail |= FROM;
-            }
-            if d > to_day || (d == NO_DAY && to.is_some()) {
-                fail |= TO;
-            }
-            if !hit(&class, class_of[i]) {
-                fail |= CLASS;
-            }
-            if !hit(&organization, organization_of[i]) {
-                fail |= ORGANIZATION;
-            }
-            if !hit(&provider, provider_of[i]) {
-                fail |= PROVIDER;
-            }
-            if !hit(&payer, payer_of[i]) {
-                fail |= PAYER;
-            }
-            encounter_fail[i] = fail;
+            let fail = fails[i];
             let p = patient_of[i];
             if fail == 0 && p != NONE {
                 has_encounter[p as usize] = true;
