@@ -6,12 +6,13 @@ use crate::worker::protocol::{Request, Response, UserMessage};
 
 /// The failure shown when the worker stopped on an error it could not catch.
 /// In practice that is a WebAssembly trap from running out of memory: a tab's
-/// WebAssembly memory cannot pass 4 GB, about 3.9 bytes per byte of CSV.
+/// WebAssembly memory cannot pass 4 GB, and the pipeline needs about 1.0-1.3
+/// bytes of it per byte of CSV (docs/benchmarks.md).
 pub fn worker_stopped(error: &str) -> Response {
     Response::Failed(UserMessage {
         title: "The processing worker stopped".into(),
         detail: format!(
-            "{}. This usually means the tab ran out of memory: a tab holds about 850 MB of Synthea CSV.",
+            "{}. This usually means the tab ran out of memory: a tab works within 4 GB, and 1 GB of Synthea CSV takes about 1.1 GB of it.",
             if error.is_empty() {
                 "unknown error"
             } else {
