@@ -114,15 +114,19 @@ pub fn table_page(lakehouse: &Lakehouse, query: &TableQuery) -> Result<TablePage
     let mut order: Vec<usize> = Vec::with_capacity(total);
     let mut base = 0;
     for batch in table.batches {
-        let matchers: Vec<Matcher<'_>> = batch
-            .columns()
-            .iter()
-            .map(|c| Matcher::new(c, &needle))
-            .collect();
-        for row in 0..batch.num_rows() {
-            if needle.is_empty() || matchers.iter().any(|m| m.hit(row, &needle)) {
-                order.push(base + row);
-            }
+        if needle.is_empty() {
+            order.extend(base..base + batch.num_rows());
+        } else {
+            let matchers: Vec<Matcher<'_>> = batch
+                .columns()
+                .iter()
+                .map(|c| Matcher::new(c, &needle))
+                .collect();
+            order.extend(
+                (0..batch.num_rows())
+                    .filter(|&row| matchers.iter().any(|m| m.hit(row, &needle)))
+                    .map(|row| base + row),
+            );
         }
         base += batch.num_rows();
     }

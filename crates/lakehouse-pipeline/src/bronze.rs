@@ -183,6 +183,13 @@ pub fn rejects_schema() -> SchemaRef {
     ]))
 }
 
+/// A finished builder's array without the builder's spare capacity (up to
+/// half of its buffers, as they grow by doubling).
+fn fitted<A: Array + 'static>(mut array: A) -> ArrayRef {
+    array.shrink_to_fit();
+    Arc::new(array)
+}
+
 enum ColumnBuilder {
     Text(StringDictionaryBuilder<Int32Type>),
     Date(Date32Builder),
@@ -219,13 +226,8 @@ impl ColumnBuilder {
         }
     }
 
-    /// The column so far; its buffers give back the builder's spare capacity
-    /// (up to half of it, as buffers grow by doubling).
+    /// The column so far (see [`fitted`]).
     fn finish(&mut self) -> ArrayRef {
-        fn fitted<A: Array + 'static>(mut array: A) -> ArrayRef {
-            array.shrink_to_fit();
-            Arc::new(array)
-        }
         match self {
             Self::Text(b) => fitted(b.finish()),
             Self::Date(b) => fitted(b.finish()),
@@ -285,9 +287,7 @@ impl TableAccumulator {
         arrays.push(Arc::new(DictionaryArray::<Int32Type>::try_new(
             keys, values,
         )?));
-        let mut lines = self.source_line.finish();
-        lines.shrink_to_fit();
-        arrays.push(Arc::new(lines));
+        arrays.push(fitted(self.source_line.finish()));
         self.batches
             .push(RecordBatch::try_new(self.schema.clone(), arrays)?);
         self.rows = 0;

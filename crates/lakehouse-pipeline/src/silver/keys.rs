@@ -185,52 +185,47 @@ enum TypedColumn<'a> {
 
 impl<'a> TypedColumn<'a> {
     fn of(batches: &'a [RecordBatch], column: usize) -> Result<Self> {
-        fn arrays<T: Array + 'static>(batches: &[RecordBatch], column: usize) -> Result<Vec<&T>> {
+        let mismatch = |what: &str| -> crate::Error {
+            ArrowError::SchemaError(format!("bronze column {column} {what}")).into()
+        };
+        fn typed<'a, T: Array + 'static>(
+            batches: &'a [RecordBatch],
+            column: usize,
+            mismatch: &dyn Fn(&str) -> crate::Error,
+        ) -> Result<Vec<&'a T>> {
             batches
                 .iter()
                 .map(|b| {
                     b.column(column)
                         .as_any()
                         .downcast_ref::<T>()
-                        .ok_or_else(|| {
-                            ArrowError::SchemaError(format!(
-                                "bronze column {column} is not of its declared type"
-                            ))
-                            .into()
-                        })
+                        .ok_or_else(|| mismatch("is not of its declared type"))
                 })
                 .collect()
         }
+        // A table without rows: nothing is ever compared.
         let Some(first) = batches.first() else {
             return Ok(Self::Int(Vec::new()));
         };
         Ok(match first.column(column).data_type() {
             DataType::Dictionary(..) => Self::Text(
-                arrays::<DictionaryArray<Int32Type>>(batches, column)?
+                typed::<DictionaryArray<Int32Type>>(batches, column, &mismatch)?
                     .into_iter()
                     .map(|d| {
                         let values = d.values().as_any().downcast_ref::<StringArray>();
-                        values.map(|v| (d.keys(), v)).ok_or_else(|| {
-                            ArrowError::SchemaError(format!(
-                                "bronze column {column} is not dictionary-encoded text"
-                            ))
-                            .into()
-                        })
+                        values
+                            .map(|v| (d.keys(), v))
+                            .ok_or_else(|| mismatch("is not dictionary-encoded text"))
                     })
                     .collect::<Result<_>>()?,
             ),
-            DataType::Float64 => Self::Float(arrays(batches, column)?),
-            DataType::Int64 => Self::Int(arrays(batches, column)?),
-            DataType::Date32 => Self::Date(arrays(batches, column)?),
+            DataType::Float64 => Self::Float(typed(batches, column, &mismatch)?),
+            DataType::Int64 => Self::Int(typed(batches, column, &mismatch)?),
+            DataType::Date32 => Self::Date(typed(batches, column, &mismatch)?),
             DataType::Timestamp(TimeUnit::Microsecond, _) => {
-                Self::Timestamp(arrays(batches, column)?)
+                Self::Timestamp(typed(batches, column, &mismatch)?)
             }
-            other => {
-                return Err(ArrowError::SchemaError(format!(
-                    "bronze column {column} has the unexpected type {other}"
-                ))
-                .into());
-            }
+            other => return Err(mismatch(&format!("has the unexpected type {other}"))),
         })
     }
 
@@ -238,44 +233,43 @@ impl<'a> TypedColumn<'a> {
         match self {
             Self::Text(v) => {
                 let ((xk, xv), (yk, yv)) = (v[ab], v[bb]);
-                match (xk.is_valid(ar), yk.is_valid(br)) {
-                    (true, true) => {
-                        let (x, y) = (xk.value(ar), yk.value(br));
-                        if x == y && ab == bb {
-                            // One dictionary: one key, one value.
-                            Ordering::Equal
-                        } else {
-                            let x = xv.value(x as usize).as_bytes();
-                            x.cmp(yv.value(y as usize).as_bytes())
-                        }
+                nulls_first(xk, ar, yk, br, || {
+                    let (x, y) = (xk.value(ar), yk.value(br));
+                    if x == y && ab == bb {
+                        // One dictionary: one key, one value.
+                        return Ordering::Equal;
                     }
-                    (a, b) => a.cmp(&b),
-                }
+                    let x = xv.value(x as usize).as_bytes();
+                    x.cmp(yv.value(y as usize).as_bytes())
+                })
             }
-            Self::Float(v) => {
-                let (x, y) = (v[ab], v[bb]);
-                match (x.is_valid(ar), y.is_valid(br)) {
-                    (true, true) => x.value(ar).total_cmp(&y.value(br)),
-                    (a, b) => a.cmp(&b),
-                }
-            }
-            Self::Int(v) => nulls_first(v[ab], ar, v[bb], br, |x, i| x.value(i)),
-            Self::Date(v) => nulls_first(v[ab], ar, v[bb], br, |x, i| x.value(i)),
-            Self::Timestamp(v) => nulls_first(v[ab], ar, v[bb], br, |x, i| x.value(i)),
+            Self::Float(v) => nulls_first(v[ab], ar, v[bb], br, || {
+                v[ab].value(ar).total_cmp(&v[bb].value(br))
+            }),
+            Self::Int(v) => nulls_first(v[ab], ar, v[bb], br, || {
+                v[ab].value(ar).cmp(&v[bb].value(br))
+            }),
+            Self::Date(v) => nulls_first(v[ab], ar, v[bb], br, || {
+                v[ab].value(ar).cmp(&v[bb].value(br))
+            }),
+            Self::Timestamp(v) => nulls_first(v[ab], ar, v[bb], br, || {
+                v[ab].value(ar).cmp(&v[bb].value(br))
+            }),
         }
     }
 }
 
-/// Compares two values with nulls before every value.
-fn nulls_first<'a, A: Array, K: Ord>(
-    x: &'a A,
+/// Orders row `i` of `x` against row `j` of `y` with nulls before every
+/// value; `values` compares the two when both are set.
+fn nulls_first<A: Array>(
+    x: &A,
     i: usize,
-    y: &'a A,
+    y: &A,
     j: usize,
-    key: impl Fn(&'a A, usize) -> K,
+    values: impl FnOnce() -> Ordering,
 ) -> Ordering {
     match (x.is_valid(i), y.is_valid(j)) {
-        (true, true) => key(x, i).cmp(&key(y, j)),
+        (true, true) => values(),
         (a, b) => a.cmp(&b),
     }
 }
