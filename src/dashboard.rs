@@ -161,7 +161,141 @@ pub struct Dashboard {
     procedure_patient: Vec<u32>,
     procedure_encounter: Vec<u32>,
     procedure_names: Vec<String>,
+    // Encounter rows by value, for a filter on one dimension (see `view`).
+    class_rows: RowIndex,
+    organization_rows: RowIndex,
+    provider_rows: RowIndex,
+    payer_rows: RowIndex,
+    /// The encounter rows are grouped by patient (see `group_by_patient`):
+    /// patient `p`'s are `patient_start[p]..patient_start[p + 1]`.
+    patient_start: Vec<u32>,
+    /// The unfiltered encounter sums, added up in the fact table's order
+    /// (so they are the gold tables' sums to the last bit). The view with
+    /// no filter shows them, and with a filter on one dimension only, that
+    /// dimension's own chart does.
+    baseline: EncounterSums,
 }
+
+/// Encounter rows grouped by a dense value: the rows holding value `v` are
+/// `rows[start[v]..start[v + 1]]`, ascending (a counting sort).
+#[derive(Default)]
+struct RowIndex {
+    start: Vec<u32>,
+    rows: Vec<u32>,
+}
+
+impl RowIndex {
+    /// Indexes `values` (one per row); values from `distinct` up are left out.
+    fn new(values: &[u32], distinct: usize) -> Self {
+        let mut start = vec![0u32; distinct + 1];
+        for &v in values {
+            if (v as usize) < distinct {
+                start[v as usize + 1] += 1;
+            }
+        }
+        for k in 0..distinct {
+            start[k + 1] += start[k];
+        }
+        let mut next = start.clone();
+        let mut rows = vec![0u32; start[distinct] as usize];
+        for (row, &v) in values.iter().enumerate() {
+            if (v as usize) < distinct {
+                let slot = &mut next[v as usize];
+                rows[*slot as usize] = row as u32;
+                *slot += 1;
+            }
+        }
+        Self { start, rows }
+    }
+
+    /// The rows holding value `value`.
+    fn of(&self, value: usize) -> &[u32] {
+        &self.rows[self.start[value] as usize..self.start[value + 1] as usize]
+    }
+
+    /// The rows holding any value that `mask` chooses, ascending.
+    fn chosen(&self, mask: &[bool]) -> Vec<u32> {
+        let mut rows: Vec<u32> = mask
+            .iter()
+            .enumerate()
+            .filter(|&(value, &on)| on && value + 1 < self.start.len())
+            .flat_map(|(value, _)| self.of(value).iter().copied())
+            .collect();
+        if mask.iter().filter(|&&on| on).count() > 1 {
+            rows.sort_unstable();
+        }
+        rows
+    }
+}
+
+/// What the pass over the encounters adds up for one filter.
+#[derive(Clone, Default)]
+struct EncounterSums {
+    counted: u64,
+    cost: f64,
+    coverage: f64,
+    monthly: Vec<u32>,
+    by_organization: Vec<u32>,
+    by_provider: Vec<u32>,
+    payer_cost: Vec<f64>,
+    payer_coverage: Vec<f64>,
+    payer_encounters: Vec<u64>,
+    /// Per encounter row: it passes every filter.
+    passes: Vec<bool>,
+    /// Per encounter row: it passes every encounter filter (its patient's
+    /// aside). Read only when an encounter filter is on.
+    encounter_passes: Vec<bool>,
+    /// Per patient: one of their encounters passes every encounter filter.
+    /// Read only when an encounter filter is on.
+    has_encounter: Vec<bool>,
+}
+
+/// Per filter, which values of its dimension it chooses (`None`: no filter).
+#[derive(Default)]
+struct Masks {
+    gender: Option<Vec<bool>>,
+    band: Option<Vec<bool>>,
+    race: Option<Vec<bool>>,
+    ethnicity: Option<Vec<bool>>,
+    class: Option<Vec<bool>>,
+    organization: Option<Vec<bool>>,
+    provider: Option<Vec<bool>>,
+    payer: Option<Vec<bool>>,
+    condition: Option<Vec<bool>>,
+    procedure: Option<Vec<bool>>,
+}
+
+impl Masks {
+    /// The bits of the patient filters that are on.
+    fn patient_bits(&self) -> u16 {
+        [
+            (&self.gender, GENDER),
+            (&self.band, AGE_BAND),
+            (&self.race, RACE),
+            (&self.ethnicity, ETHNICITY),
+            (&self.condition, CONDITION),
+            (&self.procedure, PROCEDURE),
+        ]
+        .into_iter()
+        .filter(|(mask, _)| mask.is_some())
+        .fold(0, |bits, (_, bit)| bits | bit)
+    }
+}
+
+/// The filters that one index of rows can answer on their own, each a
+/// dimension with the chart it leaves out (see the module comment). A date
+/// range has no index: it takes the full pass.
+const ONE_DIMENSION: [u16; 9] = [
+    CLASS,
+    ORGANIZATION,
+    PROVIDER,
+    PAYER,
+    GENDER | AGE_BAND,
+    RACE,
+    ETHNICITY,
+    CONDITION,
+    PROCEDURE,
+];
 
 /// The KPI values before formatting.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -378,7 +512,7 @@ impl Dashboard {
         let procedures = silver.table("fact_procedures");
         let procedure = Vocabulary::new(ints(procedures, "procedure_key"));
 
-        Self {
+        let mut dashboard = Self {
             patient_gender: gender.rows,
             patient_band: band.rows,
             patient_race: race.rows,
@@ -451,7 +585,24 @@ impl Dashboard {
                 "description",
                 &procedure.values,
             ),
-        }
+            class_rows: RowIndex::default(),
+            organization_rows: RowIndex::default(),
+            provider_rows: RowIndex::default(),
+            payer_rows: RowIndex::default(),
+            patient_start: Vec::new(),
+            baseline: EncounterSums::default(),
+        };
+        let no_patient_fails = vec![0; dashboard.patient_gender.len()];
+        let baseline = dashboard.full_pass(&Masks::default(), None, None, &no_patient_fails);
+        // Only the sums are kept (the per-row flags are all true).
+        dashboard.baseline = EncounterSums {
+            passes: Vec::new(),
+            encounter_passes: Vec::new(),
+            has_encounter: Vec::new(),
+            ..baseline
+        };
+        dashboard.group_by_patient();
+        dashboard
     }
 
     /// Encounters in the model.
@@ -490,82 +641,146 @@ impl Dashboard {
         }
     }
 
-    /// Every KPI and chart for `filter`.
-    pub fn view(&self, filter: &Filter) -> View {
-        let day = |text: &Option<String>| {
-            text.as_deref()
-                .and_then(|t| lakehouse_pipeline::parse_as_of(t).ok())
+    /// Puts the encounter rows in patient order (each patient's in their
+    /// fact-table order, then those of no known patient) and indexes them by
+    /// value. A filter on patients then reads their encounters in one
+    /// forward sweep: in the fact table's order, one patient's encounters
+    /// are scattered, and reading the rows of 80 % of the patients took
+    /// 5.5 times as long as reading every row.
+    fn group_by_patient(&mut self) {
+        let rows = self.encounter_count();
+        let patients = self.patient_gender.len();
+        let by_patient = RowIndex::new(&self.encounter_patient, patients);
+        let mut order = by_patient.rows;
+        order.extend((0..rows as u32).filter(|&r| self.encounter_patient[r as usize] == NONE));
+        let mut new_row = vec![0u32; rows];
+        for (new, &old) in order.iter().enumerate() {
+            new_row[old as usize] = new as u32;
+        }
+        fn permute<T: Copy>(column: &mut Vec<T>, order: &[u32]) {
+            *column = order.iter().map(|&row| column[row as usize]).collect();
+        }
+        permute(&mut self.encounter_patient, &order);
+        permute(&mut self.encounter_day, &order);
+        permute(&mut self.encounter_cell, &order);
+        permute(&mut self.encounter_class, &order);
+        permute(&mut self.encounter_organization, &order);
+        permute(&mut self.encounter_provider, &order);
+        permute(&mut self.encounter_payer, &order);
+        permute(&mut self.encounter_cost, &order);
+        permute(&mut self.encounter_coverage, &order);
+        let renumber = |row: &mut u32| {
+            if *row != NONE {
+                *row = new_row[*row as usize];
+            }
         };
-        let (from, to) = (day(&filter.from), day(&filter.to));
-        let gender = chosen(&self.genders, &filter.gender);
-        let band = chosen(&self.bands, &filter.age_band);
-        let race = chosen(&self.races, &filter.race);
-        let ethnicity = chosen(&self.ethnicities, &filter.ethnicity);
-        let class = chosen(&self.classes, &filter.class);
-        let organization = chosen(&self.organizations, &filter.organization);
-        let provider = chosen(&self.providers, &filter.provider);
-        let payer = chosen(&self.payers, &filter.payer);
-        let condition = chosen(&self.diagnoses, &filter.condition);
-        let procedure = chosen(&self.procedure_names, &filter.procedure);
+        // The sparse lists keep their order (their sums stay the gold
+        // tables'); only their row numbers change.
+        self.inpatient_stays
+            .iter_mut()
+            .for_each(|(row, _)| renumber(row));
+        self.discharges
+            .iter_mut()
+            .for_each(|(row, _, _)| renumber(row));
+        self.readmitted.iter_mut().for_each(renumber);
+        self.condition_encounter.iter_mut().for_each(renumber);
+        self.procedure_encounter.iter_mut().for_each(renumber);
+        self.patient_start = by_patient.start;
+        self.class_rows = RowIndex::new(&self.encounter_class, self.classes.len());
+        self.organization_rows =
+            RowIndex::new(&self.encounter_organization, self.organizations.len());
+        self.provider_rows = RowIndex::new(&self.encounter_provider, self.providers.len());
+        self.payer_rows = RowIndex::new(&self.encounter_payer, self.payers.len());
+    }
 
-        // Patient-level failures.
+    /// The sums with no filter: the baseline, every row passing.
+    fn unfiltered(&self) -> EncounterSums {
+        EncounterSums {
+            passes: vec![true; self.encounter_count()],
+            // Read only when an encounter filter is on.
+            encounter_passes: Vec::new(),
+            has_encounter: Vec::new(),
+            ..self.baseline.clone()
+        }
+    }
+
+    /// Which rows and sums a pass starts from: nothing passes yet.
+    fn empty_sums(&self) -> EncounterSums {
+        let payers = self.payers.len();
+        EncounterSums {
+            monthly: vec![0; self.months.len() * self.classes.len()],
+            by_organization: vec![0; self.organizations.len()],
+            by_provider: vec![0; self.providers.len()],
+            payer_cost: vec![0.0; payers],
+            payer_coverage: vec![0.0; payers],
+            payer_encounters: vec![0; payers],
+            passes: vec![false; self.encounter_count()],
+            encounter_passes: vec![false; self.encounter_count()],
+            has_encounter: vec![false; self.patient_gender.len()],
+            ..EncounterSums::default()
+        }
+    }
+
+    /// Per patient, the patient filters they fail (one bit each).
+    fn patient_fails(&self, masks: &Masks) -> Vec<u16> {
         let patients = self.patient_gender.len();
         let mut patient_fail = vec![0u16; patients];
         for (p, fail) in patient_fail.iter_mut().enumerate() {
-            if !hit(&gender, self.patient_gender[p]) {
+            if !hit(&masks.gender, self.patient_gender[p]) {
                 *fail |= GENDER;
             }
-            if !hit(&band, self.patient_band[p]) {
+            if !hit(&masks.band, self.patient_band[p]) {
                 *fail |= AGE_BAND;
             }
-            if !hit(&race, self.patient_race[p]) {
+            if !hit(&masks.race, self.patient_race[p]) {
                 *fail |= RACE;
             }
-            if !hit(&ethnicity, self.patient_ethnicity[p]) {
+            if !hit(&masks.ethnicity, self.patient_ethnicity[p]) {
                 *fail |= ETHNICITY;
             }
         }
-        if condition.is_some() {
+        for (mask, codes, patient_of, bit) in [
+            (
+                &masks.condition,
+                &self.condition_code,
+                &self.condition_patient,
+                CONDITION,
+            ),
+            (
+                &masks.procedure,
+                &self.procedure_code,
+                &self.procedure_patient,
+                PROCEDURE,
+            ),
+        ] {
+            if mask.is_none() {
+                continue;
+            }
             let mut has = vec![false; patients];
-            for (code, p) in self.condition_code.iter().zip(&self.condition_patient) {
-                if *p != NONE && hit(&condition, *code) {
+            for (code, p) in codes.iter().zip(patient_of) {
+                if *p != NONE && hit(mask, *code) {
                     has[*p as usize] = true;
                 }
             }
             for (fail, has) in patient_fail.iter_mut().zip(has) {
                 if !has {
-                    *fail |= CONDITION;
+                    *fail |= bit;
                 }
             }
         }
-        if procedure.is_some() {
-            let mut has = vec![false; patients];
-            for (code, p) in self.procedure_code.iter().zip(&self.procedure_patient) {
-                if *p != NONE && hit(&procedure, *code) {
-                    has[*p as usize] = true;
-                }
-            }
-            for (fail, has) in patient_fail.iter_mut().zip(has) {
-                if !has {
-                    *fail |= PROCEDURE;
-                }
-            }
-        }
-        let active = filter_bits(filter);
-        // A fact whose patient is unknown fails every active patient filter.
-        let fail_of_patient = |p: u32| {
-            if p == NONE {
-                active & PATIENT_FILTERS
-            } else {
-                patient_fail[p as usize]
-            }
-        };
+        patient_fail
+    }
 
-        // One pass over the encounters, over plain slices (no bounds checks
-        // in the loop). `row_fail` keeps every filter a row fails, its own
-        // and its patient's, for the sparse lists after the pass.
+    /// The pass over every encounter, for any combination of filters.
+    fn full_pass(
+        &self,
+        masks: &Masks,
+        from: Option<i32>,
+        to: Option<i32>,
+        patient_fail: &[u16],
+    ) -> EncounterSums {
+        // Over plain slices (no bounds checks in the loop).
         let rows = self.encounter_count();
-        let months = self.months.len();
         let day = &self.encounter_day[..rows];
         let patient_of = &self.encounter_patient[..rows];
         let class_of = &self.encounter_class[..rows];
@@ -591,10 +806,10 @@ impl Dashboard {
             }
         }
         for (mask, column, bit) in [
-            (&class, class_of, CLASS),
-            (&organization, organization_of, ORGANIZATION),
-            (&provider, provider_of, PROVIDER),
-            (&payer, payer_of, PAYER),
+            (&masks.class, class_of, CLASS),
+            (&masks.organization, organization_of, ORGANIZATION),
+            (&masks.provider, provider_of, PROVIDER),
+            (&masks.payer, payer_of, PAYER),
         ] {
             if let Some(mask) = mask {
                 let fails: Vec<u16> = mask.iter().map(|&on| if on { 0 } else { bit }).collect();
@@ -603,51 +818,217 @@ impl Dashboard {
                 }
             }
         }
-        let mut row_fail = vec![0u16; rows];
-        let mut counted = 0u64;
-        let (mut cost, mut coverage) = (0.0, 0.0);
-        let mut monthly = vec![0u32; months * self.classes.len()];
-        let mut by_organization = vec![0u32; self.organizations.len()];
-        let mut by_provider = vec![0u32; self.providers.len()];
-        let mut payer_cost = vec![0.0; self.payers.len()];
-        let mut payer_coverage = vec![0.0; self.payers.len()];
-        let mut payer_encounters = vec![0u64; self.payers.len()];
-        // Patients with an encounter that passes every encounter filter.
-        let mut has_encounter = vec![false; patients];
+        let active = masks.patient_bits();
+        // A fact whose patient is unknown fails every active patient filter.
+        let fail_of_patient = |p: u32| {
+            if p == NONE {
+                active
+            } else {
+                patient_fail[p as usize]
+            }
+        };
+        let mut s = self.empty_sums();
         let fails = &encounter_fail[..rows];
+        let passes = &mut s.passes[..rows];
+        let encounter_passes = &mut s.encounter_passes[..rows];
         for i in 0..rows {
             let fail = fails[i];
             let p = patient_of[i];
+            encounter_passes[i] = fail == 0;
             if fail == 0 && p != NONE {
-                has_encounter[p as usize] = true;
+                s.has_encounter[p as usize] = true;
             }
             let all = fail | fail_of_patient(p);
-            row_fail[i] = all;
+            passes[i] = all == 0;
             let without = |own: u16| all & !own == 0;
             if without(ORGANIZATION) {
-                by_organization[organization_of[i] as usize] += 1;
+                s.by_organization[organization_of[i] as usize] += 1;
             }
             if without(PROVIDER) {
-                by_provider[provider_of[i] as usize] += 1;
+                s.by_provider[provider_of[i] as usize] += 1;
             }
             if without(PAYER) {
                 let payer = payer_of[i] as usize;
-                payer_cost[payer] += cost_of[i];
-                payer_coverage[payer] += coverage_of[i];
-                payer_encounters[payer] += 1;
+                s.payer_cost[payer] += cost_of[i];
+                s.payer_coverage[payer] += coverage_of[i];
+                s.payer_encounters[payer] += 1;
             }
             if all != 0 {
                 continue;
             }
-            counted += 1;
-            cost += cost_of[i];
-            coverage += coverage_of[i];
+            s.counted += 1;
+            s.cost += cost_of[i];
+            s.coverage += coverage_of[i];
             let cell = cell_of[i];
             if cell != NONE {
-                monthly[cell as usize] += 1;
+                s.monthly[cell as usize] += 1;
             }
         }
-        let passes = |row: u32| row_fail[row as usize] == 0;
+        s
+    }
+
+    /// The pass for a filter on one dimension (`group`, one of
+    /// [`ONE_DIMENSION`]): only the encounters that pass it are read, from
+    /// that dimension's index, in row order (so the sums equal the full
+    /// pass's). The dimension's own chart, which leaves its own filter out,
+    /// shows the unfiltered sums.
+    fn one_dimension_pass(&self, group: u16, masks: &Masks, patient_fail: &[u16]) -> EncounterSums {
+        let chosen = |index: &RowIndex, mask: &Option<Vec<bool>>| {
+            index.chosen(mask.as_deref().unwrap_or_default())
+        };
+        let mut s = match group {
+            CLASS => self.tally(chosen(&self.class_rows, &masks.class)),
+            ORGANIZATION => self.tally(chosen(&self.organization_rows, &masks.organization)),
+            PROVIDER => self.tally(chosen(&self.provider_rows, &masks.provider)),
+            PAYER => self.tally(chosen(&self.payer_rows, &masks.payer)),
+            _ => self.tally(
+                (0..patient_fail.len())
+                    .filter(|&p| patient_fail[p] == 0)
+                    .flat_map(|p| self.patient_start[p]..self.patient_start[p + 1]),
+            ),
+        };
+        let baseline = &self.baseline;
+        match group {
+            ORGANIZATION => s.by_organization.clone_from(&baseline.by_organization),
+            PROVIDER => s.by_provider.clone_from(&baseline.by_provider),
+            PAYER => {
+                s.payer_cost.clone_from(&baseline.payer_cost);
+                s.payer_coverage.clone_from(&baseline.payer_coverage);
+                s.payer_encounters.clone_from(&baseline.payer_encounters);
+            }
+            _ => {}
+        }
+        s
+    }
+
+    /// Adds up `rows`, each of which passes every filter.
+    fn tally(&self, rows: impl IntoIterator<Item = u32>) -> EncounterSums {
+        let mut s = self.empty_sums();
+        for row in rows {
+            let i = row as usize;
+            s.passes[i] = true;
+            s.encounter_passes[i] = true;
+            let p = self.encounter_patient[i];
+            if p != NONE {
+                s.has_encounter[p as usize] = true;
+            }
+            s.by_organization[self.encounter_organization[i] as usize] += 1;
+            s.by_provider[self.encounter_provider[i] as usize] += 1;
+            let payer = self.encounter_payer[i] as usize;
+            let (cost, coverage) = (self.encounter_cost[i], self.encounter_coverage[i]);
+            s.payer_cost[payer] += cost;
+            s.payer_coverage[payer] += coverage;
+            s.payer_encounters[payer] += 1;
+            s.counted += 1;
+            s.cost += cost;
+            s.coverage += coverage;
+            let cell = self.encounter_cell[i];
+            if cell != NONE {
+                s.monthly[cell as usize] += 1;
+            }
+        }
+        s
+    }
+
+    /// Runs every kind of recompute a filter change can take, twice: each
+    /// dimension's indexed pass and the full pass. In the browser the worker
+    /// calls this once the data is loaded: V8 first runs wasm code through
+    /// its baseline compiler and optimizes a function only after it has run
+    /// hot, so without it the first clicks of each kind ran baseline code (a
+    /// Chromium trace of a first organization click at 1M encounters showed
+    /// 16 ms of optimizing compilation, and the recompute took 16-34 ms
+    /// where the optimized code takes 3).
+    pub fn warm_up(&self) {
+        let first = |labels: &[String]| labels.first().cloned().unwrap_or_default();
+        let none = Filter::default();
+        let band = none.with("age", &first(&self.bands));
+        let options = self.options();
+        let filters = [
+            none.with("class", &first(&self.classes)),
+            none.with("org", &first(&self.organizations)),
+            none.with("provider", &first(&self.providers)),
+            none.with("payer", &first(&self.payers)),
+            band.with("gender", &first(&self.genders)),
+            none.with("race", &first(&self.races)),
+            none.with("ethnicity", &first(&self.ethnicities)),
+            none.with("condition", &first(&self.diagnoses)),
+            none.with("procedure", &first(&self.procedure_names)),
+            band.with("from", &options.first_day.unwrap_or_default())
+                .with("payer", &first(&self.payers)),
+            none,
+        ];
+        for _ in 0..2 {
+            for filter in &filters {
+                std::hint::black_box(self.view(filter));
+            }
+        }
+    }
+
+    /// Every KPI and chart for `filter`.
+    pub fn view(&self, filter: &Filter) -> View {
+        self.view_by(filter, true)
+    }
+
+    /// [`Dashboard::view`] through the pass over every encounter, whatever
+    /// the filter: the reference the indexed passes are tested against.
+    #[cfg(test)]
+    pub(crate) fn view_by_full_pass(&self, filter: &Filter) -> View {
+        self.view_by(filter, false)
+    }
+
+    fn view_by(&self, filter: &Filter, indexed: bool) -> View {
+        let day = |text: &Option<String>| {
+            text.as_deref()
+                .and_then(|t| lakehouse_pipeline::parse_as_of(t).ok())
+        };
+        let (from, to) = (day(&filter.from), day(&filter.to));
+        let masks = Masks {
+            gender: chosen(&self.genders, &filter.gender),
+            band: chosen(&self.bands, &filter.age_band),
+            race: chosen(&self.races, &filter.race),
+            ethnicity: chosen(&self.ethnicities, &filter.ethnicity),
+            class: chosen(&self.classes, &filter.class),
+            organization: chosen(&self.organizations, &filter.organization),
+            provider: chosen(&self.providers, &filter.provider),
+            payer: chosen(&self.payers, &filter.payer),
+            condition: chosen(&self.diagnoses, &filter.condition),
+            procedure: chosen(&self.procedure_names, &filter.procedure),
+        };
+        let patient_fail = self.patient_fails(&masks);
+        let active = filter_bits(filter);
+        let one_dimension = ONE_DIMENSION
+            .into_iter()
+            .find(|&group| indexed && active != 0 && active & !group == 0);
+        let sums = match one_dimension {
+            _ if indexed && active == 0 => self.unfiltered(),
+            Some(group) => self.one_dimension_pass(group, &masks, &patient_fail),
+            None => self.full_pass(&masks, from, to, &patient_fail),
+        };
+        let patients = patient_fail.len();
+        let months = self.months.len();
+        // A fact whose patient is unknown fails every active patient filter.
+        let fail_of_patient = |p: u32| {
+            if p == NONE {
+                active & PATIENT_FILTERS
+            } else {
+                patient_fail[p as usize]
+            }
+        };
+        let EncounterSums {
+            counted,
+            cost,
+            coverage,
+            monthly,
+            by_organization,
+            by_provider,
+            payer_cost,
+            payer_coverage,
+            payer_encounters,
+            passes: row_passes,
+            encounter_passes,
+            has_encounter,
+        } = sums;
+        let passes = |row: u32| row_passes[row as usize];
         let (mut los_sum, mut los_n) = (0.0, 0u64);
         for &(row, days) in &self.inpatient_stays {
             if passes(row) {
@@ -677,7 +1058,9 @@ impl Dashboard {
             patient_fail[p] & !own == 0 && (!encounter_filters || has_encounter[p])
         };
         let (mut patient_n, mut deceased) = (0u64, 0u64);
-        let mut pyramid: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        // Per age band: (female, male, any patient counted).
+        let mut by_band = vec![(0.0, 0.0, false); self.bands.len()];
+        let female: Vec<bool> = self.genders.iter().map(|g| g == "F").collect();
         let mut by_race = vec![0.0; self.races.len()];
         let mut by_ethnicity = vec![0.0; self.ethnicities.len()];
         for p in 0..patients {
@@ -686,13 +1069,12 @@ impl Dashboard {
                 deceased += u64::from(self.patient_deceased[p]);
             }
             if patient_counts(p, GENDER | AGE_BAND) {
-                let entry = pyramid
-                    .entry(self.bands[self.patient_band[p] as usize].as_str())
-                    .or_default();
-                if self.genders[self.patient_gender[p] as usize] == "F" {
-                    entry.0 += 1.0;
+                let band = &mut by_band[self.patient_band[p] as usize];
+                band.2 = true;
+                if female[self.patient_gender[p] as usize] {
+                    band.0 += 1.0;
                 } else {
-                    entry.1 += 1.0;
+                    band.1 += 1.0;
                 }
             }
             if patient_counts(p, RACE) {
@@ -709,7 +1091,7 @@ impl Dashboard {
             if fail_of_patient(patient) & !own != 0 {
                 return false;
             }
-            !encounter_filters || (encounter != NONE && encounter_fail[encounter as usize] == 0)
+            !encounter_filters || (encounter != NONE && encounter_passes[encounter as usize])
         };
         let mut condition_patients = vec![0.0; self.diagnoses.len()];
         let mut last: Option<(u32, u32)> = None;
@@ -790,7 +1172,7 @@ impl Dashboard {
                     value: ratio(payer_coverage[i] * 100.0, payer_cost[i]).unwrap_or(0.0),
                 })
                 .collect(),
-            age_pyramid: pyramid
+            age_pyramid: pyramid(&self.bands, &by_band)
                 .into_iter()
                 .map(|(band, (f, m))| (band.to_string(), f, m))
                 .collect(),
@@ -814,6 +1196,20 @@ impl Dashboard {
             elapsed_ms: 0.0,
         }
     }
+}
+
+/// The age pyramid's rows by band label, in label order, from the counts by
+/// band (labels that appear twice are added together).
+fn pyramid<'a>(bands: &'a [String], counts: &[(f64, f64, bool)]) -> BTreeMap<&'a str, (f64, f64)> {
+    let mut rows: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    for (band, &(female, male, counted)) in bands.iter().zip(counts) {
+        if counted {
+            let row = rows.entry(band.as_str()).or_default();
+            row.0 += female;
+            row.1 += male;
+        }
+    }
+    rows
 }
 
 /// Counts as chart values.

@@ -536,13 +536,67 @@ fn sample_filters(dashboard: &Dashboard, view: &View) -> Vec<Filter> {
     filters
 }
 
+/// Bars by label (the order of bars whose values differ in the last bits
+/// may differ), for comparing two views.
+fn by_label(bars: &[Bar]) -> Vec<(String, f64)> {
+    let mut bars: Vec<(String, f64)> = bars.iter().map(|b| (b.label.clone(), b.value)).collect();
+    bars.sort_by(|a, b| a.0.cmp(&b.0));
+    bars
+}
+
+/// Every KPI and chart of `got` equals `want`'s: counts exactly, sums to
+/// within rounding (the indexed passes add rows in another order).
+fn assert_views_close(label: &str, got: &View, want: &View) {
+    assert_close(label, values_of(got), values_of(want));
+    assert_eq!(got.encounters, want.encounters, "{label}: encounters");
+    let (g, w) = (&got.charts, &want.charts);
+    assert_eq!(g.months, w.months, "{label}: months");
+    assert_eq!(g.monthly_by_class, w.monthly_by_class, "{label}: monthly");
+    let values = |what: &str, a: &[f64], b: &[f64]| {
+        assert_eq!(a.len(), b.len(), "{label}: {what}");
+        for (x, y) in a.iter().zip(b) {
+            assert!(close(Some(*x), Some(*y)), "{label}: {what} {x} != {y}");
+        }
+    };
+    values(
+        "readmissions",
+        &g.readmission_rate_by_month,
+        &w.readmission_rate_by_month,
+    );
+    for (what, a, b) in [
+        ("conditions", &g.top_conditions, &w.top_conditions),
+        ("procedures", &g.top_procedures, &w.top_procedures),
+        ("organizations", &g.organizations, &w.organizations),
+        ("providers", &g.providers, &w.providers),
+        ("payer cost", &g.payer_cost, &w.payer_cost),
+        ("payer coverage", &g.payer_coverage, &w.payer_coverage),
+        ("race", &g.race, &w.race),
+        ("ethnicity", &g.ethnicity, &w.ethnicity),
+    ] {
+        let (a, b) = (by_label(a), by_label(b));
+        let labels = |bars: &[(String, f64)]| bars.iter().map(|b| b.0.clone()).collect::<Vec<_>>();
+        assert_eq!(labels(&a), labels(&b), "{label}: {what}");
+        let numbers = |bars: &[(String, f64)]| bars.iter().map(|b| b.1).collect::<Vec<_>>();
+        values(what, &numbers(&a), &numbers(&b));
+    }
+    assert_eq!(g.age_pyramid, w.age_pyramid, "{label}: pyramid");
+}
+
 fn check_filters(name: &str, lakehouse: &Lakehouse) {
     let dashboard = Dashboard::new(lakehouse);
     let unfiltered = dashboard.view(&Filter::default());
+    assert_views_close(
+        &format!("{name} no filter"),
+        &unfiltered,
+        &dashboard.view_by_full_pass(&Filter::default()),
+    );
     for filter in sample_filters(&dashboard, &unfiltered) {
         let view = dashboard.view(&filter);
         let label = format!("{name} {:?}", filter.active());
         assert_close(&label, values_of(&view), naive(lakehouse, &filter));
+        // A filter on one dimension reads that dimension's index of rows:
+        // it gives what the pass over every encounter gives.
+        assert_views_close(&label, &view, &dashboard.view_by_full_pass(&filter));
         // Every encounter counted falls in one month and class.
         let monthly: f64 = view
             .charts

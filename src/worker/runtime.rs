@@ -217,9 +217,19 @@ fn respond(event: &MessageEvent) -> Response {
 pub fn start() {
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let response = respond(&event);
+        let loaded = matches!(response, Response::Loaded(_));
         // `Ready` here means "already answered" (a download posts its own message).
         if response != Response::Ready {
             post(&response);
+        }
+        // With the results on their way to the page, get the filter
+        // recompute's code optimized before the first click.
+        if loaded {
+            LAKEHOUSE.with(|l| {
+                if let Some((_, dashboard)) = l.borrow().as_ref() {
+                    dashboard.warm_up();
+                }
+            });
         }
     });
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
