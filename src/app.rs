@@ -477,20 +477,40 @@ fn Chart(
     #[prop(optional)]
     on_pick: Option<Callback<usize>>,
 ) -> impl IntoView {
-    let table = rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, (label, value))| {
-            let cell = match on_pick {
-                Some(pick) => view! {
-                    <button class="link" title="Filter the dashboard by this" on:click=move |_| pick.run(i)>{label}</button>
-                }
-                .into_any(),
-                None => label.into_any(),
-            };
-            view! { <tr><td>{cell}</td><td class="number">{value}</td></tr> }
+    // The table's rows are made only while it is open: a filter change
+    // redraws every chart, and the monthly chart alone has a row per month
+    // (393 at uk-ipop x100).
+    let rows = StoredValue::new(rows);
+    let open = RwSignal::new(false);
+    let table = move || {
+        open.get().then(|| {
+            let cells = rows.with_value(|rows| {
+                rows.iter()
+                    .enumerate()
+                    .map(|(i, (label, value))| {
+                        let label = label.clone();
+                        let cell = match on_pick {
+                            Some(pick) => view! {
+                                <button class="link" title="Filter the dashboard by this" on:click=move |_| pick.run(i)>{label}</button>
+                            }
+                            .into_any(),
+                            None => label.into_any(),
+                        };
+                        view! { <tr><td>{cell}</td><td class="number">{value.clone()}</td></tr> }
+                    })
+                    .collect_view()
+            });
+            view! { <table><tbody>{cells}</tbody></table> }
         })
-        .collect_view();
+    };
+    let on_toggle = move |ev: ev::Event| {
+        if let Some(details) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok())
+        {
+            open.set(details.open());
+        }
+    };
     let on_click = move |ev: ev::MouseEvent| {
         let Some(pick) = on_pick else { return };
         let bar = ev
@@ -506,9 +526,9 @@ fn Chart(
     view! {
         <figure class="chart" class:pickable=on_pick.is_some() data-testid=format!("chart-{id}")>
             <div class="chart-svg" role="img" aria-label=title.clone() inner_html=svg on:click=on_click></div>
-            <details>
+            <details on:toggle=on_toggle>
                 <summary>"Show as table"</summary>
-                <table><tbody>{table}</tbody></table>
+                {table}
             </details>
         </figure>
     }

@@ -51,13 +51,27 @@ test("demo data is generated in the worker and its KPIs equal the CLI's", async 
   assert.equal(charts.length, 11);
   for (const chart of charts) {
     assert.equal(await chart.locator("svg").count(), 1);
-    assert.ok((await chart.locator("summary").innerText()).includes("Show as table"));
+    // textContent: charts out of view are not rendered (content-visibility),
+    // and innerText follows the rendering.
+    assert.ok((await chart.locator("summary").textContent()).includes("Show as table"));
   }
   assert.ok((await app.testId("chart-conditions").locator("svg title").count()) >= 5, "bars carry tooltips");
+  // A chart's table view is made when it is opened; its rows are the bars,
+  // and a row filters like its bar.
+  const conditions = app.testId("chart-conditions");
+  assert.equal(await conditions.locator("tbody tr").count(), 0);
+  await conditions.locator("summary").click();
+  await conditions.locator("tbody tr").first().waitFor();
+  assert.equal(await conditions.locator("tbody tr").count(), await conditions.locator(".mark[data-bar]").count());
+  const firstBar = await conditions.locator('.mark[data-bar="0"] title').textContent();
+  const firstRow = await conditions.locator("tbody tr button").first().innerText();
+  assert.ok(firstBar.startsWith(`${firstRow}:`), `${firstBar} / ${firstRow}`);
   await app.testId("chart-conditions").screenshot({ path: join(artifacts, "chart-conditions.png") });
   await app.testId("chart-monthly").screenshot({ path: join(artifacts, "chart-monthly.png") });
   assertKpisEqualCli(kpis, cliKpis(["--demo", "300"]));
   await page.screenshot({ path: join(artifacts, "demo.png"), fullPage: true });
+  await conditions.locator("tbody tr button").first().click();
+  await app.testId("chip-condition").waitFor();
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();
