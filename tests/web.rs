@@ -67,8 +67,19 @@ fn sample_charts() -> Charts {
     }
 }
 
+/// Waits `ms` milliseconds (lets queued events such as `toggle` run).
+async fn pause(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |done, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&done, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
 #[wasm_bindgen_test]
-fn clicking_a_bar_or_its_table_button_filters_by_it() {
+async fn clicking_a_bar_or_its_table_button_filters_by_it() {
     let picked: Arc<Mutex<Vec<Filter>>> = Arc::default();
     let sink = picked.clone();
     let apply = Callback::new(move |f: Filter| sink.lock().unwrap().push(f));
@@ -83,6 +94,14 @@ fn clicking_a_bar_or_its_table_button_filters_by_it() {
         .unwrap()
         .expect("the second organization bar");
     click(&bar);
+    // A chart's table is made only once it is opened.
+    let details = host
+        .query_selector("[data-testid=\"chart-providers\"] details")
+        .unwrap()
+        .expect("the providers chart's table view");
+    assert!(details.query_selector("table").unwrap().is_none());
+    details.set_attribute("open", "").unwrap();
+    pause(50).await;
     let button = host
         .query_selector("[data-testid=\"chart-providers\"] table button")
         .unwrap()
