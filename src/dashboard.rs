@@ -250,6 +250,38 @@ struct EncounterSums {
     has_encounter: Vec<bool>,
 }
 
+impl EncounterSums {
+    /// Adds an encounter to its payer's sums.
+    #[inline]
+    fn add_to_payer(&mut self, payer: usize, cost: f64, coverage: f64) {
+        self.payer_cost[payer] += cost;
+        self.payer_coverage[payer] += coverage;
+        self.payer_encounters[payer] += 1;
+    }
+
+    /// Adds an encounter that passes every filter to the totals and its
+    /// month's cell.
+    #[inline]
+    fn add_passing(&mut self, cost: f64, coverage: f64, cell: u32) {
+        self.counted += 1;
+        self.cost += cost;
+        self.coverage += coverage;
+        if cell != NONE {
+            self.monthly[cell as usize] += 1;
+        }
+    }
+}
+
+/// The patient filters patient `p` fails; a fact whose patient is unknown
+/// fails every active one.
+fn fails_of_patient(patient_fail: &[u16], active: u16, p: u32) -> u16 {
+    if p == NONE {
+        active & PATIENT_FILTERS
+    } else {
+        patient_fail[p as usize]
+    }
+}
+
 /// Per filter, which values of its dimension it chooses (`None`: no filter).
 #[derive(Default)]
 struct Masks {
@@ -263,23 +295,6 @@ struct Masks {
     payer: Option<Vec<bool>>,
     condition: Option<Vec<bool>>,
     procedure: Option<Vec<bool>>,
-}
-
-impl Masks {
-    /// The bits of the patient filters that are on.
-    fn patient_bits(&self) -> u16 {
-        [
-            (&self.gender, GENDER),
-            (&self.band, AGE_BAND),
-            (&self.race, RACE),
-            (&self.ethnicity, ETHNICITY),
-            (&self.condition, CONDITION),
-            (&self.procedure, PROCEDURE),
-        ]
-        .into_iter()
-        .filter(|(mask, _)| mask.is_some())
-        .fold(0, |bits, (_, bit)| bits | bit)
-    }
 }
 
 /// The filters that one index of rows can answer on their own, each a
@@ -593,7 +608,7 @@ impl Dashboard {
             baseline: EncounterSums::default(),
         };
         let no_patient_fails = vec![0; dashboard.patient_gender.len()];
-        let baseline = dashboard.full_pass(&Masks::default(), None, None, &no_patient_fails);
+        let baseline = dashboard.full_pass(&Masks::default(), None, None, &no_patient_fails, 0);
         // Only the sums are kept (the per-row flags are all true).
         dashboard.baseline = EncounterSums {
             passes: Vec::new(),
@@ -778,6 +793,7 @@ impl Dashboard {
         from: Option<i32>,
         to: Option<i32>,
         patient_fail: &[u16],
+        active: u16,
     ) -> EncounterSums {
         // Over plain slices (no bounds checks in the loop).
         let rows = self.encounter_count();
@@ -818,28 +834,23 @@ impl Dashboard {
                 }
             }
         }
-        let active = masks.patient_bits();
-        // A fact whose patient is unknown fails every active patient filter.
-        let fail_of_patient = |p: u32| {
-            if p == NONE {
-                active
-            } else {
-                patient_fail[p as usize]
-            }
-        };
         let mut s = self.empty_sums();
         let fails = &encounter_fail[..rows];
-        let passes = &mut s.passes[..rows];
-        let encounter_passes = &mut s.encounter_passes[..rows];
+        // The per-row flags are filled beside the sums (taken out, then put back).
+        let (mut passes, mut encounter_passes) = (
+            std::mem::take(&mut s.passes),
+            std::mem::take(&mut s.encounter_passes),
+        );
+        let (passes_of, encounter_passes_of) = (&mut passes[..rows], &mut encounter_passes[..rows]);
         for i in 0..rows {
             let fail = fails[i];
             let p = patient_of[i];
-            encounter_passes[i] = fail == 0;
+            encounter_passes_of[i] = fail == 0;
             if fail == 0 && p != NONE {
                 s.has_encounter[p as usize] = true;
             }
-            let all = fail | fail_of_patient(p);
-            passes[i] = all == 0;
+            let all = fail | fails_of_patient(patient_fail, active, p);
+            passes_of[i] = all == 0;
             let without = |own: u16| all & !own == 0;
             if without(ORGANIZATION) {
                 s.by_organization[organization_of[i] as usize] += 1;
@@ -848,22 +859,14 @@ impl Dashboard {
                 s.by_provider[provider_of[i] as usize] += 1;
             }
             if without(PAYER) {
-                let payer = payer_of[i] as usize;
-                s.payer_cost[payer] += cost_of[i];
-                s.payer_coverage[payer] += coverage_of[i];
-                s.payer_encounters[payer] += 1;
+                s.add_to_payer(payer_of[i] as usize, cost_of[i], coverage_of[i]);
             }
-            if all != 0 {
-                continue;
-            }
-            s.counted += 1;
-            s.cost += cost_of[i];
-            s.coverage += coverage_of[i];
-            let cell = cell_of[i];
-            if cell != NONE {
-                s.monthly[cell as usize] += 1;
+            if all == 0 {
+                s.add_passing(cost_of[i], coverage_of[i], cell_of[i]);
             }
         }
+        s.passes = passes;
+        s.encounter_passes = encounter_passes;
         s
     }
 
@@ -914,18 +917,9 @@ impl Dashboard {
             }
             s.by_organization[self.encounter_organization[i] as usize] += 1;
             s.by_provider[self.encounter_provider[i] as usize] += 1;
-            let payer = self.encounter_payer[i] as usize;
             let (cost, coverage) = (self.encounter_cost[i], self.encounter_coverage[i]);
-            s.payer_cost[payer] += cost;
-            s.payer_coverage[payer] += coverage;
-            s.payer_encounters[payer] += 1;
-            s.counted += 1;
-            s.cost += cost;
-            s.coverage += coverage;
-            let cell = self.encounter_cell[i];
-            if cell != NONE {
-                s.monthly[cell as usize] += 1;
-            }
+            s.add_to_payer(self.encounter_payer[i] as usize, cost, coverage);
+            s.add_passing(cost, coverage, self.encounter_cell[i]);
         }
         s
     }
@@ -1002,18 +996,10 @@ impl Dashboard {
         let sums = match one_dimension {
             _ if indexed && active == 0 => self.unfiltered(),
             Some(group) => self.one_dimension_pass(group, &masks, &patient_fail),
-            None => self.full_pass(&masks, from, to, &patient_fail),
+            None => self.full_pass(&masks, from, to, &patient_fail, active),
         };
         let patients = patient_fail.len();
         let months = self.months.len();
-        // A fact whose patient is unknown fails every active patient filter.
-        let fail_of_patient = |p: u32| {
-            if p == NONE {
-                active & PATIENT_FILTERS
-            } else {
-                patient_fail[p as usize]
-            }
-        };
         let EncounterSums {
             counted,
             cost,
@@ -1088,7 +1074,7 @@ impl Dashboard {
         // Conditions: distinct patients per diagnosis; with encounter
         // filters on, only diagnoses made in a passing encounter.
         let fact_passes = |patient: u32, encounter: u32, own: u16| {
-            if fail_of_patient(patient) & !own != 0 {
+            if fails_of_patient(&patient_fail, active, patient) & !own != 0 {
                 return false;
             }
             !encounter_filters || (encounter != NONE && encounter_passes[encounter as usize])
