@@ -15,7 +15,7 @@ series = {}
 with open(native_path, encoding="utf-8") as handle:
     for row in json.load(handle):
         if row["cores"] == 2 and row["input"].startswith("dbt-synthea"):
-            name = {"lakehouse": "lakehouse run (native)", "duckdb": "DuckDB (native)"}[row["engine"]]
+            name = {"lakehouse": "lakehouse run (native)", "duckdb": "DuckDB (native)", "polars": "Polars (native)"}[row["engine"]]
             series.setdefault(name, []).append((row["mb"], row["wall_s"]))
 with open(browser_path, encoding="utf-8") as handle:
     for line in handle:
@@ -32,6 +32,7 @@ COLORS = {
     "our app (tab)": ("#1f6feb", "6 4"),
     "DuckDB (native)": ("#d4a017", ""),
     "DuckDB-WASM (tab)": ("#d4a017", "6 4"),
+    "Polars (native)": ("#cc3311", ""),
 }
 W, H, LEFT, RIGHT, TOP, BOTTOM = 720, 420, 70, 200, 40, 50
 points = [p for values in series.values() for p in values]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Native benchmark: `lakehouse run` (release build) against DuckDB doing the
+"""Native benchmark: `lakehouse run` (release build) against DuckDB and Polars doing the
 same job (read every CSV; build the bronze, star and gold tables;
 write them as Snappy Parquet), on scaled real data. Wall time, peak RSS and
 MB/s of input, pinned to one core and free on two.
@@ -10,9 +10,10 @@ and writes every measurement to RESULTS_JSON for bench/chart.py.
 
 Before timing, each input gets its bundle (`lakehouse export --databricks`)
 and its DuckDB script (bench/duckdb_pipeline.py translate); then, once per
-input and untimed, DuckDB's output is compared table by table with ours
-(--check), so the contender is known to do the same job. (No Polars: see
-docs/benchmarks.md for why.)"""
+input and untimed, each contender's output is compared table by table with
+ours (--check), so every contender is known to do the same job. The Polars
+contender runs the same SQL through Polars' SQL engine
+(bench/polars_pipeline.py)."""
 import json
 import os
 import subprocess
@@ -43,10 +44,15 @@ def timed(command, cores, env=None):
 def contenders(work, path):
     """name -> (command writing Parquet to OUT, extra environment per core count)."""
     sql = os.path.join(work, "pipeline.duckdb.sql")
+    plan = os.path.join(work, "pipeline.polars.json")
     return {
         "lakehouse": lambda out, cores: ([binary, "run", path, "--out", out, "--quiet"], {}),
         "duckdb": lambda out, cores: (
             [sys.executable, os.path.join(HERE, "duckdb_pipeline.py"), "run", sql, path, out, "--threads", str(cores)],
+            {},
+        ),
+        "polars": lambda out, cores: (
+            [sys.executable, os.path.join(HERE, "polars_pipeline.py"), "run", plan, path, out, "--threads", str(cores)],
             {},
         ),
     }
@@ -59,6 +65,11 @@ def prepare(work, path):
     subprocess.run(
         [sys.executable, os.path.join(HERE, "duckdb_pipeline.py"), "translate",
          os.path.join(work, "bundle"), os.path.join(work, "pipeline.duckdb.sql")],
+        check=True,
+    )
+    subprocess.run(
+        [sys.executable, os.path.join(HERE, "polars_pipeline.py"), "translate",
+         os.path.join(work, "pipeline.duckdb.sql"), os.path.join(work, "pipeline.polars.json")],
         check=True,
     )
     return reference
@@ -79,7 +90,7 @@ def check(work, path, reference, names):
 
 
 def main():
-    names = [n for n in os.environ.get("BENCH_CONTENDERS", "lakehouse,duckdb").split(",") if n]
+    names = [n for n in os.environ.get("BENCH_CONTENDERS", "lakehouse,duckdb,polars").split(",") if n]
     results = []
     print("| input | MB | cores | engine | wall s | peak RSS MB | RSS / input | MB/s | lakehouse time ÷ this |")
     print("|---|---:|---:|---|---:|---:|---:|---:|---:|")

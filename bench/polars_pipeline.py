@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""The Polars contender: the same lakehouse job as `lakehouse run`, on Polars.
+
+It runs the pipeline's own SQL, as the DuckDB contender does: the DuckDB
+script that `bench/duckdb_pipeline.py translate` makes of the Databricks
+bundle (proven equal to the Rust pipeline on Spark), rewritten with sqlglot
+for Polars' SQL engine, which plans every statement as a Polars LazyFrame:
+
+- each `read_csv` view becomes `pl.scan_csv` over the same files (all text,
+  no quoting, header or not as the layout says);
+- a typed bronze row's first fault is a struct in the bundle (`_fault`);
+  Polars SQL has no struct literals, so it becomes two columns,
+  `_fault_col` and `_fault_reason`, with the same conditions;
+- functions Polars SQL lacks get their Polars equivalent: `epoch_us(t)` is
+  the timestamp cast to BIGINT (microseconds), `date_diff('day', a, b)` a
+  difference of day numbers, `weekofyear` the ISO week, a date-only text
+  cast to a timestamp is midnight UTC, and the dq rules' five sorted
+  distinct examples are `array_agg(DISTINCT … ORDER BY … LIMIT 5)`;
+- tables are collected (materialized) as DuckDB's are, views stay lazy,
+  and at the end every bronze, silver and gold table is written as Snappy
+  Parquet.
+
+Usage:
+  polars_pipeline.py translate DUCKDB_SQL PLAN_JSON     (untimed: writes the plan)
+  polars_pipeline.py run PLAN_JSON SOURCE_DIR OUT_DIR [--threads N] [--check RUN_OUT]
+--threads sets POLARS_MAX_THREADS; --check compares every table with
+`lakehouse run --out RUN_OUT` (bench/duckdb_pipeline.py's check, in DuckDB
+over the Parquet files written here).
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+
+READ_CSV = re.compile(
+    r"^CREATE OR REPLACE TEMPORARY VIEW (\w+) AS SELECT \* EXCLUDE \(filename\), .*? "
+    r"FROM read_csv\('([^']*)', header = (true|false), .*?columns = \{(.*?)\}, filename = true"
+)
+COLUMN_SPEC = re.compile(r"'((?:[^']|'')*)': 'VARCHAR'")
+CREATE = re.compile(r"^CREATE OR REPLACE (TEMPORARY TABLE|TEMPORARY VIEW|TABLE) (\w+) AS\b")
+NOTEBOOK_CELL = re.compile(r"^SELECT '[^']*' AS notebook$")
+SEPARATOR = ";\n\n"
+
+
+def polars_sql(sql):
+    """Rewrites one DuckDB statement (the body after `AS`) for Polars SQL."""
+    import logging
+
+    import sqlglot
+    from sqlglot import exp
+
+    # sqlglot warns that DuckDB has no LIMIT inside ARRAY_AGG; Polars has.
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+    DATE_PARTS = (exp.Year, exp.Quarter, exp.Month, exp.Day, exp.DayOfWeek)
+
+    def fault_parts(case):
+        """The _fault CASE of a typed view as (column CASE, reason CASE)."""
+        parts = []
+        for field in ("col", "reason"):
+            ifs = []
+            for branch in case.args["ifs"]:
+                struct = branch.args["true"]
+                value = next(
+                    e.expression for e in struct.expressions
+                    if isinstance(e, exp.PropertyEQ) and e.this.name == field
+                )
+                ifs.append(exp.If(this=branch.this.copy(), true=value.copy()))
+            parts.append(exp.Case(ifs=ifs))
+        return parts
+
+    def rewrite(node):
+        if isinstance(node, exp.Select):
+            items = []
+            for item in node.expressions:
+                if isinstance(item, exp.Alias) and item.alias == "_fault" and isinstance(item.this, exp.Case):
+                    col, reason = fault_parts(item.this)
+                    items += [exp.alias_(col, "_fault_col"), exp.alias_(reason, "_fault_reason")]
+                else:
+                    items.append(item)
+            node.set("expressions", items)
+            where = node.args.get("where")
+            if node.args.get("from") is None and where and where.this == exp.false() and not node.args.get("limit"):
+                # Polars SQL returns the row of a FROM-less SELECT whatever
+                # its WHERE says; the bundle's empty stand-ins are `… WHERE false`.
+                node.set("limit", exp.Limit(expression=exp.Literal.number(0)))
+            return node
+        if isinstance(node, exp.Column) and node.table == "_fault":
+            return exp.column("_fault_" + node.name)
+        if isinstance(node, exp.Column) and node.name == "_fault" and not node.table:
+            return exp.column("_fault_reason")
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "raise_error":
+            # Only guards the as_of parameter, which the driver substitutes
+            # already checked.
+            return exp.Null()
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "epoch_us":
+            return exp.cast(node.expressions[0].copy(), "BIGINT")
+        if isinstance(node, exp.CountIf):
+            flag = exp.Case(ifs=[exp.If(this=node.this.copy(), true=exp.Literal.number(1))], default=exp.Literal.number(0))
+            return exp.cast(exp.Sum(this=flag), "BIGINT")
+        if (
+            isinstance(node, exp.ArraySlice)
+            and isinstance(node.this, exp.ArraySort)
+            and isinstance(node.this.this, exp.ArrayDistinct)
+        ):
+            # list_sort(list_distinct(array_agg(x) FILTER (…)))[1:n], the dq
+            # rules' first examples: Polars aggregates them in one step.
+            inner = node.this.this.this
+            aggregate = inner.this if isinstance(inner, exp.Filter) else inner
+            value = aggregate.this.sql(dialect="duckdb")
+            limit = int(node.args["end"].name) - int(node.args["start"].name) + 1
+            first = exp.Anonymous(
+                this="ARRAY_AGG", expressions=[exp.Var(this=f"DISTINCT {value} ORDER BY {value} LIMIT {limit}")]
+            )
+            return exp.Filter(this=first, expression=inner.expression.copy()) if isinstance(inner, exp.Filter) else first
+        if isinstance(node, DATE_PARTS) and not (
+            isinstance(node.parent, exp.Cast) and node.parent.to.this == exp.DataType.Type.BIGINT
+        ):
+            # Polars types month() and day() as i8, and month * 100 wraps
+            # there; DuckDB and Spark widen.
+            return exp.cast(node.copy(), "BIGINT")
+        if isinstance(node, exp.WeekOfYear):
+            return exp.Anonymous(this="DATE_PART", expressions=[exp.Literal.string("isoweek"), node.this.copy()])
+        if isinstance(node, exp.DateDiff) and (node.unit is None or node.unit.name.lower() in ("day", "'day'")):
+            later, earlier = node.this.copy(), node.expression.copy()
+            return exp.paren(exp.Sub(this=exp.cast(later, "INT"), expression=exp.cast(earlier, "INT")))
+        if isinstance(node, exp.TryCast) and node.to.this == exp.DataType.Type.TIMESTAMPTZ:
+            text = node.this
+            if isinstance(text, exp.Null) or (isinstance(text, exp.Cast) and isinstance(text.this, exp.Null)):
+                return node
+            as_date = exp.cast(exp.TryCast(this=text.copy(), to=exp.DataType.build("DATE")), "TIMESTAMPTZ")
+            return exp.func("coalesce", node.copy(), as_date)
+        return node
+
+    # transform() does not descend into a node it has just replaced, so the
+    # rewrites are repeated until nothing changes.
+    text = sql
+    for _ in range(5):
+        rewritten = sqlglot.parse_one(text, read="duckdb").transform(rewrite).sql(dialect="duckdb")
+        if rewritten == text:
+            break
+        text = rewritten
+    return text.replace("REGEXP_MATCHES(", "REGEXP_LIKE(")
+
+
+def translate(duckdb_sql, plan_path):
+    with open(duckdb_sql, encoding="utf-8") as handle:
+        statements = [s for s in handle.read().split(SEPARATOR) if s.strip()]
+    plan = []
+    for sql in statements:
+        if sql.startswith("-- "):
+            plan.append({"kind": "notebook", "name": sql.splitlines()[0][3:]})
+            continue
+        if NOTEBOOK_CELL.match(sql):
+            continue
+        match = READ_CSV.match(sql)
+        if match:
+            view, glob, header, columns = match.groups()
+            files = glob[1:-1].split(",") if glob.startswith("{") else [glob]
+            names = [name.replace("''", "'") for name in COLUMN_SPEC.findall(columns)]
+            plan.append({"kind": "scan", "name": view, "files": files, "header": header == "true", "columns": names})
+            continue
+        match = CREATE.match(sql)
+        if not match:
+            raise SystemExit(f"unexpected statement: {sql[:200]}")
+        kind, name = match.groups()
+        body = sql[match.end():].strip()
+        plan.append({
+            "kind": {"TEMPORARY TABLE": "temp", "TEMPORARY VIEW": "view", "TABLE": "table"}[kind],
+            "name": name,
+            "sql": polars_sql(body),
+        })
+    with open(plan_path, "w", encoding="utf-8") as handle:
+        json.dump(plan, handle, indent=1)
+
+
+def scan(pl, source, step):
+    frames = []
+    for file in step["files"]:
+        frame = pl.scan_csv(
+            os.path.join(source, file),
+            # Names by position, as read_files and read_csv give them: a
+            # header row is skipped, not matched.
+            has_header=False,
+            skip_rows=1 if step["header"] else 0,
+            schema={name: pl.String for name in step["columns"]},
+            quote_char=None,
+            truncate_ragged_lines=True,
+        )
+        frames.append(frame.with_columns(
+            pl.lit(file).alias("_source_file"), pl.lit(None, pl.String).alias("_corrupt_record"),
+        ))
+    return pl.concat(frames) if len(frames) > 1 else frames[0]
+
+
+def run(plan_path, source, out, check_against=None):
+    import polars as pl
+
+    with open(plan_path, encoding="utf-8") as handle:
+        plan = json.load(handle)
+    ctx = pl.SQLContext()
+    os.makedirs(out, exist_ok=True)
+    written, frames, started = [], {}, time.time()
+    for step in plan:
+        kind, name = step["kind"], step["name"]
+        if kind == "notebook":
+            print(f"{name} starts at {time.time() - started:.2f} s", flush=True)
+            continue
+        if kind == "scan":
+            ctx.register(name, scan(pl, source, step))
+            continue
+        try:
+            lazy = ctx.execute(step["sql"], eager=False)
+        except Exception as error:  # noqa: BLE001 - name the statement that Polars rejects
+            raise SystemExit(f"Polars cannot plan {name}: {error}\n{step['sql'][:3000]}") from error
+        if kind == "view":
+            ctx.register(name, lazy)
+            continue
+        frame = lazy.collect()
+        ctx.register(name, frame)
+        if kind == "table":
+            written.append(name)
+            frames[name] = frame
+    for name in written:
+        frames[name].write_parquet(os.path.join(out, name + ".parquet"), compression="snappy")
+    print(f"all {len(written)} tables written to {out} at {time.time() - started:.2f} s")
+    for name in written:
+        print(f"{name}: {frames[name].height} rows")
+    if check_against:
+        import duckdb
+
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from duckdb_pipeline import check
+
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        for name in written:
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM '{os.path.join(out, name + '.parquet')}'")
+        differ = check(con, written, check_against, engine="Polars")
+        for line in differ:
+            print("DIFFERS " + line)
+        if differ:
+            raise SystemExit(f"{len(differ)} of {len(written)} tables differ from {check_against}")
+        print(f"check: all {len(written)} tables equal to {check_against}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    make = verbs.add_parser("translate", help="DuckDB script -> Polars plan (JSON)")
+    make.add_argument("duckdb_sql")
+    make.add_argument("plan")
+    go = verbs.add_parser("run", help="run a plan on a CSV folder")
+    go.add_argument("plan")
+    go.add_argument("source")
+    go.add_argument("out")
+    go.add_argument("--threads", type=int, default=os.cpu_count())
+    go.add_argument("--check", metavar="RUN_OUT", help="compare with `lakehouse run --out RUN_OUT`")
+    args = parser.parse_args()
+    if args.verb == "translate":
+        translate(args.duckdb_sql, args.plan)
+    else:
+        # Polars reads its thread count once, when it is first imported.
+        os.environ["POLARS_MAX_THREADS"] = str(args.threads)
+        run(args.plan, args.source, args.out, args.check)
+
+
+if __name__ == "__main__":
+    main()
