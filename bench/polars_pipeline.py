@@ -22,7 +22,7 @@ for Polars' SQL engine, which plans every statement as a Polars LazyFrame:
 
 Usage:
   polars_pipeline.py translate DUCKDB_SQL PLAN_JSON     (untimed: writes the plan)
-  polars_pipeline.py run PLAN_JSON SOURCE_DIR OUT_DIR [--threads N] [--check RUN_OUT]
+  polars_pipeline.py run PLAN_JSON SOURCE_DIR OUT_DIR [--threads N] [--check RUN_OUT] [--profile N]
 --threads sets POLARS_MAX_THREADS; --check compares every table with
 `lakehouse run --out RUN_OUT` (bench/duckdb_pipeline.py's check, in DuckDB
 over the Parquet files written here).
@@ -41,6 +41,7 @@ READ_CSV = re.compile(
 )
 COLUMN_SPEC = re.compile(r"'((?:[^']|'')*)': 'VARCHAR'")
 CREATE = re.compile(r"^CREATE OR REPLACE (TEMPORARY TABLE|TEMPORARY VIEW|TABLE) (\w+) AS\b")
+MONTH_DAY = re.compile(r"^-[0-9]{2}-[0-9]{2}$")
 NOTEBOOK_CELL = re.compile(r"^SELECT '[^']*' AS notebook$")
 SEPARATOR = ";\n\n"
 
@@ -127,11 +128,21 @@ def polars_sql(sql):
         if isinstance(node, exp.DateDiff) and (node.unit is None or node.unit.name.lower() in ("day", "'day'")):
             later, earlier = node.this.copy(), node.expression.copy()
             return exp.paren(exp.Sub(this=exp.cast(later, "INT"), expression=exp.cast(earlier, "INT")))
-        if isinstance(node, exp.TryCast) and node.to.this == exp.DataType.Type.TIMESTAMPTZ:
+        if (
+            isinstance(node, exp.TryCast)
+            and node.to.this == exp.DataType.Type.TIMESTAMPTZ
+            and not isinstance(node.parent, exp.Coalesce)
+        ):
             text = node.this
             if isinstance(text, exp.Null) or (isinstance(text, exp.Cast) and isinstance(text.this, exp.Null)):
                 return node
             as_date = exp.cast(exp.TryCast(this=text.copy(), to=exp.DataType.build("DATE")), "TIMESTAMPTZ")
+            if isinstance(text, exp.DPipe) and MONTH_DAY.match(text.expression.name):
+                # A bare year with '-01-01' appended is a date. Polars
+                # evaluates every CASE branch on every row, and its
+                # timestamp parse takes a slow path on each value it
+                # cannot read; its date parse does not.
+                return as_date
             return exp.func("coalesce", node.copy(), as_date)
         return node
 
@@ -196,14 +207,14 @@ def scan(pl, source, step):
     return pl.concat(frames) if len(frames) > 1 else frames[0]
 
 
-def run(plan_path, source, out, check_against=None):
+def run(plan_path, source, out, check_against=None, profile=0):
     import polars as pl
 
     with open(plan_path, encoding="utf-8") as handle:
         plan = json.load(handle)
     ctx = pl.SQLContext()
     os.makedirs(out, exist_ok=True)
-    written, frames, started = [], {}, time.time()
+    written, frames, spent, started = [], {}, [], time.time()
     for step in plan:
         kind, name = step["kind"], step["name"]
         if kind == "notebook":
@@ -219,7 +230,9 @@ def run(plan_path, source, out, check_against=None):
         if kind == "view":
             ctx.register(name, lazy)
             continue
+        begun = time.time()
         frame = lazy.collect()
+        spent.append((time.time() - begun, name))
         ctx.register(name, frame)
         if kind == "table":
             written.append(name)
@@ -229,6 +242,9 @@ def run(plan_path, source, out, check_against=None):
     print(f"all {len(written)} tables written to {out} at {time.time() - started:.2f} s")
     for name in written:
         print(f"{name}: {frames[name].height} rows")
+    if profile:
+        for seconds, name in sorted(spent, reverse=True)[:profile]:
+            print(f"{seconds:7.2f} s  {name}")
     if check_against:
         import duckdb
 
@@ -259,13 +275,14 @@ def main():
     go.add_argument("out")
     go.add_argument("--threads", type=int, default=os.cpu_count())
     go.add_argument("--check", metavar="RUN_OUT", help="compare with `lakehouse run --out RUN_OUT`")
+    go.add_argument("--profile", type=int, default=0, metavar="N", help="print the N slowest statements")
     args = parser.parse_args()
     if args.verb == "translate":
         translate(args.duckdb_sql, args.plan)
     else:
         # Polars reads its thread count once, when it is first imported.
         os.environ["POLARS_MAX_THREADS"] = str(args.threads)
-        run(args.plan, args.source, args.out, args.check)
+        run(args.plan, args.source, args.out, args.check, args.profile)
 
 
 if __name__ == "__main__":
