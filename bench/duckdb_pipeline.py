@@ -153,6 +153,16 @@ def check(con, tables, run_out, engine="DuckDB"):
     return differ
 
 
+def check_or_exit(con, tables, run_out, engine="DuckDB"):
+    """check(), printed; exits non-zero when a table differs."""
+    differ = check(con, tables, run_out, engine)
+    for line in differ:
+        print("DIFFERS " + line)
+    if differ:
+        raise SystemExit(f"{len(differ)} of {len(tables)} tables differ from {run_out}")
+    print(f"check: all {len(tables)} tables equal to {run_out}")
+
+
 def pair_within_tolerance(left, right, doubles, rel=1e-9):
     """Pairs rows that agree everywhere, doubles to `rel`; returns None when
     every row pairs, else the counts of unpaired rows on each side."""
@@ -219,12 +229,7 @@ def run_sql(path, source, out, threads, check_against=None):
     for table in written:
         print(f"{table}: {con.execute(f'SELECT count(*) FROM {table}').fetchone()[0]} rows")
     if check_against:
-        differ = check(con, written, check_against)
-        for line in differ:
-            print("DIFFERS " + line)
-        if differ:
-            raise SystemExit(f"{len(differ)} of {len(written)} tables differ from {check_against}")
-        print(f"check: all {len(written)} tables equal to {check_against}")
+        check_or_exit(con, written, check_against)
 
 
 def main():

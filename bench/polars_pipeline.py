@@ -9,8 +9,9 @@ for Polars' SQL engine, which plans every statement as a Polars LazyFrame:
 - each `read_csv` view becomes `pl.scan_csv` over the same files (all text,
   no quoting, header or not as the layout says);
 - a typed bronze row's first fault is a struct in the bundle (`_fault`);
-  Polars SQL has no struct literals, so it becomes two columns,
-  `_fault_col` and `_fault_reason`, with the same conditions;
+  Polars SQL has no struct literals, so it becomes one text of column and
+  reason (the conditions evaluated once), split into `_fault_col` and
+  `_fault_reason` by an outer select;
 - functions Polars SQL lacks get their Polars equivalent: `epoch_us(t)` is
   the timestamp cast to BIGINT (microseconds), `date_diff('day', a, b)` a
   difference of day numbers, `weekofyear` the ISO week, a date-only text
@@ -41,6 +42,7 @@ READ_CSV = re.compile(
 )
 COLUMN_SPEC = re.compile(r"'((?:[^']|'')*)': 'VARCHAR'")
 CREATE = re.compile(r"^CREATE OR REPLACE (TEMPORARY TABLE|TEMPORARY VIEW|TABLE) (\w+) AS\b")
+UNIT_SEPARATOR = "\x1f"
 MONTH_DAY = re.compile(r"^-[0-9]{2}-[0-9]{2}$")
 NOTEBOOK_CELL = re.compile(r"^SELECT '[^']*' AS notebook$")
 SEPARATOR = ";\n\n"
@@ -58,31 +60,51 @@ def polars_sql(sql):
 
     DATE_PARTS = (exp.Year, exp.Quarter, exp.Month, exp.Day, exp.DayOfWeek)
 
-    def fault_parts(case):
-        """The _fault CASE of a typed view as (column CASE, reason CASE)."""
-        parts = []
-        for field in ("col", "reason"):
-            ifs = []
-            for branch in case.args["ifs"]:
-                struct = branch.args["true"]
-                value = next(
-                    e.expression for e in struct.expressions
-                    if isinstance(e, exp.PropertyEQ) and e.this.name == field
-                )
-                ifs.append(exp.If(this=branch.this.copy(), true=value.copy()))
-            parts.append(exp.Case(ifs=ifs))
-        return parts
+    def fault_pair(case):
+        """The _fault CASE of a typed view as one CASE of `col<US>reason`
+        text (col empty for a field-count fault), so that the typing
+        conditions are evaluated once, as the struct does in DuckDB."""
+        ifs = []
+        for branch in case.args["ifs"]:
+            fields = {e.this.name: e.expression for e in branch.args["true"].expressions}
+            pair = exp.DPipe(
+                this=exp.DPipe(
+                    this=exp.func("coalesce", fields["col"].copy(), exp.Literal.string("")),
+                    expression=exp.Literal.string(UNIT_SEPARATOR),
+                ),
+                expression=fields["reason"].copy(),
+            )
+            ifs.append(exp.If(this=branch.this.copy(), true=pair))
+        return exp.Case(ifs=ifs)
+
+    def split_fault(select):
+        """SELECT typed…, col and reason split off the pair FROM (select)."""
+        names = [item.alias_or_name for item in select.expressions if item.alias_or_name != "_fault_pair"]
+        pair = exp.column("_fault_pair")
+        separator = exp.Literal.string(UNIT_SEPARATOR)
+        at = exp.Anonymous(this="STRPOS", expressions=[pair.copy(), separator.copy()])
+        col = exp.Nullif(this=exp.Substring(this=pair.copy(), start=exp.Literal.number(1),
+                                            length=exp.Sub(this=at.copy(), expression=exp.Literal.number(1))),
+                         expression=exp.Literal.string(""))
+        reason = exp.Substring(this=pair.copy(), start=exp.Add(this=at, expression=exp.Literal.number(1)))
+        return exp.select(
+            *[exp.column(name, quoted=True) for name in names],
+            exp.alias_(col, "_fault_col"),
+            exp.alias_(reason, "_fault_reason"),
+        ).from_(exp.alias_(exp.paren(select), "_typed", table=True))
 
     def rewrite(node):
         if isinstance(node, exp.Select):
-            items = []
+            items, paired = [], False
             for item in node.expressions:
                 if isinstance(item, exp.Alias) and item.alias == "_fault" and isinstance(item.this, exp.Case):
-                    col, reason = fault_parts(item.this)
-                    items += [exp.alias_(col, "_fault_col"), exp.alias_(reason, "_fault_reason")]
+                    items.append(exp.alias_(fault_pair(item.this), "_fault_pair"))
+                    paired = True
                 else:
                     items.append(item)
             node.set("expressions", items)
+            if paired:
+                return split_fault(node)
             where = node.args.get("where")
             if node.args.get("from") is None and where and where.this == exp.false() and not node.args.get("limit"):
                 # Polars SQL returns the row of a FROM-less SELECT whatever
@@ -249,18 +271,13 @@ def run(plan_path, source, out, check_against=None, profile=0):
         import duckdb
 
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        from duckdb_pipeline import check
+        from duckdb_pipeline import check_or_exit
 
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
         for name in written:
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM '{os.path.join(out, name + '.parquet')}'")
-        differ = check(con, written, check_against, engine="Polars")
-        for line in differ:
-            print("DIFFERS " + line)
-        if differ:
-            raise SystemExit(f"{len(differ)} of {len(written)} tables differ from {check_against}")
-        print(f"check: all {len(written)} tables equal to {check_against}")
+        check_or_exit(con, written, check_against, engine="Polars")
 
 
 def main():
