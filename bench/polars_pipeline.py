@@ -14,9 +14,14 @@ for Polars' SQL engine, which plans every statement as a Polars LazyFrame:
   `_fault_reason` by an outer select;
 - functions Polars SQL lacks get their Polars equivalent: `epoch_us(t)` is
   the timestamp cast to BIGINT (microseconds), `date_diff('day', a, b)` a
-  difference of day numbers, `weekofyear` the ISO week, a date-only text
-  cast to a timestamp is midnight UTC, and the dq rules' five sorted
+  difference of day numbers, `weekofyear` the ISO week, `count_if` a sum of
+  flags, a date-only text cast to a timestamp is midnight UTC (a bare year
+  with '-01-01' appended is parsed as a date), and the dq rules' five sorted
   distinct examples are `array_agg(DISTINCT … ORDER BY … LIMIT 5)`;
+- where Polars SQL would give other values: year(), month() and the other
+  date parts are widened to BIGINT (Polars types them i8, and month * 100
+  wraps), and a FROM-less `SELECT … WHERE false` gets `LIMIT 0` (Polars
+  returns its row);
 - tables are collected (materialized) as DuckDB's are, views stay lazy,
   and at the end every bronze, silver and gold table is written as Snappy
   Parquet.
