@@ -1,12 +1,11 @@
 // End to end: the built app, served from a sub-path, in headless Chromium.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AppPage } from "../pages/app_page.mjs";
 import { execFileSync } from "node:child_process";
-import { serve, launch, open, cliKpis, cliRun, cliTable, close, shared, root, artifacts } from "./support.mjs";
+import { serve, launch, open, cliKpis, cliRun, cliTable, close, shared, root, artifacts, tempDir } from "./support.mjs";
 
 let server, url, browser;
 
@@ -286,7 +285,7 @@ test("the Power BI, Delta and Databricks exports are built in the worker and pas
     assert.equal(download.suggestedFilename(), name);
     const zip = join(artifacts, name);
     await download.saveAs(zip);
-    const dir = mkdtempSync(join(tmpdir(), "export-"));
+    const dir = tempDir("export-");
     execFileSync("python3", ["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", zip, dir]);
     return dir;
   };
@@ -300,7 +299,7 @@ test("the Power BI, Delta and Databricks exports are built in the worker and pas
   assert.match(report, /^ok: 25 Delta tables read by deltalake equal the Parquet output/m);
   // The bundle from the tab is the CLI's, byte for byte (the CLI's is the one the Spark parity run checks).
   const bundle = await unpack("download-databricks", "synthea-lakehouse-databricks.zip");
-  const cliBundle = mkdtempSync(join(tmpdir(), "bundle-"));
+  const cliBundle = tempDir("bundle-");
   cliRun(["--demo", "40"], ["--databricks", cliBundle]);
   for (const file of ["databricks.yml", "resources/synthea_lakehouse.job.yml", "src/01_bronze.sql", "src/02_silver.sql", "src/03_gold.sql", "scripts/run_spark.py", "README.md"]) {
     assert.equal(readFileSync(join(bundle, file), "utf8"), readFileSync(join(cliBundle, file), "utf8"), file);

@@ -3,7 +3,7 @@
 
 import { spawn, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, existsSync, statSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, statSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, extname, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,10 +61,24 @@ export async function open(browser, url) {
   return { page, foreign, errors };
 }
 
+const temporary = [];
+// Temporary folders go when the test file's process ends well (about 50 MB
+// a run otherwise stays in /tmp); after a failure they stay for a look.
+process.on("exit", (code) => {
+  if (code === 0) for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the system's temporary folder, removed at a clean exit. */
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
 /** Runs `lakehouse run ARGS --out DIR`; returns DIR. */
 export function cliRun(args, extra = []) {
   const bin = process.env.LAKEHOUSE_BIN ?? resolve(root, "target/debug/lakehouse");
-  const out = mkdtempSync(join(tmpdir(), "lakehouse-e2e-"));
+  const out = tempDir("lakehouse-e2e-");
   execFileSync(bin, ["run", ...args, "--out", out, "--quiet", ...extra]);
   return out;
 }
