@@ -96,7 +96,7 @@ def polars_sql(sql):
             *[exp.column(name, quoted=True) for name in names],
             exp.alias_(col, "_fault_col"),
             exp.alias_(reason, "_fault_reason"),
-        ).from_(exp.alias_(exp.paren(select), "_typed", table=True))
+        ).from_(exp.alias_(exp.paren(select.copy()), "_typed", table=True))
 
     def rewrite(node):
         if isinstance(node, exp.Select):
@@ -148,18 +148,18 @@ def polars_sql(sql):
             isinstance(node.parent, exp.Cast) and node.parent.to.this == exp.DataType.Type.BIGINT
         ):
             # Polars types month() and day() as i8, and month * 100 wraps
-            # there; DuckDB and Spark widen.
+            # there; DuckDB and Spark widen (a part already cast to BIGINT
+            # stays as it is).
             return exp.cast(node.copy(), "BIGINT")
+        if isinstance(node, exp.RegexpLike):
+            # DuckDB spells it REGEXP_MATCHES, Polars REGEXP_LIKE.
+            return exp.Anonymous(this="REGEXP_LIKE", expressions=[node.this.copy(), node.expression.copy()])
         if isinstance(node, exp.WeekOfYear):
             return exp.Anonymous(this="DATE_PART", expressions=[exp.Literal.string("isoweek"), node.this.copy()])
         if isinstance(node, exp.DateDiff) and (node.unit is None or node.unit.name.lower() in ("day", "'day'")):
             later, earlier = node.this.copy(), node.expression.copy()
             return exp.paren(exp.Sub(this=exp.cast(later, "INT"), expression=exp.cast(earlier, "INT")))
-        if (
-            isinstance(node, exp.TryCast)
-            and node.to.this == exp.DataType.Type.TIMESTAMPTZ
-            and not isinstance(node.parent, exp.Coalesce)
-        ):
+        if isinstance(node, exp.TryCast) and node.to.this == exp.DataType.Type.TIMESTAMPTZ:
             text = node.this
             if isinstance(text, exp.Null) or (isinstance(text, exp.Cast) and isinstance(text.this, exp.Null)):
                 return node
@@ -173,15 +173,19 @@ def polars_sql(sql):
             return exp.func("coalesce", node.copy(), as_date)
         return node
 
-    # transform() does not descend into a node it has just replaced, so the
-    # rewrites are repeated until nothing changes.
-    text = sql
-    for _ in range(5):
-        rewritten = sqlglot.parse_one(text, read="duckdb").transform(rewrite).sql(dialect="duckdb")
-        if rewritten == text:
-            break
-        text = rewritten
-    return text.replace("REGEXP_MATCHES(", "REGEXP_LIKE(")
+    # One pass, children before their parents: a rewrite builds on rewritten
+    # children and its own result is not visited again (sqlglot's transform()
+    # goes parents first and skips the inside of a node it has replaced).
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    for node in reversed(list(tree.walk(bfs=False))):
+        new = rewrite(node)
+        if new is node:
+            continue
+        if node is tree:
+            tree = new
+        else:
+            node.replace(new)
+    return tree.sql(dialect="duckdb")
 
 
 def translate(duckdb_sql, plan_path):
