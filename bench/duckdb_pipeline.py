@@ -135,17 +135,20 @@ def check(con, tables, run_out, engine="DuckDB"):
             for name, kind in columns
         ) + ")"
         raw = ", ".join(f'"{name}"' for name, _ in columns)
-
-        def numbered(relation):
-            return f"SELECT {raw}, _k, row_number() OVER (PARTITION BY _k) AS _n FROM (SELECT *, {key} AS _k FROM {relation})"
+        # Each side keyed and numbered once (the n-th row of a key pairs
+        # with the other side's n-th), then the rows left over either way.
+        for side, relation in (("_ours", f"'{ours}'"), ("_theirs", table)):
+            con.execute(
+                f"CREATE OR REPLACE TEMPORARY TABLE {side} AS SELECT {raw}, _k, "
+                f"row_number() OVER (PARTITION BY _k) AS _n FROM (SELECT *, {key} AS _k FROM {relation})"
+            )
 
         def left_over(x, y):
-            return con.execute(
-                f"SELECT {raw} FROM ({numbered(x)}) AS x ANTI JOIN ({numbered(y)}) AS y USING (_k, _n)"
-            ).fetchall()
+            return con.execute(f"SELECT {raw} FROM {x} ANTI JOIN {y} USING (_k, _n)").fetchall()
 
-        only_ours = left_over(f"'{ours}'", table)
-        only_theirs = left_over(table, f"'{ours}'")
+        only_ours = left_over("_ours", "_theirs")
+        only_theirs = left_over("_theirs", "_ours")
+        con.execute("DROP TABLE _ours; DROP TABLE _theirs")
         doubles = [i for i, (_, kind) in enumerate(columns) if kind == "DOUBLE"]
         unpaired = pair_within_tolerance(only_ours, only_theirs, doubles)
         if unpaired:
