@@ -41,10 +41,14 @@ def timed(command, cores, env=None):
     return float(wall), int(rss_kb) / 1024
 
 
+def scripts(work):
+    """Where prepare() writes the DuckDB script and the Polars plan."""
+    return os.path.join(work, "pipeline.duckdb.sql"), os.path.join(work, "pipeline.polars.json")
+
+
 def contenders(work, path):
     """name -> (command writing Parquet to OUT, extra environment per core count)."""
-    sql = os.path.join(work, "pipeline.duckdb.sql")
-    plan = os.path.join(work, "pipeline.polars.json")
+    sql, plan = scripts(work)
     return {
         "lakehouse": lambda out, cores: ([binary, "run", path, "--out", out, "--quiet"], {}),
         "duckdb": lambda out, cores: (
@@ -61,17 +65,13 @@ def contenders(work, path):
 def prepare(work, path):
     """Our own run (the reference for --check), the bundle and the DuckDB script."""
     reference = os.path.join(work, "reference")
+    sql, plan = scripts(work)
     subprocess.run([binary, "run", path, "--out", reference, "--databricks", os.path.join(work, "bundle"), "--quiet"], check=True)
     subprocess.run(
-        [sys.executable, os.path.join(HERE, "duckdb_pipeline.py"), "translate",
-         os.path.join(work, "bundle"), os.path.join(work, "pipeline.duckdb.sql")],
+        [sys.executable, os.path.join(HERE, "duckdb_pipeline.py"), "translate", os.path.join(work, "bundle"), sql],
         check=True,
     )
-    subprocess.run(
-        [sys.executable, os.path.join(HERE, "polars_pipeline.py"), "translate",
-         os.path.join(work, "pipeline.duckdb.sql"), os.path.join(work, "pipeline.polars.json")],
-        check=True,
-    )
+    subprocess.run([sys.executable, os.path.join(HERE, "polars_pipeline.py"), "translate", sql, plan], check=True)
     return reference
 
 
