@@ -1,7 +1,10 @@
 //! The silver star schema as an SVG diagram: facts in the middle, dimensions
 //! on either side, a line from each fact's foreign key to the dimension it
-//! refers to (dashed for role-playing dates after the first). Drawn from the
-//! tables' own columns, so it cannot drift from the schema.
+//! refers to (dashed for role-playing keys: a stop date, a secondary payer).
+//! The boxes come from the tables' own columns and the lines from the
+//! pipeline's list of foreign keys, the one the Power BI model reads.
+
+use lakehouse_pipeline::silver::{self, ForeignKey, Role};
 
 use crate::worker::protocol::ColumnInfo;
 
@@ -17,24 +20,10 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The dimension a foreign key column refers to, by the dimension's first
-/// (key) column: `start_date_key` → the table keyed by `date_key`.
-fn target<'a>(column: &str, dimensions: &'a [(String, Vec<ColumnInfo>)]) -> Option<&'a str> {
-    let key_of = |d: &(String, Vec<ColumnInfo>)| d.1.first().map(|c| c.name.clone());
-    dimensions
-        .iter()
-        .find(|d| key_of(d).as_deref() == Some(column))
-        .or_else(|| {
-            column
-                .ends_with("date_key")
-                .then(|| {
-                    dimensions
-                        .iter()
-                        .find(|d| key_of(d).as_deref() == Some("date_key"))
-                })
-                .flatten()
-        })
-        .map(|d| d.0.as_str())
+/// The model relationship of `table.column`, from the pipeline's one list
+/// of foreign keys ([`silver::FOREIGN_KEYS`]).
+fn relationship(table: &str, column: &str) -> Option<&'static ForeignKey> {
+    silver::model_relationships().find(|k| k.table == table && k.column == column)
 }
 
 struct Placed {
@@ -121,18 +110,15 @@ pub fn star_schema_svg(tables: &[(String, Vec<ColumnInfo>)]) -> String {
     // Lines first, under the boxes.
     let all_dims: Vec<&Placed> = left.iter().chain(&right).collect();
     for fact in &middle {
-        let mut dates_seen = 0;
         for (i, column) in fact.rows.iter().enumerate() {
-            let Some(dim_name) = target(column, &dims) else {
+            let Some(key) = relationship(&fact.name, column) else {
                 continue;
             };
+            let dim_name = key.references;
             let Some(dim) = all_dims.iter().find(|d| d.name == dim_name) else {
                 continue;
             };
-            let role_playing = column.ends_with("date_key") && {
-                dates_seen += 1;
-                dates_seen > 1
-            };
+            let role_playing = key.role == Role::RolePlaying;
             let (x1, x2) = if dim.x < fact.x {
                 (fact.x, dim.x + BOX_WIDTH)
             } else {

@@ -366,9 +366,9 @@ pub fn summarize(lakehouse: &Lakehouse, dashboard: &Dashboard) -> Summary {
             .quality()
             .into_iter()
             .map(|r| DqRow {
-                rule_id: r.rule_id,
-                severity: r.severity.into(),
-                description: r.description,
+                rule_id: r.rule_id(),
+                severity: r.severity().as_str().into(),
+                description: r.rule.description(),
                 rows_checked: r.rows_checked,
                 rows_failed: r.rows_failed,
             })
@@ -395,6 +395,24 @@ mod tests {
         });
         let text = serde_json::to_string(&response).unwrap();
         assert_eq!(serde_json::from_str::<Response>(&text).unwrap(), response);
+    }
+
+    #[test]
+    fn the_star_diagram_draws_every_fact_to_dimension_key() {
+        let lakehouse = load_demo(30, 5, &mut |_| {}).unwrap();
+        let summary = summarize(&lakehouse, &Dashboard::new(&lakehouse));
+        let svg = crate::star::star_schema_svg(&summary.star);
+        let mut drawn = 0;
+        for fk in lakehouse_pipeline::silver::FOREIGN_KEYS {
+            let line = format!(
+                "<title>{}.{} → {}</title>",
+                fk.table, fk.column, fk.references
+            );
+            let expected = fk.table.starts_with("fact_") && fk.references.starts_with("dim_");
+            assert_eq!(svg.contains(&line), expected, "{line}");
+            drawn += usize::from(expected);
+        }
+        assert_eq!(svg.matches("<line").count(), drawn);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use lakehouse_pipeline::bronze::archive;
 use lakehouse_pipeline::export::databricks::BundleOptions;
+use lakehouse_pipeline::gold::quality::Severity;
 use lakehouse_pipeline::{BronzeBuilder, IngestOptions, Lakehouse, dates};
 
 /// Synthea Lakehouse: Synthea CSV exports → bronze → silver star schema → gold metrics, as Parquet.
@@ -431,7 +432,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     let rules = lakehouse.quality();
     let errors = rules
         .iter()
-        .filter(|r| r.severity == "error" && r.rows_failed > 0)
+        .filter(|r| r.failed_with(Severity::Error))
         .count();
     let rejected = lakehouse.bronze.rejects.num_rows();
     if args.strict && (errors > 0 || rejected > 0) {
@@ -572,27 +573,25 @@ fn print_summary(
     }
     writeln!(stdout)?;
     let rules = lakehouse.quality();
-    let failed = |severity: &str| {
-        rules
-            .iter()
-            .filter(|r| r.severity == severity && r.rows_failed > 0)
-            .count()
-    };
+    let failed = |severity| rules.iter().filter(|r| r.failed_with(severity)).count();
     writeln!(
         stdout,
         "data quality     {} errors, {} warnings, {} info (rules with failures; see gold/dq_results.parquet)",
-        failed("error"),
-        failed("warning"),
-        failed("info")
+        failed(Severity::Error),
+        failed(Severity::Warning),
+        failed(Severity::Info)
     )?;
     for rule in rules
         .iter()
-        .filter(|r| r.rows_failed > 0 && r.severity != "info")
+        .filter(|r| r.rows_failed > 0 && r.severity() != Severity::Info)
     {
         writeln!(
             stdout,
             "  {:<8} {:<40} {} of {} rows",
-            rule.severity, rule.rule_id, rule.rows_failed, rule.rows_checked
+            rule.severity().as_str(),
+            rule.rule_id(),
+            rule.rows_failed,
+            rule.rows_checked
         )?;
     }
     writeln!(stdout, "wrote {files} files to {}", out.display())?;

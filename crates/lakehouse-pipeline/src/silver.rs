@@ -12,6 +12,7 @@
 mod dims;
 mod facts;
 pub(crate) mod keys;
+mod relations;
 
 use crate::bronze::Bronze;
 use crate::error::Result;
@@ -20,6 +21,9 @@ pub use dims::age_band;
 pub(crate) use dims::default_system as dims_default_system;
 pub use facts::READMISSION_WINDOW_MICROS;
 pub use keys::normalize_system;
+pub use relations::{
+    FOREIGN_KEYS, ForeignKey, Role, Source, checked_in_bronze, model_relationships,
+};
 
 /// The silver layer.
 #[derive(Clone, Debug)]
@@ -66,119 +70,6 @@ pub const TABLE_NAMES: [&str; 13] = [
     "fact_procedures",
     "fact_medications",
     "fact_claims",
-];
-
-/// Every foreign key of the star schema, as (table, column, referenced
-/// table, referenced key column); the tests check that each resolves.
-pub const FOREIGN_KEYS: [(&str, &str, &str, &str); 28] = [
-    (
-        "fact_encounters",
-        "patient_key",
-        "dim_patient",
-        "patient_key",
-    ),
-    (
-        "fact_encounters",
-        "provider_key",
-        "dim_provider",
-        "provider_key",
-    ),
-    (
-        "fact_encounters",
-        "organization_key",
-        "dim_organization",
-        "organization_key",
-    ),
-    ("fact_encounters", "payer_key", "dim_payer", "payer_key"),
-    ("fact_encounters", "start_date_key", "dim_date", "date_key"),
-    ("fact_encounters", "stop_date_key", "dim_date", "date_key"),
-    (
-        "fact_conditions",
-        "patient_key",
-        "dim_patient",
-        "patient_key",
-    ),
-    (
-        "fact_conditions",
-        "encounter_key",
-        "fact_encounters",
-        "encounter_key",
-    ),
-    (
-        "fact_conditions",
-        "diagnosis_key",
-        "dim_diagnosis",
-        "diagnosis_key",
-    ),
-    ("fact_conditions", "start_date_key", "dim_date", "date_key"),
-    ("fact_conditions", "stop_date_key", "dim_date", "date_key"),
-    (
-        "fact_procedures",
-        "patient_key",
-        "dim_patient",
-        "patient_key",
-    ),
-    (
-        "fact_procedures",
-        "encounter_key",
-        "fact_encounters",
-        "encounter_key",
-    ),
-    (
-        "fact_procedures",
-        "procedure_key",
-        "dim_procedure",
-        "procedure_key",
-    ),
-    ("fact_procedures", "start_date_key", "dim_date", "date_key"),
-    (
-        "fact_medications",
-        "patient_key",
-        "dim_patient",
-        "patient_key",
-    ),
-    (
-        "fact_medications",
-        "encounter_key",
-        "fact_encounters",
-        "encounter_key",
-    ),
-    (
-        "fact_medications",
-        "medication_key",
-        "dim_medication",
-        "medication_key",
-    ),
-    ("fact_medications", "payer_key", "dim_payer", "payer_key"),
-    ("fact_medications", "start_date_key", "dim_date", "date_key"),
-    ("fact_medications", "stop_date_key", "dim_date", "date_key"),
-    ("fact_claims", "patient_key", "dim_patient", "patient_key"),
-    (
-        "fact_claims",
-        "encounter_key",
-        "fact_encounters",
-        "encounter_key",
-    ),
-    (
-        "fact_claims",
-        "provider_key",
-        "dim_provider",
-        "provider_key",
-    ),
-    ("fact_claims", "primary_payer_key", "dim_payer", "payer_key"),
-    (
-        "fact_claims",
-        "secondary_payer_key",
-        "dim_payer",
-        "payer_key",
-    ),
-    ("fact_claims", "service_date_key", "dim_date", "date_key"),
-    (
-        "dim_provider",
-        "organization_key",
-        "dim_organization",
-        "organization_key",
-    ),
 ];
 
 /// Builds the star schema from bronze. `as_of` (days since the epoch) is the

@@ -35,7 +35,7 @@ fn the_pipeline_reads_it_with_zero_rejects_and_zero_dq_errors() {
     let errors: Vec<_> = lakehouse
         .quality()
         .into_iter()
-        .filter(|r| r.severity == "error" && r.rows_failed > 0)
+        .filter(|r| r.failed_with(lakehouse_pipeline::gold::quality::Severity::Error))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     for table in [

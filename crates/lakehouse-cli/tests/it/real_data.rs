@@ -113,11 +113,16 @@ fn keys(out: &Path, name: &str, column_name: &str) -> Vec<Option<i64>> {
 
 #[test]
 fn every_fact_key_of_every_real_set_resolves() {
-    let relations = lakehouse_pipeline::silver::FOREIGN_KEYS;
     for set in REAL_SETS {
         let out = temp_dir(&format!("fk-{set}"));
         run_ok(&real_set(set), &out);
-        for (fact, fk, dim, key) in relations {
+        for relation in lakehouse_pipeline::silver::FOREIGN_KEYS {
+            let (fact, fk, dim, key) = (
+                relation.table,
+                relation.column,
+                relation.references,
+                relation.key,
+            );
             let dim_keys: Vec<i64> = keys(&out, dim, key)
                 .into_iter()
                 .map(|k| k.expect("dimension keys are never null"))

@@ -21,10 +21,7 @@ use std::fmt::Write as _;
 
 use crate::bronze::spec::{self, ColumnType, TableSpec};
 use crate::error::Result;
-use crate::gold::quality::{
-    self, COST_RULES, COVERAGE_RULES, FOREIGN_KEY_RULES, PERIOD_RULES, PLACEHOLDER_RULES,
-    RuleResult,
-};
+use crate::gold::quality::{self, Rule};
 use crate::silver::keys::normalize_system;
 use crate::{Lakehouse, OutputFile};
 
@@ -500,19 +497,18 @@ fn example_id(id: Option<&str>, alias: &str) -> String {
 
 /// One rule row: its fixed text, then an SQL query giving
 /// `rows_checked, rows_failed, example_ids`.
-fn rule_row(order: usize, rule: &RuleResult, computed: &str) -> String {
+fn rule_row(order: usize, rule: &Rule, computed: &str) -> String {
     format!(
         "SELECT {order} AS _order, {} AS rule_id, {} AS table_name, {} AS severity, {} AS description, * FROM (\n  {computed}\n)",
-        literal(&rule.rule_id),
-        literal(&rule.table),
-        literal(rule.severity),
-        literal(&rule.description),
+        literal(&rule.id()),
+        literal(rule.table()),
+        literal(rule.severity().as_str()),
+        literal(&rule.description()),
     )
 }
 
 /// The SQL computing one data-quality rule (see `gold::quality::rules`).
-fn rule_sql(rule: &RuleResult, table: &dyn Fn(&str) -> String) -> String {
-    let id = rule.rule_id.as_str();
+fn rule_sql(rule: &Rule, table: &dyn Fn(&str) -> String) -> String {
     let count = |failed: &str, example: &str, from: &str| {
         format!(
             "SELECT CAST(count(*) AS BIGINT) AS rows_checked, CAST(count_if({failed}) AS BIGINT) AS rows_failed, {} AS example_ids FROM {from}",
@@ -524,67 +520,7 @@ fn rule_sql(rule: &RuleResult, table: &dyn Fn(&str) -> String) -> String {
             "SELECT CAST({checked} AS BIGINT) AS rows_checked, CAST({failed} AS BIGINT) AS rows_failed, CAST(NULL AS STRING) AS example_ids"
         )
     };
-    if id == "bronze_rows_rejected" {
-        let accepted = spec::TABLES
-            .iter()
-            .map(|s| format!("(SELECT count(*) FROM {})", table(s.file)))
-            .collect::<Vec<_>>()
-            .join(" + ");
-        return format!(
-            "SELECT CAST({accepted} + count(*) AS BIGINT) AS rows_checked, CAST(count(*) AS BIGINT) AS rows_failed, {} AS example_ids FROM bronze_rejects r",
-            examples(
-                "true",
-                "concat(r.file, ':', coalesce(CAST(r.line AS STRING), '?'))"
-            )
-        );
-    }
-    if let Some(file) = id.strip_prefix("exact_duplicate_rows_") {
-        let cols = source_columns(file);
-        let t = table(file);
-        return no_examples(
-            &format!("(SELECT count(*) FROM {t})"),
-            &format!(
-                "(SELECT count(*) FROM {t}) - (SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}))"
-            ),
-        );
-    }
-    if let Some(file) = id.strip_prefix("duplicate_ids_") {
-        let cols = source_columns(file);
-        let t = table(file);
-        return no_examples(
-            &format!("(SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}))"),
-            &format!(
-                "(SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}) WHERE `Id` IS NOT NULL) - (SELECT count(DISTINCT `Id`) FROM {t})"
-            ),
-        );
-    }
-    for (file, column, parent, id_col) in FOREIGN_KEY_RULES {
-        if id == format!("fk_{file}_{}", column.to_ascii_lowercase()) {
-            let c = quoted(column);
-            return count(
-                "p.`Id` IS NULL",
-                &format!("concat({}, ' → ', c.{c})", example_id(id_col, "c")),
-                &format!(
-                    "{} c LEFT JOIN (SELECT DISTINCT `Id` FROM {}) p ON c.{c} = p.`Id` WHERE c.{c} IS NOT NULL",
-                    table(file),
-                    table(parent)
-                ),
-            );
-        }
-    }
-    for (file, start, stop, id_col) in PERIOD_RULES {
-        if id == format!("stop_before_start_{file}") {
-            let (a, b) = (quoted(start), quoted(stop));
-            return count(
-                &format!("c.{b} < c.{a}"),
-                &example_id(id_col, "c"),
-                &format!(
-                    "{} c WHERE c.{a} IS NOT NULL AND c.{b} IS NOT NULL",
-                    table(file)
-                ),
-            );
-        }
-    }
+    let id_of = |file: &str| quality::id_column(file);
     // Birth and death per patient id (the first row in canonical order).
     let life = || {
         format!(
@@ -600,74 +536,129 @@ fn rule_sql(rule: &RuleResult, table: &dyn Fn(&str) -> String) -> String {
             life()
         )
     };
-    match id {
-        "encounters_after_death" => {
-            return count(
-                "to_date(c.`START`) > p.`DEATHDATE`",
-                "c.`Id`",
-                &format!("{} AND p.`DEATHDATE` IS NOT NULL", encounter_life()),
-            );
+    match *rule {
+        Rule::RowsRejected => {
+            let accepted = spec::TABLES
+                .iter()
+                .map(|s| format!("(SELECT count(*) FROM {})", table(s.file)))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            format!(
+                "SELECT CAST({accepted} + count(*) AS BIGINT) AS rows_checked, CAST(count(*) AS BIGINT) AS rows_failed, {} AS example_ids FROM bronze_rejects r",
+                examples(
+                    "true",
+                    "concat(r.file, ':', coalesce(CAST(r.line AS STRING), '?'))"
+                )
+            )
         }
-        "encounters_before_birth" => {
-            return count(
-                "to_date(c.`START`) < p.`BIRTHDATE`",
-                "c.`Id`",
-                &format!("{} AND p.`BIRTHDATE` IS NOT NULL", encounter_life()),
-            );
-        }
-        "death_before_birth" => {
-            return count(
-                "p.`DEATHDATE` < p.`BIRTHDATE`",
-                "p.`Id`",
+        Rule::ExactDuplicates { file } => {
+            let cols = source_columns(file);
+            let t = table(file);
+            no_examples(
+                &format!("(SELECT count(*) FROM {t})"),
                 &format!(
-                    "{} p WHERE p.`BIRTHDATE` IS NOT NULL AND p.`DEATHDATE` IS NOT NULL",
-                    life()
+                    "(SELECT count(*) FROM {t}) - (SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}))"
                 ),
-            );
+            )
         }
-        _ => {}
-    }
-    for (file, column, id_col) in PLACEHOLDER_RULES {
-        if id == format!("placeholder_1970_{}_{}", file, column.to_ascii_lowercase()) {
-            let c = quoted(column);
-            return count(
+        Rule::DuplicateIds { file, .. } => {
+            let cols = source_columns(file);
+            let t = table(file);
+            no_examples(
+                &format!("(SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}))"),
+                &format!(
+                    "(SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}) WHERE `Id` IS NOT NULL) - (SELECT count(DISTINCT `Id`) FROM {t})"
+                ),
+            )
+        }
+        Rule::ForeignKey(key) => {
+            let (Some(source), Some(parent)) = (key.source, key.parent_file()) else {
+                return unknown_rule(rule);
+            };
+            let c = quoted(source.column);
+            count(
+                "p.`Id` IS NULL",
+                &format!(
+                    "concat({}, ' → ', c.{c})",
+                    example_id(id_of(source.file), "c")
+                ),
+                &format!(
+                    "{} c LEFT JOIN (SELECT DISTINCT `Id` FROM {}) p ON c.{c} = p.`Id` WHERE c.{c} IS NOT NULL",
+                    table(source.file),
+                    table(parent)
+                ),
+            )
+        }
+        Rule::Period(period) => {
+            let (a, b) = (quoted(period.start), quoted(period.stop));
+            count(
+                &format!("c.{b} < c.{a}"),
+                &example_id(id_of(period.file), "c"),
+                &format!(
+                    "{} c WHERE c.{a} IS NOT NULL AND c.{b} IS NOT NULL",
+                    table(period.file)
+                ),
+            )
+        }
+        Rule::EncountersAfterDeath => count(
+            "to_date(c.`START`) > p.`DEATHDATE`",
+            "c.`Id`",
+            &format!("{} AND p.`DEATHDATE` IS NOT NULL", encounter_life()),
+        ),
+        Rule::EncountersBeforeBirth => count(
+            "to_date(c.`START`) < p.`BIRTHDATE`",
+            "c.`Id`",
+            &format!("{} AND p.`BIRTHDATE` IS NOT NULL", encounter_life()),
+        ),
+        Rule::DeathBeforeBirth => count(
+            "p.`DEATHDATE` < p.`BIRTHDATE`",
+            "p.`Id`",
+            &format!(
+                "{} p WHERE p.`BIRTHDATE` IS NOT NULL AND p.`DEATHDATE` IS NOT NULL",
+                life()
+            ),
+        ),
+        Rule::Placeholder(placeholder) => {
+            let c = quoted(placeholder.column);
+            count(
                 &format!("unix_micros(c.{c}) = 0"),
-                &example_id(id_col, "c"),
-                &format!("{} c WHERE c.{c} IS NOT NULL", table(file)),
-            );
+                &example_id(id_of(placeholder.file), "c"),
+                &format!("{} c WHERE c.{c} IS NOT NULL", table(placeholder.file)),
+            )
         }
-    }
-    for (file, columns, id_col) in COST_RULES {
-        if id == format!("negative_cost_{file}") {
-            let negative = columns
+        Rule::NegativeCost(cost) => {
+            let negative = cost
+                .columns
                 .iter()
                 .map(|c| format!("coalesce(c.{} < 0, false)", quoted(c)))
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            return count(
+            count(
                 &format!("({negative})"),
-                &example_id(id_col, "c"),
-                &format!("{} c", table(file)),
-            );
+                &example_id(id_of(cost.file), "c"),
+                &format!("{} c", table(cost.file)),
+            )
         }
-    }
-    for (file, covered, cost, id_col) in COVERAGE_RULES {
-        if id == format!("coverage_exceeds_cost_{file}") {
-            let (a, b) = (quoted(covered), quoted(cost));
-            return count(
+        Rule::CoverageExceedsCost(coverage) => {
+            let (a, b) = (quoted(coverage.covered), quoted(coverage.cost));
+            count(
                 &format!("c.{a} > c.{b} + 0.005D"),
-                &example_id(id_col, "c"),
+                &example_id(id_of(coverage.file), "c"),
                 &format!(
                     "{} c WHERE c.{a} IS NOT NULL AND c.{b} IS NOT NULL",
-                    table(file)
+                    table(coverage.file)
                 ),
-            );
+            )
         }
     }
-    // A rule this generator does not know: it fails loudly in Spark rather
-    // than disappearing from the results.
+}
+
+/// A rule this generator cannot express: it fails loudly in Spark rather
+/// than disappearing from the results.
+fn unknown_rule(rule: &Rule) -> String {
     format!(
-        "SELECT raise_error('the bundle has no SQL for rule {id}') AS rows_checked, CAST(NULL AS BIGINT) AS rows_failed, CAST(NULL AS STRING) AS example_ids"
+        "SELECT raise_error('the bundle has no SQL for rule {}') AS rows_checked, CAST(NULL AS BIGINT) AS rows_failed, CAST(NULL AS STRING) AS example_ids",
+        rule.id()
     )
 }
 
@@ -722,7 +713,7 @@ fn dq_sql(lakehouse: &Lakehouse) -> String {
         .quality()
         .iter()
         .enumerate()
-        .map(|(i, rule)| rule_row(i + 1, rule, &rule_sql(rule, &table)))
+        .map(|(i, result)| rule_row(i + 1, &result.rule, &rule_sql(&result.rule, &table)))
         .collect();
     rows.join("\nUNION ALL\n")
 }

@@ -7,7 +7,7 @@ use super::json::Json;
 use crate::Lakehouse;
 use crate::bronze::spec::VERSIONS;
 use crate::dates;
-use crate::gold::quality::RuleResult;
+use crate::gold::quality::{RuleResult, Severity};
 
 /// The manifest of a finished run.
 pub fn manifest(lakehouse: &Lakehouse, rules: &[RuleResult]) -> Json {
@@ -51,18 +51,13 @@ pub fn manifest(lakehouse: &Lakehouse, rules: &[RuleResult]) -> Json {
             ])
         })
         .collect();
-    let count = |severity: &str| {
-        rules
-            .iter()
-            .filter(|r| r.severity == severity && r.rows_failed > 0)
-            .count() as i64
-    };
+    let count = |severity| rules.iter().filter(|r| r.failed_with(severity)).count() as i64;
     let rules_json = rules
         .iter()
         .map(|r| {
             Json::object([
-                ("rule_id", Json::str(&r.rule_id)),
-                ("severity", Json::str(r.severity)),
+                ("rule_id", Json::str(r.rule_id())),
+                ("severity", Json::str(r.severity().as_str())),
                 ("rows_checked", Json::Int(r.rows_checked as i64)),
                 ("rows_failed", Json::Int(r.rows_failed as i64)),
             ])
@@ -118,9 +113,9 @@ pub fn manifest(lakehouse: &Lakehouse, rules: &[RuleResult]) -> Json {
         (
             "data_quality",
             Json::object([
-                ("rules_failed_error", Json::Int(count("error"))),
-                ("rules_failed_warning", Json::Int(count("warning"))),
-                ("rules_failed_info", Json::Int(count("info"))),
+                ("rules_failed_error", Json::Int(count(Severity::Error))),
+                ("rules_failed_warning", Json::Int(count(Severity::Warning))),
+                ("rules_failed_info", Json::Int(count(Severity::Info))),
                 ("rules", Json::Array(rules_json)),
             ]),
         ),

@@ -15,6 +15,7 @@ use super::delta::stable_uuid;
 use super::json::Json;
 use super::parquet;
 use crate::error::Result;
+use crate::silver::{self, ForeignKey, Role};
 use crate::{Lakehouse, OutputFile};
 
 const SCHEMA_DOC: &str = include_str!("../../../../docs/schema.md");
@@ -302,63 +303,14 @@ pub const MEASURES: &[Measure] = &[
     ),
 ];
 
-/// One model relationship (many side → one side).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Relationship {
-    /// Fact table.
-    pub from_table: String,
-    /// Its key column.
-    pub from_column: String,
-    /// Dimension table.
-    pub to_table: String,
-    /// Its key column.
-    pub to_column: String,
-    /// False for role-playing keys after the first (used with USERELATIONSHIP).
-    pub active: bool,
-}
-
-/// Relationships from every fact's foreign keys to the dimensions.
-pub fn relationships(tables: &[(&str, SchemaRef)]) -> Vec<Relationship> {
-    let dims: Vec<(&str, String)> = tables
-        .iter()
-        .filter(|(n, _)| n.starts_with("dim_"))
-        .filter_map(|(n, s)| s.fields().first().map(|f| (*n, f.name().clone())))
-        .collect();
-    let mut out: Vec<Relationship> = Vec::new();
-    for (fact, schema) in tables.iter().filter(|(n, _)| n.starts_with("fact_")) {
-        let own = schema.fields().first().map(|f| f.name().clone());
-        for field in schema.fields() {
-            let column = field.name();
-            if !column.ends_with("_key") || Some(column) == own.as_ref() {
-                continue;
-            }
-            let target = dims
-                .iter()
-                .find(|(_, key)| key == column)
-                .or_else(|| {
-                    dims.iter()
-                        .find(|(_, key)| column.ends_with(&format!("_{key}")))
-                })
-                .or_else(|| {
-                    column
-                        .ends_with("date_key")
-                        .then(|| dims.iter().find(|(_, key)| key == "date_key"))
-                        .flatten()
-                });
-            let Some((dim, key)) = target else { continue };
-            let active = !out
-                .iter()
-                .any(|r| r.from_table == *fact && r.to_table == *dim);
-            out.push(Relationship {
-                from_table: fact.to_string(),
-                from_column: column.clone(),
-                to_table: dim.to_string(),
-                to_column: key.clone(),
-                active,
-            });
-        }
-    }
-    out
+/// The model's relationships: the star's foreign keys that a BI model
+/// relates ([`silver::model_relationships`]) between tables of the model,
+/// role-playing keys inactive.
+pub fn relationships(tables: &[(&str, SchemaRef)]) -> Vec<&'static ForeignKey> {
+    let present = |name: &str| tables.iter().any(|(n, _)| *n == name);
+    silver::model_relationships()
+        .filter(|k| present(k.table) && present(k.references))
+        .collect()
 }
 
 fn table_tmdl(
@@ -587,18 +539,18 @@ pub fn project(lakehouse: &Lakehouse, project: &str, data_folder: &str) -> Resul
     for r in relationships(&schemas) {
         let id = stable_uuid(&format!(
             "{}.{}->{}.{}",
-            r.from_table, r.from_column, r.to_table, r.to_column
+            r.table, r.column, r.references, r.key
         ));
         relationship_text.push_str(&format!("relationship {id}\n"));
-        if !r.active {
+        if r.role == Role::RolePlaying {
             relationship_text.push_str("\tisActive: false\n");
         }
         relationship_text.push_str(&format!(
             "\tfromColumn: {}.{}\n\ttoColumn: {}.{}\n\n",
-            name(&r.from_table),
-            name(&r.from_column),
-            name(&r.to_table),
-            name(&r.to_column)
+            name(r.table),
+            name(r.column),
+            name(r.references),
+            name(r.key)
         ));
     }
     add(

@@ -14,24 +14,210 @@ use rustc_hash::FxHashSet as HashSet;
 
 use crate::bronze::Bronze;
 use crate::error::Result;
-use crate::silver::Silver;
 use crate::silver::keys::{Col, RowId, Rows};
+use crate::silver::{ForeignKey, Silver};
 use crate::table::{Table, TableBuilder};
 
 /// How many example ids a rule keeps.
 pub const EXAMPLES: usize = 5;
 
+/// How serious a failed rule is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The data contradicts itself.
+    Error,
+    /// Suspicious, but known to happen in real Synthea output.
+    Warning,
+    /// What cleaning did, or a documented quirk.
+    Info,
+}
+
+impl Severity {
+    /// Every severity, most serious first.
+    pub const ALL: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
+
+    /// `error`, `warning` or `info` (the `dq_results.severity` value).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A STOP-before-START rule.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Period {
+    /// Bronze file kind.
+    pub file: &'static str,
+    /// Start column.
+    pub start: &'static str,
+    /// Stop column.
+    pub stop: &'static str,
+}
+
+/// A rule for the `1970-01-01T00:00:00Z` placeholder.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Placeholder {
+    /// Bronze file kind.
+    pub file: &'static str,
+    /// The timestamp column.
+    pub column: &'static str,
+}
+
+/// A negative-cost rule.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Cost {
+    /// Bronze file kind.
+    pub file: &'static str,
+    /// The cost columns, none of which may be negative.
+    pub columns: &'static [&'static str],
+}
+
+/// A coverage-above-cost rule.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Coverage {
+    /// Bronze file kind.
+    pub file: &'static str,
+    /// The amount paid by the payer.
+    pub covered: &'static str,
+    /// The cost it may not exceed.
+    pub cost: &'static str,
+}
+
+/// A data-quality rule: what it checks is its kind, not its id's spelling.
+/// `gold::quality` and the Databricks bundle's rule SQL both match on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// Rows bronze could not read (see `bronze_rejects`).
+    RowsRejected,
+    /// Exact duplicate rows of a file, dropped in silver.
+    ExactDuplicates {
+        /// Bronze file kind.
+        file: &'static str,
+    },
+    /// Rows repeating an id with other values.
+    DuplicateIds {
+        /// Bronze file kind.
+        file: &'static str,
+        /// Merged into one dimension row (reference files), rather than the
+        /// first kept.
+        merged: bool,
+    },
+    /// A foreign key of the star resolves in bronze.
+    ForeignKey(&'static ForeignKey),
+    /// STOP is not earlier than START.
+    Period(&'static Period),
+    /// No encounter after the patient's death.
+    EncountersAfterDeath,
+    /// No encounter before the patient's birth.
+    EncountersBeforeBirth,
+    /// No death before birth.
+    DeathBeforeBirth,
+    /// The `1970-01-01` placeholder.
+    Placeholder(&'static Placeholder),
+    /// No negative cost.
+    NegativeCost(&'static Cost),
+    /// Coverage is not above cost.
+    CoverageExceedsCost(&'static Coverage),
+}
+
+impl Rule {
+    /// The stable id, e.g. `fk_encounters_patient`.
+    pub fn id(&self) -> String {
+        match self {
+            Rule::RowsRejected => "bronze_rows_rejected".into(),
+            Rule::ExactDuplicates { file } => format!("exact_duplicate_rows_{file}"),
+            Rule::DuplicateIds { file, .. } => format!("duplicate_ids_{file}"),
+            Rule::ForeignKey(key) => {
+                let source = key.source.expect("checked keys have a source");
+                format!("fk_{}_{}", source.file, source.column.to_ascii_lowercase())
+            }
+            Rule::Period(p) => format!("stop_before_start_{}", p.file),
+            Rule::EncountersAfterDeath => "encounters_after_death".into(),
+            Rule::EncountersBeforeBirth => "encounters_before_birth".into(),
+            Rule::DeathBeforeBirth => "death_before_birth".into(),
+            Rule::Placeholder(p) => format!(
+                "placeholder_1970_{}_{}",
+                p.file,
+                p.column.to_ascii_lowercase()
+            ),
+            Rule::NegativeCost(c) => format!("negative_cost_{}", c.file),
+            Rule::CoverageExceedsCost(c) => format!("coverage_exceeds_cost_{}", c.file),
+        }
+    }
+
+    /// The table the rule reads.
+    pub fn table(&self) -> &'static str {
+        match self {
+            Rule::RowsRejected => "bronze_rejects",
+            Rule::ExactDuplicates { file } | Rule::DuplicateIds { file, .. } => file,
+            Rule::ForeignKey(key) => key.source.map_or(key.table, |s| s.file),
+            Rule::Period(p) => p.file,
+            Rule::EncountersAfterDeath | Rule::EncountersBeforeBirth => "encounters",
+            Rule::DeathBeforeBirth => "patients",
+            Rule::Placeholder(p) => p.file,
+            Rule::NegativeCost(c) => c.file,
+            Rule::CoverageExceedsCost(c) => c.file,
+        }
+    }
+
+    /// How serious a failure is.
+    pub fn severity(&self) -> Severity {
+        match self {
+            Rule::EncountersAfterDeath | Rule::CoverageExceedsCost(_) => Severity::Warning,
+            Rule::ExactDuplicates { .. }
+            | Rule::DuplicateIds { merged: true, .. }
+            | Rule::Placeholder(_) => Severity::Info,
+            _ => Severity::Error,
+        }
+    }
+
+    /// What the rule checks.
+    pub fn description(&self) -> String {
+        match self {
+            Rule::RowsRejected => "rows that could not be read (wrong field count, bad date or number, missing key); see bronze_rejects".into(),
+            Rule::ExactDuplicates { .. } => "exact duplicate rows, dropped in silver".into(),
+            Rule::DuplicateIds { merged: true, .. } => "rows repeating an id with other values (append mode writes one per run); merged into one dimension row".into(),
+            Rule::DuplicateIds { merged: false, .. } => "rows repeating an id with other values; the first in canonical order is kept".into(),
+            Rule::ForeignKey(key) => {
+                let source = key.source.expect("checked keys have a source");
+                format!(
+                    "`{}.{}` resolves to a row of `{}.csv`",
+                    source.file,
+                    source.column,
+                    key.parent_file().unwrap_or(key.references)
+                )
+            }
+            Rule::Period(_) => "STOP is earlier than START".into(),
+            Rule::EncountersAfterDeath => "encounter starts after the patient's DEATHDATE (Synthea writes a death-certification visit days later)".into(),
+            Rule::EncountersBeforeBirth => "encounter starts before the patient's BIRTHDATE".into(),
+            Rule::DeathBeforeBirth => "DEATHDATE is earlier than BIRTHDATE".into(),
+            Rule::Placeholder(p) => format!(
+                "`{}` is the 1970-01-01T00:00:00Z placeholder (Synthea's \"no stop time\"); treated as unknown downstream",
+                p.column
+            ),
+            Rule::NegativeCost(c) => format!("a cost is negative ({})", c.columns.join(", ")),
+            Rule::CoverageExceedsCost(c) => format!(
+                "`{}` is more than `{}` (by over half a cent)",
+                c.covered, c.cost
+            ),
+        }
+    }
+}
+
 /// One rule's outcome.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleResult {
-    /// Stable id, e.g. `fk_encounters_patient`.
-    pub rule_id: String,
-    /// The table the rule reads.
-    pub table: String,
-    /// `error`, `warning` or `info`.
-    pub severity: &'static str,
-    /// What the rule checks.
-    pub description: String,
+    /// The rule.
+    pub rule: Rule,
     /// Rows the rule looked at.
     pub rows_checked: u64,
     /// Rows that failed it.
@@ -41,16 +227,28 @@ pub struct RuleResult {
 }
 
 impl RuleResult {
-    fn new(rule_id: &str, table: &str, severity: &'static str, description: &str) -> Self {
+    fn new(rule: Rule) -> Self {
         Self {
-            rule_id: rule_id.to_string(),
-            table: table.to_string(),
-            severity,
-            description: description.to_string(),
+            rule,
             rows_checked: 0,
             rows_failed: 0,
             examples: BTreeSet::new(),
         }
+    }
+
+    /// The rule's stable id.
+    pub fn rule_id(&self) -> String {
+        self.rule.id()
+    }
+
+    /// The rule's severity.
+    pub fn severity(&self) -> Severity {
+        self.rule.severity()
+    }
+
+    /// Whether the rule failed on some row with severity `severity`.
+    pub fn failed_with(&self, severity: Severity) -> bool {
+        self.rows_failed > 0 && self.severity() == severity
     }
 
     fn check(&mut self, failed: bool, example: impl FnOnce() -> String) {
@@ -73,71 +271,95 @@ impl RuleResult {
     }
 }
 
-/// Foreign-key rules: (file, column, parent file, id column of the file for examples).
-pub const FOREIGN_KEY_RULES: [(&str, &str, &str, Option<&str>); 15] = [
-    ("encounters", "PATIENT", "patients", Some("Id")),
-    ("encounters", "PROVIDER", "providers", Some("Id")),
-    ("encounters", "ORGANIZATION", "organizations", Some("Id")),
-    ("encounters", "PAYER", "payers", Some("Id")),
-    ("conditions", "PATIENT", "patients", None),
-    ("conditions", "ENCOUNTER", "encounters", None),
-    ("procedures", "PATIENT", "patients", None),
-    ("procedures", "ENCOUNTER", "encounters", None),
-    ("medications", "PATIENT", "patients", None),
-    ("medications", "ENCOUNTER", "encounters", None),
-    ("medications", "PAYER", "payers", None),
-    ("claims", "PATIENTID", "patients", Some("Id")),
-    ("claims", "APPOINTMENTID", "encounters", Some("Id")),
-    ("claims", "PROVIDERID", "providers", Some("Id")),
-    ("providers", "ORGANIZATION", "organizations", Some("Id")),
+/// STOP-before-START rules.
+pub const PERIOD_RULES: [Period; 4] = [
+    Period {
+        file: "encounters",
+        start: "START",
+        stop: "STOP",
+    },
+    Period {
+        file: "conditions",
+        start: "START",
+        stop: "STOP",
+    },
+    Period {
+        file: "procedures",
+        start: "START",
+        stop: "STOP",
+    },
+    Period {
+        file: "medications",
+        start: "START",
+        stop: "STOP",
+    },
 ];
 
-/// STOP-before-START rules: (file, start, stop, id column).
-pub const PERIOD_RULES: [(&str, &str, &str, Option<&str>); 4] = [
-    ("encounters", "START", "STOP", Some("Id")),
-    ("conditions", "START", "STOP", None),
-    ("procedures", "START", "STOP", None),
-    ("medications", "START", "STOP", None),
+/// The 1970-01-01T00:00:00Z placeholder rules.
+pub const PLACEHOLDER_RULES: [Placeholder; 4] = [
+    Placeholder {
+        file: "claims_transactions",
+        column: "TODATE",
+    },
+    Placeholder {
+        file: "encounters",
+        column: "STOP",
+    },
+    Placeholder {
+        file: "medications",
+        column: "STOP",
+    },
+    Placeholder {
+        file: "procedures",
+        column: "STOP",
+    },
 ];
 
-/// The 1970-01-01T00:00:00Z placeholder rules: (file, column, id column).
-pub const PLACEHOLDER_RULES: [(&str, &str, Option<&str>); 4] = [
-    ("claims_transactions", "TODATE", Some("ID")),
-    ("encounters", "STOP", Some("Id")),
-    ("medications", "STOP", None),
-    ("procedures", "STOP", None),
+/// Negative-cost rules.
+pub const COST_RULES: [Cost; 3] = [
+    Cost {
+        file: "encounters",
+        columns: &["BASE_ENCOUNTER_COST", "TOTAL_CLAIM_COST", "PAYER_COVERAGE"],
+    },
+    Cost {
+        file: "procedures",
+        columns: &["BASE_COST"],
+    },
+    Cost {
+        file: "medications",
+        columns: &["BASE_COST", "PAYER_COVERAGE", "TOTALCOST"],
+    },
 ];
 
-/// Negative-cost rules: (file, cost columns, id column).
-pub const COST_RULES: [(&str, &[&str], Option<&str>); 3] = [
-    (
-        "encounters",
-        &["BASE_ENCOUNTER_COST", "TOTAL_CLAIM_COST", "PAYER_COVERAGE"],
-        Some("Id"),
-    ),
-    ("procedures", &["BASE_COST"], None),
-    (
-        "medications",
-        &["BASE_COST", "PAYER_COVERAGE", "TOTALCOST"],
-        None,
-    ),
-];
-
-/// Coverage-above-cost rules: (file, covered column, cost column, id column).
-pub const COVERAGE_RULES: [(&str, &str, &str, Option<&str>); 2] = [
-    (
-        "encounters",
-        "PAYER_COVERAGE",
-        "TOTAL_CLAIM_COST",
-        Some("Id"),
-    ),
-    ("medications", "PAYER_COVERAGE", "TOTALCOST", None),
+/// Coverage-above-cost rules.
+pub const COVERAGE_RULES: [Coverage; 2] = [
+    Coverage {
+        file: "encounters",
+        covered: "PAYER_COVERAGE",
+        cost: "TOTAL_CLAIM_COST",
+    },
+    Coverage {
+        file: "medications",
+        covered: "PAYER_COVERAGE",
+        cost: "TOTALCOST",
+    },
 ];
 
 /// Files whose repeated ids are merged into one dimension row (`info`).
 pub const MERGED_ID_FILES: [&str; 3] = ["organizations", "providers", "payers"];
 /// Files whose repeated ids keep the first row (`error`).
 pub const UNIQUE_ID_FILES: [&str; 3] = ["patients", "encounters", "claims"];
+
+/// The id column of a bronze file (`Id`, or `ID` in `claims_transactions`),
+/// which names a failing row in the examples; `None` where the file has
+/// none and examples name `file:line`.
+pub fn id_column(file: &str) -> Option<&'static str> {
+    let spec = crate::bronze::spec::table_for_file(file)?;
+    spec.columns
+        .iter()
+        .map(|c| c.name)
+        .find(|name| name.eq_ignore_ascii_case("id"))
+}
 
 fn ids<'a>(rows: &Rows<'a>) -> Option<HashSet<&'a str>> {
     rows.table?;
@@ -160,12 +382,7 @@ fn example(rows: &Rows<'_>, row: RowId, id: Option<Col>) -> String {
 pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
     let mut results = Vec::new();
 
-    let mut rejects = RuleResult::new(
-        "bronze_rows_rejected",
-        "bronze_rejects",
-        "error",
-        "rows that could not be read (wrong field count, bad date or number, missing key); see bronze_rejects",
-    );
+    let mut rejects = RuleResult::new(Rule::RowsRejected);
     for file in bronze.files.iter().filter(|f| f.kind.is_some()) {
         rejects.rows_checked += file.rows_read;
     }
@@ -183,12 +400,7 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
     results.push(rejects);
 
     for stats in &silver.cleaning {
-        let mut exact = RuleResult::new(
-            &format!("exact_duplicate_rows_{}", stats.file),
-            stats.file,
-            "info",
-            "exact duplicate rows, dropped in silver",
-        );
+        let mut exact = RuleResult::new(Rule::ExactDuplicates { file: stats.file });
         exact.rows_checked = bronze.table(stats.file).map_or(0, |t| t.num_rows() as u64);
         exact.rows_failed = stats.exact_duplicates;
         let checked = exact.rows_checked;
@@ -196,16 +408,10 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
         let reference = MERGED_ID_FILES.contains(&stats.file);
         let keyed = reference || UNIQUE_ID_FILES.contains(&stats.file);
         if keyed {
-            let mut merged = RuleResult::new(
-                &format!("duplicate_ids_{}", stats.file),
-                stats.file,
-                if reference { "info" } else { "error" },
-                if reference {
-                    "rows repeating an id with other values (append mode writes one per run); merged into one dimension row"
-                } else {
-                    "rows repeating an id with other values; the first in canonical order is kept"
-                },
-            );
+            let mut merged = RuleResult::new(Rule::DuplicateIds {
+                file: stats.file,
+                merged: reference,
+            });
             merged.rows_checked = checked - stats.exact_duplicates;
             merged.rows_failed = stats.merged_duplicate_ids;
             results.push(merged);
@@ -226,21 +432,19 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
             .find(|(n, _)| *n == name)
             .and_then(|(_, s)| s.as_ref())
     };
-    for (file, column, parent, id) in FOREIGN_KEY_RULES {
-        let rows = Rows::of(bronze, file);
-        let Some(parent_ids) = target(parent) else {
+    for (key, source) in crate::silver::checked_in_bronze() {
+        let rows = Rows::of(bronze, source.file);
+        let Some(parent_ids) = key.parent_file().and_then(target) else {
             continue;
         };
         if rows.table.is_none() {
             continue;
         }
-        let mut rule = RuleResult::new(
-            &format!("fk_{file}_{}", column.to_ascii_lowercase()),
-            file,
-            "error",
-            &format!("`{file}.{column}` resolves to a row of `{parent}.csv`"),
+        let mut rule = RuleResult::new(Rule::ForeignKey(key));
+        let (col, id) = (
+            rows.col(source.column),
+            id_column(source.file).map(|n| rows.col(n)),
         );
-        let (col, id) = (rows.col(column), id.map(|n| rows.col(n)));
         for row in rows.all() {
             if let Some(value) = rows.text(row, col) {
                 rule.check(!parent_ids.contains(value), || {
@@ -251,19 +455,18 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
         results.push(rule);
     }
 
-    for (file, start, stop, id) in PERIOD_RULES {
-        let rows = Rows::of(bronze, file);
+    for period in &PERIOD_RULES {
+        let rows = Rows::of(bronze, period.file);
         if rows.table.is_none() {
             continue;
         }
-        let mut rule = RuleResult::new(
-            &format!("stop_before_start_{file}"),
-            file,
-            "error",
-            "STOP is earlier than START",
+        let mut rule = RuleResult::new(Rule::Period(period));
+        let (start, stop, id) = (
+            rows.col(period.start),
+            rows.col(period.stop),
+            id_column(period.file).map(|n| rows.col(n)),
         );
-        let (start, stop, id) = (rows.col(start), rows.col(stop), id.map(|n| rows.col(n)));
-        let date_table = file == "conditions";
+        let date_table = period.file == "conditions";
         for row in rows.all() {
             let (a, b) = if date_table {
                 (
@@ -295,18 +498,8 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
                 .map(|p| (p, (patients.date(r, birth), patients.date(r, death))))
         })
         .collect();
-    let mut after_death = RuleResult::new(
-        "encounters_after_death",
-        "encounters",
-        "warning",
-        "encounter starts after the patient's DEATHDATE (Synthea writes a death-certification visit days later)",
-    );
-    let mut before_birth = RuleResult::new(
-        "encounters_before_birth",
-        "encounters",
-        "error",
-        "encounter starts before the patient's BIRTHDATE",
-    );
+    let mut after_death = RuleResult::new(Rule::EncountersAfterDeath);
+    let mut before_birth = RuleResult::new(Rule::EncountersBeforeBirth);
     let (start, patient, eid) = (
         encounters.col("START"),
         encounters.col("PATIENT"),
@@ -329,12 +522,7 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
             }
         }
     }
-    let mut death_before_birth = RuleResult::new(
-        "death_before_birth",
-        "patients",
-        "error",
-        "DEATHDATE is earlier than BIRTHDATE",
-    );
+    let mut death_before_birth = RuleResult::new(Rule::DeathBeforeBirth);
     for (p, (b, d)) in &life {
         if let (Some(b), Some(d)) = (b, d) {
             death_before_birth.check(d < b, || (*p).to_string());
@@ -343,20 +531,16 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
     results.extend([after_death, before_birth, death_before_birth]);
 
     // The 1970-01-01T00:00:00Z placeholder Synthea writes for "no stop time".
-    for (file, column, id) in PLACEHOLDER_RULES {
-        let rows = Rows::of(bronze, file);
+    for placeholder in &PLACEHOLDER_RULES {
+        let rows = Rows::of(bronze, placeholder.file);
         if rows.table.is_none() {
             continue;
         }
-        let mut rule = RuleResult::new(
-            &format!("placeholder_1970_{}_{}", file, column.to_ascii_lowercase()),
-            file,
-            "info",
-            &format!(
-                "`{column}` is the 1970-01-01T00:00:00Z placeholder (Synthea's \"no stop time\"); treated as unknown downstream"
-            ),
+        let mut rule = RuleResult::new(Rule::Placeholder(placeholder));
+        let (col, id) = (
+            rows.col(placeholder.column),
+            id_column(placeholder.file).map(|n| rows.col(n)),
         );
-        let (col, id) = (rows.col(column), id.map(|n| rows.col(n)));
         for row in rows.all() {
             if let Some(t) = rows.timestamp(row, col) {
                 rule.check(t == 0, || example(&rows, row, id));
@@ -366,19 +550,14 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
     }
 
     // Costs.
-    for (file, columns, id) in COST_RULES {
-        let rows = Rows::of(bronze, file);
+    for cost in &COST_RULES {
+        let rows = Rows::of(bronze, cost.file);
         if rows.table.is_none() {
             continue;
         }
-        let mut rule = RuleResult::new(
-            &format!("negative_cost_{file}"),
-            file,
-            "error",
-            &format!("a cost is negative ({})", columns.join(", ")),
-        );
-        let cols: Vec<Col> = columns.iter().map(|c| rows.col(c)).collect();
-        let id = id.map(|n| rows.col(n));
+        let mut rule = RuleResult::new(Rule::NegativeCost(cost));
+        let cols: Vec<Col> = cost.columns.iter().map(|c| rows.col(c)).collect();
+        let id = id_column(cost.file).map(|n| rows.col(n));
         for row in rows.all() {
             let negative = cols
                 .iter()
@@ -387,18 +566,17 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
         }
         results.push(rule);
     }
-    for (file, covered, cost, id) in COVERAGE_RULES {
-        let rows = Rows::of(bronze, file);
+    for coverage in &COVERAGE_RULES {
+        let rows = Rows::of(bronze, coverage.file);
         if rows.table.is_none() {
             continue;
         }
-        let mut rule = RuleResult::new(
-            &format!("coverage_exceeds_cost_{file}"),
-            file,
-            "warning",
-            &format!("`{covered}` is more than `{cost}` (by over half a cent)"),
+        let mut rule = RuleResult::new(Rule::CoverageExceedsCost(coverage));
+        let (covered, cost, id) = (
+            rows.col(coverage.covered),
+            rows.col(coverage.cost),
+            id_column(coverage.file).map(|n| rows.col(n)),
         );
-        let (covered, cost, id) = (rows.col(covered), rows.col(cost), id.map(|n| rows.col(n)));
         for row in rows.all() {
             if let (Some(a), Some(b)) = (rows.float(row, covered), rows.float(row, cost)) {
                 rule.check(a > b + 0.005, || example(&rows, row, id));
@@ -412,18 +590,20 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
 /// `dq_results` as a table.
 pub fn check(bronze: &Bronze, silver: &Silver) -> Result<Table> {
     let results = rules(bronze, silver);
+    let ids: Vec<String> = results.iter().map(RuleResult::rule_id).collect();
+    let descriptions: Vec<String> = results.iter().map(|r| r.rule.description()).collect();
     let examples: Vec<String> = results
         .iter()
         .map(|r| r.examples.iter().cloned().collect::<Vec<_>>().join("; "))
         .collect();
     TableBuilder::new()
-        .text("rule_id", results.iter().map(|r| Some(r.rule_id.as_str())))
-        .text("table_name", results.iter().map(|r| Some(r.table.as_str())))
-        .text("severity", results.iter().map(|r| Some(r.severity)))
+        .text("rule_id", ids.iter().map(|id| Some(id.as_str())))
+        .text("table_name", results.iter().map(|r| Some(r.rule.table())))
         .text(
-            "description",
-            results.iter().map(|r| Some(r.description.as_str())),
+            "severity",
+            results.iter().map(|r| Some(r.severity().as_str())),
         )
+        .text("description", descriptions.iter().map(|d| Some(d.as_str())))
         .int(
             "rows_checked",
             results.iter().map(|r| r.rows_checked as i64),

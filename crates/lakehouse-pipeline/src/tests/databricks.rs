@@ -125,10 +125,11 @@ fn every_data_quality_rule_has_sql_in_the_pipelines_order() {
     assert!(!gold.contains("the bundle has no SQL for rule"));
     let mut at = 0;
     for rule in lakehouse.quality() {
-        let needle = format!("AS _order, '{}' AS rule_id", rule.rule_id);
+        let id = rule.rule_id();
+        let needle = format!("AS _order, '{id}' AS rule_id");
         let found = gold[at..]
             .find(&needle)
-            .unwrap_or_else(|| panic!("rule {} is in the gold notebook, in order", rule.rule_id));
+            .unwrap_or_else(|| panic!("rule {id} is in the gold notebook, in order"));
         at += found + needle.len();
     }
 }

@@ -327,6 +327,55 @@ fn relationships_run_from_facts_to_dimensions_with_role_playing_dates_inactive()
 }
 
 #[wasm_bindgen_test(unsupported = test)]
+fn every_fact_to_dimension_key_is_a_relationship_and_every_fact_reaches_dim_patient() {
+    let files = project();
+    let text = files
+        .iter()
+        .find(|f| f.path.ends_with("relationships.tmdl"))
+        .map(|f| String::from_utf8(f.bytes.clone()).unwrap())
+        .unwrap();
+    let pairs: Vec<(String, String)> = text
+        .split("relationship ")
+        .skip(1)
+        .map(|block| {
+            let side = |prefix: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix(prefix))
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            (side("fromColumn: "), side("toColumn: "))
+        })
+        .collect();
+    for fk in crate::silver::FOREIGN_KEYS {
+        let pair = (
+            format!("{}.{}", fk.table, fk.column),
+            format!("{}.{}", fk.references, fk.key),
+        );
+        let is_fact_to_dimension =
+            fk.table.starts_with("fact_") && fk.references.starts_with("dim_");
+        assert_eq!(
+            pairs.contains(&pair),
+            is_fact_to_dimension,
+            "{pair:?} in the model's relationships"
+        );
+    }
+    for fact in crate::silver::TABLE_NAMES
+        .iter()
+        .filter(|t| t.starts_with("fact_"))
+    {
+        assert!(
+            pairs.contains(&(
+                format!("{fact}.patient_key"),
+                "dim_patient.patient_key".to_string()
+            )),
+            "{fact} is related to dim_patient"
+        );
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
 fn the_model_matches_its_golden_snapshot() {
     let mut snapshot = String::new();
     for file in project().iter().filter(|f| !f.path.ends_with(".parquet")) {

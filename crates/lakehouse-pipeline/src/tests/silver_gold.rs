@@ -89,8 +89,8 @@ fn every_fact_key_resolves_to_its_dimension() {
             .flatten()
             .collect()
     };
-    let relations = crate::silver::FOREIGN_KEYS;
-    for (fact, column, dim, key) in relations {
+    for fk in crate::silver::FOREIGN_KEYS {
+        let (fact, column, dim, key) = (fk.table, fk.column, fk.references, fk.key);
         let dim_keys = keys(dim, key);
         let values = ints(silver_table(&lakehouse, fact), column);
         // The mini set has no secondary insurance; every other key is used.
@@ -155,7 +155,7 @@ fn dq_results_report_the_quirks_of_mini() {
     let failed = |id: &str| {
         rules
             .iter()
-            .find(|r| r.rule_id == id)
+            .find(|r| r.rule_id() == id)
             .map(|r| r.rows_failed)
     };
     assert_eq!(failed("encounters_after_death"), Some(1));
@@ -168,7 +168,7 @@ fn dq_results_report_the_quirks_of_mini() {
     assert!(
         rules
             .iter()
-            .filter(|r| r.severity == "error")
+            .filter(|r| r.severity() == crate::gold::quality::Severity::Error)
             .all(|r| r.rows_failed == 0)
     );
 }
