@@ -3,6 +3,7 @@
 //! agree with a naive row-by-row evaluation of the filter's definition.
 
 use std::collections::{BTreeSet, HashMap};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use arrow_array::TimestampMicrosecondArray;
@@ -220,14 +221,24 @@ fn real_sets() -> Vec<PathBuf> {
     .iter()
     .map(|name| root.join(name))
     .collect();
-    for set in &sets {
-        assert!(
-            set.is_dir(),
-            "missing real data set {} (set LAKEHOUSE_SYNTHEA_DIR)",
-            set.display()
-        );
+    if sets.iter().all(|set| set.is_dir()) {
+        return sets;
     }
-    sets
+    // A fresh clone without ../shared still passes `cargo test`;
+    // `scripts/test` (and so CI) sets LAKEHOUSE_REQUIRE_REAL_DATA.
+    assert!(
+        std::env::var_os("LAKEHOUSE_REQUIRE_REAL_DATA").is_none(),
+        "missing real data sets under {} (set LAKEHOUSE_SYNTHEA_DIR)",
+        root.display()
+    );
+    // Straight to the process's stderr: the harness would hide a passing
+    // test's `eprintln!`.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: the real exports under {} are not there (tests over real data need ../shared/synthea or LAKEHOUSE_SYNTHEA_DIR)",
+        root.display()
+    );
+    Vec::new()
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {

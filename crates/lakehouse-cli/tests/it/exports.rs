@@ -28,7 +28,7 @@ fn python(script: &str, args: &[&Path]) -> String {
 fn every_real_export_gives_a_valid_power_bi_project_and_readable_delta_tables() {
     let schemas = synthea_root().join("../powerbi-schemas");
     for set in REAL_SETS {
-        let input = real_set(set);
+        let Some(input) = real_set(set) else { return };
         let (out, powerbi, delta) = (
             temp_dir(&format!("{set}-out")),
             temp_dir(&format!("{set}-powerbi")),
@@ -100,7 +100,7 @@ fn export_alone_needs_no_out_folder() {
 fn an_earlier_run_output_exports_the_same_files_as_its_input() {
     use crate::support::files;
     for set in REAL_SETS {
-        let input = real_set(set);
+        let Some(input) = real_set(set) else { return };
         let (out, direct, again, rerun) = (
             temp_dir(&format!("{set}-reexport-out")),
             temp_dir(&format!("{set}-reexport-direct")),

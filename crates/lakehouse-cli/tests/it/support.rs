@@ -1,6 +1,7 @@
 //! Helpers: running the binary, temporary folders, reading Parquet outputs.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,14 +21,28 @@ pub(crate) const REAL_SETS: [&str; 3] = [
     "uk-ipop-v2.7.0",
 ];
 
-pub(crate) fn real_set(name: &str) -> PathBuf {
+/// A real export by name, or `None` when `../shared/synthea` is not beside
+/// the repository: a fresh clone alone still passes `cargo test`, and the
+/// test says it skipped and why. `scripts/test` (and so CI) sets
+/// `LAKEHOUSE_REQUIRE_REAL_DATA`, and then a missing export fails.
+pub(crate) fn real_set(name: &str) -> Option<PathBuf> {
     let path = synthea_root().join(name);
+    if path.is_dir() {
+        return Some(path);
+    }
     assert!(
-        path.is_dir(),
+        std::env::var_os("LAKEHOUSE_REQUIRE_REAL_DATA").is_none(),
         "missing real data set {} (set LAKEHOUSE_SYNTHEA_DIR)",
         path.display()
     );
-    path
+    // Straight to the process's stderr: the harness would hide a passing
+    // test's `eprintln!`.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: the real export {} is not there (tests over real data need ../shared/synthea or LAKEHOUSE_SYNTHEA_DIR)",
+        path.display()
+    );
+    None
 }
 
 pub(crate) fn fixtures() -> PathBuf {
