@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use lakehouse_web::dashboard::Dashboard;
 use lakehouse_web::worker::handler::{self, BytesSource, Source};
-use lakehouse_web::worker::protocol::{Bar, Filter};
+use lakehouse_web::worker::protocol::{Bar, Dimension, Filter};
 
 fn csv_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -60,23 +60,26 @@ fn main() {
     let filters = [
         (
             "organization",
-            Filter::default().with("org", &first(&charts.organizations)),
+            Filter::default().with(Dimension::Organization, &first(&charts.organizations)),
         ),
         (
             "payer",
-            Filter::default().with("payer", &first(&charts.payer_cost)),
+            Filter::default().with(Dimension::Payer, &first(&charts.payer_cost)),
         ),
         (
             "condition",
-            Filter::default().with("condition", &first(&charts.top_conditions)),
+            Filter::default().with(Dimension::Condition, &first(&charts.top_conditions)),
         ),
         (
             "age band and sex",
             Filter::default()
-                .with("age", &middle_band)
-                .with("gender", "F"),
+                .with(Dimension::AgeBand, &middle_band)
+                .with(Dimension::Gender, "F"),
         ),
-        ("race", Filter::default().with("race", &first(&charts.race))),
+        (
+            "race",
+            Filter::default().with(Dimension::Race, &first(&charts.race)),
+        ),
         ("none (clear)", Filter::default()),
     ];
     let mut rows = Vec::new();

@@ -14,7 +14,7 @@ use web_sys::{File, FileList, HtmlInputElement};
 use crate::charts;
 use crate::client;
 use crate::state::{format_bytes, format_count, format_money, format_percent};
-use crate::worker::protocol::{Bar, Charts, Filter, FilterOptions, Kpi, View};
+use crate::worker::protocol::{Bar, Charts, Dimension, Filter, FilterOptions, Kpi, View};
 use crate::worker::protocol::{PatientTimeline, TablePage, TableQuery};
 use crate::worker::protocol::{Progress, Request, Response, Summary, UserMessage};
 
@@ -133,8 +133,9 @@ fn url_state() -> (Filter, Option<u64>) {
     let Some(params) = params else {
         return (Filter::default(), None);
     };
-    let pairs: Vec<(&str, String)> = Filter::keys()
-        .filter_map(|key| params.get(key).map(|value| (key, value)))
+    let pairs: Vec<(&str, String)> = Dimension::ALL
+        .into_iter()
+        .filter_map(|d| params.get(d.key()).map(|value| (d.key(), value)))
         .collect();
     let filter = Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
     let demo = params.get("demo").and_then(|n| n.parse().ok());
@@ -153,8 +154,8 @@ fn push_url_state(filter: &Filter, demo: Option<u64>) {
     if let Some(n) = demo {
         params.append("demo", &n.to_string());
     }
-    for (key, _, value) in filter.active() {
-        params.append(key, &value);
+    for (dimension, value) in filter.active() {
+        params.append(dimension.key(), &value);
     }
     let query: String = params.to_string().into();
     let url = if query.is_empty() {
@@ -548,15 +549,11 @@ struct Ranked<'a> {
     axis: &'a str,
     bars: &'a [Bar],
     format: fn(f64) -> String,
-    key: &'static str,
+    dimension: Dimension,
 }
 
 fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> AnyView {
-    let selected = filter
-        .active()
-        .into_iter()
-        .find(|(k, _, _)| *k == chart.key)
-        .map(|(_, _, v)| v);
+    let selected = filter.get(chart.dimension).map(str::to_string);
     let pairs: Vec<(String, f64)> = chart
         .bars
         .iter()
@@ -570,15 +567,12 @@ fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> 
         selected.as_deref(),
     );
     let labels: Vec<String> = chart.bars.iter().map(|b| b.label.clone()).collect();
-    let (key, base) = (chart.key, filter.clone());
+    let (dimension, base) = (chart.dimension, filter.clone());
     let pick = Callback::new(move |i: usize| {
         if let Some(label) = labels.get(i) {
             // Clicking the chosen bar again clears the filter.
-            let chosen = base
-                .active()
-                .iter()
-                .any(|(k, _, v)| *k == key && v == label);
-            apply.run(base.with(key, if chosen { "" } else { label }));
+            let chosen = base.get(dimension) == Some(label.as_str());
+            apply.run(base.with(dimension, if chosen { "" } else { label }));
         }
     });
     view! {
@@ -647,8 +641,8 @@ fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyVie
     let svg = charts::pyramid(
         "Patients by age band and sex",
         &c.age_pyramid,
-        filter.age_band.as_deref(),
-        filter.gender.as_deref(),
+        filter.get(Dimension::AgeBand),
+        filter.get(Dimension::Gender),
     );
     let rows: Vec<(String, String)> = c
         .age_pyramid
@@ -665,12 +659,14 @@ fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyVie
     let pick = Callback::new(move |i: usize| {
         if let Some(band) = bands.get(i / 2) {
             let gender = if i.is_multiple_of(2) { "F" } else { "M" };
-            let chosen =
-                base.age_band.as_deref() == Some(band) && base.gender.as_deref() == Some(gender);
+            let chosen = base.get(Dimension::AgeBand) == Some(band.as_str())
+                && base.get(Dimension::Gender) == Some(gender);
             let next = if chosen {
-                base.with("age", "").with("gender", "")
+                base.with(Dimension::AgeBand, "")
+                    .with(Dimension::Gender, "")
             } else {
-                base.with("age", band).with("gender", gender)
+                base.with(Dimension::AgeBand, band)
+                    .with(Dimension::Gender, gender)
             };
             apply.run(next);
         }
@@ -684,7 +680,7 @@ fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyVie
 /// filter.
 pub fn chart_group(c: &Charts, filter: &Filter, apply: Callback<Filter>, group: usize) -> AnyView {
     let count = format_count as fn(f64) -> String;
-    let ranked = |id, title, axis, bars, format, key| {
+    let ranked = |id, title, axis, bars, format, dimension| {
         ranked_chart(
             Ranked {
                 id,
@@ -692,7 +688,7 @@ pub fn chart_group(c: &Charts, filter: &Filter, apply: Callback<Filter>, group: 
                 axis,
                 bars,
                 format,
-                key,
+                dimension,
             },
             filter,
             apply,
@@ -701,27 +697,27 @@ pub fn chart_group(c: &Charts, filter: &Filter, apply: Callback<Filter>, group: 
     match group {
         0 => monthly_chart(c),
         1 => view! {
-            {ranked("conditions", "Top conditions", "patients", &c.top_conditions, count, "condition")}
-            {ranked("procedures", "Top procedures", "procedures", &c.top_procedures, count, "procedure")}
+            {ranked("conditions", "Top conditions", "patients", &c.top_conditions, count, Dimension::Condition)}
+            {ranked("procedures", "Top procedures", "procedures", &c.top_procedures, count, Dimension::Procedure)}
         }
         .into_any(),
         2 => view! {
-            {ranked("organizations", "Encounters by organization", "encounters", &c.organizations, count, "org")}
-            {ranked("providers", "Encounters by provider", "encounters", &c.providers, count, "provider")}
+            {ranked("organizations", "Encounters by organization", "encounters", &c.organizations, count, Dimension::Organization)}
+            {ranked("providers", "Encounters by provider", "encounters", &c.providers, count, Dimension::Provider)}
         }
         .into_any(),
         3 => view! {
-            {ranked("payer-cost", "Claim cost by payer", "claim cost", &c.payer_cost, format_money, "payer")}
-            {ranked("payer-coverage", "Payer coverage by payer", "% of claim cost covered", &c.payer_coverage, format_percent, "payer")}
+            {ranked("payer-cost", "Claim cost by payer", "claim cost", &c.payer_cost, format_money, Dimension::Payer)}
+            {ranked("payer-coverage", "Payer coverage by payer", "% of claim cost covered", &c.payer_coverage, format_percent, Dimension::Payer)}
         }
         .into_any(),
         4 => view! {
             {pyramid_chart(c, filter, apply)}
-            {ranked("race", "Patients by race", "patients", &c.race, count, "race")}
+            {ranked("race", "Patients by race", "patients", &c.race, count, Dimension::Race)}
         }
         .into_any(),
         _ => view! {
-            {ranked("ethnicity", "Patients by ethnicity", "patients", &c.ethnicity, count, "ethnicity")}
+            {ranked("ethnicity", "Patients by ethnicity", "patients", &c.ethnicity, count, Dimension::Ethnicity)}
             {readmission_chart(c)}
         }
         .into_any(),
@@ -750,20 +746,19 @@ fn FilterBar(
     view: RwSignal<Option<View>>,
     apply: Callback<Filter>,
 ) -> impl IntoView {
-    let current = move |key: &'static str| {
+    let current = move |dimension: Dimension| {
         filter
-            .get()
-            .active()
-            .into_iter()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, _, v)| v)
+            .with(|f| f.get(dimension).map(str::to_string))
             .unwrap_or_default()
     };
-    let select = move |key: &'static str, label: &'static str, values: Vec<String>| {
+    let (first_day, last_day) = (options.first_day.clone(), options.last_day.clone());
+    let select = move |dimension: Dimension| {
+        let (key, label) = (dimension.key(), dimension.label());
+        let values = options.values(dimension).to_vec();
         // One memo per control: a filter change re-checks the options of
         // the control whose value changed, not of every control (a scaled
         // export has a thousand organizations).
-        let chosen = Memo::new(move |_| current(key));
+        let chosen = Memo::new(move |_| current(dimension));
         let choices = values
             .into_iter()
             .map(|v| {
@@ -776,7 +771,7 @@ fn FilterBar(
                 {label}
                 <select
                     data-testid=format!("filter-{key}")
-                    on:change=move |ev| apply.run(filter.get_untracked().with(key, &event_target_value(&ev)))
+                    on:change=move |ev| apply.run(filter.get_untracked().with(dimension, &event_target_value(&ev)))
                 >
                     <option value="" prop:selected=move || chosen.with(String::is_empty)>"All"</option>
                     {choices}
@@ -784,17 +779,18 @@ fn FilterBar(
             </label>
         }
     };
-    let date = move |key: &'static str, label: &'static str| {
+    let date = move |dimension: Dimension| {
+        let (key, label) = (dimension.key(), dimension.label());
         view! {
             <label class="filter">
                 {label}
                 <input
                     type="date"
                     data-testid=format!("filter-{key}")
-                    min=options.first_day.clone()
-                    max=options.last_day.clone()
-                    prop:value=move || current(key)
-                    on:change=move |ev| apply.run(filter.get_untracked().with(key, &event_target_value(&ev)))
+                    min=first_day.clone()
+                    max=last_day.clone()
+                    prop:value=move || current(dimension)
+                    on:change=move |ev| apply.run(filter.get_untracked().with(dimension, &event_target_value(&ev)))
                 />
             </label>
         }
@@ -804,8 +800,9 @@ fn FilterBar(
         active
             .active()
             .into_iter()
-            .map(|(key, label, value)| {
-                let without = active.with(key, "");
+            .map(|(dimension, value)| {
+                let (key, label) = (dimension.key(), dimension.label());
+                let without = active.with(dimension, "");
                 view! {
                     <li>
                         <button
@@ -824,14 +821,9 @@ fn FilterBar(
     view! {
         <section class="filters" aria-label="Filters" data-testid="filters">
             <div class="filter-controls">
-                {date("from", "From")}
-                {date("to", "To")}
-                {select("gender", "Gender", options.genders.clone())}
-                {select("age", "Age band", options.age_bands.clone())}
-                {select("race", "Race", options.races.clone())}
-                {select("class", "Encounter class", options.classes.clone())}
-                {select("org", "Organization", options.organizations.clone())}
-                {select("payer", "Payer", options.payers.clone())}
+                {date(Dimension::From)}
+                {date(Dimension::To)}
+                {FilterOptions::SELECTS.map(select).collect_view()}
             </div>
             <ul class="chips" aria-label="Active filters">
                 {chips}

@@ -15,7 +15,7 @@ use lakehouse_pipeline::table::{Columns, Table};
 use lakehouse_pipeline::{Lakehouse, dates};
 
 use crate::state;
-use crate::worker::protocol::{Bar, Charts, Filter, FilterOptions, Kpi, View};
+use crate::worker::protocol::{Bar, Charts, Dimension, Filter, FilterOptions, Kpi, View};
 
 /// Bars shown per ranked chart.
 pub const TOP_N: usize = 10;
@@ -25,23 +25,23 @@ const NONE: u32 = u32::MAX;
 /// a `from` filter excludes it without a check of its own).
 const NO_DAY: i32 = i32::MIN;
 
-// One bit per filter: a row fails the filters whose bits are set.
-const FROM: u16 = 1 << 0;
-const TO: u16 = 1 << 1;
-const GENDER: u16 = 1 << 2;
-const AGE_BAND: u16 = 1 << 3;
-const RACE: u16 = 1 << 4;
-const ETHNICITY: u16 = 1 << 5;
-const CLASS: u16 = 1 << 6;
-const ORGANIZATION: u16 = 1 << 7;
-const PROVIDER: u16 = 1 << 8;
-const PAYER: u16 = 1 << 9;
-const CONDITION: u16 = 1 << 10;
-const PROCEDURE: u16 = 1 << 11;
+// One bit per filter (`Dimension::bit`): a row fails the filters whose bits are set.
+const FROM: u16 = Dimension::From.bit();
+const TO: u16 = Dimension::To.bit();
+const GENDER: u16 = Dimension::Gender.bit();
+const AGE_BAND: u16 = Dimension::AgeBand.bit();
+const RACE: u16 = Dimension::Race.bit();
+const ETHNICITY: u16 = Dimension::Ethnicity.bit();
+const CLASS: u16 = Dimension::Class.bit();
+const ORGANIZATION: u16 = Dimension::Organization.bit();
+const PROVIDER: u16 = Dimension::Provider.bit();
+const PAYER: u16 = Dimension::Payer.bit();
+const CONDITION: u16 = Dimension::Condition.bit();
+const PROCEDURE: u16 = Dimension::Procedure.bit();
 /// Filters on the patient rather than on the encounter.
-const PATIENT_FILTERS: u16 = GENDER | AGE_BAND | RACE | ETHNICITY | CONDITION | PROCEDURE;
+const PATIENT_FILTERS: u16 = Dimension::bits_where_patient(true);
 /// Filters on the encounter itself.
-const ENCOUNTER_FILTERS: u16 = FROM | TO | CLASS | ORGANIZATION | PROVIDER | PAYER;
+const ENCOUNTER_FILTERS: u16 = Dimension::bits_where_patient(false);
 
 /// Distinct values of a column with a dense index per row, in the order
 /// the gold tables group them (`None` first, then ascending).
@@ -282,19 +282,14 @@ fn fails_of_patient(patient_fail: &[u16], active: u16, p: u32) -> u16 {
     }
 }
 
-/// Per filter, which values of its dimension it chooses (`None`: no filter).
-#[derive(Default)]
-struct Masks {
-    gender: Option<Vec<bool>>,
-    band: Option<Vec<bool>>,
-    race: Option<Vec<bool>>,
-    ethnicity: Option<Vec<bool>>,
-    class: Option<Vec<bool>>,
-    organization: Option<Vec<bool>>,
-    provider: Option<Vec<bool>>,
-    payer: Option<Vec<bool>>,
-    condition: Option<Vec<bool>>,
-    procedure: Option<Vec<bool>>,
+/// Per filter, which values of its dimension it chooses (`None`: no filter;
+/// always `None` for the date range, which is not a list of values).
+struct Masks([Option<Vec<bool>>; Dimension::ALL.len()]);
+
+impl Masks {
+    fn of(&self, dimension: Dimension) -> &Option<Vec<bool>> {
+        &self.0[dimension as usize]
+    }
 }
 
 /// The filters that one index of rows can answer on their own, each a
@@ -399,14 +394,7 @@ fn positions(values: &[Option<i64>], all: &HashMap<i64, u32>) -> Vec<u32> {
         .collect()
 }
 
-/// Which value of `labels` the filter names: `None` when no filter, and
-/// `Some(set)` of the matching indexes otherwise (empty when none match).
-fn chosen(labels: &[String], wanted: &Option<String>) -> Option<Vec<bool>> {
-    wanted
-        .as_ref()
-        .map(|w| labels.iter().map(|l| l == w).collect())
-}
-
+/// Whether value `index` passes a filter's mask (no mask: every value does).
 fn hit(mask: &Option<Vec<bool>>, index: u32) -> bool {
     match mask {
         None => true,
@@ -608,7 +596,8 @@ impl Dashboard {
             baseline: EncounterSums::default(),
         };
         let no_patient_fails = vec![0; dashboard.patient_gender.len()];
-        let baseline = dashboard.full_pass(&Masks::default(), None, None, &no_patient_fails, 0);
+        let baseline =
+            dashboard.full_pass(&Masks(Default::default()), None, None, &no_patient_fails, 0);
         // Only the sums are kept (the per-row flags are all true).
         dashboard.baseline = EncounterSums {
             passes: Vec::new(),
@@ -646,14 +635,29 @@ impl Dashboard {
                 .filter(|&&d| d != NO_DAY)
                 .max()
                 .map(|d| dates::format_date(*d)),
-            genders: sorted(&self.genders),
-            age_bands: sorted(&self.bands),
-            races: sorted(&self.races),
-            ethnicities: sorted(&self.ethnicities),
-            classes: sorted(&self.classes),
-            organizations: sorted(&self.organizations),
-            payers: sorted(&self.payers),
+            values: FilterOptions::SELECTS
+                .into_iter()
+                .map(|d| (d, sorted(self.labels(d).unwrap_or_default())))
+                .collect(),
         }
+    }
+
+    /// The labels of a dimension's values, by dense index (`None` for the
+    /// date range, which is not a list of values).
+    fn labels(&self, dimension: Dimension) -> Option<&[String]> {
+        Some(match dimension {
+            Dimension::From | Dimension::To => return None,
+            Dimension::Gender => &self.genders,
+            Dimension::AgeBand => &self.bands,
+            Dimension::Race => &self.races,
+            Dimension::Ethnicity => &self.ethnicities,
+            Dimension::Class => &self.classes,
+            Dimension::Organization => &self.organizations,
+            Dimension::Provider => &self.providers,
+            Dimension::Payer => &self.payers,
+            Dimension::Condition => &self.diagnoses,
+            Dimension::Procedure => &self.procedure_names,
+        })
     }
 
     /// Puts the encounter rows in patient order (each patient's in their
@@ -741,28 +745,28 @@ impl Dashboard {
         let patients = self.patient_gender.len();
         let mut patient_fail = vec![0u16; patients];
         for (p, fail) in patient_fail.iter_mut().enumerate() {
-            if !hit(&masks.gender, self.patient_gender[p]) {
+            if !hit(masks.of(Dimension::Gender), self.patient_gender[p]) {
                 *fail |= GENDER;
             }
-            if !hit(&masks.band, self.patient_band[p]) {
+            if !hit(masks.of(Dimension::AgeBand), self.patient_band[p]) {
                 *fail |= AGE_BAND;
             }
-            if !hit(&masks.race, self.patient_race[p]) {
+            if !hit(masks.of(Dimension::Race), self.patient_race[p]) {
                 *fail |= RACE;
             }
-            if !hit(&masks.ethnicity, self.patient_ethnicity[p]) {
+            if !hit(masks.of(Dimension::Ethnicity), self.patient_ethnicity[p]) {
                 *fail |= ETHNICITY;
             }
         }
         for (mask, codes, patient_of, bit) in [
             (
-                &masks.condition,
+                masks.of(Dimension::Condition),
                 &self.condition_code,
                 &self.condition_patient,
                 CONDITION,
             ),
             (
-                &masks.procedure,
+                masks.of(Dimension::Procedure),
                 &self.procedure_code,
                 &self.procedure_patient,
                 PROCEDURE,
@@ -822,10 +826,14 @@ impl Dashboard {
             }
         }
         for (mask, column, bit) in [
-            (&masks.class, class_of, CLASS),
-            (&masks.organization, organization_of, ORGANIZATION),
-            (&masks.provider, provider_of, PROVIDER),
-            (&masks.payer, payer_of, PAYER),
+            (masks.of(Dimension::Class), class_of, CLASS),
+            (
+                masks.of(Dimension::Organization),
+                organization_of,
+                ORGANIZATION,
+            ),
+            (masks.of(Dimension::Provider), provider_of, PROVIDER),
+            (masks.of(Dimension::Payer), payer_of, PAYER),
         ] {
             if let Some(mask) = mask {
                 let fails: Vec<u16> = mask.iter().map(|&on| if on { 0 } else { bit }).collect();
@@ -880,10 +888,13 @@ impl Dashboard {
             index.chosen(mask.as_deref().unwrap_or_default())
         };
         let mut s = match group {
-            CLASS => self.tally(chosen(&self.class_rows, &masks.class)),
-            ORGANIZATION => self.tally(chosen(&self.organization_rows, &masks.organization)),
-            PROVIDER => self.tally(chosen(&self.provider_rows, &masks.provider)),
-            PAYER => self.tally(chosen(&self.payer_rows, &masks.payer)),
+            CLASS => self.tally(chosen(&self.class_rows, masks.of(Dimension::Class))),
+            ORGANIZATION => self.tally(chosen(
+                &self.organization_rows,
+                masks.of(Dimension::Organization),
+            )),
+            PROVIDER => self.tally(chosen(&self.provider_rows, masks.of(Dimension::Provider))),
+            PAYER => self.tally(chosen(&self.payer_rows, masks.of(Dimension::Payer))),
             _ => self.tally(
                 (0..patient_fail.len())
                     .filter(|&p| patient_fail[p] == 0)
@@ -935,22 +946,23 @@ impl Dashboard {
     pub fn warm_up(&self) {
         let first = |labels: &[String]| labels.first().cloned().unwrap_or_default();
         let none = Filter::default();
-        let band = none.with("age", &first(&self.bands));
+        let pick = |d: Dimension| first(self.labels(d).unwrap_or_default());
+        let band = none.with(Dimension::AgeBand, &pick(Dimension::AgeBand));
         let options = self.options();
-        let filters = [
-            none.with("class", &first(&self.classes)),
-            none.with("org", &first(&self.organizations)),
-            none.with("provider", &first(&self.providers)),
-            none.with("payer", &first(&self.payers)),
-            band.with("gender", &first(&self.genders)),
-            none.with("race", &first(&self.races)),
-            none.with("ethnicity", &first(&self.ethnicities)),
-            none.with("condition", &first(&self.diagnoses)),
-            none.with("procedure", &first(&self.procedure_names)),
-            band.with("from", &options.first_day.unwrap_or_default())
-                .with("payer", &first(&self.payers)),
-            none,
-        ];
+        let mut filters: Vec<Filter> = Dimension::ALL
+            .into_iter()
+            .filter(|&d| self.labels(d).is_some() && d != Dimension::AgeBand)
+            .map(|d| {
+                // Age band and gender share one index (the pyramid).
+                let base = if d == Dimension::Gender { &band } else { &none };
+                base.with(d, &pick(d))
+            })
+            .collect();
+        filters.push(
+            band.with(Dimension::From, &options.first_day.unwrap_or_default())
+                .with(Dimension::Payer, &pick(Dimension::Payer)),
+        );
+        filters.push(none);
         for _ in 0..2 {
             for filter in &filters {
                 std::hint::black_box(self.view(filter));
@@ -971,25 +983,18 @@ impl Dashboard {
     }
 
     fn view_by(&self, filter: &Filter, indexed: bool) -> View {
-        let day = |text: &Option<String>| {
-            text.as_deref()
-                .and_then(|t| lakehouse_pipeline::parse_as_of(t).ok())
-        };
-        let (from, to) = (day(&filter.from), day(&filter.to));
-        let masks = Masks {
-            gender: chosen(&self.genders, &filter.gender),
-            band: chosen(&self.bands, &filter.age_band),
-            race: chosen(&self.races, &filter.race),
-            ethnicity: chosen(&self.ethnicities, &filter.ethnicity),
-            class: chosen(&self.classes, &filter.class),
-            organization: chosen(&self.organizations, &filter.organization),
-            provider: chosen(&self.providers, &filter.provider),
-            payer: chosen(&self.payers, &filter.payer),
-            condition: chosen(&self.diagnoses, &filter.condition),
-            procedure: chosen(&self.procedure_names, &filter.procedure),
-        };
+        let day = |text: Option<&str>| text.and_then(|t| lakehouse_pipeline::parse_as_of(t).ok());
+        let (from, to) = (
+            day(filter.get(Dimension::From)),
+            day(filter.get(Dimension::To)),
+        );
+        let masks = Masks(Dimension::ALL.map(|d| {
+            let labels = self.labels(d)?;
+            let wanted = filter.get(d)?;
+            Some(labels.iter().map(|l| l == wanted).collect())
+        }));
         let patient_fail = self.patient_fails(&masks);
-        let active = filter_bits(filter);
+        let active = filter.bits();
         let one_dimension = ONE_DIMENSION
             .into_iter()
             .find(|&group| indexed && active != 0 && active & !group == 0);
@@ -1201,25 +1206,4 @@ fn pyramid<'a>(bands: &'a [String], counts: &[(f64, f64, bool)]) -> BTreeMap<&'a
 /// Counts as chart values.
 fn counts(values: &[u32]) -> Vec<f64> {
     values.iter().map(|&n| f64::from(n)).collect()
-}
-
-/// The bits of the filters that are set.
-fn filter_bits(filter: &Filter) -> u16 {
-    [
-        (filter.from.is_some(), FROM),
-        (filter.to.is_some(), TO),
-        (filter.gender.is_some(), GENDER),
-        (filter.age_band.is_some(), AGE_BAND),
-        (filter.race.is_some(), RACE),
-        (filter.ethnicity.is_some(), ETHNICITY),
-        (filter.class.is_some(), CLASS),
-        (filter.organization.is_some(), ORGANIZATION),
-        (filter.provider.is_some(), PROVIDER),
-        (filter.payer.is_some(), PAYER),
-        (filter.condition.is_some(), CONDITION),
-        (filter.procedure.is_some(), PROCEDURE),
-    ]
-    .into_iter()
-    .filter(|(on, _)| *on)
-    .fold(0, |bits, (_, bit)| bits | bit)
 }

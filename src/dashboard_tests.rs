@@ -12,7 +12,7 @@ use lakehouse_pipeline::{Lakehouse, dates};
 
 use crate::dashboard::{Dashboard, KpiValues, TOP_N};
 use crate::worker::handler::{self, BytesSource, Source};
-use crate::worker::protocol::{Bar, Charts, Filter, View};
+use crate::worker::protocol::{Bar, Charts, Dimension, Filter, View};
 
 /// The KPI values, read from `gold_kpis` (the reference).
 fn gold_kpis(lakehouse: &Lakehouse) -> KpiValues {
@@ -357,24 +357,32 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
         "fact_conditions",
         "diagnosis_key",
         &diagnoses,
-        &filter.condition,
+        &filter.get(Dimension::Condition).map(str::to_string),
     );
     let with_procedure = with_fact(
         "fact_procedures",
         "procedure_key",
         &procedures,
-        &filter.procedure,
+        &filter.get(Dimension::Procedure).map(str::to_string),
     );
     let patients = "dim_patient";
     let mut passing_patients = HashMap::new();
     for i in 0..table(patients).num_rows() {
         let key = int(patients, "patient_key", i).unwrap();
-        let pass = is(&filter.gender, text(patients, "gender", i))
-            && is(&filter.age_band, text(patients, "age_band", i))
-            && is(&filter.race, text(patients, "race", i))
-            && is(&filter.ethnicity, text(patients, "ethnicity", i))
-            && (filter.condition.is_none() || with_condition.contains(&key))
-            && (filter.procedure.is_none() || with_procedure.contains(&key));
+        let pass = is(
+            &filter.get(Dimension::Gender).map(str::to_string),
+            text(patients, "gender", i),
+        ) && is(
+            &filter.get(Dimension::AgeBand).map(str::to_string),
+            text(patients, "age_band", i),
+        ) && is(
+            &filter.get(Dimension::Race).map(str::to_string),
+            text(patients, "race", i),
+        ) && is(
+            &filter.get(Dimension::Ethnicity).map(str::to_string),
+            text(patients, "ethnicity", i),
+        ) && (!filter.is_set(Dimension::Condition) || with_condition.contains(&key))
+            && (!filter.is_set(Dimension::Procedure) || with_procedure.contains(&key));
         let deceased = table(patients)
             .column::<BooleanArray>("is_deceased")
             .is_some_and(|a| a.is_valid(i) && a.value(i));
@@ -384,7 +392,10 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
         t.as_deref()
             .map(|t| lakehouse_pipeline::parse_as_of(t).unwrap())
     };
-    let (from, to) = (day(&filter.from), day(&filter.to));
+    let (from, to) = (
+        day(&filter.get(Dimension::From).map(str::to_string)),
+        day(&filter.get(Dimension::To).map(str::to_string)),
+    );
     let facts = "fact_encounters";
     let enc = table(facts);
     let start = enc.column::<TimestampMicrosecondArray>("start_ts").unwrap();
@@ -404,12 +415,12 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
                 .unwrap_or_else(|| "unknown".into()),
         )
     };
-    let encounter_filters = filter.from.is_some()
-        || filter.to.is_some()
-        || filter.class.is_some()
-        || filter.organization.is_some()
-        || filter.provider.is_some()
-        || filter.payer.is_some();
+    let encounter_filters = filter.is_set(Dimension::From)
+        || filter.is_set(Dimension::To)
+        || filter.is_set(Dimension::Class)
+        || filter.is_set(Dimension::Organization)
+        || filter.is_set(Dimension::Provider)
+        || filter.is_set(Dimension::Payer);
     let (mut n, mut cost, mut coverage, mut los, mut los_n, mut discharges, mut readmitted) =
         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     let mut seen = BTreeSet::new();
@@ -421,22 +432,31 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
         let patient_pass = patient
             .and_then(|p| passing_patients.get(&p))
             .map_or(passing_patients.is_empty(), |p| p.0);
-        let any_patient_filter = filter.gender.is_some()
-            || filter.age_band.is_some()
-            || filter.race.is_some()
-            || filter.ethnicity.is_some()
-            || filter.condition.is_some()
-            || filter.procedure.is_some();
+        let any_patient_filter = filter.is_set(Dimension::Gender)
+            || filter.is_set(Dimension::AgeBand)
+            || filter.is_set(Dimension::Race)
+            || filter.is_set(Dimension::Ethnicity)
+            || filter.is_set(Dimension::Condition)
+            || filter.is_set(Dimension::Procedure);
         let pass = (patient_pass || (patient.is_none() && !any_patient_filter))
             && from.is_none_or(|f| d.is_some_and(|d| d >= f))
             && to.is_none_or(|t| d.is_some_and(|d| d <= t))
             && is(
-                &filter.class,
+                &filter.get(Dimension::Class).map(str::to_string),
                 Some(text(facts, "encounter_class", i).unwrap_or_default()),
             )
-            && is(&filter.organization, named(&orgs, "organization_key", i))
-            && is(&filter.provider, named(&providers, "provider_key", i))
-            && is(&filter.payer, named(&payers, "payer_key", i));
+            && is(
+                &filter.get(Dimension::Organization).map(str::to_string),
+                named(&orgs, "organization_key", i),
+            )
+            && is(
+                &filter.get(Dimension::Provider).map(str::to_string),
+                named(&providers, "provider_key", i),
+            )
+            && is(
+                &filter.get(Dimension::Payer).map(str::to_string),
+                named(&payers, "payer_key", i),
+            );
         if !pass {
             continue;
         }
@@ -507,21 +527,25 @@ fn sample_filters(dashboard: &Dashboard, view: &View) -> Vec<Filter> {
     let c = &view.charts;
     let first = |bars: &[Bar]| bars.first().map(|b| b.label.clone()).unwrap_or_default();
     let mut filters = vec![
-        Filter::default().with("org", &first(&c.organizations)),
-        Filter::default().with("provider", &first(&c.providers)),
-        Filter::default().with("payer", &first(&c.payer_cost)),
-        Filter::default().with("condition", &first(&c.top_conditions)),
-        Filter::default().with("procedure", &first(&c.top_procedures)),
-        Filter::default().with("race", &first(&c.race)),
-        Filter::default().with("ethnicity", &first(&c.ethnicity)),
-        Filter::default().with("gender", "F"),
-        Filter::default().with("org", "no such organization"),
+        Filter::default().with(Dimension::Organization, &first(&c.organizations)),
+        Filter::default().with(Dimension::Provider, &first(&c.providers)),
+        Filter::default().with(Dimension::Payer, &first(&c.payer_cost)),
+        Filter::default().with(Dimension::Condition, &first(&c.top_conditions)),
+        Filter::default().with(Dimension::Procedure, &first(&c.top_procedures)),
+        Filter::default().with(Dimension::Race, &first(&c.race)),
+        Filter::default().with(Dimension::Ethnicity, &first(&c.ethnicity)),
+        Filter::default().with(Dimension::Gender, "F"),
+        Filter::default().with(Dimension::Organization, "no such organization"),
     ];
-    for class in &options.classes {
-        filters.push(Filter::default().with("class", class));
+    for class in options.values(Dimension::Class) {
+        filters.push(Filter::default().with(Dimension::Class, class));
     }
-    for band in &options.age_bands {
-        filters.push(Filter::default().with("age", band).with("gender", "M"));
+    for band in options.values(Dimension::AgeBand) {
+        filters.push(
+            Filter::default()
+                .with(Dimension::AgeBand, band)
+                .with(Dimension::Gender, "M"),
+        );
     }
     if let (Some(first), Some(last)) = (&options.first_day, &options.last_day) {
         let (a, b) = (
@@ -529,20 +553,20 @@ fn sample_filters(dashboard: &Dashboard, view: &View) -> Vec<Filter> {
             lakehouse_pipeline::parse_as_of(last).unwrap(),
         );
         let middle = dates::format_date(a + (b - a) / 2);
-        filters.push(Filter::default().with("from", &middle));
-        filters.push(Filter::default().with("to", &middle));
+        filters.push(Filter::default().with(Dimension::From, &middle));
+        filters.push(Filter::default().with(Dimension::To, &middle));
         filters.push(
             Filter::default()
-                .with("from", &middle)
-                .with("class", "inpatient")
-                .with("gender", "F"),
+                .with(Dimension::From, &middle)
+                .with(Dimension::Class, "inpatient")
+                .with(Dimension::Gender, "F"),
         );
     }
     filters.push(
         Filter::default()
-            .with("condition", &first(&c.top_conditions))
-            .with("payer", &first(&c.payer_cost))
-            .with("race", &first(&c.race)),
+            .with(Dimension::Condition, &first(&c.top_conditions))
+            .with(Dimension::Payer, &first(&c.payer_cost))
+            .with(Dimension::Race, &first(&c.race)),
     );
     filters
 }
@@ -617,21 +641,22 @@ fn check_filters(name: &str, lakehouse: &Lakehouse) {
             .sum();
         assert_eq!(monthly, view.encounters as f64, "{label}: monthly sum");
         // A chart keeps its own dimension's other bars (cross-filtering).
-        if filter.organization.is_some()
-            && filter.organization.as_deref() != Some("no such organization")
+        if filter.is_set(Dimension::Organization)
+            && filter.get(Dimension::Organization) != Some("no such organization")
         {
             assert_eq!(
                 view.charts.organizations, unfiltered.charts.organizations,
                 "{label}"
             );
         }
-        if filter.gender.is_none() && filter.age_band.is_none() {
+        if !filter.is_set(Dimension::Gender) && !filter.is_set(Dimension::AgeBand) {
             let pyramid: f64 = view.charts.age_pyramid.iter().map(|r| r.1 + r.2).sum();
             assert_eq!(Some(pyramid), values_of(&view).patients, "{label}: pyramid");
         }
     }
     // Narrowing never adds: any filter's encounters are at most all of them.
-    let none = dashboard.view(&Filter::default().with("org", "no such organization"));
+    let none =
+        dashboard.view(&Filter::default().with(Dimension::Organization, "no such organization"));
     assert_eq!(none.encounters, 0);
     assert_eq!(values_of(&none).patients, Some(0.0));
 }
@@ -657,10 +682,17 @@ fn unfiltered_real_dashboards_equal_the_gold_tables_and_filters_match_their_defi
 fn filter_options_list_each_value_once() {
     let lakehouse = handler::load_demo(80, 2, &mut |_| {}).unwrap();
     let options = Dashboard::new(&lakehouse).options();
-    assert!(options.classes.contains(&"wellness".to_string()));
-    assert_eq!(options.genders, vec!["F".to_string(), "M".to_string()]);
-    assert!(options.first_day.unwrap() < options.last_day.unwrap());
-    let mut organizations = options.organizations.clone();
+    assert!(
+        options
+            .values(Dimension::Class)
+            .contains(&"wellness".to_string())
+    );
+    assert_eq!(
+        options.values(Dimension::Gender),
+        ["F".to_string(), "M".to_string()]
+    );
+    assert!(options.first_day.as_ref().unwrap() < options.last_day.as_ref().unwrap());
+    let mut organizations = options.values(Dimension::Organization).to_vec();
     organizations.dedup();
-    assert_eq!(organizations, options.organizations);
+    assert_eq!(organizations, options.values(Dimension::Organization));
 }

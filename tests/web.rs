@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use lakehouse_web::app::{App, dashboard_charts};
-use lakehouse_web::worker::protocol::{Bar, Charts, Filter};
+use lakehouse_web::worker::protocol::{Bar, Charts, Dimension, Filter};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -85,7 +85,7 @@ async fn clicking_a_bar_or_its_table_button_filters_by_it() {
     let apply = Callback::new(move |f: Filter| sink.lock().unwrap().push(f));
     let host = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&host).unwrap();
-    let start = Filter::default().with("gender", "F");
+    let start = Filter::default().with(Dimension::Gender, "F");
     let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
         dashboard_charts(&sample_charts(), &start, apply)
     });
@@ -117,12 +117,14 @@ async fn clicking_a_bar_or_its_table_button_filters_by_it() {
         picked,
         vec![
             Filter::default()
-                .with("gender", "F")
-                .with("org", "South Hospital"),
+                .with(Dimension::Gender, "F")
+                .with(Dimension::Organization, "South Hospital"),
             Filter::default()
-                .with("gender", "F")
-                .with("provider", "Dr A"),
-            Filter::default().with("gender", "M").with("age", "18-34"),
+                .with(Dimension::Gender, "F")
+                .with(Dimension::Provider, "Dr A"),
+            Filter::default()
+                .with(Dimension::Gender, "M")
+                .with(Dimension::AgeBand, "18-34"),
         ]
     );
     drop(handle);

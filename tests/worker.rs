@@ -6,7 +6,7 @@
 
 use lakehouse_web::dashboard::Dashboard;
 use lakehouse_web::worker::handler::{self, BytesSource, Source};
-use lakehouse_web::worker::protocol::{Filter, TableQuery};
+use lakehouse_web::worker::protocol::{Dimension, Filter, TableQuery};
 use lakehouse_web::worker::{runtime, tables};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -38,7 +38,7 @@ fn files_read_with_file_reader_sync_build_the_same_lakehouse() {
     let summary = handler::summarize(&built, &a);
     assert_eq!(summary, handler::summarize(&reference, &b));
     assert_eq!(summary.view.kpis[0].raw, Some(40.0));
-    let filter = Filter::default().with("class", "wellness");
+    let filter = Filter::default().with(Dimension::Class, "wellness");
     assert_eq!(a.view(&filter), b.view(&filter));
     assert!(a.view(&filter).encounters < a.view(&Filter::default()).encounters);
     let page = tables::table_page(

@@ -138,35 +138,135 @@ pub enum Response {
     Patient(Box<PatientTimeline>),
 }
 
+/// A dimension the dashboard filters on. Its URL key, its label, its bit in
+/// the dashboard's filter masks and its control in the filter bar all come
+/// from here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// First encounter day, `YYYY-MM-DD`.
+    From,
+    /// Last encounter day, `YYYY-MM-DD`.
+    To,
+    /// Patient gender (`F`, `M`).
+    Gender,
+    /// Patient age band on the as-of day.
+    AgeBand,
+    /// Patient race.
+    Race,
+    /// Patient ethnicity.
+    Ethnicity,
+    /// Encounter class.
+    Class,
+    /// Organization name.
+    Organization,
+    /// Provider (clinician) name.
+    Provider,
+    /// Payer name.
+    Payer,
+    /// Patients with this condition (description).
+    Condition,
+    /// Patients with this procedure (description).
+    Procedure,
+}
+
+impl Dimension {
+    /// Every dimension, in the order filters are listed (URL, chips).
+    pub const ALL: [Dimension; 12] = [
+        Dimension::From,
+        Dimension::To,
+        Dimension::Gender,
+        Dimension::AgeBand,
+        Dimension::Race,
+        Dimension::Ethnicity,
+        Dimension::Class,
+        Dimension::Organization,
+        Dimension::Provider,
+        Dimension::Payer,
+        Dimension::Condition,
+        Dimension::Procedure,
+    ];
+
+    /// The URL query key.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Dimension::From => "from",
+            Dimension::To => "to",
+            Dimension::Gender => "gender",
+            Dimension::AgeBand => "age",
+            Dimension::Race => "race",
+            Dimension::Ethnicity => "ethnicity",
+            Dimension::Class => "class",
+            Dimension::Organization => "org",
+            Dimension::Provider => "provider",
+            Dimension::Payer => "payer",
+            Dimension::Condition => "condition",
+            Dimension::Procedure => "procedure",
+        }
+    }
+
+    /// The label of its control and chip.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Dimension::From => "From",
+            Dimension::To => "To",
+            Dimension::Gender => "Gender",
+            Dimension::AgeBand => "Age band",
+            Dimension::Race => "Race",
+            Dimension::Ethnicity => "Ethnicity",
+            Dimension::Class => "Encounter class",
+            Dimension::Organization => "Organization",
+            Dimension::Provider => "Provider",
+            Dimension::Payer => "Payer",
+            Dimension::Condition => "Condition",
+            Dimension::Procedure => "Procedure",
+        }
+    }
+
+    /// Whether it filters patients (and so every fact of theirs) rather
+    /// than encounters.
+    pub const fn is_patient(self) -> bool {
+        matches!(
+            self,
+            Dimension::Gender
+                | Dimension::AgeBand
+                | Dimension::Race
+                | Dimension::Ethnicity
+                | Dimension::Condition
+                | Dimension::Procedure
+        )
+    }
+
+    /// Its bit in a set of filters.
+    pub const fn bit(self) -> u16 {
+        1 << self as u16
+    }
+
+    /// The bits of every patient (`true`) or encounter (`false`) dimension.
+    pub const fn bits_where_patient(patient: bool) -> u16 {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < Self::ALL.len() {
+            if Self::ALL[i].is_patient() == patient {
+                bits |= Self::ALL[i].bit();
+            }
+            i += 1;
+        }
+        bits
+    }
+
+    /// The dimension of a URL key.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.key() == key)
+    }
+}
+
 /// The dashboard's filters: each narrows every KPI and chart (a ranked chart
 /// ignores the filter on its own dimension and highlights the choice).
-/// Values are the labels the charts show.
+/// Values are the labels the charts show, one per [`Dimension`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filter {
-    /// First encounter day, `YYYY-MM-DD`.
-    pub from: Option<String>,
-    /// Last encounter day, `YYYY-MM-DD`.
-    pub to: Option<String>,
-    /// Patient gender (`F`, `M`).
-    pub gender: Option<String>,
-    /// Patient age band on the as-of day.
-    pub age_band: Option<String>,
-    /// Patient race.
-    pub race: Option<String>,
-    /// Patient ethnicity.
-    pub ethnicity: Option<String>,
-    /// Encounter class.
-    pub class: Option<String>,
-    /// Organization name.
-    pub organization: Option<String>,
-    /// Provider (clinician) name.
-    pub provider: Option<String>,
-    /// Payer name.
-    pub payer: Option<String>,
-    /// Patients with this condition (description).
-    pub condition: Option<String>,
-    /// Patients with this procedure (description).
-    pub procedure: Option<String>,
+    values: [Option<String>; 12],
 }
 
 /// The values the filter controls offer.
@@ -176,20 +276,25 @@ pub struct FilterOptions {
     pub first_day: Option<String>,
     /// The last encounter day.
     pub last_day: Option<String>,
-    /// Genders.
-    pub genders: Vec<String>,
-    /// Age bands.
-    pub age_bands: Vec<String>,
-    /// Races.
-    pub races: Vec<String>,
-    /// Ethnicities.
-    pub ethnicities: Vec<String>,
-    /// Encounter classes.
-    pub classes: Vec<String>,
-    /// Organizations.
-    pub organizations: Vec<String>,
-    /// Payers.
-    pub payers: Vec<String>,
+    /// The values of each dimension of [`FilterOptions::SELECTS`], sorted.
+    pub values: std::collections::BTreeMap<Dimension, Vec<String>>,
+}
+
+impl FilterOptions {
+    /// The dimensions the filter bar offers as a select, in its order.
+    pub const SELECTS: [Dimension; 6] = [
+        Dimension::Gender,
+        Dimension::AgeBand,
+        Dimension::Race,
+        Dimension::Class,
+        Dimension::Organization,
+        Dimension::Payer,
+    ];
+
+    /// The values `dimension` can take (empty when it has no select).
+    pub fn values(&self, dimension: Dimension) -> &[String] {
+        self.values.get(&dimension).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// The dashboard for one filter.
@@ -383,63 +488,52 @@ pub struct Charts {
     pub ethnicity: Vec<Bar>,
 }
 
-/// The filters by URL key: (key, label, accessor).
-type FilterField = (
-    &'static str,
-    &'static str,
-    fn(&mut Filter) -> &mut Option<String>,
-);
-
-const FILTER_FIELDS: [FilterField; 12] = [
-    ("from", "From", |f| &mut f.from),
-    ("to", "To", |f| &mut f.to),
-    ("gender", "Gender", |f| &mut f.gender),
-    ("age", "Age band", |f| &mut f.age_band),
-    ("race", "Race", |f| &mut f.race),
-    ("ethnicity", "Ethnicity", |f| &mut f.ethnicity),
-    ("class", "Encounter class", |f| &mut f.class),
-    ("org", "Organization", |f| &mut f.organization),
-    ("provider", "Provider", |f| &mut f.provider),
-    ("payer", "Payer", |f| &mut f.payer),
-    ("condition", "Condition", |f| &mut f.condition),
-    ("procedure", "Procedure", |f| &mut f.procedure),
-];
-
 impl Filter {
-    /// The URL keys of the filters.
-    pub fn keys() -> impl Iterator<Item = &'static str> {
-        FILTER_FIELDS.iter().map(|(key, _, _)| *key)
+    /// The chosen value of `dimension`.
+    pub fn get(&self, dimension: Dimension) -> Option<&str> {
+        self.values[dimension as usize].as_deref()
     }
 
-    /// The active filters as (URL key, label, value), in a fixed order.
-    pub fn active(&self) -> Vec<(&'static str, &'static str, String)> {
-        let mut copy = self.clone();
-        FILTER_FIELDS
-            .iter()
-            .filter_map(|(key, label, field)| field(&mut copy).clone().map(|v| (*key, *label, v)))
-            .collect()
+    /// Whether `dimension` is filtered.
+    pub fn is_set(&self, dimension: Dimension) -> bool {
+        self.values[dimension as usize].is_some()
     }
 
-    /// Sets (or, with an empty value, clears) the filter of a URL key;
-    /// unknown keys are ignored.
-    pub fn set(&mut self, key: &str, value: &str) {
-        if let Some((_, _, field)) = FILTER_FIELDS.iter().find(|(k, _, _)| *k == key) {
-            *field(self) = (!value.is_empty()).then(|| value.to_string());
-        }
+    /// Sets (or, with an empty value, clears) the filter on `dimension`.
+    pub fn set(&mut self, dimension: Dimension, value: &str) {
+        self.values[dimension as usize] = (!value.is_empty()).then(|| value.to_string());
     }
 
-    /// This filter with `key` set to `value` (or cleared).
-    pub fn with(&self, key: &str, value: &str) -> Self {
+    /// This filter with `dimension` set to `value` (or cleared).
+    pub fn with(&self, dimension: Dimension, value: &str) -> Self {
         let mut next = self.clone();
-        next.set(key, value);
+        next.set(dimension, value);
         next
     }
 
-    /// The filter from URL query pairs (other keys are ignored).
+    /// The active filters with their values, in [`Dimension::ALL`] order.
+    pub fn active(&self) -> Vec<(Dimension, String)> {
+        Dimension::ALL
+            .into_iter()
+            .filter_map(|d| self.get(d).map(|v| (d, v.to_string())))
+            .collect()
+    }
+
+    /// The bits of the active filters ([`Dimension::bit`]).
+    pub fn bits(&self) -> u16 {
+        Dimension::ALL
+            .into_iter()
+            .filter(|&d| self.is_set(d))
+            .fold(0, |bits, d| bits | d.bit())
+    }
+
+    /// The filter from URL query pairs (unknown keys are ignored).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut filter = Self::default();
         for (key, value) in pairs {
-            filter.set(key, value);
+            if let Some(dimension) = Dimension::from_key(key) {
+                filter.set(dimension, value);
+            }
         }
         filter
     }
@@ -448,7 +542,7 @@ impl Filter {
     pub fn describe(&self) -> String {
         self.active()
             .into_iter()
-            .map(|(key, _, value)| format!("{key}={value}"))
+            .map(|(d, value)| format!("{}={value}", d.key()))
             .collect::<Vec<_>>()
             .join("&")
     }
@@ -465,36 +559,59 @@ mod tests {
 
     #[test]
     fn filters_round_trip_through_url_pairs() {
-        let filter = Filter::default()
-            .with("org", "Worcester Medical Practice")
-            .with("age", "18-34")
-            .with("from", "2020-01-01")
-            .with("nonsense", "x");
+        let filter = Filter::from_pairs([
+            ("org", "Worcester Medical Practice"),
+            ("age", "18-34"),
+            ("from", "2020-01-01"),
+            ("nonsense", "x"),
+        ]);
         assert_eq!(
             filter.active(),
             vec![
-                ("from", "From", "2020-01-01".to_string()),
-                ("age", "Age band", "18-34".to_string()),
+                (Dimension::From, "2020-01-01".to_string()),
+                (Dimension::AgeBand, "18-34".to_string()),
                 (
-                    "org",
-                    "Organization",
+                    Dimension::Organization,
                     "Worcester Medical Practice".to_string()
                 ),
             ]
         );
+        assert_eq!(
+            filter.describe(),
+            "from=2020-01-01&age=18-34&org=Worcester Medical Practice"
+        );
         let pairs: Vec<(&str, String)> = filter
             .active()
             .into_iter()
-            .map(|(k, _, v)| (k, v))
+            .map(|(d, v)| (d.key(), v))
             .collect();
         let back = Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
         assert_eq!(back, filter);
         assert!(
             filter
-                .with("org", "")
-                .with("age", "")
-                .with("from", "")
+                .with(Dimension::Organization, "")
+                .with(Dimension::AgeBand, "")
+                .with(Dimension::From, "")
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn every_dimension_has_its_own_key_and_bit() {
+        let keys: std::collections::BTreeSet<&str> =
+            Dimension::ALL.iter().map(|d| d.key()).collect();
+        assert_eq!(keys.len(), Dimension::ALL.len());
+        for (i, d) in Dimension::ALL.into_iter().enumerate() {
+            assert_eq!(d as usize, i);
+            assert_eq!(Dimension::from_key(d.key()), Some(d));
+        }
+        assert_eq!(
+            Dimension::bits_where_patient(true) | Dimension::bits_where_patient(false),
+            (1 << Dimension::ALL.len()) - 1
+        );
+        assert_eq!(
+            Dimension::bits_where_patient(true) & Dimension::bits_where_patient(false),
+            0
         );
     }
 }
