@@ -11,9 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use lakehouse_web::dashboard::Dashboard;
+use lakehouse_web::protocol::{Bar, Dimension, Filter};
+use lakehouse_web::worker::dashboard::Dashboard;
 use lakehouse_web::worker::handler::{self, BytesSource, Source};
-use lakehouse_web::worker::protocol::{Bar, Dimension, Filter};
 
 fn csv_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -13,10 +13,10 @@ use web_sys::{File, FileList, HtmlInputElement};
 
 use crate::charts;
 use crate::client;
+use crate::protocol::{Bar, Charts, Dimension, Filter, FilterOptions, Kpi, View};
+use crate::protocol::{ExportKind, Progress, Request, Response, Summary, TableFormat, UserMessage};
+use crate::protocol::{PatientTimeline, TablePage, TableQuery};
 use crate::state::{format_bytes, format_count, format_money, format_percent};
-use crate::worker::protocol::{Bar, Charts, Dimension, Filter, FilterOptions, Kpi, View};
-use crate::worker::protocol::{PatientTimeline, TablePage, TableQuery};
-use crate::worker::protocol::{Progress, Request, Response, Summary, UserMessage};
 
 /// What the page is doing.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,13 +97,7 @@ fn dropped_pairs(value: wasm_bindgen::JsValue) -> Vec<(String, File)> {
 
 /// A progress line: stage, file and bytes.
 pub fn progress_text(progress: &Progress) -> String {
-    let stage = match progress.stage.as_str() {
-        "demo" => "Generating demo data",
-        "bronze" => "Reading files (bronze)",
-        "silver" => "Building the star schema (silver)",
-        "gold" => "Computing metrics (gold)",
-        _ => "Starting the worker",
-    };
+    let stage = progress.stage.describe();
     let file = progress
         .file
         .as_deref()
@@ -420,7 +414,7 @@ pub fn App() -> impl IntoView {
                             data-testid="download-powerbi"
                             on:click=move |_| {
                                 set_note.set("Preparing the Power BI project in the worker…".into());
-                                if let Err(error) = client::request(&Request::Export { kind: "powerbi".into(), unzip_folder: unzip_folder.get_untracked() }) {
+                                if let Err(error) = client::request(&Request::Export { kind: ExportKind::PowerBi, unzip_folder: unzip_folder.get_untracked() }) {
                                     set_note.set(error);
                                 }
                             }
@@ -431,7 +425,7 @@ pub fn App() -> impl IntoView {
                             data-testid="download-delta"
                             on:click=move |_| {
                                 set_note.set("Preparing the Delta tables in the worker…".into());
-                                if let Err(error) = client::request(&Request::Export { kind: "delta".into(), unzip_folder: String::new() }) {
+                                if let Err(error) = client::request(&Request::Export { kind: ExportKind::Delta, unzip_folder: String::new() }) {
                                     set_note.set(error);
                                 }
                             }
@@ -443,7 +437,7 @@ pub fn App() -> impl IntoView {
                             title="A Databricks Asset Bundle: SQL notebooks that rebuild these tables on Spark from the same CSV files"
                             on:click=move |_| {
                                 set_note.set("Preparing the Databricks bundle in the worker…".into());
-                                if let Err(error) = client::request(&Request::Export { kind: "databricks".into(), unzip_folder: String::new() }) {
+                                if let Err(error) = client::request(&Request::Export { kind: ExportKind::Databricks, unzip_folder: String::new() }) {
                                     set_note.set(error);
                                 }
                             }
@@ -1096,15 +1090,16 @@ fn TableExplorer(
             ask(&Request::Table(query));
         }
     };
-    let download = move |format: &'static str| {
+    let download = move |format: TableFormat| {
         if let Some(current) = page.get_untracked() {
             note.set(format!(
-                "Preparing {}.{format} in the worker…",
-                current.query.name
+                "Preparing {}.{} in the worker…",
+                current.query.name,
+                format.extension()
             ));
             ask(&Request::DownloadTable {
                 name: current.query.name.clone(),
-                format: format.into(),
+                format,
             });
         }
     };
@@ -1205,8 +1200,8 @@ fn TableExplorer(
                     <button data-testid="page-previous" disabled=at_start on:click=move |_| requery(&move |query: &mut TableQuery| query.offset = offset.saturating_sub(limit))>"Previous"</button>
                     <span data-testid="page-range">{format!("{first}–{last} of {}", format_count(matched as f64))}</span>
                     <button data-testid="page-next" disabled=at_end on:click=move |_| requery(&move |query: &mut TableQuery| query.offset = offset + limit)>"Next"</button>
-                    <button data-testid="download-table-parquet" on:click=move |_| download("parquet")>"Download Parquet"</button>
-                    <button data-testid="download-table-csv" on:click=move |_| download("csv")>"Download CSV"</button>
+                    <button data-testid="download-table-parquet" on:click=move |_| download(TableFormat::Parquet)>"Download Parquet"</button>
+                    <button data-testid="download-table-csv" on:click=move |_| download(TableFormat::Csv)>"Download CSV"</button>
                     <button on:click=move |_| page.set(None)>"Close"</button>
                 </div>
                 <div class="scroll">
@@ -1269,7 +1264,7 @@ mod tests {
     #[test]
     fn progress_reads_like_a_sentence() {
         let p = Progress {
-            stage: "bronze".into(),
+            stage: crate::protocol::Stage::Bronze,
             file: Some("encounters.csv".into()),
             bytes_done: 1_500_000,
             bytes_total: 3_000_000,

@@ -2,7 +2,7 @@
 //! forwards responses, and cancels by terminating it (a busy worker cannot
 //! read messages, so termination is the only prompt cancel).
 
-use crate::worker::protocol::{Request, Response, UserMessage};
+use crate::protocol::{Request, Response, UserMessage};
 
 /// The failure shown when the worker stopped on an error it could not catch.
 /// In practice that is a WebAssembly trap from running out of memory: a tab's

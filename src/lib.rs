@@ -1,15 +1,14 @@
 //! Synthea Lakehouse in the browser: a Leptos CSR app built by Trunk.
 //!
-//! The page (`app`) never runs the pipeline: it posts requests to a Web
-//! Worker (`worker`, the only serde boundary) and renders the view models it
-//! gets back. Formatting lives in `state`, natively tested.
+//! The page (`app`) never runs the pipeline: it posts requests
+//! ([`protocol`], the only serde boundary, which both sides use) to a Web
+//! Worker (`worker`) and renders the view models it gets back. Formatting
+//! lives in `state`, natively tested.
 
 pub mod app;
 pub mod charts;
 pub mod client;
-pub mod dashboard;
-#[cfg(test)]
-mod dashboard_tests;
+pub mod protocol;
 pub mod star;
 pub mod state;
 pub mod worker;

@@ -6,7 +6,7 @@
 
 use lakehouse_pipeline::silver::{self, ForeignKey, Role};
 
-use crate::worker::protocol::ColumnInfo;
+use crate::protocol::ColumnInfo;
 
 const BOX_WIDTH: f64 = 210.0;
 const ROW: f64 = 16.0;

@@ -1,10 +1,14 @@
-//! The Web Worker side: the message protocol (the only serde boundary in the
-//! project), the handler that runs the pipeline and condenses its result into
-//! view models, and (on wasm32) the runtime that wires it to `postMessage`.
+//! The Web Worker side: everything here runs in the worker, never on the
+//! page. The handler runs the pipeline and condenses its result into view
+//! models, the dashboard model recomputes filters, the session routes each
+//! request, and (on wasm32) the runtime wires the session to `postMessage`.
 
+pub mod dashboard;
+#[cfg(test)]
+mod dashboard_tests;
 pub mod handler;
 pub mod patient;
-pub mod protocol;
 #[cfg(target_arch = "wasm32")]
 pub mod runtime;
+pub mod session;
 pub mod tables;

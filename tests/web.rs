@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use lakehouse_web::app::{App, dashboard_charts};
-use lakehouse_web::worker::protocol::{Bar, Charts, Dimension, Filter};
+use lakehouse_web::protocol::{Bar, Charts, Dimension, Filter};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};

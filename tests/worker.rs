@@ -4,9 +4,9 @@
 //! lakehouse built from the same bytes in memory.
 #![cfg(target_arch = "wasm32")]
 
-use lakehouse_web::dashboard::Dashboard;
+use lakehouse_web::protocol::{Dimension, Filter, Stage, TableQuery};
+use lakehouse_web::worker::dashboard::Dashboard;
 use lakehouse_web::worker::handler::{self, BytesSource, Source};
-use lakehouse_web::worker::protocol::{Dimension, Filter, TableQuery};
 use lakehouse_web::worker::{runtime, tables};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -27,13 +27,9 @@ fn files_read_with_file_reader_sync_build_the_same_lakehouse() {
         }));
     }
     let mut stages = Vec::new();
-    let built =
-        handler::load_sources(&mut from_files, &mut |p| stages.push(p.stage.clone())).unwrap();
+    let built = handler::load_sources(&mut from_files, &mut |p| stages.push(p.stage)).unwrap();
     let reference = handler::load_sources(&mut from_bytes, &mut |_| {}).unwrap();
-    assert!(
-        stages.contains(&"bronze".to_string())
-            && stages.ends_with(&["silver".into(), "gold".into()])
-    );
+    assert!(stages.contains(&Stage::Bronze) && stages.ends_with(&[Stage::Silver, Stage::Gold]));
     let (a, b) = (Dashboard::new(&built), Dashboard::new(&reference));
     let summary = handler::summarize(&built, &a);
     assert_eq!(summary, handler::summarize(&reference, &b));

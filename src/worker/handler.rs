@@ -9,10 +9,11 @@ use lakehouse_pipeline::bronze::{BronzeBuilder, IngestOptions, archive};
 use lakehouse_pipeline::export::databricks::BundleOptions;
 use lakehouse_pipeline::{Lakehouse, dates};
 
-use super::protocol::{
-    Download, DqRow, FileRow, Filter, Progress, RejectRow, Summary, TableRow, UserMessage,
+use crate::protocol::{
+    Download, DqRow, ExportKind, FileRow, Filter, Progress, RejectRow, Stage, Summary, TableRow,
+    UserMessage,
 };
-use crate::dashboard::Dashboard;
+use crate::worker::dashboard::Dashboard;
 
 /// Rejected rows sent to the page (all of them are in the downloads).
 pub const REJECT_PREVIEW: usize = 200;
@@ -87,25 +88,6 @@ impl Seek for SourceReader<'_> {
     }
 }
 
-/// A pipeline error as a message for people: the first line is the detail,
-/// a `hint:` line becomes the hint.
-pub fn user_message(title: &str, error: &dyn std::fmt::Display) -> UserMessage {
-    let text = error.to_string();
-    let mut detail = Vec::new();
-    let mut hint = None;
-    for line in text.lines() {
-        match line.strip_prefix("hint: ") {
-            Some(h) => hint = Some(h.to_string()),
-            None => detail.push(line),
-        }
-    }
-    UserMessage {
-        title: title.to_string(),
-        detail: detail.join(" "),
-        hint,
-    }
-}
-
 fn is_zip(path: &str) -> bool {
     path.to_ascii_lowercase().ends_with(".zip")
 }
@@ -122,7 +104,7 @@ pub fn load_sources(
         let path = source.path().to_string();
         let mut report = |done: u64, rows: u64| {
             progress(&Progress {
-                stage: "bronze".into(),
+                stage: Stage::Bronze,
                 file: Some(path.clone()),
                 bytes_done: done,
                 bytes_total: total,
@@ -130,41 +112,38 @@ pub fn load_sources(
             });
         };
         report(done, builder.rows_read());
-        let result = if is_zip(&path) {
+        let title = format!("Could not read `{path}`");
+        let pipeline = |e: lakehouse_pipeline::Error| UserMessage::from_error(&title, &e);
+        if is_zip(&path) {
             let size = source.size();
             let reader = SourceReader {
                 source: source.as_mut(),
                 position: 0,
             };
-            let outcome =
-                archive::ingest_zip(&mut builder, &path, reader).map_err(|e| e.to_string());
+            archive::ingest_zip(&mut builder, &path, reader).map_err(pipeline)?;
             done += size;
-            outcome
         } else {
-            (|| -> Result<(), String> {
-                builder.begin_file(&path).map_err(|e| e.to_string())?;
-                let size = source.size();
-                let mut offset = 0;
-                while offset < size {
-                    let bytes = source.read(offset, SLICE_BYTES)?;
-                    if bytes.is_empty() {
-                        break;
-                    }
-                    offset += bytes.len() as u64;
-                    done += bytes.len() as u64;
-                    builder.push(&bytes).map_err(|e| e.to_string())?;
-                    report(done, builder.rows_read());
+            builder.begin_file(&path).map_err(pipeline)?;
+            let size = source.size();
+            let mut offset = 0;
+            while offset < size {
+                let bytes = source
+                    .read(offset, SLICE_BYTES)
+                    .map_err(|e| UserMessage::new(&title, e))?;
+                if bytes.is_empty() {
+                    break;
                 }
-                builder.end_file().map_err(|e| e.to_string())
-            })()
-        };
-        if let Err(error) = result {
-            return Err(user_message(&format!("Could not read `{path}`"), &error));
+                offset += bytes.len() as u64;
+                done += bytes.len() as u64;
+                builder.push(&bytes).map_err(pipeline)?;
+                report(done, builder.rows_read());
+            }
+            builder.end_file().map_err(pipeline)?;
         }
     }
-    let bronze = builder
-        .finish()
-        .map_err(|error| user_message("These files are not a complete Synthea export", &error))?;
+    let bronze = builder.finish().map_err(|error| {
+        UserMessage::from_error("These files are not a complete Synthea export", &error)
+    })?;
     build(bronze, total, progress)
 }
 
@@ -175,7 +154,7 @@ pub fn load_demo(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Lakehouse, UserMessage> {
     progress(&Progress {
-        stage: "demo".into(),
+        stage: Stage::Demo,
         ..Progress::default()
     });
     let files = lakehouse_synth::generate_files(&lakehouse_synth::Config::new(seed, patients));
@@ -197,17 +176,17 @@ fn build(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Lakehouse, UserMessage> {
     let rows = bronze.files.iter().map(|f| f.rows_read).sum();
-    let stage = |stage: &str| Progress {
-        stage: stage.into(),
+    let stage = |stage: Stage| Progress {
+        stage,
         file: None,
         bytes_done: total,
         bytes_total: total,
         rows,
     };
-    progress(&stage("silver"));
+    progress(&stage(Stage::Silver));
     let lakehouse = lakehouse_pipeline::build(bronze, None)
-        .map_err(|error| user_message("The lakehouse could not be built", &error))?;
-    progress(&stage("gold"));
+        .map_err(|error| UserMessage::from_error("The lakehouse could not be built", &error))?;
+    progress(&stage(Stage::Gold));
     Ok(lakehouse)
 }
 
@@ -219,7 +198,7 @@ fn build(
 pub fn lakehouse_zip(lakehouse: &Lakehouse) -> Result<(Download, Vec<u8>), UserMessage> {
     let files = lakehouse
         .output_files(false)
-        .map_err(|e| user_message("Could not write the download", &e))?;
+        .map_err(|e| UserMessage::from_error("Could not write the download", &e))?;
     zip_files(&files, "synthea-lakehouse.zip")
 }
 
@@ -228,33 +207,30 @@ pub fn lakehouse_zip(lakehouse: &Lakehouse) -> Result<(Download, Vec<u8>), UserM
 /// (`databricks`), zipped.
 pub fn export_zip(
     lakehouse: &Lakehouse,
-    kind: &str,
+    kind: ExportKind,
     unzip_folder: &str,
 ) -> Result<(Download, Vec<u8>), UserMessage> {
-    let failed = |error: &dyn std::fmt::Display| user_message("Could not write the export", error);
+    let failed = |error: &lakehouse_pipeline::Error| {
+        UserMessage::from_error("Could not write the export", error)
+    };
     match kind {
-        "powerbi" => {
+        ExportKind::PowerBi => {
             let folder = format!("{}\\data", unzip_folder.trim_end_matches(['\\', '/']));
             let files = lakehouse
                 .powerbi_files("SyntheaLakehouse", &folder)
                 .map_err(|e| failed(&e))?;
             zip_files(&files, "SyntheaLakehouse-powerbi.zip")
         }
-        "delta" => {
+        ExportKind::Delta => {
             let files = lakehouse.delta_files().map_err(|e| failed(&e))?;
             zip_files(&files, "synthea-lakehouse-delta.zip")
         }
-        "databricks" => {
+        ExportKind::Databricks => {
             let files = lakehouse
                 .databricks_files(&BundleOptions::default())
                 .map_err(|e| failed(&e))?;
             zip_files(&files, "synthea-lakehouse-databricks.zip")
         }
-        other => Err(UserMessage {
-            title: "Unknown export".into(),
-            detail: format!("`{other}` is not `powerbi`, `delta` or `databricks`"),
-            hint: None,
-        }),
     }
 }
 
@@ -265,7 +241,7 @@ fn zip_files(
     name: &str,
 ) -> Result<(Download, Vec<u8>), UserMessage> {
     let failed =
-        |error: &dyn std::fmt::Display| user_message("Could not write the download", error);
+        |error: &dyn std::fmt::Display| UserMessage::new("Could not write the download", error);
     let mut cursor = std::io::Cursor::new(Vec::new());
     {
         use std::io::Write;
@@ -327,7 +303,7 @@ pub fn summarize(lakehouse: &Lakehouse, dashboard: &Dashboard) -> Summary {
                     .schema()
                     .fields()
                     .iter()
-                    .map(|f| super::protocol::ColumnInfo {
+                    .map(|f| crate::protocol::ColumnInfo {
                         name: f.name().clone(),
                         data_type: super::tables::type_name(f.data_type()).to_string(),
                     })
@@ -379,7 +355,7 @@ pub fn summarize(lakehouse: &Lakehouse, dashboard: &Dashboard) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::worker::protocol::{Request, Response};
+    use crate::protocol::{Request, Response};
 
     #[test]
     fn requests_and_responses_round_trip_as_json() {
@@ -390,7 +366,7 @@ mod tests {
         assert_eq!(text, r#"{"type":"load_files","paths":["a/patients.csv"]}"#);
         assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), request);
         let response = Response::Progress(Progress {
-            stage: "bronze".into(),
+            stage: Stage::Bronze,
             ..Progress::default()
         });
         let text = serde_json::to_string(&response).unwrap();
@@ -420,8 +396,8 @@ mod tests {
         let mut stages = Vec::new();
         let mut rows = Vec::new();
         let lakehouse = load_demo(60, 5, &mut |p| {
-            stages.push(p.stage.clone());
-            if p.stage == "bronze" {
+            stages.push(p.stage);
+            if p.stage == Stage::Bronze {
                 rows.push(p.rows);
             }
         })
@@ -436,8 +412,8 @@ mod tests {
         assert_eq!(kpis[0].id, "patients");
         assert_eq!(kpis[0].raw, Some(60.0));
         assert_eq!(kpis[0].value, "60");
-        assert!(stages.starts_with(&["demo".to_string(), "bronze".to_string()]));
-        assert!(stages.ends_with(&["silver".to_string(), "gold".to_string()]));
+        assert!(stages.starts_with(&[Stage::Demo, Stage::Bronze]));
+        assert!(stages.ends_with(&[Stage::Silver, Stage::Gold]));
         assert_eq!(summary.rejected_rows, 0);
         assert!(
             summary
@@ -467,7 +443,8 @@ mod tests {
     #[test]
     fn power_bi_delta_and_databricks_exports_zip_the_pipeline_files() {
         let lakehouse = load_demo(30, 3, &mut |_| {}).unwrap();
-        let (download, bytes) = export_zip(&lakehouse, "powerbi", "D:\\Synthea\\").unwrap();
+        let (download, bytes) =
+            export_zip(&lakehouse, ExportKind::PowerBi, "D:\\Synthea\\").unwrap();
         assert_eq!(download.file_name, "SyntheaLakehouse-powerbi.zip");
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let expected = lakehouse
@@ -483,10 +460,10 @@ mod tests {
         )
         .unwrap();
         assert!(text.contains("\"D:\\Synthea\\data\""), "{text}");
-        let (_, delta) = export_zip(&lakehouse, "delta", "").unwrap();
+        let (_, delta) = export_zip(&lakehouse, ExportKind::Delta, "").unwrap();
         let archive = zip::ZipArchive::new(std::io::Cursor::new(delta)).unwrap();
         assert_eq!(archive.len(), lakehouse.delta_files().unwrap().len());
-        let (download, bundle) = export_zip(&lakehouse, "databricks", "").unwrap();
+        let (download, bundle) = export_zip(&lakehouse, ExportKind::Databricks, "").unwrap();
         assert_eq!(download.file_name, "synthea-lakehouse-databricks.zip");
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bundle)).unwrap();
         let mut notebook = String::new();
@@ -497,7 +474,9 @@ mod tests {
         .unwrap();
         assert!(notebook.starts_with("-- Databricks notebook source"));
         assert!(notebook.contains(":source_volume || '/patients.csv'"));
-        assert!(export_zip(&lakehouse, "pbit", "").is_err());
+        // An unknown kind cannot even be asked for.
+        let unknown = r#"{"type":"export","kind":"pbit","unzip_folder":""}"#;
+        assert!(serde_json::from_str::<crate::protocol::Request>(unknown).is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use arrow_array::{
 use lakehouse_pipeline::table::Table;
 use lakehouse_pipeline::{Lakehouse, dates};
 
-use super::protocol::{PatientTimeline, TimelineEvent, UserMessage};
+use crate::protocol::{PatientTimeline, TimelineEvent, UserMessage};
 use crate::state::{format_count, format_money};
 
 /// Most events one timeline holds (the rest are counted in a last event).

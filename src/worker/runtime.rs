@@ -1,21 +1,22 @@
-//! The worker's JavaScript glue (wasm32 only): listens for requests, reads
-//! `File`s in slices with `FileReaderSync`, runs the handler and posts JSON.
+//! The worker's JavaScript glue (wasm32 only): decodes requests, reads
+//! `File`s in slices with `FileReaderSync`, lets the [`Session`] answer and
+//! posts the reply. Routing itself is in `session`, natively tested.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 
-use super::handler::{self, Source};
-use super::protocol::{Request, Response, UserMessage};
-use crate::dashboard::Dashboard;
+use super::handler::Source;
+use super::session::{Reply, Session};
+use crate::protocol::{Progress, Request, Response, UserMessage};
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
 thread_local! {
-    /// The last lakehouse built (kept for downloads) and its dashboard model.
-    static LAKEHOUSE: std::cell::RefCell<Option<(lakehouse_pipeline::Lakehouse, Dashboard)>> = const { std::cell::RefCell::new(None) };
+    /// The worker's state between messages.
+    static SESSION: std::cell::RefCell<Session> = std::cell::RefCell::new(Session::default());
 }
 
 /// Posts `[json]`, or `[json, bytes]` with the bytes' buffer transferred (not copied).
@@ -79,157 +80,74 @@ impl Source for FileSource {
     }
 }
 
-fn loaded(result: Result<lakehouse_pipeline::Lakehouse, UserMessage>) -> Response {
-    match result {
-        Ok(lakehouse) => {
-            let dashboard = Dashboard::new(&lakehouse);
-            let mut summary = handler::summarize(&lakehouse, &dashboard);
-            summary.wasm_memory_bytes = core::arch::wasm32::memory_size(0) as u64 * 65_536;
-            LAKEHOUSE.with(|l| *l.borrow_mut() = Some((lakehouse, dashboard)));
-            Response::Loaded(Box::new(summary))
-        }
-        Err(message) => Response::Failed(message),
-    }
+fn now() -> f64 {
+    scope()
+        .unchecked_into::<web_sys::WorkerGlobalScope>()
+        .performance()
+        .map_or(0.0, |p| p.now())
 }
 
-/// Runs `work` on the last lakehouse built (an error when none is).
-fn with_lakehouse(
-    work: impl FnOnce(&lakehouse_pipeline::Lakehouse) -> Result<Response, UserMessage>,
-) -> Response {
-    let result = LAKEHOUSE.with(|l| l.borrow().as_ref().map(|(l, _)| work(l)));
-    match result {
-        Some(Ok(response)) => response,
-        Some(Err(message)) => Response::Failed(message),
-        None => Response::Failed(UserMessage {
-            title: "Nothing loaded yet".into(),
-            detail: "load data first".into(),
-            hint: None,
-        }),
-    }
+fn failed(title: &str, detail: impl std::fmt::Display) -> Reply {
+    Response::Failed(UserMessage::new(title, detail)).into()
 }
 
-fn respond(event: &MessageEvent) -> Response {
+/// Decodes one message, with the `File`s posted beside its JSON, and lets
+/// the session answer it.
+fn respond(event: &MessageEvent) -> Reply {
     let data = js_sys::Array::from(&event.data());
     let Some(text) = data.get(0).as_string() else {
-        return Response::Failed(UserMessage {
-            title: "Bad request".into(),
-            detail: "no request text".into(),
-            hint: None,
-        });
+        return failed("Bad request", "no request text");
     };
     let request: Request = match serde_json::from_str(&text) {
         Ok(request) => request,
-        Err(error) => {
-            return Response::Failed(UserMessage {
-                title: "Bad request".into(),
-                detail: error.to_string(),
-                hint: None,
-            });
-        }
+        Err(error) => return failed("Bad request", error),
     };
-    let mut progress = |p: &super::protocol::Progress| post(&Response::Progress(p.clone()));
-    match request {
-        Request::LoadDemo { patients, seed } => {
-            loaded(handler::load_demo(patients, seed, &mut progress))
-        }
-        Request::Download => {
-            let zipped =
-                LAKEHOUSE.with(|l| l.borrow().as_ref().map(|(l, _)| handler::lakehouse_zip(l)));
-            match zipped {
-                Some(Ok((download, bytes))) => {
-                    post_with(&Response::Download(download), Some(&bytes));
-                    Response::Ready
-                }
-                Some(Err(message)) => Response::Failed(message),
-                None => Response::Failed(UserMessage {
-                    title: "Nothing to download yet".into(),
-                    detail: "load data first".into(),
-                    hint: None,
-                }),
+    let mut sources: Vec<Box<dyn Source>> = Vec::new();
+    if let Request::LoadFiles { paths } = &request {
+        let reader = match FileReaderSync::new() {
+            Ok(reader) => reader,
+            Err(error) => {
+                return Response::Failed(UserMessage {
+                    title: "This browser cannot read files in a worker".into(),
+                    detail: format!("{error:?}"),
+                    hint: Some("use a current Chrome, Edge or Firefox".into()),
+                })
+                .into();
             }
-        }
-        Request::Table(query) => with_lakehouse(|l| {
-            super::tables::table_page(l, &query).map(|page| Response::Table(Box::new(page)))
-        }),
-        Request::Patient { id } => with_lakehouse(|l| {
-            super::patient::timeline(l, &id).map(|t| Response::Patient(Box::new(t)))
-        }),
-        Request::Export { kind, unzip_folder } => with_lakehouse(|l| {
-            handler::export_zip(l, &kind, &unzip_folder).map(|(download, bytes)| {
-                post_with(&Response::Download(download), Some(&bytes));
-                Response::Ready
-            })
-        }),
-        Request::DownloadTable { name, format } => with_lakehouse(|l| {
-            super::tables::table_download(l, &name, &format).map(|(download, bytes)| {
-                post_with(&Response::Download(download), Some(&bytes));
-                Response::Ready
-            })
-        }),
-        Request::Filter(filter) => {
-            let now = || {
-                scope()
-                    .unchecked_into::<web_sys::WorkerGlobalScope>()
-                    .performance()
-                    .map_or(0.0, |p| p.now())
-            };
-            let started = now();
-            let view = LAKEHOUSE.with(|l| l.borrow().as_ref().map(|(_, d)| d.view(&filter)));
-            match view {
-                Some(mut view) => {
-                    view.elapsed_ms = now() - started;
-                    Response::Filtered(Box::new(view))
-                }
-                None => Response::Failed(UserMessage {
-                    title: "Nothing to filter yet".into(),
-                    detail: "load data first".into(),
-                    hint: None,
-                }),
+        };
+        for (i, path) in paths.iter().enumerate() {
+            if let Ok(file) = data.get(i as u32 + 1).dyn_into::<File>() {
+                sources.push(Box::new(FileSource {
+                    path: path.clone(),
+                    file,
+                    reader: reader.clone(),
+                }));
             }
-        }
-        Request::LoadFiles { paths } => {
-            let reader = match FileReaderSync::new() {
-                Ok(reader) => reader,
-                Err(error) => {
-                    return Response::Failed(UserMessage {
-                        title: "This browser cannot read files in a worker".into(),
-                        detail: format!("{error:?}"),
-                        hint: Some("use a current Chrome, Edge or Firefox".into()),
-                    });
-                }
-            };
-            let mut sources: Vec<Box<dyn Source>> = Vec::new();
-            for (i, path) in paths.into_iter().enumerate() {
-                if let Ok(file) = data.get(i as u32 + 1).dyn_into::<File>() {
-                    sources.push(Box::new(FileSource {
-                        path,
-                        file,
-                        reader: reader.clone(),
-                    }));
-                }
-            }
-            loaded(handler::load_sources(&mut sources, &mut progress))
         }
     }
+    let mut progress = |p: &Progress| post(&Response::Progress(p.clone()));
+    let started = now();
+    let mut reply = SESSION.with(|s| s.borrow_mut().handle(request, sources, &mut progress));
+    match &mut reply.response {
+        Response::Filtered(view) => view.elapsed_ms = now() - started,
+        Response::Loaded(summary) => {
+            summary.wasm_memory_bytes = core::arch::wasm32::memory_size(0) as u64 * 65_536;
+        }
+        _ => {}
+    }
+    reply
 }
 
 /// Starts listening; posts `Ready` once the listener is in place.
 pub fn start() {
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let response = respond(&event);
-        let loaded = matches!(response, Response::Loaded(_));
-        // `Ready` here means "already answered" (a download posts its own message).
-        if response != Response::Ready {
-            post(&response);
-        }
+        let reply = respond(&event);
+        let loaded = matches!(reply.response, Response::Loaded(_));
+        post_with(&reply.response, reply.bytes.as_deref());
         // With the results on their way to the page, get the filter
         // recompute's code optimized before the first click.
         if loaded {
-            LAKEHOUSE.with(|l| {
-                if let Some((_, dashboard)) = l.borrow().as_ref() {
-                    dashboard.warm_up();
-                }
-            });
+            SESSION.with(|s| s.borrow().warm_up());
         }
     });
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));

@@ -8,8 +8,7 @@ use arrow_row::{RowConverter, SortField};
 use arrow_schema::{DataType, SortOptions};
 use lakehouse_pipeline::{Lakehouse, OutputTable, export, render};
 
-use super::handler::user_message;
-use super::protocol::{ColumnInfo, Download, TablePage, TableQuery, UserMessage};
+use crate::protocol::{ColumnInfo, Download, TableFormat, TablePage, TableQuery, UserMessage};
 
 /// Most rows one page may hold.
 pub const MAX_PAGE_ROWS: u64 = 500;
@@ -136,7 +135,7 @@ pub fn table_page(lakehouse: &Lakehouse, query: &TableQuery) -> Result<TablePage
             table
                 .schema
                 .index_of(name)
-                .map_err(|_| user_message("Cannot sort", &format!("no column `{name}`")))?,
+                .map_err(|_| UserMessage::new("Cannot sort", format!("no column `{name}`")))?,
         ),
         None => None,
     };
@@ -149,12 +148,12 @@ pub fn table_page(lakehouse: &Lakehouse, query: &TableQuery) -> Result<TablePage
             fields[c].data_type().clone(),
             options,
         )])
-        .map_err(|e| user_message("Cannot sort", &e))?;
+        .map_err(|e| UserMessage::new("Cannot sort", e))?;
         let mut rows = converter.empty_rows(total, 0);
         for batch in table.batches {
             converter
                 .append(&mut rows, &[batch.column(c).clone()])
-                .map_err(|e| user_message("Cannot sort", &e))?;
+                .map_err(|e| UserMessage::new("Cannot sort", e))?;
         }
         order.sort_by(|&a, &b| rows.row(a).cmp(&rows.row(b)));
     }
@@ -199,27 +198,20 @@ pub fn table_page(lakehouse: &Lakehouse, query: &TableQuery) -> Result<TablePage
 pub fn table_download(
     lakehouse: &Lakehouse,
     name: &str,
-    format: &str,
+    format: TableFormat,
 ) -> Result<(Download, Vec<u8>), UserMessage> {
     let table = lakehouse.table(name).ok_or_else(|| missing(name))?;
     let (bytes, mime) = match format {
-        "csv" => (export::csv::write(&table.schema, table.batches), "text/csv"),
-        "parquet" => (
+        TableFormat::Csv => (export::csv::write(&table.schema, table.batches), "text/csv"),
+        TableFormat::Parquet => (
             export::parquet::write(table.schema.clone(), table.batches)
-                .map_err(|e| user_message("Could not write the download", &e))?,
+                .map_err(|e| UserMessage::from_error("Could not write the download", &e))?,
             "application/vnd.apache.parquet",
         ),
-        other => {
-            return Err(UserMessage {
-                title: "Unknown download format".into(),
-                detail: format!("`{other}` is neither `parquet` nor `csv`"),
-                hint: None,
-            });
-        }
     };
     Ok((
         Download {
-            file_name: format!("{name}.{format}"),
+            file_name: format!("{name}.{}", format.extension()),
             mime: mime.into(),
             bytes: bytes.len() as u64,
         },
@@ -316,16 +308,19 @@ mod tests {
     #[test]
     fn single_tables_download_as_parquet_and_escaped_csv() {
         let lakehouse = load_demo(20, 4, &mut |_| {}).unwrap();
-        let (download, bytes) = table_download(&lakehouse, "gold_kpis", "parquet").unwrap();
+        let (download, bytes) =
+            table_download(&lakehouse, "gold_kpis", TableFormat::Parquet).unwrap();
         assert_eq!(download.file_name, "gold_kpis.parquet");
         assert_eq!(&bytes[..4], b"PAR1");
         let batches = export::parquet::read(bytes).unwrap();
         assert_eq!(batches[0].num_rows(), 1);
-        let (download, bytes) = table_download(&lakehouse, "dim_patient", "csv").unwrap();
+        let (download, bytes) =
+            table_download(&lakehouse, "dim_patient", TableFormat::Csv).unwrap();
         assert_eq!(download.mime, "text/csv");
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.starts_with("patient_key,"));
         assert_eq!(text.lines().count(), 21);
-        assert!(table_download(&lakehouse, "dim_patient", "xlsx").is_err());
+        let unknown = r#"{"type":"download_table","name":"dim_patient","format":"xlsx"}"#;
+        assert!(serde_json::from_str::<crate::protocol::Request>(unknown).is_err());
     }
 }

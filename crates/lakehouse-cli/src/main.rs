@@ -147,6 +147,13 @@ fn main() -> ExitCode {
             for line in lines {
                 eprintln!("{line}");
             }
+            let hint = error
+                .chain()
+                .find_map(|cause| cause.downcast_ref::<lakehouse_pipeline::Error>())
+                .and_then(lakehouse_pipeline::Error::hint);
+            if let Some(hint) = hint {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::from(2)
         }
     }

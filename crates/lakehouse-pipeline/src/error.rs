@@ -7,17 +7,13 @@
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file every Synthea export has is absent.
-    #[error(
-        "required file `{file}` is missing from the input\nhint: point the input at the folder (or .zip) of a Synthea CSV export, which always has `patients.csv` and `encounters.csv`"
-    )]
+    #[error("required file `{file}` is missing from the input")]
     MissingFile {
         /// The missing file name.
         file: String,
     },
     /// A header lacks a column the pipeline cannot do without.
-    #[error(
-        "`{file}` line 1: the header has no `{column}` column\nhint: is this a Synthea CSV file? its header should name `{column}`"
-    )]
+    #[error("`{file}` line 1: the header has no `{column}` column")]
     MissingColumn {
         /// The file path as given.
         file: String,
@@ -26,7 +22,7 @@ pub enum Error {
     },
     /// A headerless file whose field count fits no known Synthea layout.
     #[error(
-        "`{file}` line 1: no header, and {fields} fields fit no Synthea layout of `{table}.csv`\nhint: add the header line of the Synthea version that wrote the file"
+        "`{file}` line 1: no header, and {fields} fields fit no Synthea layout of `{table}.csv`"
     )]
     UnknownLayout {
         /// The file path as given.
@@ -40,9 +36,7 @@ pub enum Error {
     #[error("no file is open: call `begin_file` first")]
     NoOpenFile,
     /// A `.zip` archive that cannot be read.
-    #[error(
-        "cannot read the zip archive `{file}`: {message}\nhint: check that the download finished; try unzipping it and passing the folder"
-    )]
+    #[error("cannot read the zip archive `{file}`: {message}")]
     Archive {
         /// The archive path as given.
         file: String,
@@ -53,9 +47,7 @@ pub enum Error {
     #[error("invalid as-of date `{0}`: expected YYYY-MM-DD")]
     AsOf(String),
     /// A folder that looked like an earlier `run` output but cannot be read as one.
-    #[error(
-        "`{path}` is not a readable lakehouse run output: {message}\nhint: pass the folder `lakehouse run --out` wrote (with bronze/ and manifest.json), or the CSV export itself"
-    )]
+    #[error("`{path}` is not a readable lakehouse run output: {message}")]
     RunOutput {
         /// The file or folder.
         path: String,
@@ -68,6 +60,22 @@ pub enum Error {
     /// The Parquet writer or reader failed.
     #[error("parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
+}
+
+impl Error {
+    /// What the user can do about it, when there is something to say. The
+    /// message ([`std::fmt::Display`]) says what went wrong and where; the
+    /// CLI prints the hint on a `hint:` line, the app under the message.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Error::MissingFile { .. } => "point the input at the folder (or .zip) of a Synthea CSV export, which always has `patients.csv` and `encounters.csv`".into(),
+            Error::MissingColumn { column, .. } => format!("is this a Synthea CSV file? its header should name `{column}`"),
+            Error::UnknownLayout { .. } => "add the header line of the Synthea version that wrote the file".into(),
+            Error::Archive { .. } => "check that the download finished; try unzipping it and passing the folder".into(),
+            Error::RunOutput { .. } => "pass the folder `lakehouse run --out` wrote (with bronze/ and manifest.json), or the CSV export itself".into(),
+            Error::NoOpenFile | Error::AsOf(_) | Error::Arrow(_) | Error::Parquet(_) => return None,
+        })
+    }
 }
 
 /// The pipeline's `Result`.

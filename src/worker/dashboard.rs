@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use lakehouse_pipeline::table::{Columns, Table};
 use lakehouse_pipeline::{Lakehouse, dates};
 
+use crate::protocol::{Bar, Charts, Dimension, Filter, FilterOptions, Kpi, View};
 use crate::state;
-use crate::worker::protocol::{Bar, Charts, Dimension, Filter, FilterOptions, Kpi, View};
 
 /// Bars shown per ranked chart.
 pub const TOP_N: usize = 10;

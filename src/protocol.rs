@@ -25,18 +25,18 @@ pub enum Request {
     Filter(Box<Filter>),
     /// A page of a table (searched and sorted).
     Table(TableQuery),
-    /// One table as a file (`format`: `parquet` or `csv`).
+    /// One table as a file.
     DownloadTable {
         /// Table name.
         name: String,
-        /// `parquet` or `csv`.
-        format: String,
+        /// Parquet or CSV.
+        format: TableFormat,
     },
-    /// A zip for another platform: `powerbi` (a PBIP project whose
-    /// `DataFolder` is `unzip_folder` plus `\\data`), `delta` or `databricks`.
+    /// A zip for another platform: a Power BI project (whose `DataFolder`
+    /// is `unzip_folder` plus `\\data`), Delta tables or a Databricks bundle.
     Export {
-        /// `powerbi`, `delta` or `databricks`.
-        kind: String,
+        /// Which.
+        kind: ExportKind,
         /// Where the user will unzip the Power BI project.
         unzip_folder: String,
     },
@@ -45,6 +45,68 @@ pub enum Request {
         /// The patient's Synthea id.
         id: String,
     },
+}
+
+/// A single table's file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableFormat {
+    /// Snappy Parquet, as the CLI writes it.
+    Parquet,
+    /// RFC 4180 CSV with formula-injection escaping.
+    Csv,
+}
+
+impl TableFormat {
+    /// The file name extension (`parquet`, `csv`).
+    pub fn extension(self) -> &'static str {
+        match self {
+            TableFormat::Parquet => "parquet",
+            TableFormat::Csv => "csv",
+        }
+    }
+}
+
+/// A zip for another platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    /// A Power BI project (PBIP, TMDL model) with its Parquet data.
+    PowerBi,
+    /// Every silver and gold table as a Delta table.
+    Delta,
+    /// A Databricks Asset Bundle re-running the pipeline on Spark.
+    Databricks,
+}
+
+/// A stage of a load.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// The request is sent; the worker has not reported yet.
+    #[default]
+    Starting,
+    /// Generating the demo data.
+    Demo,
+    /// Reading the files into bronze.
+    Bronze,
+    /// Building the star schema.
+    Silver,
+    /// Computing the metrics.
+    Gold,
+}
+
+impl Stage {
+    /// What the stage does, for a progress line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Stage::Starting => "Starting the worker",
+            Stage::Demo => "Generating demo data",
+            Stage::Bronze => "Reading files (bronze)",
+            Stage::Silver => "Building the star schema (silver)",
+            Stage::Gold => "Computing metrics (gold)",
+        }
+    }
 }
 
 /// Which page of which table, sorted and searched how.
@@ -326,8 +388,8 @@ pub struct Download {
 /// How far the work has come.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
-    /// `demo`, `bronze`, `silver`, `gold`.
-    pub stage: String,
+    /// The stage.
+    pub stage: Stage,
     /// The file being read, if any.
     pub file: Option<String>,
     /// Bytes read so far.
@@ -347,6 +409,27 @@ pub struct UserMessage {
     pub detail: String,
     /// What to do about it.
     pub hint: Option<String>,
+}
+
+impl UserMessage {
+    /// A message without a hint.
+    pub fn new(title: &str, detail: impl std::fmt::Display) -> Self {
+        Self {
+            title: title.to_string(),
+            detail: detail.to_string(),
+            hint: None,
+        }
+    }
+
+    /// A pipeline error as a message: its text is the detail, its
+    /// [`lakehouse_pipeline::Error::hint`] the hint.
+    pub fn from_error(title: &str, error: &lakehouse_pipeline::Error) -> Self {
+        Self {
+            title: title.to_string(),
+            detail: error.to_string(),
+            hint: error.hint(),
+        }
+    }
 }
 
 /// One KPI card.

@@ -10,9 +10,9 @@ use arrow_array::TimestampMicrosecondArray;
 use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, StringArray};
 use lakehouse_pipeline::{Lakehouse, dates};
 
-use crate::dashboard::{Dashboard, KpiValues, TOP_N};
+use crate::protocol::{Bar, Charts, Dimension, Filter, View};
+use crate::worker::dashboard::{Dashboard, KpiValues, TOP_N};
 use crate::worker::handler::{self, BytesSource, Source};
-use crate::worker::protocol::{Bar, Charts, Dimension, Filter, View};
 
 /// The KPI values, read from `gold_kpis` (the reference).
 fn gold_kpis(lakehouse: &Lakehouse) -> KpiValues {

@@ -1,0 +1,240 @@
+//! Request routing: what the worker answers to each [`Request`], with the
+//! lakehouse it last built. Target-neutral and natively tested; the wasm32
+//! runtime only decodes messages, reads `File`s and posts the [`Reply`].
+
+use lakehouse_pipeline::Lakehouse;
+
+use super::dashboard::Dashboard;
+use super::handler::{self, Source};
+use crate::protocol::{Progress, Request, Response, UserMessage};
+
+/// What the worker keeps between requests: the last lakehouse built and
+/// its dashboard model.
+#[derive(Default)]
+pub struct Session {
+    loaded: Option<(Lakehouse, Dashboard)>,
+}
+
+/// The answer to one request: a response, and for a download the bytes
+/// that travel beside it (transferred, not copied, on wasm32).
+#[derive(Debug, PartialEq)]
+pub struct Reply {
+    /// The JSON part.
+    pub response: Response,
+    /// A file's bytes, for [`Response::Download`].
+    pub bytes: Option<Vec<u8>>,
+}
+
+impl From<Response> for Reply {
+    fn from(response: Response) -> Self {
+        Self {
+            response,
+            bytes: None,
+        }
+    }
+}
+
+impl From<Result<Response, UserMessage>> for Reply {
+    fn from(result: Result<Response, UserMessage>) -> Self {
+        result.unwrap_or_else(Response::Failed).into()
+    }
+}
+
+fn download(result: Result<(crate::protocol::Download, Vec<u8>), UserMessage>) -> Reply {
+    match result {
+        Ok((download, bytes)) => Reply {
+            response: Response::Download(download),
+            bytes: Some(bytes),
+        },
+        Err(message) => Response::Failed(message).into(),
+    }
+}
+
+impl Session {
+    /// The last lakehouse built, if any.
+    pub fn lakehouse(&self) -> Option<&Lakehouse> {
+        self.loaded.as_ref().map(|(l, _)| l)
+    }
+
+    /// Answers `request`. `sources` are the files posted with a
+    /// [`Request::LoadFiles`] (in its `paths` order); `progress` hears
+    /// about a load as it goes.
+    pub fn handle(
+        &mut self,
+        request: Request,
+        sources: Vec<Box<dyn Source>>,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Reply {
+        match request {
+            Request::LoadDemo { patients, seed } => {
+                self.load(handler::load_demo(patients, seed, progress))
+            }
+            Request::LoadFiles { .. } => {
+                let mut sources = sources;
+                self.load(handler::load_sources(&mut sources, progress))
+            }
+            Request::Filter(filter) => match &self.loaded {
+                Some((_, dashboard)) => {
+                    Response::Filtered(Box::new(dashboard.view(&filter))).into()
+                }
+                None => nothing_loaded().into(),
+            },
+            Request::Download => self.with_lakehouse(|l| download(handler::lakehouse_zip(l))),
+            Request::Export { kind, unzip_folder } => {
+                self.with_lakehouse(|l| download(handler::export_zip(l, kind, &unzip_folder)))
+            }
+            Request::DownloadTable { name, format } => {
+                self.with_lakehouse(|l| download(super::tables::table_download(l, &name, format)))
+            }
+            Request::Table(query) => self.with_lakehouse(|l| {
+                super::tables::table_page(l, &query)
+                    .map(|page| Response::Table(Box::new(page)))
+                    .into()
+            }),
+            Request::Patient { id } => self.with_lakehouse(|l| {
+                super::patient::timeline(l, &id)
+                    .map(|t| Response::Patient(Box::new(t)))
+                    .into()
+            }),
+        }
+    }
+
+    /// Runs each kind of filter recompute, so that the engine has optimized
+    /// it before the first click (see [`Dashboard::warm_up`]).
+    pub fn warm_up(&self) {
+        if let Some((_, dashboard)) = &self.loaded {
+            dashboard.warm_up();
+        }
+    }
+
+    fn load(&mut self, result: Result<Lakehouse, UserMessage>) -> Reply {
+        match result {
+            Ok(lakehouse) => {
+                let dashboard = Dashboard::new(&lakehouse);
+                let summary = handler::summarize(&lakehouse, &dashboard);
+                self.loaded = Some((lakehouse, dashboard));
+                Response::Loaded(Box::new(summary)).into()
+            }
+            Err(message) => Response::Failed(message).into(),
+        }
+    }
+
+    fn with_lakehouse(&self, work: impl FnOnce(&Lakehouse) -> Reply) -> Reply {
+        match self.lakehouse() {
+            Some(lakehouse) => work(lakehouse),
+            None => nothing_loaded().into(),
+        }
+    }
+}
+
+fn nothing_loaded() -> Response {
+    Response::Failed(UserMessage {
+        title: "Nothing loaded yet".into(),
+        detail: "load data first".into(),
+        hint: Some("load the demo data or choose a Synthea export".into()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Dimension, ExportKind, Filter, TableFormat, TableQuery};
+
+    fn no_progress() -> impl FnMut(&Progress) {
+        |_| {}
+    }
+
+    #[test]
+    fn before_a_load_every_request_for_data_says_so() {
+        let mut session = Session::default();
+        for request in [
+            Request::Download,
+            Request::Filter(Box::default()),
+            Request::Table(TableQuery::default()),
+            Request::Patient { id: "x".into() },
+        ] {
+            let reply = session.handle(request, Vec::new(), &mut no_progress());
+            match reply.response {
+                Response::Failed(message) => assert_eq!(message.title, "Nothing loaded yet"),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_loaded_session_answers_filters_tables_downloads_and_exports() {
+        let mut session = Session::default();
+        let mut stages = Vec::new();
+        let reply = session.handle(
+            Request::LoadDemo {
+                patients: 40,
+                seed: 3,
+            },
+            Vec::new(),
+            &mut |p: &Progress| stages.push(p.stage),
+        );
+        let Response::Loaded(summary) = reply.response else {
+            panic!("not loaded");
+        };
+        assert!(!stages.is_empty());
+        let filter = Filter::default().with(Dimension::Class, "wellness");
+        let Response::Filtered(view) = session
+            .handle(
+                Request::Filter(Box::new(filter.clone())),
+                Vec::new(),
+                &mut no_progress(),
+            )
+            .response
+        else {
+            panic!("no view");
+        };
+        assert_eq!(view.filter, filter);
+        assert!(view.encounters < summary.view.encounters);
+
+        let reply = session.handle(
+            Request::Table(TableQuery {
+                name: "dim_patient".into(),
+                limit: 10,
+                ..TableQuery::default()
+            }),
+            Vec::new(),
+            &mut no_progress(),
+        );
+        assert!(matches!(reply.response, Response::Table(page) if page.total_rows == 40));
+
+        let reply = session.handle(Request::Download, Vec::new(), &mut no_progress());
+        let Response::Download(download) = &reply.response else {
+            panic!("no download");
+        };
+        assert_eq!(
+            Some(download.bytes),
+            reply.bytes.as_ref().map(|b| b.len() as u64)
+        );
+
+        for kind in [
+            ExportKind::PowerBi,
+            ExportKind::Delta,
+            ExportKind::Databricks,
+        ] {
+            let reply = session.handle(
+                Request::Export {
+                    kind,
+                    unzip_folder: "C:\\Lakehouse".into(),
+                },
+                Vec::new(),
+                &mut no_progress(),
+            );
+            assert!(matches!(reply.response, Response::Download(_)), "{kind:?}");
+            assert!(reply.bytes.is_some_and(|b| b.starts_with(b"PK")));
+        }
+        let reply = session.handle(
+            Request::DownloadTable {
+                name: "dim_payer".into(),
+                format: TableFormat::Csv,
+            },
+            Vec::new(),
+            &mut no_progress(),
+        );
+        assert!(reply.bytes.is_some_and(|b| !b.is_empty()));
+    }
+}
