@@ -1,0 +1,201 @@
+//! `fact_claims`: one row per claim Id, with its ledger from
+//! `claims_transactions` summed in cents.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::{Context, day, key_of_day};
+use crate::error::Result;
+use crate::silver::keys::Rows;
+use crate::table::{Table, TableBuilder};
+
+#[derive(Default, Clone, Copy)]
+struct ClaimLedger {
+    lines: i64,
+    charges_cents: i64,
+    payments_cents: i64,
+    adjustments_cents: i64,
+}
+
+pub(super) struct Claim<'a> {
+    id: &'a str,
+    patient_key: Option<i64>,
+    encounter_key: Option<i64>,
+    provider_key: Option<i64>,
+    primary_payer_key: Option<i64>,
+    secondary_payer_key: Option<i64>,
+    service: Option<i64>,
+    department_id: Option<i64>,
+    claim_type: Option<&'a str>,
+    status_primary: Option<&'a str>,
+    status_secondary: Option<&'a str>,
+    status_patient: Option<&'a str>,
+    outstanding_primary: Option<f64>,
+    outstanding_secondary: Option<f64>,
+    outstanding_patient: Option<f64>,
+    diagnosis_1: Option<&'a str>,
+    diagnosis_count: i64,
+    ledger: Option<ClaimLedger>,
+}
+
+/// Claims 3.0–3.1 write `0` for "no insurance"; it is no payer id.
+fn insurance_id(id: Option<&str>) -> Option<&str> {
+    id.filter(|s| *s != "0")
+}
+
+fn cents(value: Option<f64>) -> i64 {
+    value.map_or(0, |v| (v * 100.0).round() as i64)
+}
+
+/// The claim ledger, summed in cents so that the order of lines does not
+/// matter (empty when the export has no `claims_transactions.csv`).
+fn ledger<'a>(context: &mut Context<'a, '_>) -> Result<HashMap<&'a str, ClaimLedger>> {
+    let rows = Rows::of(context.bronze, "claims_transactions");
+    let mut ledger: HashMap<&str, ClaimLedger> = HashMap::default();
+    if rows.table.is_none() {
+        return Ok(ledger);
+    }
+    let c = |n: &str| rows.col(n);
+    let (claim, kind, amount, payments, adjustments) = (
+        c("CLAIMID"),
+        c("TYPE"),
+        c("AMOUNT"),
+        c("PAYMENTS"),
+        c("ADJUSTMENTS"),
+    );
+    let (unique, exact) = rows.unique()?;
+    context.cleaned("claims_transactions", exact, 0);
+    for row in unique {
+        let Some(claim_id) = rows.text(row, claim) else {
+            continue;
+        };
+        let entry = ledger.entry(claim_id).or_default();
+        entry.lines += 1;
+        if rows.text(row, kind) == Some("CHARGE") {
+            entry.charges_cents += cents(rows.float(row, amount));
+        }
+        entry.payments_cents += cents(rows.float(row, payments));
+        entry.adjustments_cents += cents(rows.float(row, adjustments));
+    }
+    Ok(ledger)
+}
+
+/// The claims, one per Id, in Id order (none before Synthea 3.0).
+pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Claim<'a>>> {
+    let ledger = ledger(context)?;
+    let rows = Rows::of(context.bronze, "claims");
+    let mut claims = Vec::new();
+    if rows.table.is_none() {
+        return Ok(claims);
+    }
+    let c = |n: &str| rows.col(n);
+    let (id, patient, provider, primary, secondary) = (
+        c("Id"),
+        c("PATIENTID"),
+        c("PROVIDERID"),
+        c("PRIMARYPATIENTINSURANCEID"),
+        c("SECONDARYPATIENTINSURANCEID"),
+    );
+    let (department, appointment, service, claim_type) = (
+        c("DEPARTMENTID"),
+        c("APPOINTMENTID"),
+        c("SERVICEDATE"),
+        c("HEALTHCARECLAIMTYPEID1"),
+    );
+    let (status1, status2, statusp) = (c("STATUS1"), c("STATUS2"), c("STATUSP"));
+    let (out1, out2, outp) = (c("OUTSTANDING1"), c("OUTSTANDING2"), c("OUTSTANDINGP"));
+    let diagnoses: Vec<_> = (1..=8).map(|i| c(&format!("DIAGNOSIS{i}"))).collect();
+    let (unique, exact, merged) = rows.unique_by(id)?;
+    context.cleaned("claims", exact, merged);
+    let (references, patients) = (context.references, context.patients);
+    for row in unique {
+        let Some(claim_id) = rows.text(row, id) else {
+            continue;
+        };
+        let service_ts = rows.timestamp(row, service);
+        if let Some(s) = service_ts {
+            context.days.add(day(s));
+        }
+        claims.push(Claim {
+            id: claim_id,
+            patient_key: patients.keys.get(rows.text(row, patient)),
+            encounter_key: context.encounter_keys.get(rows.text(row, appointment)),
+            provider_key: references.provider.get(rows.text(row, provider)),
+            primary_payer_key: references.payer.get(insurance_id(rows.text(row, primary))),
+            secondary_payer_key: references
+                .payer
+                .get(insurance_id(rows.text(row, secondary))),
+            service: service_ts,
+            department_id: rows.int(row, department),
+            claim_type: match rows.int(row, claim_type) {
+                Some(1) => Some("professional"),
+                Some(2) => Some("institutional"),
+                _ => None,
+            },
+            status_primary: rows.text(row, status1),
+            status_secondary: rows.text(row, status2),
+            status_patient: rows.text(row, statusp),
+            outstanding_primary: rows.float(row, out1),
+            outstanding_secondary: rows.float(row, out2),
+            outstanding_patient: rows.float(row, outp),
+            diagnosis_1: rows.text(row, diagnoses[0]),
+            diagnosis_count: diagnoses
+                .iter()
+                .filter(|d| rows.text(row, **d).is_some())
+                .count() as i64,
+            ledger: ledger.get(claim_id).copied(),
+        });
+    }
+    Ok(claims)
+}
+
+/// `fact_claims`.
+pub(super) fn write(k: &[Claim<'_>]) -> Result<Table> {
+    let money = |f: fn(&ClaimLedger) -> i64| {
+        k.iter()
+            .map(move |x| x.ledger.as_ref().map(|l| f(l) as f64 / 100.0))
+            .collect::<Vec<_>>()
+    };
+    TableBuilder::new()
+        .int("claim_key", 1..=k.len() as i64)
+        .text("claim_id", k.iter().map(|x| Some(x.id)))
+        .int_opt("patient_key", k.iter().map(|x| x.patient_key))
+        .int_opt("encounter_key", k.iter().map(|x| x.encounter_key))
+        .int_opt("provider_key", k.iter().map(|x| x.provider_key))
+        .int_opt("primary_payer_key", k.iter().map(|x| x.primary_payer_key))
+        .int_opt(
+            "secondary_payer_key",
+            k.iter().map(|x| x.secondary_payer_key),
+        )
+        .int_opt(
+            "service_date_key",
+            k.iter().map(|x| key_of_day(x.service.map(day))),
+        )
+        .timestamp("service_ts", k.iter().map(|x| x.service))
+        .int_opt("department_id", k.iter().map(|x| x.department_id))
+        .text("claim_type", k.iter().map(|x| x.claim_type))
+        .text("status_primary", k.iter().map(|x| x.status_primary))
+        .text("status_secondary", k.iter().map(|x| x.status_secondary))
+        .text("status_patient", k.iter().map(|x| x.status_patient))
+        .float(
+            "outstanding_primary",
+            k.iter().map(|x| x.outstanding_primary),
+        )
+        .float(
+            "outstanding_secondary",
+            k.iter().map(|x| x.outstanding_secondary),
+        )
+        .float(
+            "outstanding_patient",
+            k.iter().map(|x| x.outstanding_patient),
+        )
+        .text("diagnosis_1", k.iter().map(|x| x.diagnosis_1))
+        .int("diagnosis_count", k.iter().map(|x| x.diagnosis_count))
+        .int_opt(
+            "transaction_lines",
+            k.iter().map(|x| x.ledger.map(|l| l.lines)),
+        )
+        .float("charges", money(|l| l.charges_cents))
+        .float("payments", money(|l| l.payments_cents))
+        .float("adjustments", money(|l| l.adjustments_cents))
+        .finish("fact_claims")
+}

@@ -1,0 +1,88 @@
+//! `fact_conditions`: one row per distinct condition row, in (patient,
+//! start, code, encounter) order, with an "active" flag and the duration as
+//! of the reference day.
+
+use super::{Context, key_of_day};
+use crate::dates;
+use crate::error::Result;
+use crate::silver::dims::default_system;
+use crate::silver::keys::{Rows, normalize_system};
+use crate::table::{Table, TableBuilder};
+
+pub(super) struct Condition {
+    patient_key: Option<i64>,
+    encounter_key: Option<i64>,
+    diagnosis_key: Option<i64>,
+    start: i32,
+    stop: Option<i32>,
+}
+
+/// The conditions, exact duplicates dropped.
+pub(super) fn read(context: &mut Context<'_, '_>) -> Result<Vec<Condition>> {
+    let rows = Rows::of(context.bronze, "conditions");
+    let c = |n: &str| rows.col(n);
+    let (start, stop, patient, encounter, system, code) = (
+        c("START"),
+        c("STOP"),
+        c("PATIENT"),
+        c("ENCOUNTER"),
+        c("SYSTEM"),
+        c("CODE"),
+    );
+    let (unique, exact) = rows.unique()?;
+    context.cleaned("conditions", exact, 0);
+    let mut conditions = Vec::with_capacity(unique.len());
+    for row in unique {
+        let (Some(start_day), Some(patient_id)) = (rows.date(row, start), rows.text(row, patient))
+        else {
+            continue;
+        };
+        let stop_day = rows.date(row, stop);
+        let system_name = normalize_system(rows.text(row, system), default_system("conditions"));
+        let code_value = rows.text(row, code);
+        let encounter_id = rows.text(row, encounter);
+        context.saw(start_day, stop_day);
+        conditions.push((
+            (
+                patient_id,
+                start_day,
+                code_value.unwrap_or(""),
+                encounter_id.unwrap_or(""),
+            ),
+            Condition {
+                patient_key: context.patients.keys.get(Some(patient_id)),
+                encounter_key: context.encounter_keys.get(encounter_id),
+                diagnosis_key: context.codes.diagnosis.get(system_name, code_value),
+                start: start_day,
+                stop: stop_day,
+            },
+        ));
+    }
+    conditions.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(conditions.into_iter().map(|(_, c)| c).collect())
+}
+
+/// `fact_conditions` as of `as_of`.
+pub(super) fn write(c: &[Condition], as_of: i32) -> Result<Table> {
+    TableBuilder::new()
+        .int_opt("patient_key", c.iter().map(|x| x.patient_key))
+        .int_opt("encounter_key", c.iter().map(|x| x.encounter_key))
+        .int_opt("diagnosis_key", c.iter().map(|x| x.diagnosis_key))
+        .int_opt(
+            "start_date_key",
+            c.iter().map(|x| Some(dates::date_key(x.start))),
+        )
+        .int_opt("stop_date_key", c.iter().map(|x| key_of_day(x.stop)))
+        .date("start_date", c.iter().map(|x| Some(x.start)))
+        .date("stop_date", c.iter().map(|x| x.stop))
+        .boolean(
+            "is_active",
+            c.iter().map(|x| Some(x.stop.is_none_or(|s| s > as_of))),
+        )
+        .int_opt(
+            "duration_days",
+            c.iter()
+                .map(|x| Some(i64::from(x.stop.unwrap_or(as_of)) - i64::from(x.start))),
+        )
+        .finish("fact_conditions")
+}

@@ -1,0 +1,129 @@
+//! `fact_medications`: one row per distinct medication row, in (patient,
+//! start, code, encounter) order, with an "active" flag and the duration as
+//! of the reference day.
+
+use super::{Context, day, days_between, key_of_day, out_of_pocket};
+use crate::dates::{self, MICROS_PER_DAY};
+use crate::error::Result;
+use crate::silver::dims::default_system;
+use crate::silver::keys::Rows;
+use crate::table::{Table, TableBuilder};
+
+pub(super) struct Medication<'a> {
+    patient_key: Option<i64>,
+    encounter_key: Option<i64>,
+    medication_key: Option<i64>,
+    payer_key: Option<i64>,
+    start: i64,
+    stop: Option<i64>,
+    base_cost: Option<f64>,
+    payer_coverage: Option<f64>,
+    dispenses: Option<i64>,
+    total_cost: Option<f64>,
+    reason_code: Option<&'a str>,
+    reason_description: Option<&'a str>,
+}
+
+/// The medications, exact duplicates dropped.
+pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Medication<'a>>> {
+    let rows = Rows::of(context.bronze, "medications");
+    let c = |n: &str| rows.col(n);
+    let (start, stop, patient, payer, encounter, code) = (
+        c("START"),
+        c("STOP"),
+        c("PATIENT"),
+        c("PAYER"),
+        c("ENCOUNTER"),
+        c("CODE"),
+    );
+    let (base, coverage, dispenses, total) = (
+        c("BASE_COST"),
+        c("PAYER_COVERAGE"),
+        c("DISPENSES"),
+        c("TOTALCOST"),
+    );
+    let (reason, reason_description) = (c("REASONCODE"), c("REASONDESCRIPTION"));
+    let (unique, exact) = rows.unique()?;
+    context.cleaned("medications", exact, 0);
+    let mut medications = Vec::with_capacity(unique.len());
+    for row in unique {
+        let (Some(start_ts), Some(patient_id)) =
+            (rows.timestamp(row, start), rows.text(row, patient))
+        else {
+            continue;
+        };
+        let stop_ts = rows.timestamp(row, stop);
+        let code_value = rows.text(row, code);
+        let encounter_id = rows.text(row, encounter);
+        context.saw(day(start_ts), stop_ts.map(day));
+        medications.push((
+            (
+                patient_id,
+                start_ts,
+                code_value.unwrap_or(""),
+                encounter_id.unwrap_or(""),
+            ),
+            Medication {
+                patient_key: context.patients.keys.get(Some(patient_id)),
+                encounter_key: context.encounter_keys.get(encounter_id),
+                medication_key: context
+                    .codes
+                    .medication
+                    .get(default_system("medications"), code_value),
+                payer_key: context.references.payer.get(rows.text(row, payer)),
+                start: start_ts,
+                stop: stop_ts,
+                base_cost: rows.float(row, base),
+                payer_coverage: rows.float(row, coverage),
+                dispenses: rows.int(row, dispenses),
+                total_cost: rows.float(row, total),
+                reason_code: rows.text(row, reason),
+                reason_description: rows.text(row, reason_description),
+            },
+        ));
+    }
+    medications.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(medications.into_iter().map(|(_, m)| m).collect())
+}
+
+/// `fact_medications` as of `as_of`.
+pub(super) fn write(m: &[Medication<'_>], as_of: i32) -> Result<Table> {
+    let as_of_end = (i64::from(as_of) + 1) * MICROS_PER_DAY;
+    TableBuilder::new()
+        .int_opt("patient_key", m.iter().map(|x| x.patient_key))
+        .int_opt("encounter_key", m.iter().map(|x| x.encounter_key))
+        .int_opt("medication_key", m.iter().map(|x| x.medication_key))
+        .int_opt("payer_key", m.iter().map(|x| x.payer_key))
+        .int_opt(
+            "start_date_key",
+            m.iter().map(|x| Some(dates::date_key(day(x.start)))),
+        )
+        .int_opt(
+            "stop_date_key",
+            m.iter().map(|x| key_of_day(x.stop.map(day))),
+        )
+        .timestamp("start_ts", m.iter().map(|x| Some(x.start)))
+        .timestamp("stop_ts", m.iter().map(|x| x.stop))
+        .float("base_cost", m.iter().map(|x| x.base_cost))
+        .float("payer_coverage", m.iter().map(|x| x.payer_coverage))
+        .int_opt("dispenses", m.iter().map(|x| x.dispenses))
+        .float("total_cost", m.iter().map(|x| x.total_cost))
+        .float(
+            "patient_out_of_pocket",
+            m.iter()
+                .map(|x| out_of_pocket(x.total_cost, x.payer_coverage)),
+        )
+        .boolean(
+            "is_active",
+            m.iter()
+                .map(|x| Some(x.stop.is_none_or(|s| s >= as_of_end))),
+        )
+        .float(
+            "duration_days",
+            m.iter()
+                .map(|x| Some(days_between(x.start, x.stop.unwrap_or(as_of_end)))),
+        )
+        .text("reason_code", m.iter().map(|x| x.reason_code))
+        .text("reason_description", m.iter().map(|x| x.reason_description))
+        .finish("fact_medications")
+}

@@ -1,0 +1,94 @@
+//! `fact_procedures`: one row per distinct procedure row, in (patient,
+//! start, code, encounter) order, with its duration in minutes.
+
+use super::{Context, day};
+use crate::dates;
+use crate::error::Result;
+use crate::silver::dims::default_system;
+use crate::silver::keys::{Rows, normalize_system};
+use crate::table::{Table, TableBuilder};
+
+pub(super) struct Procedure<'a> {
+    patient_key: Option<i64>,
+    encounter_key: Option<i64>,
+    procedure_key: Option<i64>,
+    start: i64,
+    stop: Option<i64>,
+    base_cost: Option<f64>,
+    reason_code: Option<&'a str>,
+    reason_description: Option<&'a str>,
+}
+
+/// The procedures, exact duplicates dropped.
+pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Procedure<'a>>> {
+    let rows = Rows::of(context.bronze, "procedures");
+    let c = |n: &str| rows.col(n);
+    let (start, stop, patient, encounter, system, code) = (
+        c("START"),
+        c("STOP"),
+        c("PATIENT"),
+        c("ENCOUNTER"),
+        c("SYSTEM"),
+        c("CODE"),
+    );
+    let (base, reason, reason_description) =
+        (c("BASE_COST"), c("REASONCODE"), c("REASONDESCRIPTION"));
+    let (unique, exact) = rows.unique()?;
+    context.cleaned("procedures", exact, 0);
+    let mut procedures = Vec::with_capacity(unique.len());
+    for row in unique {
+        let (Some(start_ts), Some(patient_id)) =
+            (rows.timestamp(row, start), rows.text(row, patient))
+        else {
+            continue;
+        };
+        let stop_ts = rows.timestamp(row, stop);
+        let system_name = normalize_system(rows.text(row, system), default_system("procedures"));
+        let code_value = rows.text(row, code);
+        let encounter_id = rows.text(row, encounter);
+        context.saw(day(start_ts), stop_ts.map(day));
+        procedures.push((
+            (
+                patient_id,
+                start_ts,
+                code_value.unwrap_or(""),
+                encounter_id.unwrap_or(""),
+            ),
+            Procedure {
+                patient_key: context.patients.keys.get(Some(patient_id)),
+                encounter_key: context.encounter_keys.get(encounter_id),
+                procedure_key: context.codes.procedure.get(system_name, code_value),
+                start: start_ts,
+                stop: stop_ts,
+                base_cost: rows.float(row, base),
+                reason_code: rows.text(row, reason),
+                reason_description: rows.text(row, reason_description),
+            },
+        ));
+    }
+    procedures.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(procedures.into_iter().map(|(_, p)| p).collect())
+}
+
+/// `fact_procedures`.
+pub(super) fn write(p: &[Procedure<'_>]) -> Result<Table> {
+    TableBuilder::new()
+        .int_opt("patient_key", p.iter().map(|x| x.patient_key))
+        .int_opt("encounter_key", p.iter().map(|x| x.encounter_key))
+        .int_opt("procedure_key", p.iter().map(|x| x.procedure_key))
+        .int_opt(
+            "start_date_key",
+            p.iter().map(|x| Some(dates::date_key(day(x.start)))),
+        )
+        .timestamp("start_ts", p.iter().map(|x| Some(x.start)))
+        .timestamp("stop_ts", p.iter().map(|x| x.stop))
+        .float("base_cost", p.iter().map(|x| x.base_cost))
+        .float(
+            "duration_minutes",
+            p.iter()
+                .map(|x| x.stop.map(|s| (s - x.start) as f64 / 60e6)),
+        )
+        .text("reason_code", p.iter().map(|x| x.reason_code))
+        .text("reason_description", p.iter().map(|x| x.reason_description))
+        .finish("fact_procedures")
+}
