@@ -38,9 +38,10 @@ pub enum Phase {
     Failed(UserMessage),
 }
 
-/// The application root.
-/// The page: wires the loader, the worker's answers, the filter (kept in
-/// the URL) and the results together.
+/// The application root: wires the loader, the worker's answers, the
+/// filter (kept in the URL) and the results together. Its length is the
+/// view itself (header, loader, one arm per phase) and the one handler of
+/// the worker's responses; the parts it places are components of their own.
 #[component]
 pub fn App() -> impl IntoView {
     let (phase, set_phase) = signal(Phase::Idle);
