@@ -17,9 +17,6 @@ use crate::worker::dashboard::Dashboard;
 
 /// Rejected rows sent to the page (all of them are in the downloads).
 pub const REJECT_PREVIEW: usize = 200;
-/// Bytes read from a file per slice.
-pub const SLICE_BYTES: u64 = 1 << 20;
-
 /// A file the worker reads in slices (a browser `File`, or bytes in tests).
 pub trait Source {
     /// The path shown to the user.
@@ -112,34 +109,22 @@ pub fn load_sources(
             });
         };
         report(done, builder.rows_read());
-        let title = format!("Could not read `{path}`");
-        let pipeline = |e: lakehouse_pipeline::Error| UserMessage::from_error(&title, &e);
-        if is_zip(&path) {
-            let size = source.size();
-            let reader = SourceReader {
-                source: source.as_mut(),
-                position: 0,
-            };
-            archive::ingest_zip(&mut builder, &path, reader).map_err(pipeline)?;
-            done += size;
+        let size = source.size();
+        let reader = SourceReader {
+            source: source.as_mut(),
+            position: 0,
+        };
+        let result = if is_zip(&path) {
+            archive::ingest_zip(&mut builder, &path, reader)
         } else {
-            builder.begin_file(&path).map_err(pipeline)?;
-            let size = source.size();
-            let mut offset = 0;
-            while offset < size {
-                let bytes = source
-                    .read(offset, SLICE_BYTES)
-                    .map_err(|e| UserMessage::new(&title, e))?;
-                if bytes.is_empty() {
-                    break;
-                }
-                offset += bytes.len() as u64;
-                done += bytes.len() as u64;
-                builder.push(&bytes).map_err(pipeline)?;
-                report(done, builder.rows_read());
-            }
-            builder.end_file().map_err(pipeline)?;
-        }
+            let mut read = 0;
+            builder.read(&path, reader, &mut |bytes, rows| {
+                read += bytes;
+                report(done + read, rows);
+            })
+        };
+        result.map_err(|e| UserMessage::from_error(&format!("Could not read `{path}`"), &e))?;
+        done += size;
     }
     let bronze = builder.finish().map_err(|error| {
         UserMessage::from_error("These files are not a complete Synthea export", &error)

@@ -8,7 +8,7 @@
 //! (a path that does not exist, a missing `patients.csv`, a broken zip…).
 
 use std::fs;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -126,9 +126,6 @@ struct RunArgs {
     #[arg(long, short)]
     quiet: bool,
 }
-
-/// Size of the chunks files are read and pushed in.
-const CHUNK_BYTES: usize = 1 << 20;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -251,25 +248,13 @@ fn total_bytes(sources: &[Source]) -> u64 {
 
 fn ingest(sources: &[Source], progress: &ProgressBar) -> Result<lakehouse_pipeline::Bronze> {
     let mut builder = BronzeBuilder::new(IngestOptions::default());
-    let mut buffer = vec![0u8; CHUNK_BYTES];
     for source in sources {
         match source {
             Source::File { path, name } => {
                 progress.set_message(name.clone());
-                let mut file = fs::File::open(path)
+                let file = fs::File::open(path)
                     .with_context(|| format!("opening `{}`", path.display()))?;
-                builder.begin_file(name)?;
-                loop {
-                    let read = file
-                        .read(&mut buffer)
-                        .with_context(|| format!("reading `{}`", path.display()))?;
-                    if read == 0 {
-                        break;
-                    }
-                    builder.push(&buffer[..read])?;
-                    progress.inc(read as u64);
-                }
-                builder.end_file()?;
+                builder.read(name, file, &mut |bytes, _| progress.inc(bytes))?;
             }
             Source::Zip { path, name } => {
                 progress.set_message(name.clone());

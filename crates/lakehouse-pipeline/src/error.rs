@@ -43,6 +43,14 @@ pub enum Error {
         /// What the zip reader said.
         message: String,
     },
+    /// A file that could not be read to its end.
+    #[error("cannot read `{file}`: {message}")]
+    Read {
+        /// The file path as given.
+        file: String,
+        /// What the reader said.
+        message: String,
+    },
     /// An invalid `--as-of` date.
     #[error("invalid as-of date `{0}`: expected YYYY-MM-DD")]
     AsOf(String),
@@ -73,6 +81,7 @@ impl Error {
             Error::UnknownLayout { .. } => "add the header line of the Synthea version that wrote the file".into(),
             Error::Archive { .. } => "check that the download finished; try unzipping it and passing the folder".into(),
             Error::RunOutput { .. } => "pass the folder `lakehouse run --out` wrote (with bronze/ and manifest.json), or the CSV export itself".into(),
+            Error::Read { .. } => "check that the file is complete and readable, then try again".into(),
             Error::NoOpenFile | Error::AsOf(_) | Error::Arrow(_) | Error::Parquet(_) => return None,
         })
     }

@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod databricks;
 pub mod delta;
+pub mod ids;
 pub mod json;
 pub mod manifest;
 pub mod parquet;

@@ -1,14 +1,11 @@
 //! Reading a `.zip` of a Synthea export: every entry is streamed into the
-//! [`BronzeBuilder`] in bounded chunks. The archive comes in as any
+//! [`BronzeBuilder`] in bounded chunks ([`BronzeBuilder::read`]). The archive comes in as any
 //! `Read + Seek` (a file natively, a `Blob` reader in the browser).
 
 use std::io::{Read, Seek};
 
 use super::BronzeBuilder;
 use crate::error::{Error, Result};
-
-/// Chunk size used when streaming archive entries.
-pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// Pushes every file entry of the zip `reader` (named `archive_name` in
 /// messages) into `builder`, in the archive's name order. Folders and macOS
@@ -41,21 +38,18 @@ pub fn ingest_zip<R: Read + Seek>(
         })
         .collect();
     names.sort();
-    let mut buffer = vec![0u8; CHUNK_BYTES];
     for (name, index) in names {
-        let mut entry = archive.by_index(index).map_err(archive_error)?;
-        builder.begin_file(&format!("{archive_name}!/{name}"))?;
-        loop {
-            let read = entry.read(&mut buffer).map_err(|e| Error::Archive {
-                file: archive_name.to_string(),
-                message: format!("entry `{name}`: {e}"),
+        let entry = archive.by_index(index).map_err(archive_error)?;
+        builder
+            .read(&format!("{archive_name}!/{name}"), entry, &mut |_, _| {})
+            .map_err(|error| match error {
+                // An entry that cannot be inflated is damage to the archive.
+                Error::Read { message, .. } => Error::Archive {
+                    file: archive_name.to_string(),
+                    message: format!("entry `{name}`: {message}"),
+                },
+                other => other,
             })?;
-            if read == 0 {
-                break;
-            }
-            builder.push(&buffer[..read])?;
-        }
-        builder.end_file()?;
     }
     Ok(())
 }

@@ -10,30 +10,12 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, SchemaRef};
-use sha2::{Digest, Sha256};
 
+use super::ids::stable_uuid;
 use super::json::Json;
 use super::parquet;
 use crate::error::Result;
 use crate::{OutputFile, dates};
-
-/// A UUID-shaped id derived from `seed` (SHA-256, version-4 layout bits).
-pub fn stable_uuid(seed: &str) -> String {
-    let digest = Sha256::digest(seed.as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&digest[..16]);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}
 
 /// The Delta type name of an Arrow type.
 fn delta_type(data_type: &DataType) -> &'static str {
@@ -325,7 +307,5 @@ mod tests {
         // The maximum rounds up to the next millisecond: 2,000,001 µs → 2,001 ms.
         assert!(lines[3].contains(r#"\"at\":\"1970-01-01T00:00:02.001Z\""#));
         assert!(lines[3].contains(r#"\"nullCount\":{\"id\":1,\"name\":0,\"at\":0}"#));
-        assert_eq!(stable_uuid("x"), stable_uuid("x"));
-        assert_eq!(stable_uuid("x").len(), 36);
     }
 }

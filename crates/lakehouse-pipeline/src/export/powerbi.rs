@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use arrow_schema::{DataType, SchemaRef};
 
-use super::delta::stable_uuid;
+use super::ids::stable_uuid;
 use super::json::Json;
 use super::parquet;
 use crate::error::Result;

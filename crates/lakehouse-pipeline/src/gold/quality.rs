@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::bronze::Bronze;
+use crate::bronze::rows::{Col, RowId, Rows};
 use crate::error::Result;
-use crate::silver::keys::{Col, RowId, Rows};
 use crate::silver::{ForeignKey, Silver};
 use crate::table::{Table, TableBuilder};
 

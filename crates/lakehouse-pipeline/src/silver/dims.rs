@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::CleaningStats;
-use super::keys::{KeyMap, RowId, Rows, normalize_system};
+use super::keys::{KeyMap, normalize_system};
 use crate::bronze::Bronze;
+use crate::bronze::rows::{RowId, Rows};
 use crate::dates;
 use crate::error::Result;
 use crate::table::{Table, TableBuilder};

@@ -493,3 +493,75 @@ fn run_outputs_with_plain_text_bronze_columns_load_the_same() {
         assert_eq!(render(a.batches), render(b.batches), "{}", a.name);
     }
 }
+
+/// A reader that hands out at most `step` bytes a call, then fails when
+/// `fail_at` is reached.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    step: usize,
+    fail_at: Option<usize>,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        if self.fail_at.is_some_and(|f| self.at >= f) {
+            return Err(std::io::Error::other("device went away"));
+        }
+        let n = self.step.min(buffer.len()).min(self.bytes.len() - self.at);
+        buffer[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn read_takes_any_reader_in_chunks_and_reports_each() {
+    let reference = ingest(&base()).unwrap();
+    let mut builder = BronzeBuilder::new(IngestOptions::default());
+    let mut seen = Vec::new();
+    for (path, text) in base() {
+        let reader = Trickle {
+            bytes: text.as_bytes(),
+            at: 0,
+            step: 7,
+            fail_at: None,
+        };
+        builder
+            .read(path, reader, &mut |bytes, rows| seen.push((bytes, rows)))
+            .unwrap();
+    }
+    let bronze = builder.finish().unwrap();
+    assert_eq!(bronze.files, reference.files);
+    for (a, b) in bronze.tables.iter().zip(&reference.tables) {
+        assert_eq!(
+            (&a.schema, render(&a.batches)),
+            (&b.schema, render(&b.batches))
+        );
+    }
+    let total: u64 = base().iter().map(|(_, t)| t.len() as u64).sum();
+    assert_eq!(seen.iter().map(|(b, _)| b).sum::<u64>(), total);
+    assert!(seen.iter().all(|(b, _)| *b <= 7));
+    assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1), "rows only grow");
+    assert_eq!(seen.last().unwrap().1, 2);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_reader_that_fails_is_an_error_naming_the_file_with_a_hint() {
+    let mut builder = BronzeBuilder::new(IngestOptions::default());
+    let text = format!("{PATIENTS_30}\n{PATIENT_ROW_30}\n");
+    let reader = Trickle {
+        bytes: text.as_bytes(),
+        at: 0,
+        step: 10,
+        fail_at: Some(20),
+    };
+    let error = builder
+        .read("patients.csv", reader, &mut |_, _| {})
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot read `patients.csv`: device went away"
+    );
+    assert!(error.hint().is_some_and(|h| h.contains("complete")));
+}

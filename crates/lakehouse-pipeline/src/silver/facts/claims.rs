@@ -4,8 +4,8 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::{Context, day, key_of_day};
+use crate::bronze::rows::Rows;
 use crate::error::Result;
-use crate::silver::keys::Rows;
 use crate::table::{Table, TableBuilder};
 
 #[derive(Default, Clone, Copy)]

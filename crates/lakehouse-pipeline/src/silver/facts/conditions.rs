@@ -3,10 +3,11 @@
 //! of the reference day.
 
 use super::{Context, key_of_day};
+use crate::bronze::rows::Rows;
 use crate::dates;
 use crate::error::Result;
 use crate::silver::dims::default_system;
-use crate::silver::keys::{Rows, normalize_system};
+use crate::silver::keys::normalize_system;
 use crate::table::{Table, TableBuilder};
 
 pub(super) struct Condition {

@@ -2,9 +2,9 @@
 //! patient's age at the encounter and the 30-day readmission flags.
 
 use super::{Context, day, days_between, key_of_day, out_of_pocket};
+use crate::bronze::rows::Rows;
 use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
-use crate::silver::keys::Rows;
 use crate::table::{Table, TableBuilder};
 
 /// Thirty days, the readmission window.

@@ -3,10 +3,10 @@
 //! of the reference day.
 
 use super::{Context, day, days_between, key_of_day, out_of_pocket};
+use crate::bronze::rows::Rows;
 use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
 use crate::silver::dims::default_system;
-use crate::silver::keys::Rows;
 use crate::table::{Table, TableBuilder};
 
 pub(super) struct Medication<'a> {

@@ -2,10 +2,11 @@
 //! start, code, encounter) order, with its duration in minutes.
 
 use super::{Context, day};
+use crate::bronze::rows::Rows;
 use crate::dates;
 use crate::error::Result;
 use crate::silver::dims::default_system;
-use crate::silver::keys::{Rows, normalize_system};
+use crate::silver::keys::normalize_system;
 use crate::table::{Table, TableBuilder};
 
 pub(super) struct Procedure<'a> {

@@ -1,0 +1,592 @@
+//! The push decoder: chunks of any size in, typed Arrow batches, rejects and
+//! per-file accounting out. At most one partial line is kept between chunks,
+//! so no file is ever held whole.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    Date32Builder, Float64Builder, Int64Builder, StringBuilder, StringDictionaryBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
+use arrow_schema::SchemaRef;
+use sha2::{Digest, Sha256};
+
+use super::fields::{Parsed, RowError, parse_row};
+use super::spec::{self, ColumnType, TABLES, TableSpec};
+use super::version::{self, VersionRange};
+use super::{
+    Bronze, BronzeTable, FileReport, IngestOptions, MAX_LINE_BYTES, bronze_schema, file_kind, hex,
+    rejects_schema,
+};
+use crate::error::{Error, Result};
+
+/// Bytes [`BronzeBuilder::read`] reads per chunk.
+pub const READ_CHUNK_BYTES: usize = 1 << 20;
+
+/// A finished builder's array without the builder's spare capacity (up to
+/// half of its buffers, as they grow by doubling).
+fn fitted<A: Array + 'static>(mut array: A) -> ArrayRef {
+    array.shrink_to_fit();
+    Arc::new(array)
+}
+
+enum ColumnBuilder {
+    Text(StringDictionaryBuilder<Int32Type>),
+    Date(Date32Builder),
+    Timestamp(TimestampMicrosecondBuilder),
+    Float(Float64Builder),
+    Int(Int64Builder),
+}
+
+impl ColumnBuilder {
+    fn new(column_type: ColumnType) -> Self {
+        match column_type {
+            ColumnType::Text => Self::Text(StringDictionaryBuilder::new()),
+            ColumnType::Date => Self::Date(Date32Builder::new()),
+            ColumnType::DateTime | ColumnType::YearOrDateTime => {
+                Self::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
+            }
+            ColumnType::Float => Self::Float(Float64Builder::new()),
+            ColumnType::Int => Self::Int(Int64Builder::new()),
+        }
+    }
+
+    fn append(&mut self, value: &Parsed, line: &str) {
+        match (self, value) {
+            (Self::Text(b), Parsed::Text(start, end)) => b.append_value(&line[*start..*end]),
+            (Self::Date(b), Parsed::Date(d)) => b.append_value(*d),
+            (Self::Timestamp(b), Parsed::Timestamp(t)) => b.append_value(*t),
+            (Self::Float(b), Parsed::Float(f)) => b.append_value(*f),
+            (Self::Int(b), Parsed::Int(i)) => b.append_value(*i),
+            (Self::Text(b), _) => b.append_null(),
+            (Self::Date(b), _) => b.append_null(),
+            (Self::Timestamp(b), _) => b.append_null(),
+            (Self::Float(b), _) => b.append_null(),
+            (Self::Int(b), _) => b.append_null(),
+        }
+    }
+
+    /// The column so far (see [`fitted`]).
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Self::Text(b) => fitted(b.finish()),
+            Self::Date(b) => fitted(b.finish()),
+            Self::Timestamp(b) => fitted(b.finish()),
+            Self::Float(b) => fitted(b.finish()),
+            Self::Int(b) => fitted(b.finish()),
+        }
+    }
+}
+
+/// Accumulates the rows of one file kind across all its part files.
+struct TableAccumulator {
+    schema: SchemaRef,
+    columns: Vec<ColumnBuilder>,
+    file_names: Vec<String>,
+    source_file: Vec<i32>,
+    source_line: Int64Builder,
+    rows: usize,
+    batches: Vec<RecordBatch>,
+}
+
+impl TableAccumulator {
+    fn new(spec: &'static TableSpec) -> Self {
+        Self {
+            schema: bronze_schema(spec),
+            columns: spec
+                .columns
+                .iter()
+                .map(|c| ColumnBuilder::new(c.column_type))
+                .collect(),
+            file_names: Vec::new(),
+            source_file: Vec::new(),
+            source_line: Int64Builder::new(),
+            rows: 0,
+            batches: Vec::new(),
+        }
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        let mut arrays: Vec<ArrayRef> =
+            self.columns.iter_mut().map(ColumnBuilder::finish).collect();
+        let keys = Int32Array::from(std::mem::take(&mut self.source_file));
+        let values = Arc::new(StringArray::from_iter_values(self.file_names.iter()));
+        arrays.push(Arc::new(DictionaryArray::<Int32Type>::try_new(
+            keys, values,
+        )?));
+        arrays.push(fitted(self.source_line.finish()));
+        self.batches
+            .push(RecordBatch::try_new(self.schema.clone(), arrays)?);
+        self.rows = 0;
+        Ok(())
+    }
+}
+
+struct RejectsBuilder {
+    file: StringBuilder,
+    line: Int64Builder,
+    column: StringBuilder,
+    reason: StringBuilder,
+    raw_line: StringBuilder,
+}
+
+impl RejectsBuilder {
+    fn new() -> Self {
+        Self {
+            file: StringBuilder::new(),
+            line: Int64Builder::new(),
+            column: StringBuilder::new(),
+            reason: StringBuilder::new(),
+            raw_line: StringBuilder::new(),
+        }
+    }
+
+    fn push(&mut self, file: &str, line: u64, column: Option<&str>, reason: &str, raw: &[u8]) {
+        self.file.append_value(file);
+        self.line.append_value(line as i64);
+        self.column.append_option(column);
+        self.reason.append_value(reason);
+        self.raw_line.append_value(String::from_utf8_lossy(raw));
+    }
+
+    fn finish(mut self) -> Result<RecordBatch> {
+        Ok(RecordBatch::try_new(
+            rejects_schema(),
+            vec![
+                Arc::new(self.file.finish()),
+                Arc::new(self.line.finish()),
+                Arc::new(self.column.finish()),
+                Arc::new(self.reason.finish()),
+                Arc::new(self.raw_line.finish()),
+            ],
+        )?)
+    }
+}
+
+/// Where a file is in its life, as arrow-rs's push decoders hold their
+/// state: what its next line is to the decoder.
+enum FileState {
+    /// Not a file this pipeline knows: bytes are counted and hashed, nothing
+    /// is read.
+    Unknown,
+    /// A Synthea file (its index in [`TABLES`]) before its first line.
+    AwaitingHeader(usize),
+    /// Reading the rows of table `table`: the canonical column each field
+    /// fills (`None`: ignored), and the header line, so that a repeat of it
+    /// is passed over (empty for a headerless file).
+    Rows {
+        table: usize,
+        mapping: Vec<Option<usize>>,
+        header_line: Vec<u8>,
+    },
+}
+
+/// A line cut by a chunk boundary.
+enum Partial {
+    /// The start of the next line (empty between lines; its buffer is
+    /// reused).
+    Line(Vec<u8>),
+    /// The rest of an over-long line, already rejected, skipped up to its
+    /// newline.
+    SkippingLongLine,
+}
+
+/// The state of the file being pushed.
+struct OpenFile {
+    report: FileReport,
+    state: FileState,
+    hasher: Sha256,
+    partial: Partial,
+    line_number: u64,
+    /// The typed fields of the current line.
+    scratch: Vec<Parsed>,
+}
+
+/// Ingests Synthea CSV files pushed in chunks; see the module docs.
+pub struct BronzeBuilder {
+    options: IngestOptions,
+    accumulators: Vec<Option<TableAccumulator>>,
+    rejects: RejectsBuilder,
+    files: Vec<FileReport>,
+    warnings: Vec<String>,
+    open: Option<OpenFile>,
+}
+
+impl Default for BronzeBuilder {
+    fn default() -> Self {
+        Self::new(IngestOptions::default())
+    }
+}
+
+impl BronzeBuilder {
+    /// A builder with no files yet.
+    pub fn new(options: IngestOptions) -> Self {
+        Self {
+            options,
+            accumulators: TABLES.iter().map(|_| None).collect(),
+            rejects: RejectsBuilder::new(),
+            files: Vec::new(),
+            warnings: Vec::new(),
+            open: None,
+        }
+    }
+
+    /// Data rows read so far, over every file (closed and open): for progress.
+    pub fn rows_read(&self) -> u64 {
+        self.files.iter().map(|f| f.rows_read).sum::<u64>()
+            + self.open.as_ref().map_or(0, |o| o.report.rows_read)
+    }
+
+    /// Starts a file; the bytes follow through [`push`](Self::push), and
+    /// [`end_file`](Self::end_file) closes it. A file that is open is closed first.
+    pub fn begin_file(&mut self, path: &str) -> Result<()> {
+        if self.open.is_some() {
+            self.end_file()?;
+        }
+        let table = file_kind(path).and_then(|kind| TABLES.iter().position(|t| t.file == kind));
+        let report = FileReport {
+            path: path.to_string(),
+            kind: table.map(|t| TABLES[t].file),
+            ..FileReport::default()
+        };
+        if table.is_none() {
+            self.warnings.push(format!(
+                "`{path}` is not a Synthea CSV file this pipeline knows; skipped"
+            ));
+        }
+        self.open = Some(OpenFile {
+            report,
+            state: table.map_or(FileState::Unknown, FileState::AwaitingHeader),
+            hasher: Sha256::new(),
+            partial: Partial::Line(Vec::new()),
+            line_number: 0,
+            scratch: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Feeds the next chunk of the open file.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        let mut open = self.open.take().ok_or(Error::NoOpenFile)?;
+        let result = self.push_into(&mut open, chunk);
+        self.open = Some(open);
+        result
+    }
+
+    fn push_into(&mut self, open: &mut OpenFile, chunk: &[u8]) -> Result<()> {
+        open.hasher.update(chunk);
+        open.report.bytes += chunk.len() as u64;
+        if matches!(open.state, FileState::Unknown) {
+            return Ok(());
+        }
+        let mut rest = chunk;
+        while let Some(newline) = memchr::memchr(b'\n', rest) {
+            let (line, tail) = rest.split_at(newline);
+            rest = &tail[1..];
+            match std::mem::replace(&mut open.partial, Partial::Line(Vec::new())) {
+                Partial::SkippingLongLine => {}
+                Partial::Line(carry) if carry.is_empty() => {
+                    open.partial = Partial::Line(carry);
+                    self.line(open, line)?;
+                }
+                Partial::Line(mut joined) => {
+                    joined.extend_from_slice(line);
+                    self.line(open, &joined)?;
+                    joined.clear();
+                    open.partial = Partial::Line(joined);
+                }
+            }
+        }
+        if let Partial::Line(carry) = &mut open.partial {
+            carry.extend_from_slice(rest);
+            if carry.len() > MAX_LINE_BYTES {
+                let long = std::mem::take(carry);
+                open.partial = Partial::SkippingLongLine;
+                open.line_number += 1;
+                self.reject_long_line(open, &long);
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the open file: its last line (without a final newline) is read too.
+    pub fn end_file(&mut self) -> Result<()> {
+        let mut open = self.open.take().ok_or(Error::NoOpenFile)?;
+        if let Partial::Line(last) = std::mem::replace(&mut open.partial, Partial::SkippingLongLine)
+            && !last.is_empty()
+        {
+            self.line(&mut open, &last)?;
+        }
+        if matches!(open.state, FileState::AwaitingHeader(_)) {
+            self.warnings.push(format!(
+                "`{}` is empty (not even a header)",
+                open.report.path
+            ));
+        }
+        open.report.sha256 = hex(&open.hasher.finalize());
+        self.files.push(open.report);
+        Ok(())
+    }
+
+    /// Ingests one whole file from `reader`, in [`READ_CHUNK_BYTES`] chunks:
+    /// the begin/push/end loop every caller (the CLI, the worker, the zip
+    /// reader) would otherwise write. After each chunk, `on_chunk` hears its
+    /// size in bytes and the data rows read so far over every file, for
+    /// progress.
+    pub fn read(
+        &mut self,
+        path: &str,
+        mut reader: impl Read,
+        on_chunk: &mut dyn FnMut(u64, u64),
+    ) -> Result<()> {
+        self.begin_file(path)?;
+        let mut buffer = vec![0u8; READ_CHUNK_BYTES];
+        loop {
+            let read = match reader.read(&mut buffer) {
+                Ok(read) => read,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    return Err(Error::Read {
+                        file: path.to_string(),
+                        message: error.to_string(),
+                    });
+                }
+            };
+            if read == 0 {
+                break;
+            }
+            self.push(&buffer[..read])?;
+            on_chunk(read as u64, self.rows_read());
+        }
+        self.end_file()
+    }
+
+    /// Ingests one whole in-memory file (a convenience for tests and small inputs).
+    pub fn add_bytes(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
+        self.begin_file(path)?;
+        self.push(bytes)?;
+        self.end_file()
+    }
+
+    fn line(&mut self, open: &mut OpenFile, raw: &[u8]) -> Result<()> {
+        open.line_number += 1;
+        let mut line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if open.line_number == 1 {
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        }
+        if line.is_empty() {
+            open.report.blank_lines += 1;
+            return Ok(());
+        }
+        let table_index = match &open.state {
+            FileState::Unknown => return Ok(()),
+            FileState::AwaitingHeader(table) | FileState::Rows { table, .. } => *table,
+        };
+        if line.len() > MAX_LINE_BYTES {
+            self.reject_long_line(open, line);
+            return Ok(());
+        }
+        let spec = &TABLES[table_index];
+        // A headerless file's first line is its first row: `header` says
+        // which it was.
+        if matches!(open.state, FileState::AwaitingHeader(_))
+            && self.header(open, table_index, line)?
+        {
+            return Ok(());
+        }
+        if let FileState::Rows { header_line, .. } = &open.state
+            && line == header_line.as_slice()
+        {
+            open.report.repeated_headers += 1;
+            return Ok(());
+        }
+        let FileState::Rows { mapping, .. } = &open.state else {
+            unreachable!("the header was read");
+        };
+        open.report.rows_read += 1;
+        match parse_row(mapping, &mut open.scratch, spec, line) {
+            Ok(()) => {
+                let accumulator = self.accumulators[table_index]
+                    .get_or_insert_with(|| TableAccumulator::new(spec));
+                let text = std::str::from_utf8(line).unwrap_or_default();
+                for (builder, value) in accumulator.columns.iter_mut().zip(&open.scratch) {
+                    builder.append(value, text);
+                }
+                let file_index = match accumulator.file_names.last() {
+                    Some(last) if *last == open.report.path => accumulator.file_names.len() - 1,
+                    _ => {
+                        accumulator.file_names.push(open.report.path.clone());
+                        accumulator.file_names.len() - 1
+                    }
+                };
+                accumulator.source_file.push(file_index as i32);
+                accumulator
+                    .source_line
+                    .append_value(open.line_number as i64);
+                accumulator.rows += 1;
+                open.report.rows_accepted += 1;
+                if accumulator.rows >= self.options.batch_rows {
+                    accumulator.flush()?;
+                }
+            }
+            Err(RowError { column, reason }) => {
+                open.report.rows_rejected += 1;
+                self.rejects
+                    .push(&open.report.path, open.line_number, column, &reason, line);
+            }
+        }
+        Ok(())
+    }
+
+    fn reject_long_line(&mut self, open: &mut OpenFile, line: &[u8]) {
+        open.report.rows_read += 1;
+        open.report.rows_rejected += 1;
+        self.rejects.push(
+            &open.report.path,
+            open.line_number,
+            None,
+            &format!("line longer than {MAX_LINE_BYTES} bytes (first 256 bytes kept); is this a CSV file?"),
+            &line[..256.min(line.len())],
+        );
+    }
+
+    /// Reads line 1: a header (returns true) or, for a headerless append-mode
+    /// file, the first data row (returns false) after choosing the layout.
+    fn header(&mut self, open: &mut OpenFile, table: usize, line: &[u8]) -> Result<bool> {
+        let spec = &TABLES[table];
+        let text = String::from_utf8_lossy(line);
+        let fields: Vec<&str> = text.split(',').collect();
+        let known = fields
+            .iter()
+            .filter(|f| spec.columns.iter().any(|c| c.matches(f)))
+            .count();
+        let path = open.report.path.clone();
+        if known * 2 >= fields.len() && known > 0 {
+            let mut mapping = Vec::with_capacity(fields.len());
+            let mut seen = vec![false; spec.columns.len()];
+            for field in &fields {
+                let column = spec.columns.iter().position(|c| c.matches(field));
+                match column {
+                    Some(c) if !seen[c] => {
+                        seen[c] = true;
+                        mapping.push(Some(c));
+                    }
+                    Some(_) => {
+                        self.warnings.push(format!(
+                            "`{path}`: column `{field}` appears twice in the header; the second copy is ignored"
+                        ));
+                        mapping.push(None);
+                    }
+                    None => {
+                        self.warnings
+                            .push(format!("`{path}`: unknown column `{field}` is ignored"));
+                        mapping.push(None);
+                    }
+                }
+            }
+            if let Some(missing) = spec
+                .columns
+                .iter()
+                .zip(&seen)
+                .find(|(c, s)| c.required && !**s)
+            {
+                return Err(Error::MissingColumn {
+                    file: path,
+                    column: missing.0.name.to_string(),
+                });
+            }
+            open.report.has_header = true;
+            open.report.layout_versions = spec::versions_with_layout(spec, &fields);
+            if open.report.layout_versions.is_empty() {
+                self.warnings.push(format!(
+                    "`{path}`: the header matches no Synthea release's layout exactly; columns were matched by name"
+                ));
+            }
+            open.report.fields = mapping
+                .iter()
+                .map(|c| c.map(|c| spec.columns[c].name))
+                .collect();
+            open.state = FileState::Rows {
+                table,
+                mapping,
+                header_line: line.to_vec(),
+            };
+            Ok(true)
+        } else {
+            let Some((indices, versions)) = spec::layout_for_field_count(spec, fields.len()) else {
+                return Err(Error::UnknownLayout {
+                    file: path,
+                    table: spec.file.to_string(),
+                    fields: fields.len(),
+                });
+            };
+            let range = VersionRange::from_candidates(&versions);
+            self.warnings.push(format!(
+                "`{path}` has no header (Synthea append mode); its {} fields were read as the {} layout",
+                fields.len(),
+                range.label()
+            ));
+            open.report.layout_versions = versions;
+            open.report.fields = indices
+                .iter()
+                .map(|c| Some(spec.columns[*c].name))
+                .collect();
+            open.state = FileState::Rows {
+                table,
+                mapping: indices.into_iter().map(Some).collect(),
+                header_line: Vec::new(),
+            };
+            Ok(false)
+        }
+    }
+
+    /// Closes any open file and returns the bronze layer.
+    ///
+    /// Fails when `patients.csv` or `encounters.csv` was not among the inputs.
+    pub fn finish(mut self) -> Result<Bronze> {
+        if self.open.is_some() {
+            self.end_file()?;
+        }
+        for spec in TABLES.iter().filter(|t| t.required) {
+            if !self.files.iter().any(|f| f.kind == Some(spec.file)) {
+                return Err(Error::MissingFile {
+                    file: format!("{}.csv", spec.file),
+                });
+            }
+        }
+        let mut tables = Vec::new();
+        for (spec, accumulator) in TABLES.iter().zip(self.accumulators) {
+            let has_file = self.files.iter().any(|f| f.kind == Some(spec.file));
+            match accumulator {
+                Some(mut acc) => {
+                    acc.flush()?;
+                    tables.push(BronzeTable {
+                        spec,
+                        schema: acc.schema,
+                        batches: acc.batches,
+                    });
+                }
+                None if has_file => tables.push(BronzeTable {
+                    spec,
+                    schema: bronze_schema(spec),
+                    batches: Vec::new(),
+                }),
+                None => {}
+            }
+        }
+        let version = version::detect(&self.files, &tables, &mut self.warnings);
+        Ok(Bronze {
+            tables,
+            rejects: self.rejects.finish()?,
+            files: self.files,
+            warnings: self.warnings,
+            version,
+        })
+    }
+}

@@ -1,0 +1,275 @@
+//! Reading bronze rows by canonical column name, across every batch of a
+//! table (text through its per-batch dictionaries), and finding exact
+//! duplicate rows and repeated ids by comparing columns in place. Silver,
+//! gold's data-quality rules and the timeline read bronze through it.
+
+use std::cmp::Ordering;
+
+use arrow_array::types::Int32Type;
+use arrow_array::{
+    Array, Date32Array, DictionaryArray, Float64Array, Int32Array, Int64Array, RecordBatch,
+    StringArray, TimestampMicrosecondArray,
+};
+
+use arrow_schema::{ArrowError, DataType, TimeUnit};
+
+use crate::bronze::{Bronze, BronzeTable};
+use crate::error::Result;
+
+/// The rows of one bronze table (every batch), read by canonical column name.
+#[derive(Clone, Copy)]
+pub(crate) struct Rows<'a> {
+    pub(crate) table: Option<&'a BronzeTable>,
+}
+
+/// A row address: (batch, row).
+pub(crate) type RowId = (usize, usize);
+
+/// A column index resolved once per table; `usize::MAX` when the table lacks it.
+#[derive(Clone, Copy)]
+pub(crate) struct Col(usize);
+
+impl<'a> Rows<'a> {
+    pub(crate) fn of(bronze: &'a Bronze, file: &str) -> Self {
+        Self {
+            table: bronze.table(file),
+        }
+    }
+
+    pub(crate) fn col(&self, name: &str) -> Col {
+        Col(self
+            .table
+            .and_then(|t| t.spec.column_index(name))
+            .unwrap_or(usize::MAX))
+    }
+
+    fn batch(&self, batch: usize) -> Option<&'a RecordBatch> {
+        self.table.and_then(|t| t.batches.get(batch))
+    }
+
+    fn array<T: Array + 'static>(&self, (batch, row): RowId, col: Col) -> Option<(&'a T, usize)> {
+        let array = self
+            .batch(batch)?
+            .columns()
+            .get(col.0)?
+            .as_any()
+            .downcast_ref::<T>()?;
+        array.is_valid(row).then_some((array, row))
+    }
+
+    /// A text value (bronze text columns are dictionary-encoded).
+    pub(crate) fn text(&self, id: RowId, col: Col) -> Option<&'a str> {
+        self.array::<DictionaryArray<Int32Type>>(id, col)
+            .and_then(|(a, r)| crate::table::dictionary_text(a, r))
+    }
+
+    pub(crate) fn float(&self, id: RowId, col: Col) -> Option<f64> {
+        self.array::<Float64Array>(id, col).map(|(a, r)| a.value(r))
+    }
+
+    pub(crate) fn int(&self, id: RowId, col: Col) -> Option<i64> {
+        self.array::<Int64Array>(id, col).map(|(a, r)| a.value(r))
+    }
+
+    pub(crate) fn date(&self, id: RowId, col: Col) -> Option<i32> {
+        self.array::<Date32Array>(id, col).map(|(a, r)| a.value(r))
+    }
+
+    pub(crate) fn timestamp(&self, id: RowId, col: Col) -> Option<i64> {
+        self.array::<TimestampMicrosecondArray>(id, col)
+            .map(|(a, r)| a.value(r))
+    }
+
+    /// `file:line` of a row, from the provenance columns.
+    pub(crate) fn location(&self, (batch, row): RowId) -> String {
+        let Some(table) = self.table else {
+            return String::new();
+        };
+        let source = table.spec.columns.len();
+        let Some(batch) = table.batches.get(batch) else {
+            return String::new();
+        };
+        let file = batch
+            .columns()
+            .get(source)
+            .and_then(|a| a.as_any().downcast_ref::<DictionaryArray<Int32Type>>())
+            .and_then(|d| {
+                let values = d.values().as_any().downcast_ref::<StringArray>()?;
+                let key = usize::try_from(d.keys().value(row)).ok()?;
+                Some(values.value(key).to_string())
+            })
+            .unwrap_or_default();
+        let line = batch
+            .columns()
+            .get(source + 1)
+            .and_then(|a| a.as_any().downcast_ref::<Int64Array>())
+            .map_or(0, |a| a.value(row));
+        format!("{file}:{line}")
+    }
+
+    /// Every row, in file order.
+    pub(crate) fn all(&self) -> Vec<RowId> {
+        let Some(table) = self.table else {
+            return Vec::new();
+        };
+        table
+            .batches
+            .iter()
+            .enumerate()
+            .flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| (b, r)))
+            .collect()
+    }
+
+    /// Every row except exact duplicates of another row (all source columns
+    /// equal; the provenance columns are not compared), and how many were
+    /// dropped. The rows come back in a canonical order (by their encoded
+    /// values), so the result does not depend on the order of the input rows.
+    pub(crate) fn unique(&self) -> Result<(Vec<RowId>, u64)> {
+        let Some(table) = self.table else {
+            return Ok((Vec::new(), 0));
+        };
+        // Rows are compared column by column in place, in the order of Arrow's
+        // row format (nulls first, text by bytes, floats by `total_cmp`):
+        // encoding every row first would hold a second, larger copy of the
+        // table at the memory peak.
+        let columns = (0..table.spec.columns.len())
+            .map(|c| TypedColumn::of(&table.batches, c))
+            .collect::<Result<Vec<_>>>()?;
+        let compare = |a: &RowId, b: &RowId| {
+            columns
+                .iter()
+                .map(|c| c.compare(*a, *b))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        };
+        let mut order = self.all();
+        // Equal rows keep file order, so the first copy is the one kept.
+        order.sort_unstable_by(|a, b| compare(a, b).then(a.cmp(b)));
+        let before = order.len();
+        order.dedup_by(|a, b| compare(a, b).is_eq());
+        let duplicates = (before - order.len()) as u64;
+        Ok((order, duplicates))
+    }
+
+    /// The unique rows (see [`unique`](Self::unique)) sorted by the text key
+    /// `key`, one row per key value: where rows disagree for one key (a
+    /// repeated id), the first in canonical order wins. Rows without a key are
+    /// dropped (bronze already rejected them for required keys). Returns the
+    /// rows, the exact duplicates dropped and the conflicting rows dropped.
+    pub(crate) fn unique_by(&self, key: Col) -> Result<(Vec<RowId>, u64, u64)> {
+        let (rows, exact) = self.unique()?;
+        let mut keyed: Vec<(&str, RowId)> = rows
+            .into_iter()
+            .filter_map(|id| self.text(id, key).map(|k| (k, id)))
+            .collect();
+        keyed.sort_by(|a, b| a.0.cmp(b.0));
+        let before = keyed.len();
+        keyed.dedup_by(|a, b| a.0 == b.0);
+        let conflicts = (before - keyed.len()) as u64;
+        Ok((
+            keyed.into_iter().map(|(_, id)| id).collect(),
+            exact,
+            conflicts,
+        ))
+    }
+}
+
+/// One source column over every batch of a table, typed once.
+enum TypedColumn<'a> {
+    Text(Vec<(&'a Int32Array, &'a StringArray)>),
+    Float(Vec<&'a Float64Array>),
+    Int(Vec<&'a Int64Array>),
+    Date(Vec<&'a Date32Array>),
+    Timestamp(Vec<&'a TimestampMicrosecondArray>),
+}
+
+impl<'a> TypedColumn<'a> {
+    fn of(batches: &'a [RecordBatch], column: usize) -> Result<Self> {
+        let mismatch = |what: &str| -> crate::Error {
+            ArrowError::SchemaError(format!("bronze column {column} {what}")).into()
+        };
+        fn typed<'a, T: Array + 'static>(
+            batches: &'a [RecordBatch],
+            column: usize,
+            mismatch: &dyn Fn(&str) -> crate::Error,
+        ) -> Result<Vec<&'a T>> {
+            batches
+                .iter()
+                .map(|b| {
+                    b.column(column)
+                        .as_any()
+                        .downcast_ref::<T>()
+                        .ok_or_else(|| mismatch("is not of its declared type"))
+                })
+                .collect()
+        }
+        // A table without rows: nothing is ever compared.
+        let Some(first) = batches.first() else {
+            return Ok(Self::Int(Vec::new()));
+        };
+        Ok(match first.column(column).data_type() {
+            DataType::Dictionary(..) => Self::Text(
+                typed::<DictionaryArray<Int32Type>>(batches, column, &mismatch)?
+                    .into_iter()
+                    .map(|d| {
+                        let values = d.values().as_any().downcast_ref::<StringArray>();
+                        values
+                            .map(|v| (d.keys(), v))
+                            .ok_or_else(|| mismatch("is not dictionary-encoded text"))
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            DataType::Float64 => Self::Float(typed(batches, column, &mismatch)?),
+            DataType::Int64 => Self::Int(typed(batches, column, &mismatch)?),
+            DataType::Date32 => Self::Date(typed(batches, column, &mismatch)?),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                Self::Timestamp(typed(batches, column, &mismatch)?)
+            }
+            other => return Err(mismatch(&format!("has the unexpected type {other}"))),
+        })
+    }
+
+    fn compare(&self, (ab, ar): RowId, (bb, br): RowId) -> Ordering {
+        match self {
+            Self::Text(v) => {
+                let ((xk, xv), (yk, yv)) = (v[ab], v[bb]);
+                nulls_first(xk, ar, yk, br, || {
+                    let (x, y) = (xk.value(ar), yk.value(br));
+                    if x == y && ab == bb {
+                        // One dictionary: one key, one value.
+                        return Ordering::Equal;
+                    }
+                    let x = xv.value(x as usize).as_bytes();
+                    x.cmp(yv.value(y as usize).as_bytes())
+                })
+            }
+            Self::Float(v) => nulls_first(v[ab], ar, v[bb], br, || {
+                v[ab].value(ar).total_cmp(&v[bb].value(br))
+            }),
+            Self::Int(v) => nulls_first(v[ab], ar, v[bb], br, || {
+                v[ab].value(ar).cmp(&v[bb].value(br))
+            }),
+            Self::Date(v) => nulls_first(v[ab], ar, v[bb], br, || {
+                v[ab].value(ar).cmp(&v[bb].value(br))
+            }),
+            Self::Timestamp(v) => nulls_first(v[ab], ar, v[bb], br, || {
+                v[ab].value(ar).cmp(&v[bb].value(br))
+            }),
+        }
+    }
+}
+
+/// Orders row `i` of `x` against row `j` of `y` with nulls before every
+/// value; `values` compares the two when both are set.
+fn nulls_first<A: Array>(
+    x: &A,
+    i: usize,
+    y: &A,
+    j: usize,
+    values: impl FnOnce() -> Ordering,
+) -> Ordering {
+    match (x.is_valid(i), y.is_valid(j)) {
+        (true, true) => values(),
+        (a, b) => a.cmp(&b),
+    }
+}
