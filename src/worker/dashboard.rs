@@ -983,7 +983,7 @@ impl Dashboard {
     }
 
     fn view_by(&self, filter: &Filter, indexed: bool) -> View {
-        let day = |text: Option<&str>| text.and_then(|t| lakehouse_pipeline::parse_as_of(t).ok());
+        let day = |text: Option<&str>| text.and_then(dates::Day::parse).map(dates::Day::days);
         let (from, to) = (
             day(filter.get(Dimension::From)),
             day(filter.get(Dimension::To)),

@@ -388,10 +388,7 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
             .is_some_and(|a| a.is_valid(i) && a.value(i));
         passing_patients.insert(key, (pass, deceased));
     }
-    let day = |t: &Option<String>| {
-        t.as_deref()
-            .map(|t| lakehouse_pipeline::parse_as_of(t).unwrap())
-    };
+    let day = |t: &Option<String>| t.as_deref().map(|t| dates::Day::parse(t).unwrap().days());
     let (from, to) = (
         day(&filter.get(Dimension::From).map(str::to_string)),
         day(&filter.get(Dimension::To).map(str::to_string)),
@@ -549,8 +546,8 @@ fn sample_filters(dashboard: &Dashboard, view: &View) -> Vec<Filter> {
     }
     if let (Some(first), Some(last)) = (&options.first_day, &options.last_day) {
         let (a, b) = (
-            lakehouse_pipeline::parse_as_of(first).unwrap(),
-            lakehouse_pipeline::parse_as_of(last).unwrap(),
+            dates::Day::parse(first).unwrap().days(),
+            dates::Day::parse(last).unwrap().days(),
         );
         let middle = dates::format_date(a + (b - a) / 2);
         filters.push(Filter::default().with(Dimension::From, &middle));

@@ -5,9 +5,9 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use arrow_array::{Int64Array, StringArray};
+use lakehouse_pipeline::Lakehouse;
 use lakehouse_pipeline::bronze::{BronzeBuilder, IngestOptions, archive};
 use lakehouse_pipeline::export::databricks::BundleOptions;
-use lakehouse_pipeline::{Lakehouse, dates};
 
 use crate::protocol::{
     Download, DqRow, ExportKind, FileRow, Filter, Progress, RejectRow, Stage, Summary, TableRow,
@@ -297,7 +297,7 @@ pub fn summarize(lakehouse: &Lakehouse, dashboard: &Dashboard) -> Summary {
             })
             .collect(),
         version: bronze.version.label(),
-        as_of: dates::format_date(lakehouse.silver.as_of),
+        as_of: lakehouse.silver.as_of.to_string(),
         files: bronze
             .files
             .iter()

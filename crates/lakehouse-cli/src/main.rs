@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lakehouse_pipeline::bronze::archive;
 use lakehouse_pipeline::export::databricks::BundleOptions;
 use lakehouse_pipeline::gold::quality::Severity;
-use lakehouse_pipeline::{BronzeBuilder, IngestOptions, Lakehouse, dates};
+use lakehouse_pipeline::{BronzeBuilder, Day, IngestOptions, Lakehouse};
 
 /// Synthea Lakehouse: Synthea CSV exports → bronze → silver star schema → gold metrics, as Parquet.
 #[derive(Parser)]
@@ -287,7 +287,7 @@ fn bundle_options(args: &RunArgs) -> Result<BundleOptions> {
 
 /// The lakehouse of an earlier `run --out DIR`: its bronze Parquet tables
 /// (and its reference day, from gold_kpis, unless `as_of` is given).
-fn load_run_output(dir: &Path, as_of: Option<i32>) -> Result<Lakehouse> {
+fn load_run_output(dir: &Path, as_of: Option<Day>) -> Result<Lakehouse> {
     let mut files = Vec::new();
     let bronze = dir.join("bronze");
     let mut entries: Vec<PathBuf> = fs::read_dir(&bronze)
@@ -541,11 +541,7 @@ fn print_summary(
     let accepted: u64 = bronze.files.iter().map(|f| f.rows_accepted).sum();
     let rejected: u64 = bronze.files.iter().map(|f| f.rows_rejected).sum();
     writeln!(stdout, "Synthea version  {}", bronze.version.label())?;
-    writeln!(
-        stdout,
-        "as of            {}",
-        dates::format_date(lakehouse.silver.as_of)
-    )?;
+    writeln!(stdout, "as of            {}", lakehouse.silver.as_of)?;
     writeln!(
         stdout,
         "input            {} files, {} bytes, {read} rows read = {accepted} accepted + {rejected} rejected",

@@ -6,6 +6,35 @@
 /// Microseconds in one day.
 pub const MICROS_PER_DAY: i64 = 86_400_000_000;
 
+/// A calendar day, as days since 1970-01-01: the type of the reference
+/// day (`as_of`) where it crosses the crate's boundary, so that a day count
+/// is never taken for a `YYYYMMDD` date key, a year or microseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(i32);
+
+impl Day {
+    /// The day `days` after 1970-01-01.
+    pub const fn from_days(days: i32) -> Self {
+        Self(days)
+    }
+
+    /// Days since 1970-01-01.
+    pub const fn days(self) -> i32 {
+        self.0
+    }
+
+    /// A `YYYY-MM-DD` date.
+    pub fn parse(text: &str) -> Option<Self> {
+        parse_date(text.trim().as_bytes()).map(Self)
+    }
+}
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_date(self.0))
+    }
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 pub fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     let y = if month <= 2 { year - 1 } else { year };

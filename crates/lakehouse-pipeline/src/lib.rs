@@ -41,6 +41,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
 pub use bronze::{Bronze, BronzeBuilder, IngestOptions};
+pub use dates::Day;
 pub use error::{Error, Result};
 pub use gold::Gold;
 pub use silver::Silver;
@@ -96,7 +97,7 @@ pub struct OutputFile {
 /// that run's reference day unless `as_of` is given.
 pub fn from_run_output<'a>(
     files: impl IntoIterator<Item = (&'a str, Vec<u8>)>,
-    as_of: Option<i32>,
+    as_of: Option<Day>,
 ) -> Result<Lakehouse> {
     use arrow_array::Array;
     let mut tables = Vec::new();
@@ -131,7 +132,7 @@ pub fn from_run_output<'a>(
                 run_as_of = batches.first().and_then(|b| {
                     let column = b.column_by_name("as_of_date")?;
                     let days = column.as_any().downcast_ref::<arrow_array::Date32Array>()?;
-                    (!days.is_empty() && days.is_valid(0)).then(|| days.value(0))
+                    (!days.is_empty() && days.is_valid(0)).then(|| Day::from_days(days.value(0)))
                 });
             }
             _ => {}
@@ -141,12 +142,12 @@ pub fn from_run_output<'a>(
 }
 
 /// Parses an `--as-of` date (`YYYY-MM-DD`) into days since the epoch.
-pub fn parse_as_of(text: &str) -> Result<i32> {
-    dates::parse_date(text.trim().as_bytes()).ok_or_else(|| Error::AsOf(text.to_string()))
+pub fn parse_as_of(text: &str) -> Result<Day> {
+    Day::parse(text).ok_or_else(|| Error::AsOf(text.to_string()))
 }
 
 /// Runs silver and gold on a finished bronze layer.
-pub fn build(bronze: Bronze, as_of: Option<i32>) -> Result<Lakehouse> {
+pub fn build(bronze: Bronze, as_of: Option<Day>) -> Result<Lakehouse> {
     let silver = silver::conform(&bronze, as_of)?;
     let gold = gold::compute(&bronze, &silver)?;
     Ok(Lakehouse {
@@ -159,7 +160,7 @@ pub fn build(bronze: Bronze, as_of: Option<i32>) -> Result<Lakehouse> {
 /// Ingests in-memory files (path, bytes) and builds the lakehouse.
 pub fn run_bytes<'a>(
     files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
-    as_of: Option<i32>,
+    as_of: Option<Day>,
 ) -> Result<Lakehouse> {
     let mut builder = BronzeBuilder::default();
     for (path, bytes) in files {

@@ -15,6 +15,7 @@ pub(crate) mod keys;
 mod relations;
 
 use crate::bronze::Bronze;
+use crate::dates::Day;
 use crate::error::Result;
 use crate::table::Table;
 pub use dims::age_band;
@@ -31,7 +32,7 @@ pub struct Silver {
     /// The star schema: dimensions first, then facts, in a fixed order.
     pub tables: Vec<Table>,
     /// The reference day (days since the epoch) for ages and "active" flags.
-    pub as_of: i32,
+    pub as_of: Day,
     /// Per bronze table: exact duplicate rows dropped, and rows dropped because
     /// another row had the same id (merged).
     pub cleaning: Vec<CleaningStats>,
@@ -72,19 +73,22 @@ pub const TABLE_NAMES: [&str; 13] = [
     "fact_claims",
 ];
 
-/// Builds the star schema from bronze. `as_of` (days since the epoch) is the
-/// reference day; `None` means the last event day in the data.
-pub fn conform(bronze: &Bronze, as_of: Option<i32>) -> Result<Silver> {
+/// Builds the star schema from bronze. `as_of` is the reference day; `None`
+/// means the last event day in the data.
+pub fn conform(bronze: &Bronze, as_of: Option<Day>) -> Result<Silver> {
     let mut cleaning = Vec::new();
     let references = dims::references(bronze, &mut cleaning)?;
     let patients = dims::PatientIndex::build(bronze, &mut cleaning)?;
     let codes = dims::codes(bronze)?;
     let facts = facts::build(bronze, &references, &patients, &codes, &mut cleaning)?;
-    let as_of = as_of.unwrap_or_else(|| {
-        facts
-            .last_event_day
-            .unwrap_or_else(|| patients.last_birth_day())
-    });
+    let as_of = as_of.map_or_else(
+        || {
+            facts
+                .last_event_day
+                .unwrap_or_else(|| patients.last_birth_day())
+        },
+        Day::days,
+    );
     let dim_patient = patients.table(as_of)?;
     let dim_date = dims::date_table(facts.first_day, facts.last_day)?;
     let mut tables = vec![dim_patient];
@@ -94,7 +98,7 @@ pub fn conform(bronze: &Bronze, as_of: Option<i32>) -> Result<Silver> {
     tables.extend(facts.finish(as_of)?);
     Ok(Silver {
         tables,
-        as_of,
+        as_of: Day::from_days(as_of),
         cleaning,
     })
 }

@@ -23,7 +23,7 @@ pub mod vocabulary;
 mod world;
 mod write;
 
-use lakehouse_pipeline::dates::{self};
+use lakehouse_pipeline::dates::Day;
 
 use random::Random;
 use simulate::patient;
@@ -37,8 +37,8 @@ pub struct Config {
     pub seed: u64,
     /// How many patients.
     pub patients: u64,
-    /// The end of the simulation (days since 1970-01-01): no event is later.
-    pub as_of: i32,
+    /// The end of the simulation: no event is later.
+    pub as_of: Day,
 }
 
 /// The default end of the simulated history (never the clock).
@@ -51,7 +51,7 @@ pub const YEARS_OF_HISTORY: i32 = 10;
 impl Config {
     /// `patients` patients with seed `seed`, ending on [`DEFAULT_AS_OF`].
     pub fn new(seed: u64, patients: u64) -> Self {
-        let as_of = dates::parse_date(DEFAULT_AS_OF.as_bytes()).unwrap_or(0);
+        let as_of = Day::parse(DEFAULT_AS_OF).unwrap_or(Day::from_days(0));
         Self {
             seed,
             patients,

@@ -101,7 +101,7 @@ pub(crate) fn age_bracket(age: i64) -> usize {
 /// order. Cut into pieces, the draws would be spread over functions without
 /// their order getting any easier to see.
 pub(crate) fn patient(config: &Config, world: &mut World, random: &mut Random, out: &mut Out<'_>) {
-    let as_of = config.as_of;
+    let as_of = config.as_of.days();
     // Demographics.
     let gender = if random.chance(0.51) { "F" } else { "M" };
     let band = *random.weighted(&[

@@ -729,7 +729,7 @@ fn yaml_string(text: &str) -> String {
 /// The bundle's files, under `<name>/` paths relative to the bundle root.
 pub fn bundle(lakehouse: &Lakehouse, options: &BundleOptions) -> Result<Vec<OutputFile>> {
     let name = &options.name;
-    let as_of_default = crate::dates::civil_from_days(lakehouse.silver.as_of);
+    let as_of_default = crate::dates::civil_from_days(lakehouse.silver.as_of.days());
     let as_of_default = format!(
         "{:04}-{:02}-{:02}",
         as_of_default.0, as_of_default.1, as_of_default.2

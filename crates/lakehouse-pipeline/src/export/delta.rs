@@ -14,8 +14,9 @@ use arrow_schema::{DataType, SchemaRef};
 use super::ids::stable_uuid;
 use super::json::Json;
 use super::parquet;
+use crate::OutputFile;
+use crate::dates::{self, Day};
 use crate::error::Result;
-use crate::{OutputFile, dates};
 
 /// The Delta type name of an Arrow type.
 fn delta_type(data_type: &DataType) -> &'static str {
@@ -185,20 +186,20 @@ pub fn stats(schema: &SchemaRef, batches: &[RecordBatch]) -> String {
 }
 
 /// One Delta table: the part file and the first commit, under `folder/`.
-/// `as_of` (days) dates the commit, so reruns give identical bytes.
+/// `as_of` dates the commit, so reruns give identical bytes.
 pub fn table(
     folder: &str,
     name: &str,
     schema: SchemaRef,
     batches: &[RecordBatch],
-    as_of: i32,
+    as_of: Day,
 ) -> Result<Vec<OutputFile>> {
     let bytes = parquet::write(schema.clone(), batches)?;
     let part = format!(
         "part-00000-{}-c000.snappy.parquet",
         stable_uuid(&format!("synthea-lakehouse/part/{name}"))
     );
-    let millis = i64::from(as_of) * 86_400_000;
+    let millis = i64::from(as_of.days()) * 86_400_000;
     let actions = [
         Json::object([(
             "commitInfo",
@@ -289,7 +290,7 @@ mod tests {
         );
         let batch =
             RecordBatch::try_from_iter([("id", ids), ("name", names), ("at", times)]).unwrap();
-        let files = table("t", "t", batch.schema(), &[batch], 20_000).unwrap();
+        let files = table("t", "t", batch.schema(), &[batch], Day::from_days(20_000)).unwrap();
         assert!(
             files[0].path.starts_with("t/part-00000-")
                 && files[0].path.ends_with(".snappy.parquet")

@@ -6,7 +6,6 @@
 use super::json::Json;
 use crate::Lakehouse;
 use crate::bronze::spec::VERSIONS;
-use crate::dates;
 use crate::gold::quality::{RuleResult, Severity};
 
 /// The manifest of a finished run.
@@ -90,10 +89,7 @@ pub fn manifest(lakehouse: &Lakehouse, rules: &[RuleResult]) -> Json {
                 ("version", Json::str(env!("CARGO_PKG_VERSION"))),
             ]),
         ),
-        (
-            "as_of",
-            Json::str(dates::format_date(lakehouse.silver.as_of)),
-        ),
+        ("as_of", Json::str(lakehouse.silver.as_of.to_string())),
         (
             "synthea_version",
             Json::object([

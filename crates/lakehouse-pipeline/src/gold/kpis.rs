@@ -49,7 +49,7 @@ pub(super) fn table(silver: &Silver, encounters: &Columns<'_>) -> Result<Table> 
         .max()
         .map(|t| dates::day_of_timestamp(*t));
     TableBuilder::new()
-        .date("as_of_date", [Some(silver.as_of)])
+        .date("as_of_date", [Some(silver.as_of.days())])
         .int("patients", [patients.len() as i64])
         .int("deceased_patients", [deceased])
         .int("encounters", [rows])
