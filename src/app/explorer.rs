@@ -36,7 +36,8 @@ pub fn preview_button(name: &str) -> impl IntoView + use<> {
 }
 
 /// A table's page with search, sort, paging and downloads; for
-/// `dim_patient`, each row opens the patient's timeline.
+/// `dim_patient`, each row opens the patient's timeline. Long because its
+/// view is the table with its controls, each control's handler beside it.
 #[component]
 pub fn TableExplorer(
     page: RwSignal<Option<TablePage>>,

@@ -418,7 +418,10 @@ fn top_bars(labels: &[String], values: &[f64], limit: usize) -> Vec<Bar> {
 }
 
 impl Dashboard {
-    /// Condenses a built lakehouse.
+    /// Condenses a built lakehouse into dense columns and per-dimension
+    /// row indexes. Long because it is one read of each silver table, in
+    /// table order, each column taken once into its dense form; the
+    /// vocabularies and indexes it builds are its own types.
     pub fn new(lakehouse: &Lakehouse) -> Self {
         let silver = &lakehouse.silver;
         let patients = silver.table("dim_patient");
@@ -982,6 +985,11 @@ impl Dashboard {
         self.view_by(filter, false)
     }
 
+    /// The view of `filter`: the masks, the pass (none, one dimension's
+    /// index, or every encounter), then the KPIs and every chart from the
+    /// sums. Long because it is the hot path of a filter click: the sums
+    /// are read once, in one place, into the view (docs/benchmarks.md, "At
+    /// 1M encounters"); split into helpers, each chart would walk them again.
     fn view_by(&self, filter: &Filter, indexed: bool) -> View {
         let day = |text: Option<&str>| text.and_then(dates::Day::parse).map(dates::Day::days);
         let (from, to) = (

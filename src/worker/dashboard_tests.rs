@@ -78,7 +78,8 @@ fn bars(lakehouse: &Lakehouse, table: &str, label: &str, value: &str, limit: usi
         .collect()
 }
 
-/// The unfiltered charts, read from the gold tables (the reference).
+/// The unfiltered charts, read from the gold tables (the reference). Long
+/// because each chart's reading of its gold table is spelled out.
 fn gold_charts(lakehouse: &Lakehouse) -> Charts {
     let mut charts = Charts {
         top_conditions: bars(
@@ -314,6 +315,8 @@ fn assert_unfiltered_equals_gold(name: &str, lakehouse: &Lakehouse) {
 }
 
 /// The filter's definition, evaluated row by row over the star schema.
+/// Long on purpose: it is the independent reference, one plain loop per
+/// KPI, with nothing shared with the code it checks.
 fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
     let silver = &lakehouse.silver;
     let table = |name: &str| silver.table(name).unwrap();

@@ -73,7 +73,9 @@ fn date_text(day: Option<i32>) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The timeline of the patient whose Synthea id is `id`.
+/// The timeline of the patient whose Synthea id is `id`. Long because it
+/// reads the four fact tables in turn, each event's description and detail
+/// spelled out next to the columns it comes from.
 pub fn timeline(lakehouse: &Lakehouse, id: &str) -> Result<PatientTimeline, UserMessage> {
     let not_found = || UserMessage {
         title: format!("No patient `{id}`"),

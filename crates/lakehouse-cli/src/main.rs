@@ -314,6 +314,10 @@ fn load_run_output(dir: &Path, as_of: Option<Day>) -> Result<Lakehouse> {
     )?)
 }
 
+/// `lakehouse run` and `lakehouse export`: reads the input (CSVs, a zip, an
+/// earlier run's output or demo data), builds the lakehouse and writes what
+/// was asked, then the summary. Long because it is the command's one
+/// sequence of steps, each a few lines with its progress and error context.
 fn run(args: &RunArgs) -> Result<ExitCode> {
     let as_of = args
         .as_of

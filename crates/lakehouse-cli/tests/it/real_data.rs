@@ -205,6 +205,9 @@ impl Csv {
     }
 }
 
+/// Every `gold_kpis` value of every real export, recomputed from the star
+/// tables with plain loops. Long because each KPI's independent definition
+/// is spelled out next to its assertion.
 #[test]
 fn gold_kpis_equal_an_independent_computation() {
     for set in REAL_SETS {

@@ -90,7 +90,9 @@ impl Bronze {
     /// Rebuilds the bronze layer of an earlier run from its tables: (table
     /// name, batches, [`SOURCES_KEY`] entry) per bronze table, and the
     /// batches of `bronze_rejects`. The per-file accounting is recounted from
-    /// the provenance columns; the version is detected again.
+    /// the provenance columns; the version is detected again. Long because
+    /// every part read from disk is validated where it is read (schema,
+    /// provenance, counts), each with its own message.
     pub fn from_tables(
         tables: Vec<(String, Vec<RecordBatch>, Option<String>)>,
         rejects: Vec<RecordBatch>,

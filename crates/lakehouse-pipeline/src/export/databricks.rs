@@ -183,7 +183,9 @@ fn what(column_type: ColumnType) -> &'static str {
 }
 
 /// The bronze notebook: one raw view per layout, the typed bronze table and
-/// the rejects of every file kind.
+/// the rejects of every file kind. Long because it writes the notebook's
+/// cells in their order, and each cell's SQL is generated from the spec
+/// right where it is placed.
 fn bronze_notebook(lakehouse: &Lakehouse) -> String {
     let mut cells = vec![
         notebook_intro(
@@ -508,6 +510,8 @@ fn rule_row(order: usize, rule: &Rule, computed: &str) -> String {
 }
 
 /// The SQL computing one data-quality rule (see `gold::quality::rules`).
+/// Long because it is one `match` arm per [`Rule`] kind, each the Spark SQL
+/// of its Rust counterpart; the arms share only the two query shapes above.
 fn rule_sql(rule: &Rule, table: &dyn Fn(&str) -> String) -> String {
     let count = |failed: &str, example: &str, from: &str| {
         format!(

@@ -415,6 +415,11 @@ fn m_string(text: &str) -> String {
 /// The PBIP project `name` over the lakehouse's silver and gold tables, with
 /// the `DataFolder` parameter set to `data_folder` (where the user will
 /// unzip the project, plus `\data`). Paths are relative to the project root.
+///
+/// Long because it lists the project's files in the order a reader of the
+/// PBIP format expects them (`.pbip`, `.platform`s, `definition.pbism`,
+/// `definition.pbir`, the TMDL files, the data); each file's content comes
+/// from a helper.
 pub fn project(lakehouse: &Lakehouse, project: &str, data_folder: &str) -> Result<Vec<OutputFile>> {
     let descriptions = Descriptions::parse(SCHEMA_DOC);
     let tables: Vec<_> = lakehouse

@@ -378,10 +378,20 @@ fn example(rows: &Rows<'_>, row: RowId, id: Option<Col>) -> String {
         .map_or_else(|| rows.location(row), str::to_string)
 }
 
-/// Runs every rule.
+/// Runs every rule, in `dq_results` order.
 pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
-    let mut results = Vec::new();
+    let mut results = vec![rows_rejected(bronze)];
+    results.extend(cleaning(bronze, silver));
+    results.extend(foreign_keys(bronze));
+    results.extend(periods(bronze));
+    results.extend(life_events(bronze));
+    results.extend(placeholders(bronze));
+    results.extend(costs(bronze));
+    results
+}
 
+/// The rows bronze could not read.
+fn rows_rejected(bronze: &Bronze) -> RuleResult {
     let mut rejects = RuleResult::new(Rule::RowsRejected);
     for file in bronze.files.iter().filter(|f| f.kind.is_some()) {
         rejects.rows_checked += file.rows_read;
@@ -397,8 +407,12 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
         );
         rejects.fail(location);
     }
-    results.push(rejects);
+    rejects
+}
 
+/// What silver's cleaning dropped or merged, per file.
+fn cleaning(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
+    let mut results = Vec::new();
     for stats in &silver.cleaning {
         let mut exact = RuleResult::new(Rule::ExactDuplicates { file: stats.file });
         exact.rows_checked = bronze.table(stats.file).map_or(0, |t| t.num_rows() as u64);
@@ -418,11 +432,15 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
         }
     }
 
-    let patients = Rows::of(bronze, "patients");
-    let encounters = Rows::of(bronze, "encounters");
+    results
+}
+
+/// Every key of [`crate::silver::FOREIGN_KEYS`] that bronze can check.
+fn foreign_keys(bronze: &Bronze) -> Vec<RuleResult> {
+    let mut results = Vec::new();
     let sets = [
-        ("patients", ids(&patients)),
-        ("encounters", ids(&encounters)),
+        ("patients", ids(&Rows::of(bronze, "patients"))),
+        ("encounters", ids(&Rows::of(bronze, "encounters"))),
         ("providers", ids(&Rows::of(bronze, "providers"))),
         ("organizations", ids(&Rows::of(bronze, "organizations"))),
         ("payers", ids(&Rows::of(bronze, "payers"))),
@@ -455,6 +473,12 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
         results.push(rule);
     }
 
+    results
+}
+
+/// STOP before START.
+fn periods(bronze: &Bronze) -> Vec<RuleResult> {
+    let mut results = Vec::new();
     for period in &PERIOD_RULES {
         let rows = Rows::of(bronze, period.file);
         if rows.table.is_none() {
@@ -483,6 +507,13 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
         results.push(rule);
     }
 
+    results
+}
+
+/// Encounters after death or before birth, and death before birth.
+fn life_events(bronze: &Bronze) -> [RuleResult; 3] {
+    let patients = Rows::of(bronze, "patients");
+    let encounters = Rows::of(bronze, "encounters");
     // Events after death, and before birth.
     let (birth, death, pid) = (
         patients.col("BIRTHDATE"),
@@ -528,9 +559,12 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
             death_before_birth.check(d < b, || (*p).to_string());
         }
     }
-    results.extend([after_death, before_birth, death_before_birth]);
+    [after_death, before_birth, death_before_birth]
+}
 
-    // The 1970-01-01T00:00:00Z placeholder Synthea writes for "no stop time".
+/// The `1970-01-01T00:00:00Z` placeholder Synthea writes for "no stop time".
+fn placeholders(bronze: &Bronze) -> Vec<RuleResult> {
+    let mut results = Vec::new();
     for placeholder in &PLACEHOLDER_RULES {
         let rows = Rows::of(bronze, placeholder.file);
         if rows.table.is_none() {
@@ -549,7 +583,12 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
         results.push(rule);
     }
 
-    // Costs.
+    results
+}
+
+/// Negative costs, and coverage above cost.
+fn costs(bronze: &Bronze) -> Vec<RuleResult> {
+    let mut results = Vec::new();
     for cost in &COST_RULES {
         let rows = Rows::of(bronze, cost.file);
         if rows.table.is_none() {

@@ -64,6 +64,11 @@ fn grouped<'a>(
     Ok(groups.into_iter().collect())
 }
 
+/// The reference dimensions (`dim_organization`, `dim_provider`,
+/// `dim_payer`) with their key maps, and each provider's organization.
+/// Long because each is one read of its file, its repeated ids merged and
+/// its per-run counters summed; the three share that shape but not their
+/// columns.
 pub(crate) fn references<'a>(
     bronze: &'a Bronze,
     cleaning: &mut Vec<CleaningStats>,
