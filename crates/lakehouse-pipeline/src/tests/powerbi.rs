@@ -291,14 +291,18 @@ fn the_checker_catches_broken_models() {
     assert!(errors.contains("fact_encounters: 2 partitions"), "{errors}");
 }
 
+/// The mini project's `relationships.tmdl`.
+fn relationships_tmdl() -> String {
+    project()
+        .into_iter()
+        .find(|f| f.path.ends_with("relationships.tmdl"))
+        .map(|f| String::from_utf8(f.bytes).unwrap())
+        .unwrap()
+}
+
 #[wasm_bindgen_test(unsupported = test)]
 fn relationships_run_from_facts_to_dimensions_with_role_playing_dates_inactive() {
-    let files = project();
-    let text = files
-        .iter()
-        .find(|f| f.path.ends_with("relationships.tmdl"))
-        .map(|f| String::from_utf8(f.bytes.clone()).unwrap())
-        .unwrap();
+    let text = relationships_tmdl();
     let blocks: Vec<&str> = text.split("relationship ").skip(1).collect();
     let find = |from: &str, to: &str| {
         blocks
@@ -328,12 +332,7 @@ fn relationships_run_from_facts_to_dimensions_with_role_playing_dates_inactive()
 
 #[wasm_bindgen_test(unsupported = test)]
 fn every_fact_to_dimension_key_is_a_relationship_and_every_fact_reaches_dim_patient() {
-    let files = project();
-    let text = files
-        .iter()
-        .find(|f| f.path.ends_with("relationships.tmdl"))
-        .map(|f| String::from_utf8(f.bytes.clone()).unwrap())
-        .unwrap();
+    let text = relationships_tmdl();
     let pairs: Vec<(String, String)> = text
         .split("relationship ")
         .skip(1)
