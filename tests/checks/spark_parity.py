@@ -19,9 +19,12 @@ session, and asserts:
 Usage: spark_parity.py LAKEHOUSE_BIN WORK_DIR DATASET_DIR [DATASET_DIR ...]
 """
 
+import contextlib
+import io
 import json
 import math
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -93,7 +96,27 @@ def rust_rows(path):
     return table, [tuple(normal(v) for v in row.values()) for row in table.to_pylist()]
 
 
-def check_dataset(spark, run_spark, lakehouse, work, dataset):
+def run_as_a_user_would(bundle, dataset, warehouse, schema):
+    """`python scripts/run_spark.py --source DATASET ...`, the README's
+    command, with the bundle's own copy of the runner run as `__main__`. It
+    runs in this process, so it reuses this Spark session. Returns the exit
+    code and what it printed."""
+    script = os.path.join(bundle, "scripts", "run_spark.py")
+    saved = sys.argv
+    sys.argv = [script, "--source", dataset, "--warehouse", warehouse, "--schema", schema]
+    printed = io.StringIO()
+    code = 0
+    try:
+        with contextlib.redirect_stdout(printed):
+            runpy.run_path(script, run_name="__main__")
+    except SystemExit as end:
+        code = end.code if isinstance(end.code, int) else (0 if end.code is None else 1)
+    finally:
+        sys.argv = saved
+    return code, printed.getvalue()
+
+
+def check_dataset(spark, lakehouse, work, dataset):
     name = os.path.basename(dataset.rstrip("/"))
     schema = "parity_" + "".join(c if c.isalnum() else "_" for c in name)
     out = os.path.join(work, name, "rust")
@@ -105,10 +128,18 @@ def check_dataset(spark, run_spark, lakehouse, work, dataset):
     )
     started = time.time()
     spark.sql(f"DROP DATABASE IF EXISTS {schema} CASCADE")
-    run_spark.run(spark, bundle, os.path.abspath(dataset), schema=schema, log=lambda _: None)
+    code, printed = run_as_a_user_would(
+        bundle, os.path.abspath(dataset), os.path.join(work, "warehouse"), schema
+    )
     seconds = time.time() - started
     manifest = json.load(open(os.path.join(out, "manifest.json")))
     failures = []
+    if code != 0:
+        failures.append(f"scripts/run_spark.py exited {code}:\n{printed[-2000:]}")
+    listed = {line.split(":")[0] for line in printed.splitlines() if line.endswith(" rows")}
+    unlisted = sorted(e["name"] for e in manifest["tables"] if e["name"] not in listed)
+    if unlisted:
+        failures.append(f"scripts/run_spark.py did not list {unlisted}")
     compared = 0
     for entry in manifest["tables"]:
         table = entry["name"]
@@ -171,7 +202,7 @@ def main():
     failed = False
     for dataset in datasets:
         name, tables, compared, kpis, rules, seconds, failures = check_dataset(
-            spark, run_spark, lakehouse, work, dataset
+            spark, lakehouse, work, dataset
         )
         status = "ok" if not failures else "FAILED"
         print(

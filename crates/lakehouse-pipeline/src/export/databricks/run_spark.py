@@ -136,22 +136,33 @@ def session(warehouse):
     return spark
 
 
-def main():
+def table_counts(spark, schema):
+    """(table, rows) of every table the notebooks wrote. SHOW TABLES also
+    lists the session's temporary views (`_claims`, ...), which are no table
+    of the schema: they are left out."""
+    return [
+        (row.tableName, spark.table(f"{schema}.{row.tableName}").count())
+        for row in spark.sql(f"SHOW TABLES IN {schema}").collect()
+        if not row.isTemporary
+    ]
+
+
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", required=True, help="folder holding the Synthea CSV files")
     parser.add_argument("--warehouse", default="spark-warehouse", help="where the tables are written")
     parser.add_argument("--schema", default="synthea", help="database of the tables")
     parser.add_argument("--as-of", default="", help="reference day YYYY-MM-DD (default: the last event day)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not os.path.isdir(args.source):
         sys.exit(f"error: --source `{args.source}` is not a folder; give the folder holding the CSV files")
     bundle = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     spark = session(args.warehouse)
     run(spark, bundle, os.path.abspath(args.source), args.schema, args.as_of)
-    for row in spark.sql(f"SHOW TABLES IN {args.schema}").collect():
-        count = spark.table(f"{args.schema}.{row.tableName}").count()
-        print(f"{row.tableName}: {count} rows")
+    for table, count in table_counts(spark, args.schema):
+        print(f"{table}: {count} rows")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
