@@ -43,6 +43,14 @@ pub enum Error {
         /// What the zip reader said.
         message: String,
     },
+    /// A Power BI project name that cannot be a file name.
+    #[error("the Power BI project name `{name}` cannot be used: {reason}")]
+    ProjectName {
+        /// The name given.
+        name: String,
+        /// Why not.
+        reason: String,
+    },
     /// A file that could not be read to its end.
     #[error("cannot read `{file}`: {message}")]
     Read {
@@ -81,6 +89,7 @@ impl Error {
             Error::UnknownLayout { .. } => "add the header line of the Synthea version that wrote the file".into(),
             Error::Archive { .. } => "check that the download finished; try unzipping it and passing the folder".into(),
             Error::RunOutput { .. } => "pass the folder `lakehouse run --out` wrote (with bronze/ and manifest.json), or the CSV export itself".into(),
+            Error::ProjectName { .. } => "give a plain name such as `SyntheaLakehouse` (letters, digits, spaces, `-` and `_`)".into(),
             Error::Read { .. } => "check that the file is complete and readable, then try again".into(),
             Error::NoOpenFile | Error::AsOf(_) | Error::Arrow(_) | Error::Parquet(_) => return None,
         })

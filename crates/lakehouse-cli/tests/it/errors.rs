@@ -179,3 +179,60 @@ fn an_empty_folder_and_a_bad_as_of_are_usage_errors() {
     let output = lakehouse(&["run"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn a_power_bi_project_name_that_is_a_path_is_refused_and_nothing_is_written() {
+    let root = temp_dir("project-name");
+    let powerbi = root.join("powerbi");
+    let mini = fixtures().join("mini");
+    for name in ["../../escaped", "a/b", "CON:", ".."] {
+        let output = lakehouse(&[
+            "export",
+            mini.to_str().unwrap(),
+            "--powerbi",
+            powerbi.to_str().unwrap(),
+            "--project",
+            name,
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with(&format!(
+                "error: the Power BI project name `{name}` cannot be used: "
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("\nhint: give a plain name"), "{stderr}");
+    }
+    assert!(!root.join("escaped").exists() && !powerbi.exists());
+}
+
+#[test]
+fn a_data_folder_with_a_newline_or_quote_stays_inside_its_m_text_literal() {
+    let powerbi = temp_dir("data-folder");
+    let mini = fixtures().join("mini");
+    let output = lakehouse(&[
+        "export",
+        mini.to_str().unwrap(),
+        "--powerbi",
+        powerbi.to_str().unwrap(),
+        "--data-folder",
+        "D:\\a\"b\nc #(lf)",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let expressions = std::fs::read_to_string(
+        powerbi.join("SyntheaLakehouse.SemanticModel/definition/expressions.tmdl"),
+    )
+    .unwrap();
+    let expression = expressions
+        .lines()
+        .find(|l| l.starts_with("expression DataFolder = "))
+        .unwrap();
+    assert!(
+        expression.starts_with(
+            "expression DataFolder = \"D:\\a\"\"b#(lf)c #(#)(lf)\\data\" meta ["
+        ),
+        "{expression}"
+    );
+    assert_eq!(expressions.lines().count(), 2, "{expressions}");
+}

@@ -14,7 +14,7 @@ use arrow_schema::{DataType, SchemaRef};
 use super::ids::stable_uuid;
 use super::json::Json;
 use super::parquet;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::silver::{self, ForeignKey, Role};
 use crate::{Lakehouse, OutputFile};
 
@@ -407,9 +407,56 @@ fn table_tmdl(
     out
 }
 
-/// The M text literal of `text`.
+/// The M text literal of `text`: `"` doubled, `#(` written `#(#)(` (M's
+/// escape for a literal `#`), and control characters as M escapes
+/// (`#(cr)`, `#(lf)`, `#(tab)`, `#(000B)`), so a value can neither end the
+/// literal nor break the one-line TMDL `expression` it sits in.
 fn m_string(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\"\""),
+            '#' if chars.peek() == Some(&'(') => out.push_str("#(#)"),
+            '\r' => out.push_str("#(cr)"),
+            '\n' => out.push_str("#(lf)"),
+            '\t' => out.push_str("#(tab)"),
+            c if c.is_control() => out.push_str(&format!("#({:04X})", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Checks that `name` can be the project's file and folder name on every
+/// system Power BI Desktop runs on: one path component, no characters
+/// Windows refuses, not empty or only dots, at most 100 characters (the
+/// whole project path must stay under Windows' 260).
+pub fn check_project_name(name: &str) -> Result<()> {
+    let reason = if name.trim().is_empty() {
+        Some("it is empty")
+    } else if name.chars().all(|c| c == '.') {
+        Some("it is only dots")
+    } else if name.contains(['/', '\\']) {
+        Some("it holds a path separator: it must be a name, not a path")
+    } else if name.chars().any(|c| c.is_control() || "<>:\"|?*".contains(c)) {
+        Some("it holds a character Windows does not allow in file names (< > : \" | ? * or a control character)")
+    } else if name.ends_with(['.', ' ']) {
+        Some("it ends with a dot or a space, which Windows drops")
+    } else if name.chars().count() > 100 {
+        Some("it is longer than 100 characters")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(Error::ProjectName {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The PBIP project `name` over the lakehouse's silver and gold tables, with
@@ -421,6 +468,7 @@ fn m_string(text: &str) -> String {
 /// `definition.pbir`, the TMDL files, the data); each file's content comes
 /// from a helper.
 pub fn project(lakehouse: &Lakehouse, project: &str, data_folder: &str) -> Result<Vec<OutputFile>> {
+    check_project_name(project)?;
     let descriptions = Descriptions::parse(SCHEMA_DOC);
     let tables: Vec<_> = lakehouse
         .tables()
@@ -579,7 +627,7 @@ pub fn project(lakehouse: &Lakehouse, project: &str, data_folder: &str) -> Resul
         "README.txt".into(),
         format!(
             "Synthea Lakehouse: Power BI project {project}\r\n\r\n\
-             1. Unzip this folder so that the Parquet files are in:\r\n   {data_folder}\r\n\
+             1. Unzip this folder so that the Parquet files are in:\r\n   {}\r\n\
              (Keep the path short: Windows limits project paths to 260 characters.)\r\n\
              2. Open {project}.pbip with Power BI Desktop (File > Open). On older\r\n\
              Desktop versions first enable Options > Preview features > Power BI\r\n\
@@ -591,7 +639,8 @@ pub fn project(lakehouse: &Lakehouse, project: &str, data_folder: &str) -> Resul
              Relationships run from each fact to its dimensions; dim_date is the\r\n\
              date table; second date keys (stop, service) are inactive, for\r\n\
              USERELATIONSHIP. Measures are in display folders on fact_encounters,\r\n\
-             dim_patient and fact_conditions.\r\n"
+             dim_patient and fact_conditions.\r\n",
+            data_folder.replace(|c: char| c.is_control(), " ")
         ),
     );
     for table in &tables {
