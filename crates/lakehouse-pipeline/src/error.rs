@@ -12,6 +12,17 @@ pub enum Error {
         /// The missing file name.
         file: String,
     },
+    /// A required file (`patients.csv`, `encounters.csv`) without one usable
+    /// row: empty, or every row rejected.
+    #[error("`{file}` {message}")]
+    NoRows {
+        /// The file (the first part, when split).
+        file: String,
+        /// What is wrong, with the first reject when rows were rejected.
+        message: String,
+        /// Whether rows were read and all rejected (rather than none read).
+        all_rejected: bool,
+    },
     /// A header lacks a column the pipeline cannot do without.
     #[error("`{file}` line 1: the header has no `{column}` column")]
     MissingColumn {
@@ -89,6 +100,8 @@ impl Error {
             Error::UnknownLayout { .. } => "add the header line of the Synthea version that wrote the file".into(),
             Error::Archive { .. } => "check that the download finished; try unzipping it and passing the folder".into(),
             Error::RunOutput { .. } => "pass the folder `lakehouse run --out` wrote (with bronze/ and manifest.json), or the CSV export itself".into(),
+            Error::NoRows { all_rejected: false, .. } => "the export is incomplete: run Synthea again, or point the input at the folder that holds its full CSV output".into(),
+            Error::NoRows { all_rejected: true, .. } => "every row failed to parse: a file re-saved by a spreadsheet often changes dates and quoting; use the CSV files as Synthea wrote them".into(),
             Error::ProjectName { .. } => "give a plain name such as `SyntheaLakehouse` (letters, digits, spaces, `-` and `_`)".into(),
             Error::Read { .. } => "check that the file is complete and readable, then try again".into(),
             Error::NoOpenFile | Error::AsOf(_) | Error::Arrow(_) | Error::Parquet(_) => return None,

@@ -229,9 +229,8 @@ fn a_data_folder_with_a_newline_or_quote_stays_inside_its_m_text_literal() {
         .find(|l| l.starts_with("expression DataFolder = "))
         .unwrap();
     assert!(
-        expression.starts_with(
-            "expression DataFolder = \"D:\\a\"\"b#(lf)c #(#)(lf)\\data\" meta ["
-        ),
+        expression
+            .starts_with("expression DataFolder = \"D:\\a\"\"b#(lf)c #(#)(lf)\\data\" meta ["),
         "{expression}"
     );
     assert_eq!(expressions.lines().count(), 2, "{expressions}");

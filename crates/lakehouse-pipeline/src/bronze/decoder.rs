@@ -216,6 +216,8 @@ pub struct BronzeBuilder {
     files: Vec<FileReport>,
     warnings: Vec<String>,
     open: Option<OpenFile>,
+    /// Each file's first rejected row, as `line N, column C: reason`.
+    first_rejects: Vec<(String, String)>,
 }
 
 impl Default for BronzeBuilder {
@@ -234,6 +236,7 @@ impl BronzeBuilder {
             files: Vec::new(),
             warnings: Vec::new(),
             open: None,
+            first_rejects: Vec::new(),
         }
     }
 
@@ -437,6 +440,7 @@ impl BronzeBuilder {
             }
             Err(RowError { column, reason }) => {
                 open.report.rows_rejected += 1;
+                self.note_first_reject(&open.report, open.line_number, column, &reason);
                 self.rejects
                     .push(&open.report.path, open.line_number, column, &reason, line);
             }
@@ -447,13 +451,37 @@ impl BronzeBuilder {
     fn reject_long_line(&mut self, open: &mut OpenFile, line: &[u8]) {
         open.report.rows_read += 1;
         open.report.rows_rejected += 1;
+        let reason = format!(
+            "line longer than {MAX_LINE_BYTES} bytes (first 256 bytes kept); is this a CSV file?"
+        );
+        self.note_first_reject(&open.report, open.line_number, None, &reason);
         self.rejects.push(
             &open.report.path,
             open.line_number,
             None,
-            &format!("line longer than {MAX_LINE_BYTES} bytes (first 256 bytes kept); is this a CSV file?"),
+            &reason,
             &line[..256.min(line.len())],
         );
+    }
+
+    /// Keeps a file's first reject, for the message when a required file
+    /// has no usable row.
+    fn note_first_reject(
+        &mut self,
+        report: &FileReport,
+        line: u64,
+        column: Option<&str>,
+        reason: &str,
+    ) {
+        if report.rows_rejected == 1 {
+            let column = column
+                .map(|c| format!(", column `{c}`"))
+                .unwrap_or_default();
+            self.first_rejects.push((
+                report.path.clone(),
+                format!("line {line}{column}: {reason}"),
+            ));
+        }
     }
 
     /// Reads line 1: a header (returns true) or, for a headerless append-mode
@@ -553,10 +581,40 @@ impl BronzeBuilder {
         if self.open.is_some() {
             self.end_file()?;
         }
-        for spec in TABLES.iter().filter(|t| t.required) {
+        let required = || TABLES.iter().filter(|t| t.required);
+        for spec in required() {
             if !self.files.iter().any(|f| f.kind == Some(spec.file)) {
                 return Err(Error::MissingFile {
                     file: format!("{}.csv", spec.file),
+                });
+            }
+        }
+        for spec in required() {
+            let files: Vec<&FileReport> = self
+                .files
+                .iter()
+                .filter(|f| f.kind == Some(spec.file))
+                .collect();
+            let first = files[0];
+            // A required file with no usable row gives a lakehouse with
+            // nothing in it: fail loudly instead.
+            if files.iter().all(|f| f.rows_accepted == 0) {
+                let read: u64 = files.iter().map(|f| f.rows_read).sum();
+                let message = if read == 0 {
+                    "has no data rows".to_string()
+                } else {
+                    let first_reject = self
+                        .first_rejects
+                        .iter()
+                        .find(|(path, _)| files.iter().any(|f| f.path == *path))
+                        .map(|(path, text)| format!(" (first: `{path}` {text})"))
+                        .unwrap_or_default();
+                    format!("has no usable rows: all {read} data rows were rejected{first_reject}")
+                };
+                return Err(Error::NoRows {
+                    file: first.path.clone(),
+                    message,
+                    all_rejected: read > 0,
                 });
             }
         }

@@ -441,8 +441,13 @@ pub fn check_project_name(name: &str) -> Result<()> {
         Some("it is only dots")
     } else if name.contains(['/', '\\']) {
         Some("it holds a path separator: it must be a name, not a path")
-    } else if name.chars().any(|c| c.is_control() || "<>:\"|?*".contains(c)) {
-        Some("it holds a character Windows does not allow in file names (< > : \" | ? * or a control character)")
+    } else if name
+        .chars()
+        .any(|c| c.is_control() || "<>:\"|?*".contains(c))
+    {
+        Some(
+            "it holds a character Windows does not allow in file names (< > : \" | ? * or a control character)",
+        )
     } else if name.ends_with(['.', ' ']) {
         Some("it ends with a dot or a space, which Windows drops")
     } else if name.chars().count() > 100 {

@@ -565,3 +565,25 @@ fn a_reader_that_fails_is_an_error_naming_the_file_with_a_hint() {
     );
     assert!(error.hint().is_some_and(|h| h.contains("complete")));
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_required_file_with_no_usable_row_is_an_error_not_an_empty_lakehouse() {
+    let error = ingest(&[
+        ("patients.csv", format!("{PATIENTS_30}\n")),
+        base().remove(1),
+    ])
+    .unwrap_err();
+    assert_eq!(error.to_string(), "`patients.csv` has no data rows");
+    assert!(error.hint().unwrap().contains("incomplete"));
+    let bad = PATIENT_ROW_30.replacen("2000-01-02", "unknown", 1);
+    let error = ingest(&[
+        ("patients.csv", format!("{PATIENTS_30}\n{bad}\n{bad}\n")),
+        base().remove(1),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`patients.csv` has no usable rows: all 2 data rows were rejected (first: `patients.csv` line 2, column `BIRTHDATE`: invalid date (expected YYYY-MM-DD) `unknown` in `BIRTHDATE`)"
+    );
+    assert!(error.hint().unwrap().contains("spreadsheet"));
+}
