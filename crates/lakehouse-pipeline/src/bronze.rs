@@ -2,8 +2,10 @@
 //!
 //! Files are pushed in chunks of any size ([`BronzeBuilder::push`], or
 //! [`BronzeBuilder::read`] from any reader); the decoder keeps at most one
-//! partial line between chunks, so no file is ever held whole. Each line is split on `,` (Synthea never quotes; see the data
-//! dictionary §1), matched to the file's header by column *name*, and typed.
+//! partial record between chunks, so no file is ever held whole. Each line
+//! is split on `,` (Synthea never quotes; see the data dictionary §1; a
+//! record holding `"`, as a spreadsheet writes them, is read by RFC 4180),
+//! matched to the file's header by column *name*, and typed.
 //! A row that cannot be typed goes to `bronze_rejects` with its file, line,
 //! column, reason and raw text; for every file, data rows read = accepted +
 //! rejected.

@@ -23,6 +23,14 @@ pub enum Error {
         /// Whether rows were read and all rejected (rather than none read).
         all_rejected: bool,
     },
+    /// A file whose first line shows it is not comma-separated UTF-8 text.
+    #[error("`{file}` line 1: {problem}")]
+    NotCsv {
+        /// The file path as given.
+        file: String,
+        /// What it is instead.
+        problem: String,
+    },
     /// A header lacks a column the pipeline cannot do without.
     #[error("`{file}` line 1: the header has no `{column}` column")]
     MissingColumn {
@@ -102,6 +110,7 @@ impl Error {
             Error::RunOutput { .. } => "pass the folder `lakehouse run --out` wrote (with bronze/ and manifest.json), or the CSV export itself".into(),
             Error::NoRows { all_rejected: false, .. } => "the export is incomplete: run Synthea again, or point the input at the folder that holds its full CSV output".into(),
             Error::NoRows { all_rejected: true, .. } => "every row failed to parse: a file re-saved by a spreadsheet often changes dates and quoting; use the CSV files as Synthea wrote them".into(),
+            Error::NotCsv { .. } => "save it again as CSV: comma-separated, UTF-8 (or use the files as Synthea wrote them)".into(),
             Error::ProjectName { .. } => "give a plain name such as `SyntheaLakehouse` (letters, digits, spaces, `-` and `_`)".into(),
             Error::Read { .. } => "check that the file is complete and readable, then try again".into(),
             Error::NoOpenFile | Error::AsOf(_) | Error::Arrow(_) | Error::Parquet(_) => return None,

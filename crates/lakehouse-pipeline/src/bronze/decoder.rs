@@ -14,7 +14,7 @@ use arrow_array::{Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch, Str
 use arrow_schema::SchemaRef;
 use sha2::{Digest, Sha256};
 
-use super::fields::{Parsed, RowError, parse_row};
+use super::fields::{Parsed, RowError, parse_row, split_quoted};
 use super::spec::{self, ColumnType, TABLES, TableSpec};
 use super::version::{self, VersionRange};
 use super::{
@@ -187,14 +187,81 @@ enum FileState {
     },
 }
 
-/// A line cut by a chunk boundary.
+/// A record cut by a chunk boundary, or by a newline inside a quoted field.
 enum Partial {
-    /// The start of the next line (empty between lines; its buffer is
-    /// reused).
-    Line(Vec<u8>),
+    /// The start of the next record (empty between records; its buffer is
+    /// reused). `quote_open`: it holds an odd number of `"`, so the next
+    /// newline is inside a quoted field (RFC 4180) and does not end it.
+    Line { bytes: Vec<u8>, quote_open: bool },
     /// The rest of an over-long line, already rejected, skipped up to its
     /// newline.
     SkippingLongLine,
+}
+
+/// The names of a header line: split on commas (RFC 4180 quotes
+/// respected), each trimmed (a spreadsheet may leave `Id ` behind).
+fn header_fields(line: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(line);
+    let mut fields: Vec<String> = if text.contains('"') {
+        let (mut buffer, mut spans) = (String::new(), Vec::new());
+        match split_quoted(&text, &mut buffer, &mut spans) {
+            Ok(()) => spans
+                .iter()
+                .map(|&(a, b)| buffer[a..b].to_string())
+                .collect(),
+            Err(_) => text.split(',').map(str::to_string).collect(),
+        }
+    } else {
+        text.split(',').map(str::to_string).collect()
+    };
+    for field in &mut fields {
+        let trimmed = field.trim();
+        if trimmed.len() != field.len() {
+            *field = trimmed.to_string();
+        }
+    }
+    fields
+}
+
+/// What makes line 1 of a file unreadable as Synthea CSV when it is
+/// neither a header nor a row of a known layout: another encoding, another
+/// line ending, or another delimiter. `None` when it is none of these.
+fn not_comma_separated_utf8(line: &[u8], spec: &TableSpec) -> Option<String> {
+    if line.starts_with(b"\xFF\xFE") || line.starts_with(b"\xFE\xFF") {
+        return Some(
+            "the file is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8".into(),
+        );
+    }
+    if memchr::memchr(b'\r', line).is_some() {
+        return Some(
+            "lines end with a carriage return alone (classic Mac line endings), so the whole file reads as one line".into(),
+        );
+    }
+    let text = String::from_utf8_lossy(line);
+    for (delimiter, name) in [(';', "semicolons"), ('\t', "tabs"), ('|', "vertical bars")] {
+        let fields: Vec<&str> = text.split(delimiter).collect();
+        let known = fields
+            .iter()
+            .filter(|f| {
+                spec.columns
+                    .iter()
+                    .any(|c| c.matches(f.trim().trim_matches('"')))
+            })
+            .count();
+        if fields.len() > 1 && known * 2 >= fields.len() {
+            return Some(format!(
+                "fields are separated by {name}, not commas (the header is there)"
+            ));
+        }
+    }
+    None
+}
+
+/// Starts the next record: its line number is one past the last record's
+/// last physical line (a record with quoted newlines spans several).
+fn start_record(open: &mut OpenFile) {
+    open.line_number += 1 + std::mem::take(&mut open.lines_owed);
+    open.lines_owed = std::mem::take(&mut open.embedded_newlines);
 }
 
 /// The state of the file being pushed.
@@ -206,6 +273,13 @@ struct OpenFile {
     line_number: u64,
     /// The typed fields of the current line.
     scratch: Vec<Parsed>,
+    /// A quoted record's fields, unquoted, and their spans.
+    unquoted: (String, Vec<(usize, usize)>),
+    /// Newlines inside the quoted fields of the record being gathered.
+    embedded_newlines: u64,
+    /// Those of the record just read: line numbers count physical lines,
+    /// so the next record starts that much later.
+    lines_owed: u64,
 }
 
 /// Ingests Synthea CSV files pushed in chunks; see the module docs.
@@ -267,9 +341,15 @@ impl BronzeBuilder {
             report,
             state: table.map_or(FileState::Unknown, FileState::AwaitingHeader),
             hasher: Sha256::new(),
-            partial: Partial::Line(Vec::new()),
+            partial: Partial::Line {
+                bytes: Vec::new(),
+                quote_open: false,
+            },
             line_number: 0,
             scratch: Vec::new(),
+            unquoted: (String::new(), Vec::new()),
+            embedded_newlines: 0,
+            lines_owed: 0,
         });
         Ok(())
     }
@@ -292,27 +372,57 @@ impl BronzeBuilder {
         while let Some(newline) = memchr::memchr(b'\n', rest) {
             let (line, tail) = rest.split_at(newline);
             rest = &tail[1..];
-            match std::mem::replace(&mut open.partial, Partial::Line(Vec::new())) {
-                Partial::SkippingLongLine => {}
-                Partial::Line(carry) if carry.is_empty() => {
-                    open.partial = Partial::Line(carry);
+            // An odd number of quotes so far: this newline is inside a
+            // quoted field (Synthea never quotes; this costs one scan).
+            let odd = memchr::memchr_iter(b'"', line).count() % 2 == 1;
+            match std::mem::replace(&mut open.partial, Partial::SkippingLongLine) {
+                Partial::SkippingLongLine => {
+                    open.partial = Partial::Line {
+                        bytes: Vec::new(),
+                        quote_open: false,
+                    };
+                }
+                Partial::Line {
+                    mut bytes,
+                    quote_open,
+                } if quote_open != odd => {
+                    bytes.extend_from_slice(line);
+                    bytes.push(b'\n');
+                    open.embedded_newlines += 1;
+                    open.partial = Partial::Line {
+                        bytes,
+                        quote_open: true,
+                    };
+                }
+                Partial::Line { bytes, .. } if bytes.is_empty() => {
+                    open.partial = Partial::Line {
+                        bytes,
+                        quote_open: false,
+                    };
                     self.line(open, line)?;
                 }
-                Partial::Line(mut joined) => {
-                    joined.extend_from_slice(line);
-                    self.line(open, &joined)?;
-                    joined.clear();
-                    open.partial = Partial::Line(joined);
+                Partial::Line { mut bytes, .. } => {
+                    bytes.extend_from_slice(line);
+                    self.line(open, &bytes)?;
+                    bytes.clear();
+                    open.partial = Partial::Line {
+                        bytes,
+                        quote_open: false,
+                    };
                 }
             }
         }
-        if let Partial::Line(carry) = &mut open.partial {
-            carry.extend_from_slice(rest);
-            if carry.len() > MAX_LINE_BYTES {
-                let long = std::mem::take(carry);
+        if let Partial::Line { bytes, quote_open } = &mut open.partial {
+            if memchr::memchr_iter(b'"', rest).count() % 2 == 1 {
+                *quote_open = !*quote_open;
+            }
+            bytes.extend_from_slice(rest);
+            if bytes.len() > MAX_LINE_BYTES {
+                let long = std::mem::take(bytes);
+                let unclosed = *quote_open;
                 open.partial = Partial::SkippingLongLine;
-                open.line_number += 1;
-                self.reject_long_line(open, &long);
+                start_record(open);
+                self.reject_long_line(open, &long, unclosed);
             }
         }
         Ok(())
@@ -321,10 +431,11 @@ impl BronzeBuilder {
     /// Closes the open file: its last line (without a final newline) is read too.
     pub fn end_file(&mut self) -> Result<()> {
         let mut open = self.open.take().ok_or(Error::NoOpenFile)?;
-        if let Partial::Line(last) = std::mem::replace(&mut open.partial, Partial::SkippingLongLine)
-            && !last.is_empty()
+        if let Partial::Line { bytes, .. } =
+            std::mem::replace(&mut open.partial, Partial::SkippingLongLine)
+            && !bytes.is_empty()
         {
-            self.line(&mut open, &last)?;
+            self.line(&mut open, &bytes)?;
         }
         if matches!(open.state, FileState::AwaitingHeader(_)) {
             self.warnings.push(format!(
@@ -378,7 +489,7 @@ impl BronzeBuilder {
     }
 
     fn line(&mut self, open: &mut OpenFile, raw: &[u8]) -> Result<()> {
-        open.line_number += 1;
+        start_record(open);
         let mut line = raw.strip_suffix(b"\r").unwrap_or(raw);
         if open.line_number == 1 {
             line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
@@ -392,7 +503,7 @@ impl BronzeBuilder {
             FileState::AwaitingHeader(table) | FileState::Rows { table, .. } => *table,
         };
         if line.len() > MAX_LINE_BYTES {
-            self.reject_long_line(open, line);
+            self.reject_long_line(open, line, false);
             return Ok(());
         }
         let spec = &TABLES[table_index];
@@ -413,11 +524,15 @@ impl BronzeBuilder {
             unreachable!("the header was read");
         };
         open.report.rows_read += 1;
-        match parse_row(mapping, &mut open.scratch, spec, line) {
-            Ok(()) => {
+        match parse_row(mapping, &mut open.scratch, &mut open.unquoted, spec, line) {
+            Ok(quoted) => {
                 let accumulator = self.accumulators[table_index]
                     .get_or_insert_with(|| TableAccumulator::new(spec));
-                let text = std::str::from_utf8(line).unwrap_or_default();
+                let text = if quoted {
+                    open.unquoted.0.as_str()
+                } else {
+                    std::str::from_utf8(line).unwrap_or_default()
+                };
                 for (builder, value) in accumulator.columns.iter_mut().zip(&open.scratch) {
                     builder.append(value, text);
                 }
@@ -448,12 +563,18 @@ impl BronzeBuilder {
         Ok(())
     }
 
-    fn reject_long_line(&mut self, open: &mut OpenFile, line: &[u8]) {
+    fn reject_long_line(&mut self, open: &mut OpenFile, line: &[u8], unclosed_quote: bool) {
         open.report.rows_read += 1;
         open.report.rows_rejected += 1;
-        let reason = format!(
-            "line longer than {MAX_LINE_BYTES} bytes (first 256 bytes kept); is this a CSV file?"
-        );
+        let reason = if unclosed_quote {
+            format!(
+                "a quoted field opened here is not closed within {MAX_LINE_BYTES} bytes (first 256 bytes kept); check the file's quotes"
+            )
+        } else {
+            format!(
+                "line longer than {MAX_LINE_BYTES} bytes (first 256 bytes kept); is this a CSV file?"
+            )
+        };
         self.note_first_reject(&open.report, open.line_number, None, &reason);
         self.rejects.push(
             &open.report.path,
@@ -488,8 +609,8 @@ impl BronzeBuilder {
     /// file, the first data row (returns false) after choosing the layout.
     fn header(&mut self, open: &mut OpenFile, table: usize, line: &[u8]) -> Result<bool> {
         let spec = &TABLES[table];
-        let text = String::from_utf8_lossy(line);
-        let fields: Vec<&str> = text.split(',').collect();
+        let names = header_fields(line);
+        let fields: Vec<&str> = names.iter().map(String::as_str).collect();
         let known = fields
             .iter()
             .filter(|f| spec.columns.iter().any(|c| c.matches(f)))
@@ -547,6 +668,12 @@ impl BronzeBuilder {
             };
             Ok(true)
         } else {
+            if let Some(problem) = not_comma_separated_utf8(line, spec) {
+                return Err(Error::NotCsv {
+                    file: path,
+                    problem,
+                });
+            }
             let Some((indices, versions)) = spec::layout_for_field_count(spec, fields.len()) else {
                 return Err(Error::UnknownLayout {
                     file: path,

@@ -30,14 +30,69 @@ pub(super) struct RowError {
     pub(super) reason: String,
 }
 
+/// Splits a record holding `"` by RFC 4180: a field that starts with `"`
+/// runs to the matching `"` (`""` inside is one `"`; commas and newlines
+/// inside are text). The fields, unquoted, are appended to `buffer`, and
+/// their spans in it to `spans`. Synthea never quotes, but a file re-saved
+/// by a spreadsheet quotes text with commas, or every field.
+pub(super) fn split_quoted(
+    text: &str,
+    buffer: &mut String,
+    spans: &mut Vec<(usize, usize)>,
+) -> Result<(), &'static str> {
+    buffer.clear();
+    spans.clear();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    loop {
+        let start = buffer.len();
+        if bytes.get(i) == Some(&b'"') {
+            i += 1;
+            loop {
+                let Some(quote) = memchr::memchr(b'"', &bytes[i..]).map(|k| i + k) else {
+                    return Err("a quoted field is not closed");
+                };
+                buffer.push_str(&text[i..quote]);
+                if bytes.get(quote + 1) == Some(&b'"') {
+                    buffer.push('"');
+                    i = quote + 2;
+                } else {
+                    i = quote + 1;
+                    break;
+                }
+            }
+            if i < bytes.len() && bytes[i] != b',' {
+                return Err("text follows a closing quote");
+            }
+        } else {
+            let end = memchr::memchr(b',', &bytes[i..]).map_or(bytes.len(), |k| i + k);
+            buffer.push_str(&text[i..end]);
+            i = end;
+        }
+        spans.push((start, buffer.len()));
+        if i >= bytes.len() {
+            return Ok(());
+        }
+        // Past the comma; a comma at the very end leaves one empty field.
+        i += 1;
+        if i == bytes.len() {
+            spans.push((buffer.len(), buffer.len()));
+            return Ok(());
+        }
+    }
+}
+
 /// Splits and types one data line: each field goes to its canonical
-/// column (`mapping`, from the header) in `scratch`.
+/// column (`mapping`, from the header) in `scratch`. A record holding `"`
+/// is split by [`split_quoted`] into `unquoted`; the returned flag says so,
+/// and then `Parsed::Text` spans point into `unquoted` instead of the line.
 pub(super) fn parse_row(
     mapping: &[Option<usize>],
     scratch: &mut Vec<Parsed>,
+    unquoted: &mut (String, Vec<(usize, usize)>),
     spec: &'static TableSpec,
     line: &[u8],
-) -> Result<(), RowError> {
+) -> Result<bool, RowError> {
     let text = std::str::from_utf8(line).map_err(|e| {
         let at = e.valid_up_to();
         let field = memchr::memchr_iter(b',', &line[..at]).count();
@@ -54,6 +109,33 @@ pub(super) fn parse_row(
             ),
         }
     })?;
+    let quoted = memchr::memchr(b'"', line).is_some();
+    if quoted {
+        let (buffer, spans) = unquoted;
+        split_quoted(text, buffer, spans).map_err(|problem| RowError {
+            column: None,
+            reason: format!("{problem} (RFC 4180 quoting)"),
+        })?;
+        if spans.len() != mapping.len() {
+            return Err(RowError {
+                column: None,
+                reason: format!(
+                    "expected {} fields (as in the header), found {}",
+                    mapping.len(),
+                    spans.len()
+                ),
+            });
+        }
+        scratch.clear();
+        scratch.resize(spec.columns.len(), Parsed::Null);
+        for (target, &(start, end)) in mapping.iter().zip(spans.iter()) {
+            if let Some(column) = *target {
+                scratch[column] = parse_field(&spec.columns[column], buffer, start, end)?;
+            }
+        }
+        check_required(spec, scratch)?;
+        return Ok(true);
+    }
     let bytes = text.as_bytes();
     let field_count = memchr::memchr_iter(b',', bytes).count() + 1;
     if field_count != mapping.len() {
@@ -75,6 +157,12 @@ pub(super) fn parse_row(
         }
         start = end + 1;
     }
+    check_required(spec, scratch)?;
+    Ok(false)
+}
+
+/// A row whose required column is empty is rejected.
+fn check_required(spec: &TableSpec, scratch: &[Parsed]) -> Result<(), RowError> {
     for (column, value) in spec.columns.iter().zip(scratch.iter()) {
         if column.required && matches!(value, Parsed::Null) {
             return Err(RowError {
@@ -84,6 +172,26 @@ pub(super) fn parse_row(
         }
     }
     Ok(())
+}
+
+/// `1,234,567.89` as `1234567.89`: a number a spreadsheet wrote with
+/// thousands separators (quoted, since it holds commas). `None` unless the
+/// commas group the integer digits by three.
+fn without_thousands_separators(value: &str) -> Option<String> {
+    let (sign, digits) = value
+        .strip_prefix('-')
+        .map_or(("", value), |rest| ("-", rest));
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let groups: Vec<&str> = whole.split(',').collect();
+    let grouped = groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && fraction.bytes().all(|b| b.is_ascii_digit());
+    grouped.then(|| {
+        let dot = if digits.contains('.') { "." } else { "" };
+        format!("{sign}{}{dot}{fraction}", groups.concat())
+    })
 }
 
 /// Types the field `line[start..end]` of `column`.
@@ -137,7 +245,11 @@ fn parse_field(
             if value == "NaN" || value == "null" {
                 return Ok(Parsed::Null);
             }
-            let parsed: f64 = value.parse().map_err(|_| bad("number"))?;
+            let parsed: f64 = value
+                .parse()
+                .ok()
+                .or_else(|| without_thousands_separators(value)?.parse().ok())
+                .ok_or_else(|| bad("number"))?;
             if parsed.is_finite() {
                 Ok(Parsed::Float(parsed))
             } else {
@@ -152,6 +264,7 @@ fn parse_field(
             value
                 .parse::<i64>()
                 .ok()
+                .or_else(|| without_thousands_separators(value)?.parse().ok())
                 .or_else(|| {
                     let f: f64 = value.parse().ok()?;
                     (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
@@ -159,5 +272,48 @@ fn parse_field(
                 .map(Parsed::Int)
                 .ok_or_else(|| bad("integer"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{split_quoted, without_thousands_separators};
+
+    fn split(text: &str) -> Result<Vec<String>, &'static str> {
+        let (mut buffer, mut spans) = (String::new(), Vec::new());
+        split_quoted(text, &mut buffer, &mut spans)?;
+        Ok(spans
+            .iter()
+            .map(|&(a, b)| buffer[a..b].to_string())
+            .collect())
+    }
+
+    #[test]
+    fn quoted_fields_follow_rfc_4180() {
+        assert_eq!(
+            split("a,\"b,c\",\"d\"\"e\",").unwrap(),
+            ["a", "b,c", "d\"e", ""]
+        );
+        assert_eq!(split("\"line\none\",x").unwrap(), ["line\none", "x"]);
+        assert_eq!(split("\"\",\"\"").unwrap(), ["", ""]);
+        assert_eq!(split("\"x\"y"), Err("text follows a closing quote"));
+        assert_eq!(split("\"open,x"), Err("a quoted field is not closed"));
+        // A quote inside an unquoted field is text.
+        assert_eq!(split("5\" tall,x").unwrap(), ["5\" tall", "x"]);
+    }
+
+    #[test]
+    fn thousands_separators_group_by_three() {
+        assert_eq!(
+            without_thousands_separators("1,234,567.89").as_deref(),
+            Some("1234567.89")
+        );
+        assert_eq!(
+            without_thousands_separators("-12,000").as_deref(),
+            Some("-12000")
+        );
+        assert_eq!(without_thousands_separators("1,23"), None);
+        assert_eq!(without_thousands_separators("12.3.4"), None);
+        assert_eq!(without_thousands_separators("1234"), None);
     }
 }

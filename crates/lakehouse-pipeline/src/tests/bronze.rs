@@ -587,3 +587,132 @@ fn a_required_file_with_no_usable_row_is_an_error_not_an_empty_lakehouse() {
     );
     assert!(error.hint().unwrap().contains("spreadsheet"));
 }
+
+/// `text` with every field quoted, as a spreadsheet's "quote all" writes it.
+fn quote_all(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            line.split(',')
+                .map(|f| format!("\"{f}\""))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n")
+        + "\r\n"
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn quoted_fields_commas_newlines_and_thousands_separators_load() {
+    let plain = ingest(&base()).unwrap();
+    // Every field quoted, CRLF, and a trailing space after a header name.
+    let patients =
+        quote_all(&format!("{PATIENTS_30}\n{PATIENT_ROW_30}")).replacen("\"Id\"", "\"Id \"", 1);
+    let row = ENCOUNTER_ROW
+        .replace("Exam", "\"Exam, with \"\"notes\"\"\nover two lines\"")
+        .replace("120.00", "\"1,120.00\"");
+    let encounters =
+        format!("{ENCOUNTERS_33}\n{row}\n{ENCOUNTER_ROW}\n").replacen(",e1,", ",e1,", 1);
+    let encounters =
+        encounters.replacen("\ne1,2020-01-01T10:00:00Z", "\ne0,2020-01-01T10:00:00Z", 1);
+    let bronze = ingest(&[("patients.csv", patients), ("encounters.csv", encounters)]).unwrap();
+    for file in &bronze.files {
+        assert_eq!(
+            (file.rows_rejected, file.rows_read),
+            (0, file.rows_accepted),
+            "{file:?}"
+        );
+    }
+    let patients = bronze.table("patients").unwrap();
+    let reference = plain.table("patients").unwrap();
+    let cut = |batches: &[arrow_array::RecordBatch]| {
+        // Everything but the provenance columns.
+        let batch = &batches[0];
+        render(&[batch
+            .project(&(0..batch.num_columns() - 2).collect::<Vec<_>>())
+            .unwrap()])
+    };
+    assert_eq!(cut(&patients.batches), cut(&reference.batches));
+    let encounters = bronze.table("encounters").unwrap();
+    let batch = &encounters.batches[0];
+    let description = dictionary_text(
+        column::<DictionaryArray<Int32Type>>(batch, "DESCRIPTION").unwrap(),
+        0,
+    );
+    assert_eq!(description, Some("Exam, with \"notes\"\nover two lines"));
+    let cost = column::<Float64Array>(batch, "TOTAL_CLAIM_COST").unwrap();
+    assert_eq!(cost.value(0), 1120.0);
+    // Line numbers count physical lines: the second record starts on line 4.
+    let lines = column::<arrow_array::Int64Array>(batch, "_source_line").unwrap();
+    assert_eq!((lines.value(0), lines.value(1)), (2, 4));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn quoted_newlines_do_not_depend_on_chunk_boundaries() {
+    let row = ENCOUNTER_ROW.replace("Exam", "\"Exam\nsecond line\"");
+    let text = format!("{ENCOUNTERS_33}\n{row}\n{ENCOUNTER_ROW}\n").replacen("\ne1,", "\ne0,", 1);
+    let patients = format!("{PATIENTS_30}\n{PATIENT_ROW_30}\n");
+    let whole = ingest(&[
+        ("patients.csv", patients.clone()),
+        ("encounters.csv", text.clone()),
+    ])
+    .unwrap();
+    for chunk in [1, 2, 7] {
+        let mut builder = BronzeBuilder::new(IngestOptions::default());
+        builder
+            .add_bytes("patients.csv", patients.as_bytes())
+            .unwrap();
+        builder.begin_file("encounters.csv").unwrap();
+        for piece in text.as_bytes().chunks(chunk) {
+            builder.push(piece).unwrap();
+        }
+        builder.end_file().unwrap();
+        let chunked = builder.finish().unwrap();
+        assert_eq!(chunked.files, whole.files, "chunks of {chunk}");
+        let (a, b) = (
+            whole.table("encounters").unwrap(),
+            chunked.table("encounters").unwrap(),
+        );
+        assert_eq!(render(&a.batches), render(&b.batches), "chunks of {chunk}");
+    }
+    assert_eq!(whole.files[1].rows_accepted, 2);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn other_delimiters_encodings_and_line_endings_are_named() {
+    let encounters = format!("{ENCOUNTERS_33}\n{ENCOUNTER_ROW}\n");
+    let cases = [
+        (
+            encounters.replace(',', ";"),
+            "fields are separated by semicolons, not commas",
+        ),
+        (
+            encounters.replace(',', "\t"),
+            "fields are separated by tabs, not commas",
+        ),
+        (
+            encounters.replace('\n', "\r"),
+            "lines end with a carriage return alone",
+        ),
+    ];
+    for (text, words) in cases {
+        let error = ingest(&[base().remove(0), ("encounters.csv", text)]).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.starts_with("`encounters.csv` line 1: "),
+            "{message}"
+        );
+        assert!(message.contains(words), "{message}");
+        assert!(error.hint().unwrap().contains("comma-separated, UTF-8"));
+    }
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in encounters.encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let mut builder = BronzeBuilder::new(IngestOptions::default());
+    builder
+        .add_bytes("patients.csv", base()[0].1.as_bytes())
+        .unwrap();
+    let error = builder.add_bytes("encounters.csv", &utf16).unwrap_err();
+    assert!(error.to_string().contains("UTF-16"), "{error}");
+}
