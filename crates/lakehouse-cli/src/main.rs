@@ -7,8 +7,9 @@
 //! error-severity data-quality rule failed; 2 bad usage or unusable input
 //! (a path that does not exist, a missing `patients.csv`, a broken zip…).
 
+use std::collections::HashSet;
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -167,7 +168,48 @@ fn is_zip(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
 }
 
-fn collect_dir(root: &Path, dir: &Path, out: &mut Vec<Source>) -> Result<()> {
+/// The inputs found so far: each real path once, whatever links lead to it.
+#[derive(Default)]
+struct Found {
+    sources: Vec<Source>,
+    /// Canonical paths of the folders and files taken.
+    visited: HashSet<PathBuf>,
+    /// What the user is told about inputs passed over.
+    notes: Vec<String>,
+}
+
+impl Found {
+    /// Whether `path` is new (by its real path); a second way to the same
+    /// folder or file (a symlink loop, a link, an input given twice) is
+    /// noted and passed over.
+    fn first_visit(&mut self, path: &Path) -> bool {
+        let real = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if self.visited.insert(real) {
+            return true;
+        }
+        self.notes.push(format!(
+            "`{}` was reached again (a link or a repeated input); read once",
+            path.display()
+        ));
+        false
+    }
+
+    fn push(&mut self, path: PathBuf, name: String) {
+        if !self.first_visit(&path) {
+            return;
+        }
+        if is_zip(&path) {
+            self.sources.push(Source::Zip { path, name });
+        } else {
+            self.sources.push(Source::File { path, name });
+        }
+    }
+}
+
+fn collect_dir(root: &Path, dir: &Path, found: &mut Found) -> Result<()> {
+    if !found.first_visit(dir) {
+        return Ok(());
+    }
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
         .with_context(|| format!("reading folder `{}`", dir.display()))?
         .map(|e| e.map(|e| e.path()))
@@ -183,7 +225,7 @@ fn collect_dir(root: &Path, dir: &Path, out: &mut Vec<Source>) -> Result<()> {
             continue;
         }
         if path.is_dir() {
-            collect_dir(root, &path, out)?;
+            collect_dir(root, &path, found)?;
             continue;
         }
         let name = path
@@ -191,18 +233,71 @@ fn collect_dir(root: &Path, dir: &Path, out: &mut Vec<Source>) -> Result<()> {
             .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        if is_zip(&path) {
-            out.push(Source::Zip { path, name });
-        } else if name_text.to_ascii_lowercase().ends_with(".csv") {
-            out.push(Source::File { path, name });
+        if is_zip(&path) || name_text.to_ascii_lowercase().ends_with(".csv") {
+            found.push(path, name);
         }
         // Other files in an export folder (FHIR JSON, README…) are not CSV tables.
     }
     Ok(())
 }
 
-fn collect(inputs: &[PathBuf]) -> Result<Vec<Source>> {
+/// Whether two files hold the same bytes (read side by side in chunks).
+fn same_content(a: &Path, b: &Path) -> std::io::Result<bool> {
+    if fs::metadata(a)?.len() != fs::metadata(b)?.len() {
+        return Ok(false);
+    }
+    let (mut a, mut b) = (fs::File::open(a)?, fs::File::open(b)?);
+    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = a.read(&mut x)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        b.read_exact(&mut y[..n])?;
+        if x[..n] != y[..n] {
+            return Ok(false);
+        }
+    }
+}
+
+/// Drops a CSV file that repeats an earlier one's name and bytes (an
+/// export copied twice into one input): its rows would be read twice.
+fn drop_copies(found: &mut Found) -> Result<()> {
+    let mut kept: Vec<(String, PathBuf, String)> = Vec::new();
     let mut sources = Vec::new();
+    for source in std::mem::take(&mut found.sources) {
+        if let Source::File { path, name } = &source {
+            let base = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            let mut copy_of = None;
+            for (other_base, other_path, other_name) in &kept {
+                if *other_base == base
+                    && same_content(other_path, path)
+                        .with_context(|| format!("reading `{}`", path.display()))?
+                {
+                    copy_of = Some(other_name.clone());
+                    break;
+                }
+            }
+            if let Some(original) = copy_of {
+                found.notes.push(format!(
+                    "`{name}` has the same name and content as `{original}`; read once"
+                ));
+                continue;
+            }
+            kept.push((base, path.clone(), name.clone()));
+        }
+        sources.push(source);
+    }
+    found.sources = sources;
+    Ok(())
+}
+
+/// The inputs as sources, each real file once, and what was passed over.
+fn collect(inputs: &[PathBuf]) -> Result<(Vec<Source>, Vec<String>)> {
+    let mut found = Found::default();
     for input in inputs {
         let metadata = fs::metadata(input).with_context(|| {
             format!("cannot read input `{}`\nhint: pass a folder, CSV files or a .zip of a Synthea export", input.display())
@@ -212,27 +307,20 @@ fn collect(inputs: &[PathBuf]) -> Result<Vec<Source>> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if metadata.is_dir() {
-            let before = sources.len();
-            collect_dir(input, input, &mut sources)?;
-            if sources.len() == before {
+            let before = found.sources.len();
+            collect_dir(input, input, &mut found)?;
+            if found.sources.len() == before && found.notes.is_empty() {
                 bail!(
                     "no CSV files in folder `{}`\nhint: Synthea writes its CSV export to `output/csv/`",
                     input.display()
                 );
             }
-        } else if is_zip(input) {
-            sources.push(Source::Zip {
-                path: input.clone(),
-                name,
-            });
         } else {
-            sources.push(Source::File {
-                path: input.clone(),
-                name,
-            });
+            found.push(input.clone(), name);
         }
     }
-    Ok(sources)
+    drop_copies(&mut found)?;
+    Ok((found.sources, found.notes))
 }
 
 fn total_bytes(sources: &[Source]) -> u64 {
@@ -344,8 +432,8 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         }
         _ => None,
     };
-    let sources = if demo_files.is_some() || run_output.is_some() {
-        Vec::new()
+    let (sources, input_notes) = if demo_files.is_some() || run_output.is_some() {
+        (Vec::new(), Vec::new())
     } else {
         collect(&args.inputs)?
     };
@@ -408,7 +496,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     progress.finish_and_clear();
 
     if !args.quiet {
-        for warning in &lakehouse.bronze.warnings {
+        for warning in input_notes.iter().chain(&lakehouse.bronze.warnings) {
             eprintln!("warning: {warning}");
         }
         let out = args

@@ -235,3 +235,60 @@ fn a_data_folder_with_a_newline_or_quote_stays_inside_its_m_text_literal() {
     );
     assert_eq!(expressions.lines().count(), 2, "{expressions}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_and_a_copied_file_are_read_once_and_said() {
+    let input = temp_dir("loop-input");
+    let mini = fixtures().join("mini");
+    for entry in std::fs::read_dir(&mini).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, input.join(path.file_name().unwrap())).unwrap();
+    }
+    // A link back to the folder itself, and a second copy of one file.
+    std::os::unix::fs::symlink(&*input, input.join("loop")).unwrap();
+    std::fs::create_dir(input.join("again")).unwrap();
+    std::fs::copy(mini.join("patients.csv"), input.join("again/patients.csv")).unwrap();
+    let (reference, out) = (temp_dir("loop-reference"), temp_dir("loop-out"));
+    let expected = lakehouse(&[
+        "run",
+        mini.to_str().unwrap(),
+        "--out",
+        reference.to_str().unwrap(),
+    ]);
+    assert_eq!(expected.status.code(), Some(0));
+    let output = lakehouse(&[
+        "run",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/loop` was reached again (a link or a repeated input); read once"),
+        "{stderr}"
+    );
+    // `again/` sorts first, so the top-level file is the copy.
+    assert!(
+        stderr.contains(
+            "`patients.csv` has the same name and content as `again/patients.csv`; read once"
+        ),
+        "{stderr}"
+    );
+    // The same rows as the export read once.
+    let rows = |dir: &std::path::Path| {
+        table(dir, "bronze", "bronze_patients")
+            .iter()
+            .map(|b| b.num_rows())
+            .sum::<usize>()
+    };
+    assert_eq!(rows(&out), rows(&reference));
+    let summary = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .find(|l| l.starts_with("input "))
+            .map(|l| l.split(", ").skip(1).collect::<Vec<_>>().join(", "))
+    };
+    assert_eq!(summary(&output), summary(&expected));
+}
