@@ -106,7 +106,7 @@ impl Error {
             Error::MissingFile { .. } => "point the input at the folder (or .zip) of a Synthea CSV export, which always has `patients.csv` and `encounters.csv`".into(),
             Error::MissingColumn { column, .. } => format!("is this a Synthea CSV file? its header should name `{column}`"),
             Error::UnknownLayout { .. } => "add the header line of the Synthea version that wrote the file".into(),
-            Error::Archive { .. } => "check that the download finished; try unzipping it and passing the folder".into(),
+            Error::Archive { .. } => "the archive is damaged or incomplete: download it again, or unzip it with another tool and pass the folder".into(),
             Error::RunOutput { .. } => "pass the folder `lakehouse run --out` wrote (with bronze/ and manifest.json), or the CSV export itself".into(),
             Error::NoRows { all_rejected: false, .. } => "the export is incomplete: run Synthea again, or point the input at the folder that holds its full CSV output".into(),
             Error::NoRows { all_rejected: true, .. } => "every row failed to parse: a file re-saved by a spreadsheet often changes dates and quoting; use the CSV files as Synthea wrote them".into(),

@@ -232,6 +232,17 @@ fn not_comma_separated_utf8(line: &[u8], spec: &TableSpec) -> Option<String> {
             "the file is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8".into(),
         );
     }
+    // Text has no NUL and few control bytes; a spreadsheet (.xlsx is a zip),
+    // an image or a database file renamed .csv has many.
+    let control = line
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\r'))
+        .count();
+    if line.contains(&0) || control * 10 > line.len() {
+        return Some(
+            "the file is not text (it holds binary bytes: a spreadsheet, an archive or an image saved under a .csv name?)".into(),
+        );
+    }
     if memchr::memchr(b'\r', line).is_some() {
         return Some(
             "lines end with a carriage return alone (classic Mac line endings), so the whole file reads as one line".into(),
@@ -438,10 +449,17 @@ impl BronzeBuilder {
             self.line(&mut open, &bytes)?;
         }
         if matches!(open.state, FileState::AwaitingHeader(_)) {
-            self.warnings.push(format!(
-                "`{}` is empty (not even a header)",
-                open.report.path
-            ));
+            // Rows rejected before any header: over-long lines (a single
+            // line of many megabytes, a file that is no CSV at all).
+            let warning = if open.report.rows_rejected > 0 {
+                format!(
+                    "`{}` has no header: its lines are longer than {MAX_LINE_BYTES} bytes (see bronze_rejects); is this a CSV file?",
+                    open.report.path
+                )
+            } else {
+                format!("`{}` is empty (not even a header)", open.report.path)
+            };
+            self.warnings.push(warning);
         }
         open.report.sha256 = hex(&open.hasher.finalize());
         self.files.push(open.report);

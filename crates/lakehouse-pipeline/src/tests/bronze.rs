@@ -716,3 +716,19 @@ fn other_delimiters_encodings_and_line_endings_are_named() {
     let error = builder.add_bytes("encounters.csv", &utf16).unwrap_err();
     assert!(error.to_string().contains("UTF-16"), "{error}");
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_file_of_one_huge_line_is_not_called_empty() {
+    let huge = "x".repeat(crate::bronze::MAX_LINE_BYTES + 10);
+    let bronze = with(&[("conditions.csv", huge.as_str())]);
+    let warning = bronze
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("`conditions.csv`"))
+        .unwrap();
+    assert!(
+        warning.contains("has no header: its lines are longer than"),
+        "{warning}"
+    );
+    assert_eq!(bronze.rejects.num_rows(), 1);
+}
