@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use lakehouse_pipeline::bronze::archive;
+use lakehouse_pipeline::bronze::archive::{self, ZipLimits};
 use lakehouse_pipeline::export::databricks::BundleOptions;
 use lakehouse_pipeline::gold::quality::Severity;
 use lakehouse_pipeline::{BronzeBuilder, Day, IngestOptions, Lakehouse};
@@ -126,6 +126,13 @@ struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Most GiB a .zip input may expand to (a guard against zip bombs).
+    #[arg(long, value_name = "GIB", default_value_t = ZipLimits::default().max_bytes >> 30)]
+    zip_max_gib: u64,
+    /// Most bytes a .zip input may expand to per byte of the archive (real
+    /// Synthea exports: about 8).
+    #[arg(long, value_name = "RATIO", default_value_t = ZipLimits::default().max_ratio)]
+    zip_max_ratio: u64,
 }
 
 fn main() -> ExitCode {
@@ -334,8 +341,15 @@ fn total_bytes(sources: &[Source]) -> u64 {
         .sum()
 }
 
-fn ingest(sources: &[Source], progress: &ProgressBar) -> Result<lakehouse_pipeline::Bronze> {
-    let mut builder = BronzeBuilder::new(IngestOptions::default());
+fn ingest(
+    sources: &[Source],
+    zip: ZipLimits,
+    progress: &ProgressBar,
+) -> Result<lakehouse_pipeline::Bronze> {
+    let mut builder = BronzeBuilder::new(IngestOptions {
+        zip,
+        ..IngestOptions::default()
+    });
     for source in sources {
         match source {
             Source::File { path, name } => {
@@ -468,7 +482,13 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
                 }
                 builder.finish()?
             }
-            None => ingest(&sources, &progress)?,
+            None => {
+                let zip = ZipLimits {
+                    max_bytes: args.zip_max_gib.saturating_mul(1 << 30),
+                    max_ratio: args.zip_max_ratio,
+                };
+                ingest(&sources, zip, &progress)?
+            }
         };
         progress.set_prefix("silver");
         progress.set_message("star schema and gold metrics");

@@ -42,11 +42,16 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 pub struct IngestOptions {
     /// Rows per Arrow batch of a bronze table.
     pub batch_rows: usize,
+    /// How far a `.zip` input may expand.
+    pub zip: archive::ZipLimits,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        Self { batch_rows: 65_536 }
+        Self {
+            batch_rows: 65_536,
+            zip: archive::ZipLimits::default(),
+        }
     }
 }
 

@@ -78,6 +78,24 @@ pub enum Error {
         /// What the reader said.
         message: String,
     },
+    /// A zip that expands past its limits (a possible zip bomb).
+    #[error(
+        "the zip archive `{file}` expands to more than {allowed} bytes ({archive_bytes} bytes packed): refused as a possible zip bomb"
+    )]
+    ZipTooLarge {
+        /// The archive.
+        file: String,
+        /// The bytes it was allowed to expand to.
+        allowed: u64,
+        /// Its own size.
+        archive_bytes: u64,
+    },
+    /// A zip inside the zip.
+    #[error("`{file}` is a zip inside the zip; nested archives are not read")]
+    NestedZip {
+        /// The entry, as `outer.zip!/inner.zip`.
+        file: String,
+    },
     /// An invalid `--as-of` date.
     #[error("invalid as-of date `{0}`: expected YYYY-MM-DD")]
     AsOf(String),
@@ -112,6 +130,8 @@ impl Error {
             Error::NoRows { all_rejected: true, .. } => "every row failed to parse: a file re-saved by a spreadsheet often changes dates and quoting; use the CSV files as Synthea wrote them".into(),
             Error::NotCsv { .. } => "save it again as CSV: comma-separated, UTF-8 (or use the files as Synthea wrote them)".into(),
             Error::ProjectName { .. } => "give a plain name such as `SyntheaLakehouse` (letters, digits, spaces, `-` and `_`)".into(),
+            Error::ZipTooLarge { .. } => "if it is a genuine export, unzip it and pass the folder, or raise the limits (`lakehouse run --zip-max-gib N --zip-max-ratio N`)".into(),
+            Error::NestedZip { .. } => "unzip the outer archive and pass the folder (or the inner .zip itself)".into(),
             Error::Read { .. } => "check that the file is complete and readable, then try again".into(),
             Error::NoOpenFile | Error::AsOf(_) | Error::Arrow(_) | Error::Parquet(_) => return None,
         })

@@ -292,3 +292,46 @@ fn a_symlink_loop_and_a_copied_file_are_read_once_and_said() {
     };
     assert_eq!(summary(&output), summary(&expected));
 }
+
+#[test]
+fn a_zip_past_the_limit_is_refused_and_the_flags_say_how_to_raise_it() {
+    use std::io::Write;
+    let dir = temp_dir("zip-limit");
+    let path = dir.join("mini.zip");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        for entry in std::fs::read_dir(fixtures().join("mini")).unwrap() {
+            let file = entry.unwrap().path();
+            zip.start_file(
+                file.file_name().unwrap().to_string_lossy(),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            zip.write_all(&std::fs::read(&file).unwrap()).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    let out = dir.join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        lakehouse(&args)
+    };
+    let refused = run(&["--zip-max-gib", "0"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.starts_with("error: the zip archive `mini.zip` expands to more than 0 bytes"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: ") && stderr.contains("--zip-max-ratio"),
+        "{stderr}"
+    );
+    assert_eq!(run(&[]).status.code(), Some(0));
+}

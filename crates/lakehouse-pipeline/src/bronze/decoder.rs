@@ -325,6 +325,11 @@ impl BronzeBuilder {
         }
     }
 
+    /// The limits a `.zip` input is read within.
+    pub fn zip_limits(&self) -> super::archive::ZipLimits {
+        self.options.zip
+    }
+
     /// Data rows read so far, over every file (closed and open): for progress.
     pub fn rows_read(&self) -> u64 {
         self.files.iter().map(|f| f.rows_read).sum::<u64>()

@@ -283,7 +283,10 @@ fn over_long_lines_are_rejected_without_stalling() {
 fn chunk_boundaries_do_not_change_the_result() {
     let whole =
         crate::run_bytes(super::fixtures::MINI.iter().map(|(n, b)| (*n, *b)), None).unwrap();
-    let mut builder = BronzeBuilder::new(IngestOptions { batch_rows: 7 });
+    let mut builder = BronzeBuilder::new(IngestOptions {
+        batch_rows: 7,
+        ..IngestOptions::default()
+    });
     for (name, bytes) in super::fixtures::MINI {
         builder.begin_file(name).unwrap();
         for chunk in bytes.chunks(13) {
@@ -731,4 +734,68 @@ fn a_file_of_one_huge_line_is_not_called_empty() {
         "{warning}"
     );
     assert_eq!(bronze.rejects.num_rows(), 1);
+}
+
+/// A zip of `entries` (name, bytes), deflated.
+fn zipped(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut bytes = Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut bytes);
+        for (name, data) in entries {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(data).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    bytes.into_inner()
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_zip_that_expands_past_its_limits_stops_with_a_message() {
+    let patients = format!("{PATIENTS_30}\n{PATIENT_ROW_30}\n{}", "\n".repeat(3 << 20));
+    let bomb = zipped(&[("patients.csv", patients.as_bytes())]);
+    assert!(bomb.len() < 64 << 10, "{} bytes packed", bomb.len());
+    // Under the defaults a few MiB are always allowed.
+    let mut builder = BronzeBuilder::default();
+    archive::ingest_zip(&mut builder, "small.zip", Cursor::new(bomb.clone())).unwrap();
+    let limits = archive::ZipLimits {
+        max_bytes: 1 << 20,
+        max_ratio: 50,
+    };
+    let mut builder = BronzeBuilder::new(IngestOptions {
+        zip: limits,
+        ..IngestOptions::default()
+    });
+    let error =
+        archive::ingest_zip(&mut builder, "bomb.zip", Cursor::new(bomb.clone())).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "the zip archive `bomb.zip` expands to more than 1048576 bytes ({} bytes packed): refused as a possible zip bomb",
+            bomb.len()
+        )
+    );
+    assert!(error.hint().unwrap().contains("--zip-max-gib"));
+    // The ratio: 50 bytes per packed byte, but never under 64 MiB.
+    assert_eq!(archive::ZipLimits::default().allowed(1 << 20), 64 << 20);
+    assert_eq!(archive::ZipLimits::default().allowed(100 << 20), 4 << 30);
+    assert_eq!(archive::ZipLimits::default().allowed(10 << 20), 500 << 20);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_zip_inside_the_zip_is_refused_by_name() {
+    let inner = zipped(&[("patients.csv", PATIENTS_30.as_bytes())]);
+    let outer = zipped(&[("export/inner.zip", &inner)]);
+    let error = archive::ingest_zip(
+        &mut BronzeBuilder::default(),
+        "outer.zip",
+        Cursor::new(outer),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`outer.zip!/export/inner.zip` is a zip inside the zip; nested archives are not read"
+    );
+    assert!(error.hint().is_some());
 }
