@@ -134,6 +134,15 @@ pub fn from_run_output<'a>(
                     let days = column.as_any().downcast_ref::<arrow_array::Date32Array>()?;
                     (!days.is_empty() && days.is_valid(0)).then(|| Day::from_days(days.value(0)))
                 });
+                // The reference day as ingest could have set it (a year 0000-9999).
+                if let Some(day) = run_as_of
+                    && Day::parse(&day.to_string()).is_none_or(|parsed| parsed != day)
+                {
+                    return Err(Error::RunOutput {
+                        path: path.to_string(),
+                        message: format!("`as_of_date` is {} days from 1970, no date", day.days()),
+                    });
+                }
             }
             _ => {}
         }

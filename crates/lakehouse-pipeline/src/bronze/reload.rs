@@ -34,6 +34,51 @@ fn text_as_dictionary(column: &ArrayRef, expected: &DataType) -> Option<ArrayRef
     Some(Arc::new(builder.finish()))
 }
 
+/// A value that CSV ingest could never have typed: a missing required
+/// value, a date or time outside the years 0000–9999, a number that is not
+/// finite. Reloading checks it as ingest does, so a damaged run output is an
+/// error, never a dimension of a billion days (that once aborted a run).
+fn what_no_csv_gives(spec: &TableSpec, batch: &RecordBatch) -> Option<String> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, Float64Type, TimestampMicrosecondType};
+    let first_day = crate::dates::days_from_civil(0, 1, 1);
+    let last_day = crate::dates::days_from_civil(9999, 12, 31);
+    let day_ok = |d: i32| (first_day..=last_day).contains(&d);
+    for (column, array) in spec.columns.iter().zip(batch.columns()) {
+        let name = column.name;
+        if column.required && array.null_count() > 0 {
+            return Some(format!("column `{name}` has an empty required value"));
+        }
+        let bad_row = match array.data_type() {
+            DataType::Date32 => array
+                .as_primitive::<Date32Type>()
+                .iter()
+                .position(|v| v.is_some_and(|d| !day_ok(d))),
+            DataType::Timestamp(_, _) => array
+                .as_primitive::<TimestampMicrosecondType>()
+                .iter()
+                .position(|v| {
+                    v.is_some_and(|t| {
+                        i32::try_from(t.div_euclid(crate::dates::MICROS_PER_DAY))
+                            .map_or(true, |d| !day_ok(d))
+                    })
+                }),
+            DataType::Float64 => array
+                .as_primitive::<Float64Type>()
+                .iter()
+                .position(|v| v.is_some_and(|f| !f.is_finite())),
+            _ => None,
+        };
+        if let Some(row) = bad_row {
+            return Some(format!(
+                "column `{name}` row {} holds a value no CSV input gives (a date outside the years 0000-9999, or a number that is not finite)",
+                row + 1
+            ));
+        }
+    }
+    None
+}
+
 /// The report of `path` in `files`, added (a headered file of `kind`) when missing.
 fn report_for<'a>(
     files: &'a mut Vec<FileReport>,
@@ -128,7 +173,11 @@ impl Bronze {
                             "its columns are not this version's bronze schema".into(),
                         )
                     })?;
-                typed.push(RecordBatch::try_new(schema.clone(), columns)?);
+                let batch = RecordBatch::try_new(schema.clone(), columns)?;
+                if let Some(problem) = what_no_csv_gives(spec, &batch) {
+                    return Err(bad(&name, problem));
+                }
+                typed.push(batch);
             }
             for line in sources.as_deref().unwrap_or("").lines() {
                 let parts: Vec<&str> = line.split('\t').collect();

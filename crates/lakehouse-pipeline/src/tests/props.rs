@@ -95,3 +95,150 @@ fn every_table_round_trips_through_parquet() {
         }
     }
 }
+
+/// A value written into one cell of a reloaded run output.
+#[derive(Clone, Debug)]
+enum Damage {
+    /// A date column (days).
+    Day(i32),
+    /// A timestamp column (microseconds).
+    Instant(i64),
+    /// A number column.
+    Number(f64),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        any::<i32>().prop_map(Damage::Day),
+        any::<i64>().prop_map(Damage::Instant),
+        prop_oneof![
+            any::<f64>(),
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(1e308)
+        ]
+        .prop_map(Damage::Number),
+    ]
+}
+
+/// `batch` with row `row` of the first column that `damage` fits set to it.
+fn damaged(
+    batch: &arrow_array::RecordBatch,
+    row: usize,
+    damage: &Damage,
+) -> arrow_array::RecordBatch {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, Float64Type, TimestampMicrosecondType};
+    use arrow_array::{ArrayRef, Date32Array, Float64Array, TimestampMicrosecondArray};
+    use arrow_schema::DataType;
+    use std::sync::Arc;
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    let row = row % batch.num_rows().max(1);
+    for column in columns.iter_mut() {
+        let replaced: Option<ArrayRef> = match (column.data_type(), damage) {
+            (DataType::Date32, Damage::Day(d)) => {
+                let mut values: Vec<Option<i32>> =
+                    column.as_primitive::<Date32Type>().iter().collect();
+                values[row] = Some(*d);
+                Some(Arc::new(Date32Array::from(values)))
+            }
+            (DataType::Timestamp(_, _), Damage::Instant(t)) => {
+                let mut values: Vec<Option<i64>> = column
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .iter()
+                    .collect();
+                values[row] = Some(*t);
+                Some(Arc::new(
+                    TimestampMicrosecondArray::from(values).with_timezone("UTC"),
+                ))
+            }
+            (DataType::Float64, Damage::Number(f)) => {
+                let mut values: Vec<Option<f64>> =
+                    column.as_primitive::<Float64Type>().iter().collect();
+                values[row] = Some(*f);
+                Some(Arc::new(Float64Array::from(values)))
+            }
+            _ => None,
+        };
+        if let Some(replaced) = replaced {
+            *column = replaced;
+            break;
+        }
+    }
+    arrow_array::RecordBatch::try_new(batch.schema(), columns).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A damaged earlier run output is an error or a lakehouse: never a
+    /// panic, and never a dimension so large it aborts the process (a date
+    /// 536 million days away once asked for 6.4 GB).
+    #[test]
+    fn reloading_a_damaged_run_output_never_panics(
+        table in 0usize..14,
+        row in any::<usize>(),
+        damage in damage(),
+    ) {
+        let lakehouse = super::fixtures::mini();
+        let tables: Vec<(String, Vec<arrow_array::RecordBatch>, Option<String>)> = lakehouse
+            .bronze
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let batches = if i == table % lakehouse.bronze.tables.len() {
+                    t.batches.iter().map(|b| damaged(b, row, &damage)).collect()
+                } else {
+                    t.batches.clone()
+                };
+                (t.spec.table.to_string(), batches, Some(lakehouse.bronze.sources(t.spec)))
+            })
+            .collect();
+        let rejects = vec![lakehouse.bronze.rejects.clone()];
+        match crate::bronze::Bronze::from_tables(tables, rejects) {
+            Ok(bronze) => {
+                if let Ok(rebuilt) = crate::build(bronze, None) {
+                    let days = rebuilt.silver.table("dim_date").map_or(0, |t| t.batch.num_rows());
+                    prop_assert!(days <= 3_700_000, "dim_date has {} rows", days);
+                }
+            }
+            Err(error) => {
+                let message = error.to_string();
+                prop_assert!(message.contains("is not a readable lakehouse run output"), "{}", message);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_run_output_with_a_date_536_million_days_away_is_refused_by_name() {
+    let lakehouse = super::fixtures::mini();
+    let tables = lakehouse
+        .bronze
+        .tables
+        .iter()
+        .map(|t| {
+            let batches = if t.spec.file == "patients" {
+                t.batches
+                    .iter()
+                    .map(|b| damaged(b, 0, &Damage::Day(536_000_000)))
+                    .collect()
+            } else {
+                t.batches.clone()
+            };
+            (
+                t.spec.table.to_string(),
+                batches,
+                Some(lakehouse.bronze.sources(t.spec)),
+            )
+        })
+        .collect();
+    let error = crate::bronze::Bronze::from_tables(tables, vec![lakehouse.bronze.rejects.clone()])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "`bronze_patients` is not a readable lakehouse run output: column `BIRTHDATE` row 1 holds a value no CSV input gives (a date outside the years 0000-9999, or a number that is not finite)"
+    );
+}
