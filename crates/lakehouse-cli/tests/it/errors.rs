@@ -131,6 +131,18 @@ fn every_invalid_fixture_gives_its_expected_error_or_reject() {
                 other => panic!("{name}: unknown expectation `{other}`"),
             }
         }
+        if output.status.code() == Some(2) {
+            // Every refusal names the file (in backticks) and says what to do.
+            let first = stderr.lines().next().unwrap_or_default();
+            assert!(
+                first.starts_with("error: ") && first.matches('`').count() >= 2,
+                "{name}: the error names no file: {stderr}"
+            );
+            assert!(
+                stderr.lines().any(|l| l.starts_with("hint: ") && l.len() > 20),
+                "{name}: no hint: {stderr}"
+            );
+        }
         if output.status.code() == Some(0) {
             // Nothing is lost: rows read = accepted + rejected, per file.
             let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
