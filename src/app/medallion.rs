@@ -102,7 +102,7 @@ pub fn Medallion(summary: Arc<Summary>) -> impl IntoView {
             <h2>"Silver: the star schema"</h2>
             <figure class="star" data-testid="star-schema">
                 <div role="img" aria-label="Star schema: facts and the dimensions their keys refer to" inner_html=crate::star::star_schema_svg(&summary.star)></div>
-                <figcaption class="hint">"Facts (middle) refer to dimensions through surrogate keys; dashed lines are role-playing dates (inactive relationships in Power BI). Open a table below to see every column."</figcaption>
+                <figcaption class="hint">"Facts (middle) refer to dimensions through surrogate keys; dashed lines are role-playing keys, a stop date or a secondary payer (inactive relationships in Power BI). Open a table below to see every column."</figcaption>
             </figure>
             <h2>"Tables built"</h2>
             <p class="hint">"Open a table to page, sort and search it, and to download it as Parquet or CSV. Open "
