@@ -139,7 +139,9 @@ fn every_invalid_fixture_gives_its_expected_error_or_reject() {
                 "{name}: the error names no file: {stderr}"
             );
             assert!(
-                stderr.lines().any(|l| l.starts_with("hint: ") && l.len() > 20),
+                stderr
+                    .lines()
+                    .any(|l| l.starts_with("hint: ") && l.len() > 20),
                 "{name}: no hint: {stderr}"
             );
         }

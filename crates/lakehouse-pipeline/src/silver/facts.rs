@@ -13,6 +13,7 @@ use super::CleaningStats;
 use super::dims::{Codes, PatientIndex, References};
 use super::keys::KeyMap;
 use crate::bronze::Bronze;
+use crate::bronze::rows::{Col, Rows};
 use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
 use crate::table::Table;
@@ -78,6 +79,42 @@ fn out_of_pocket(total: Option<f64>, covered: Option<f64>) -> Option<f64> {
 
 fn days_between(start: i64, stop: i64) -> f64 {
     (stop - start) as f64 / MICROS_PER_DAY as f64
+}
+
+/// The columns every event file (conditions, procedures, medications)
+/// has; `system` is absent from medications (RxNorm) and reads as empty.
+struct EventColumns {
+    start: Col,
+    stop: Col,
+    patient: Col,
+    encounter: Col,
+    system: Col,
+    code: Col,
+}
+
+impl EventColumns {
+    fn of(rows: &Rows<'_>) -> Self {
+        let c = |n: &str| rows.col(n);
+        Self {
+            start: c("START"),
+            stop: c("STOP"),
+            patient: c("PATIENT"),
+            encounter: c("ENCOUNTER"),
+            system: c("SYSTEM"),
+            code: c("CODE"),
+        }
+    }
+}
+
+/// An event row's place in the canonical fact order: patient, start, code,
+/// encounter.
+type EventKey<'a, S> = (&'a str, S, &'a str, &'a str);
+
+/// Event rows in the canonical fact order (stable: equal keys keep their
+/// canonical bronze order).
+fn in_event_order<S: Ord, T>(mut rows: Vec<(EventKey<'_, S>, T)>) -> Vec<T> {
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 #[derive(Default)]

@@ -2,7 +2,7 @@
 //! start, code, encounter) order, with an "active" flag and the duration as
 //! of the reference day.
 
-use super::{Context, key_of_day};
+use super::{Context, EventColumns, in_event_order, key_of_day};
 use crate::bronze::rows::Rows;
 use crate::dates;
 use crate::error::Result;
@@ -21,15 +21,14 @@ pub(super) struct Condition {
 /// The conditions, exact duplicates dropped.
 pub(super) fn read(context: &mut Context<'_, '_>) -> Result<Vec<Condition>> {
     let rows = Rows::of(context.bronze, "conditions");
-    let c = |n: &str| rows.col(n);
-    let (start, stop, patient, encounter, system, code) = (
-        c("START"),
-        c("STOP"),
-        c("PATIENT"),
-        c("ENCOUNTER"),
-        c("SYSTEM"),
-        c("CODE"),
-    );
+    let EventColumns {
+        start,
+        stop,
+        patient,
+        encounter,
+        system,
+        code,
+    } = EventColumns::of(&rows);
     let (unique, exact) = rows.unique()?;
     context.cleaned("conditions", exact, 0);
     let mut conditions = Vec::with_capacity(unique.len());
@@ -59,8 +58,7 @@ pub(super) fn read(context: &mut Context<'_, '_>) -> Result<Vec<Condition>> {
             },
         ));
     }
-    conditions.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(conditions.into_iter().map(|(_, c)| c).collect())
+    Ok(in_event_order(conditions))
 }
 
 /// `fact_conditions` as of `as_of`.

@@ -2,7 +2,7 @@
 //! start, code, encounter) order, with an "active" flag and the duration as
 //! of the reference day.
 
-use super::{Context, day, days_between, key_of_day, out_of_pocket};
+use super::{Context, EventColumns, day, days_between, in_event_order, key_of_day, out_of_pocket};
 use crate::bronze::rows::Rows;
 use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
@@ -28,14 +28,15 @@ pub(super) struct Medication<'a> {
 pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Medication<'a>>> {
     let rows = Rows::of(context.bronze, "medications");
     let c = |n: &str| rows.col(n);
-    let (start, stop, patient, payer, encounter, code) = (
-        c("START"),
-        c("STOP"),
-        c("PATIENT"),
-        c("PAYER"),
-        c("ENCOUNTER"),
-        c("CODE"),
-    );
+    let EventColumns {
+        start,
+        stop,
+        patient,
+        encounter,
+        code,
+        ..
+    } = EventColumns::of(&rows);
+    let payer = c("PAYER");
     let (base, coverage, dispenses, total) = (
         c("BASE_COST"),
         c("PAYER_COVERAGE"),
@@ -82,8 +83,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Medication<'
             },
         ));
     }
-    medications.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(medications.into_iter().map(|(_, m)| m).collect())
+    Ok(in_event_order(medications))
 }
 
 /// `fact_medications` as of `as_of`.

@@ -1,7 +1,7 @@
 //! `fact_procedures`: one row per distinct procedure row, in (patient,
 //! start, code, encounter) order, with its duration in minutes.
 
-use super::{Context, day};
+use super::{Context, EventColumns, day, in_event_order};
 use crate::bronze::rows::Rows;
 use crate::dates;
 use crate::error::Result;
@@ -24,14 +24,14 @@ pub(super) struct Procedure<'a> {
 pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Procedure<'a>>> {
     let rows = Rows::of(context.bronze, "procedures");
     let c = |n: &str| rows.col(n);
-    let (start, stop, patient, encounter, system, code) = (
-        c("START"),
-        c("STOP"),
-        c("PATIENT"),
-        c("ENCOUNTER"),
-        c("SYSTEM"),
-        c("CODE"),
-    );
+    let EventColumns {
+        start,
+        stop,
+        patient,
+        encounter,
+        system,
+        code,
+    } = EventColumns::of(&rows);
     let (base, reason, reason_description) =
         (c("BASE_COST"), c("REASONCODE"), c("REASONDESCRIPTION"));
     let (unique, exact) = rows.unique()?;
@@ -67,8 +67,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Procedure<'a
             },
         ));
     }
-    procedures.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(procedures.into_iter().map(|(_, p)| p).collect())
+    Ok(in_event_order(procedures))
 }
 
 /// `fact_procedures`.
