@@ -349,3 +349,44 @@ fn a_zip_past_the_limit_is_refused_and_the_flags_say_how_to_raise_it() {
     );
     assert_eq!(run(&[]).status.code(), Some(0));
 }
+
+#[test]
+fn a_synthea_25_provider_column_holding_organization_ids_maps_to_the_organization() {
+    let input = fixtures().join("v25_provider_is_organization");
+    let out = temp_dir("v25");
+    let output = lakehouse(&[
+        "run",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Synthea version  2.5"), "{stdout}");
+    assert!(
+        stdout.contains("warning  encounters_provider_holds_organizations_ids 3 of 3 rows"),
+        "{stdout}"
+    );
+    let keys = |column: &str| -> Vec<Option<i64>> {
+        table(&out, "silver", "fact_encounters")
+            .iter()
+            .flat_map(|b| {
+                b.column_by_name(column)
+                    .unwrap()
+                    .as_any()
+                    .downcast_ref::<Int64Array>()
+                    .unwrap()
+                    .iter()
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    assert_eq!(keys("organization_key"), [Some(1), Some(1), Some(2)]);
+    assert_eq!(keys("provider_key"), [None, None, None]);
+    let failures = dq_failures(&out);
+    assert_eq!(failures.get("fk_encounters_provider"), Some(&0));
+    assert_eq!(
+        failures.get("encounters_provider_holds_organizations_ids"),
+        Some(&3)
+    );
+}

@@ -580,16 +580,47 @@ fn rule_sql(rule: &Rule, table: &dyn Fn(&str) -> String) -> String {
                 return unknown_rule(rule);
             };
             let c = quoted(source.column);
+            // A value of the alternative file (2.5's organization ids in
+            // encounters.PROVIDER) resolves too.
+            let (or_join, or_missing) = match source.or_file {
+                Some(file) => (
+                    format!(
+                        " LEFT JOIN (SELECT DISTINCT `Id` FROM {}) o ON c.{c} = o.`Id`",
+                        table(file)
+                    ),
+                    " AND o.`Id` IS NULL",
+                ),
+                None => (String::new(), ""),
+            };
             count(
-                "p.`Id` IS NULL",
+                &format!("p.`Id` IS NULL{or_missing}"),
                 &format!(
                     "concat({}, ' → ', c.{c})",
                     example_id(id_of(source.file), "c")
                 ),
                 &format!(
-                    "{} c LEFT JOIN (SELECT DISTINCT `Id` FROM {}) p ON c.{c} = p.`Id` WHERE c.{c} IS NOT NULL",
+                    "{} c LEFT JOIN (SELECT DISTINCT `Id` FROM {}) p ON c.{c} = p.`Id`{or_join} WHERE c.{c} IS NOT NULL",
                     table(source.file),
                     table(parent)
+                ),
+            )
+        }
+        Rule::HoldsOtherIds(key) => {
+            let (Some(source), Some(parent)) = (key.source, key.parent_file()) else {
+                return unknown_rule(rule);
+            };
+            let Some(other) = source.or_file else {
+                return unknown_rule(rule);
+            };
+            let c = quoted(source.column);
+            count(
+                "p.`Id` IS NULL AND o.`Id` IS NOT NULL",
+                &example_id(id_of(source.file), "c"),
+                &format!(
+                    "{} c LEFT JOIN (SELECT DISTINCT `Id` FROM {}) p ON c.{c} = p.`Id` LEFT JOIN (SELECT DISTINCT `Id` FROM {}) o ON c.{c} = o.`Id` WHERE c.{c} IS NOT NULL",
+                    table(source.file),
+                    table(parent),
+                    table(other)
                 ),
             )
         }

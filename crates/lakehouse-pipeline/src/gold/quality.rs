@@ -113,6 +113,9 @@ pub enum Rule {
     },
     /// A foreign key of the star resolves in bronze.
     ForeignKey(&'static ForeignKey),
+    /// A key's column holds ids of its source's `or_file` (Synthea 2.5's
+    /// organization ids in `encounters.PROVIDER`), mapped there.
+    HoldsOtherIds(&'static ForeignKey),
     /// STOP is not earlier than START.
     Period(&'static Period),
     /// No encounter after the patient's death.
@@ -140,6 +143,15 @@ impl Rule {
                 let source = key.source.expect("checked keys have a source");
                 format!("fk_{}_{}", source.file, source.column.to_ascii_lowercase())
             }
+            Rule::HoldsOtherIds(key) => {
+                let source = key.source.expect("checked keys have a source");
+                format!(
+                    "{}_{}_holds_{}_ids",
+                    source.file,
+                    source.column.to_ascii_lowercase(),
+                    source.or_file.unwrap_or_default()
+                )
+            }
             Rule::Period(p) => format!("stop_before_start_{}", p.file),
             Rule::EncountersAfterDeath => "encounters_after_death".into(),
             Rule::EncountersBeforeBirth => "encounters_before_birth".into(),
@@ -159,7 +171,9 @@ impl Rule {
         match self {
             Rule::RowsRejected => "bronze_rejects",
             Rule::ExactDuplicates { file } | Rule::DuplicateIds { file, .. } => file,
-            Rule::ForeignKey(key) => key.source.map_or(key.table, |s| s.file),
+            Rule::ForeignKey(key) | Rule::HoldsOtherIds(key) => {
+                key.source.map_or(key.table, |s| s.file)
+            }
             Rule::Period(p) => p.file,
             Rule::EncountersAfterDeath | Rule::EncountersBeforeBirth => "encounters",
             Rule::DeathBeforeBirth => "patients",
@@ -172,7 +186,9 @@ impl Rule {
     /// How serious a failure is.
     pub fn severity(&self) -> Severity {
         match self {
-            Rule::EncountersAfterDeath | Rule::CoverageExceedsCost(_) => Severity::Warning,
+            Rule::EncountersAfterDeath | Rule::CoverageExceedsCost(_) | Rule::HoldsOtherIds(_) => {
+                Severity::Warning
+            }
             Rule::ExactDuplicates { .. }
             | Rule::DuplicateIds { merged: true, .. }
             | Rule::Placeholder(_) => Severity::Info,
@@ -189,11 +205,25 @@ impl Rule {
             Rule::DuplicateIds { merged: false, .. } => "rows repeating an id with other values; the first in canonical order is kept".into(),
             Rule::ForeignKey(key) => {
                 let source = key.source.expect("checked keys have a source");
+                let or_file = source
+                    .or_file
+                    .map(|f| format!(" or, as Synthea 2.5 wrote it, of `{f}.csv`"))
+                    .unwrap_or_default();
                 format!(
-                    "`{}.{}` resolves to a row of `{}.csv`",
+                    "`{}.{}` resolves to a row of `{}.csv`{or_file}",
                     source.file,
                     source.column,
                     key.parent_file().unwrap_or(key.references)
+                )
+            }
+            Rule::HoldsOtherIds(key) => {
+                let source = key.source.expect("checked keys have a source");
+                format!(
+                    "`{}.{}` holds ids of `{}.csv` (Synthea 2.5 had no ORGANIZATION column): mapped to that row, with no {}",
+                    source.file,
+                    source.column,
+                    source.or_file.unwrap_or_default(),
+                    key.references.trim_start_matches("dim_")
                 )
             }
             Rule::Period(_) => "STOP is earlier than START".into(),
@@ -463,14 +493,22 @@ fn foreign_keys(bronze: &Bronze) -> Vec<RuleResult> {
             rows.col(source.column),
             id_column(source.file).map(|n| rows.col(n)),
         );
+        let other_ids = source.or_file.and_then(target);
+        let mut other = other_ids.map(|_| RuleResult::new(Rule::HoldsOtherIds(key)));
         for row in rows.all() {
             if let Some(value) = rows.text(row, col) {
-                rule.check(!parent_ids.contains(value), || {
+                let in_parent = parent_ids.contains(value);
+                let in_other = !in_parent && other_ids.is_some_and(|ids| ids.contains(value));
+                rule.check(!in_parent && !in_other, || {
                     format!("{} → {value}", example(&rows, row, id))
                 });
+                if let Some(other) = &mut other {
+                    other.check(in_other, || example(&rows, row, id));
+                }
             }
         }
         results.push(rule);
+        results.extend(other);
     }
 
     results

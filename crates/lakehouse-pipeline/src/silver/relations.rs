@@ -25,6 +25,10 @@ pub struct Source {
     pub file: &'static str,
     /// Its column (`PATIENT`).
     pub column: &'static str,
+    /// Another file whose `Id`s the column may hold instead: Synthea 2.5
+    /// wrote the organization's id into `encounters.PROVIDER` (it had no
+    /// `ORGANIZATION` column); such a value is mapped to the organization.
+    pub or_file: Option<&'static str>,
 }
 
 /// One foreign key of the star schema.
@@ -81,10 +85,23 @@ const fn fk(
         key,
         role,
         source: match source {
-            Some((file, column)) => Some(Source { file, column }),
+            Some((file, column)) => Some(Source {
+                file,
+                column,
+                or_file: None,
+            }),
             None => None,
         },
     }
+}
+
+/// `key`, whose source column may also hold ids of `or_file`.
+const fn or_file(key: ForeignKey, or_file: &'static str) -> ForeignKey {
+    let mut key = key;
+    if let Some(source) = &mut key.source {
+        source.or_file = Some(or_file);
+    }
+    key
 }
 
 use Role::{Active, Integrity, RolePlaying};
@@ -95,7 +112,7 @@ use Role::{Active, Integrity, RolePlaying};
 #[rustfmt::skip]
 pub const FOREIGN_KEYS: [ForeignKey; 28] = [
     fk("fact_encounters", "patient_key", "dim_patient", "patient_key", Active, Some(("encounters", "PATIENT"))),
-    fk("fact_encounters", "provider_key", "dim_provider", "provider_key", Active, Some(("encounters", "PROVIDER"))),
+    or_file(fk("fact_encounters", "provider_key", "dim_provider", "provider_key", Active, Some(("encounters", "PROVIDER"))), "organizations"),
     fk("fact_encounters", "organization_key", "dim_organization", "organization_key", Active, Some(("encounters", "ORGANIZATION"))),
     fk("fact_encounters", "payer_key", "dim_payer", "payer_key", Active, Some(("encounters", "PAYER"))),
     fk("fact_encounters", "start_date_key", "dim_date", "date_key", Active, None),

@@ -310,8 +310,9 @@ SELECT
 FROM _encounters e
 LEFT JOIN dim_patient p ON p.patient_id = e.`PATIENT`
 LEFT JOIN dim_provider pr ON pr.provider_id = e.`PROVIDER`
--- 2.5 wrote no ORGANIZATION: the provider's organization stands in.
-LEFT JOIN dim_organization o ON o.organization_id = coalesce(e.`ORGANIZATION`, pr.organization_id)
+-- 2.5 wrote no ORGANIZATION: the provider's organization stands in, and a
+-- PROVIDER that names no provider is taken as the organization id 2.5 wrote.
+LEFT JOIN dim_organization o ON o.organization_id = coalesce(e.`ORGANIZATION`, pr.organization_id, CASE WHEN pr.provider_id IS NULL THEN e.`PROVIDER` END)
 LEFT JOIN dim_payer py ON py.payer_id = e.`PAYER`
 LEFT JOIN readmitted ra ON ra.id = e.`Id`
 LEFT JOIN readmission rn ON rn.id = e.`Id`

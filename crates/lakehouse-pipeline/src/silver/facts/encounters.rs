@@ -70,9 +70,14 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Encounter<'a
         let stop_ts = rows.timestamp(row, stop);
         let patient_key = patients.keys.get(Some(patient_id));
         let provider_id = rows.text(row, provider);
+        // 2.5 wrote no ORGANIZATION: the provider's organization stands in,
+        // and a PROVIDER that names no provider is taken as the organization
+        // id 2.5 wrote there (`dq_results` counts those rows).
+        let provider_key = references.provider.get(provider_id);
         let organization_id = rows
             .text(row, organization)
-            .or_else(|| provider_id.and_then(|p| references.provider_organization.get(p).copied()));
+            .or_else(|| provider_id.and_then(|p| references.provider_organization.get(p).copied()))
+            .or_else(|| provider_id.filter(|_| provider_key.is_none()));
         let age = patient_key
             .and_then(|k| patients.birth[k as usize - 1])
             .map(|b| dates::age_in_years(b, day(start_ts)));
@@ -81,7 +86,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Encounter<'a
             id: encounter_id,
             patient_id,
             patient_key,
-            provider_key: references.provider.get(provider_id),
+            provider_key,
             organization_key: references.organization.get(organization_id),
             payer_key: references.payer.get(rows.text(row, payer)),
             start: start_ts,
