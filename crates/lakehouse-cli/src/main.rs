@@ -660,6 +660,13 @@ fn print_summary(
         bronze.files.len(),
         bytes
     )?;
+    let non_finite: u64 = bronze.files.iter().map(|f| f.non_finite_numbers).sum();
+    if non_finite > 0 {
+        writeln!(
+            stdout,
+            "non-finite       {non_finite} numbers spelled NaN or inf, read as empty (per file in manifest.json)"
+        )?;
+    }
     writeln!(stdout)?;
     writeln!(stdout, "{:<8} {:<34} {:>10}", "layer", "table", "rows")?;
     for table in lakehouse.tables() {

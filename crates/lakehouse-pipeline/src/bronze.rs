@@ -24,6 +24,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 pub use decoder::{BronzeBuilder, READ_CHUNK_BYTES};
+pub use fields::NON_FINITE_SPELLINGS;
 pub use reload::SOURCES_KEY;
 pub use spec::{ColumnSpec, ColumnType, TABLES, TableSpec, VERSIONS};
 pub use version::VersionRange;
@@ -78,6 +79,9 @@ pub struct FileReport {
     pub blank_lines: u64,
     /// Copies of the header line met after line 1 (concatenated files), skipped.
     pub repeated_headers: u64,
+    /// Numbers spelled as not-a-number or an infinity (`NaN`, `nan`, `inf`,
+    /// …) in accepted rows, each read as no value.
+    pub non_finite_numbers: u64,
     /// Versions (indices into [`VERSIONS`]) whose layout matches this file's header.
     pub layout_versions: Vec<u8>,
     /// The canonical column of each field of the file, in file order (`None`

@@ -572,6 +572,11 @@ impl BronzeBuilder {
                     .append_value(open.line_number as i64);
                 accumulator.rows += 1;
                 open.report.rows_accepted += 1;
+                open.report.non_finite_numbers += open
+                    .scratch
+                    .iter()
+                    .filter(|v| matches!(v, Parsed::NonFinite))
+                    .count() as u64;
                 if accumulator.rows >= self.options.batch_rows {
                     accumulator.flush()?;
                 }

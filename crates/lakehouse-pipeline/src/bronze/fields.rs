@@ -9,8 +9,11 @@ use crate::dates;
 /// A typed field: text as a byte range of its line, so nothing is copied
 /// until the column builder takes it.
 pub(super) enum Parsed {
-    /// Empty, or a spelling of "no value" (`null`, `NaN`).
+    /// Empty, or the word `null` (a Java null, as Synthea prints it).
     Null,
+    /// A number spelled as not-a-number or an infinity (`NaN`, `nan`,
+    /// `inf`, `-Infinity`, …): no value, counted per file.
+    NonFinite,
     /// Text at `[start, end)` of the line.
     Text(usize, usize),
     /// Days since the epoch.
@@ -164,7 +167,7 @@ pub(super) fn parse_row(
 /// A row whose required column is empty is rejected.
 fn check_required(spec: &TableSpec, scratch: &[Parsed]) -> Result<(), RowError> {
     for (column, value) in spec.columns.iter().zip(scratch.iter()) {
-        if column.required && matches!(value, Parsed::Null) {
+        if column.required && matches!(value, Parsed::Null | Parsed::NonFinite) {
             return Err(RowError {
                 column: Some(column.name),
                 reason: format!("missing required value in `{}`", column.name),
@@ -192,6 +195,23 @@ fn without_thousands_separators(value: &str) -> Option<String> {
         let dot = if digits.contains('.') { "." } else { "" };
         format!("{sign}{}{dot}{fraction}", groups.concat())
     })
+}
+
+/// The spellings of not-a-number and infinity a writer may use, in any case.
+pub const NON_FINITE_SPELLINGS: [&str; 7] = [
+    "nan",
+    "inf",
+    "+inf",
+    "-inf",
+    "infinity",
+    "+infinity",
+    "-infinity",
+];
+
+fn is_non_finite_spelling(value: &str) -> bool {
+    NON_FINITE_SPELLINGS
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(value))
 }
 
 /// Types the field `line[start..end]` of `column`.
@@ -241,9 +261,14 @@ fn parse_field(
             }
         }
         ColumnType::Float => {
-            // `NaN` (payers.QOLS_AVG with no members) and `null` mean "no value".
-            if value == "NaN" || value == "null" {
+            // `null` means "no value"; so do `NaN` (payers.QOLS_AVG with no
+            // members) and any other spelling of not-a-number or infinity,
+            // which are counted (FileReport::non_finite_numbers).
+            if value == "null" {
                 return Ok(Parsed::Null);
+            }
+            if is_non_finite_spelling(value) {
+                return Ok(Parsed::NonFinite);
             }
             let parsed: f64 = value
                 .parse()

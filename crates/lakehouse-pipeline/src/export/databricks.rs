@@ -136,7 +136,10 @@ fn typed(column: &spec::ColumnSpec, v: &str) -> String {
     );
     match column.column_type {
         ColumnType::Text if column.required => v.to_string(),
-        ColumnType::Text => format!("CASE WHEN {v} = 'null' THEN NULL ELSE {v} END"),
+        ColumnType::Text => format!(
+            "CASE WHEN {} THEN NULL ELSE {v} END",
+            no_value(column, v).unwrap_or_default()
+        ),
         ColumnType::Date => format!(
             "CASE WHEN {v} RLIKE '{DATE_PATTERN}' THEN try_cast({v} AS DATE) WHEN {v} RLIKE '{DATETIME_PATTERN}' THEN CAST(try_cast({v} AS TIMESTAMP) AS DATE) END"
         ),
@@ -152,7 +155,8 @@ fn typed(column: &spec::ColumnSpec, v: &str) -> String {
             )
         }
         ColumnType::Float => format!(
-            "CASE WHEN {v} IN ('NaN', 'null') THEN NULL WHEN abs(try_cast({v} AS DOUBLE)) <= 1.7976931348623157E308D THEN try_cast({v} AS DOUBLE) END"
+            "CASE WHEN {} THEN NULL WHEN abs(try_cast({v} AS DOUBLE)) <= 1.7976931348623157E308D THEN try_cast({v} AS DOUBLE) END",
+            no_value(column, v).unwrap_or_default()
         ),
         ColumnType::Int => format!(
             "CASE WHEN {v} = 'null' THEN NULL WHEN {v} RLIKE '^[+-]?[0-9]+$' THEN try_cast({v} AS BIGINT) \
@@ -162,12 +166,22 @@ fn typed(column: &spec::ColumnSpec, v: &str) -> String {
 }
 
 /// Raw values that mean "no value" for a column type (not a parse failure).
-fn null_tokens(column: &spec::ColumnSpec) -> &'static str {
+/// The SQL saying that raw value `v` of `column` is a spelling of "no value"
+/// (as bronze reads it: `null`; for numbers also not-a-number and the
+/// infinities, in any case, from [`crate::bronze::NON_FINITE_SPELLINGS`]).
+fn no_value(column: &spec::ColumnSpec, v: &str) -> Option<String> {
     match column.column_type {
-        ColumnType::Text if !column.required => "'null'",
-        ColumnType::Float => "'NaN', 'null'",
-        ColumnType::Int => "'null'",
-        _ => "",
+        ColumnType::Text if column.required => None,
+        ColumnType::Text | ColumnType::Int => Some(format!("{v} = 'null'")),
+        ColumnType::Float => Some(format!(
+            "({v} = 'null' OR lower({v}) IN ({}))",
+            crate::bronze::NON_FINITE_SPELLINGS
+                .iter()
+                .map(|s| literal(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => None,
     }
 }
 
@@ -252,12 +266,9 @@ fn bronze_notebook(lakehouse: &Lakehouse) -> String {
                     continue;
                 }
                 let v = quoted(column.name);
-                let tokens = null_tokens(column);
-                let not_token = if tokens.is_empty() {
-                    String::new()
-                } else {
-                    format!(" AND {v} NOT IN ({tokens})")
-                };
+                let not_token = no_value(column, &v)
+                    .map(|no_value| format!(" AND NOT {no_value}"))
+                    .unwrap_or_default();
                 checks.push(format!(
                     "WHEN {v} IS NOT NULL{not_token} AND ({}) IS NULL THEN named_struct('col', {}, 'reason', concat('invalid {} `', {v}, '` in `{}`'))",
                     typed(column, &v),

@@ -799,3 +799,47 @@ fn a_zip_inside_the_zip_is_refused_by_name() {
     );
     assert!(error.hint().is_some());
 }
+
+#[wasm_bindgen_test(unsupported = test)]
+fn every_spelling_of_nan_and_infinity_is_empty_and_counted() {
+    let mut files = base();
+    let mut rows = String::new();
+    for (i, cost) in ["NaN", "nan", "inf", "-Infinity", "12.5"]
+        .iter()
+        .enumerate()
+    {
+        rows.push_str(
+            &ENCOUNTER_ROW
+                .replacen("e1,", &format!("e{i},"), 1)
+                .replace("120.00", cost),
+        );
+        rows.push('\n');
+    }
+    files[1].1 = format!("{ENCOUNTERS_33}\n{rows}");
+    let bronze = ingest(&files).unwrap();
+    let encounters = bronze
+        .files
+        .iter()
+        .find(|f| f.path == "encounters.csv")
+        .unwrap();
+    assert_eq!(
+        (
+            encounters.rows_accepted,
+            encounters.rows_rejected,
+            encounters.non_finite_numbers
+        ),
+        (5, 0, 4)
+    );
+    let batch = &bronze.table("encounters").unwrap().batches[0];
+    let cost = column::<Float64Array>(batch, "TOTAL_CLAIM_COST").unwrap();
+    assert_eq!(cost.null_count(), 4);
+    assert_eq!(cost.value(4), 12.5);
+    // A number too large to be finite is no spelling of "no value": rejected.
+    files[1].1 = format!(
+        "{ENCOUNTERS_33}\n{}\n{ENCOUNTER_ROW}\n",
+        ENCOUNTER_ROW
+            .replacen("e1,", "e0,", 1)
+            .replace("120.00", "1e999")
+    );
+    assert_eq!(ingest(&files).unwrap().rejects.num_rows(), 1);
+}
