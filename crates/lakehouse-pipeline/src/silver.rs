@@ -47,6 +47,21 @@ pub struct CleaningStats {
     pub exact_duplicates: u64,
     /// Rows whose id repeated with other values, merged into the first.
     pub merged_duplicate_ids: u64,
+    /// The smallest ids that repeated (at most `dq_results`' five examples).
+    pub repeated_ids: Vec<String>,
+}
+
+impl CleaningStats {
+    /// What [`Rows::unique_by`](crate::bronze::rows::Rows::unique_by)
+    /// dropped from `file`.
+    pub(crate) fn of(file: &'static str, unique: &crate::bronze::rows::UniqueById<'_>) -> Self {
+        Self {
+            file,
+            exact_duplicates: unique.exact,
+            merged_duplicate_ids: unique.merged,
+            repeated_ids: unique.repeated.iter().map(|id| id.to_string()).collect(),
+        }
+    }
 }
 
 impl Silver {

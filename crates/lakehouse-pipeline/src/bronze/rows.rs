@@ -156,22 +156,42 @@ impl<'a> Rows<'a> {
     /// repeated id), the first in canonical order wins. Rows without a key are
     /// dropped (bronze already rejected them for required keys). Returns the
     /// rows, the exact duplicates dropped and the conflicting rows dropped.
-    pub(crate) fn unique_by(&self, key: Col) -> Result<(Vec<RowId>, u64, u64)> {
+    pub(crate) fn unique_by(&self, key: Col) -> Result<UniqueById<'a>> {
         let (rows, exact) = self.unique()?;
-        let mut keyed: Vec<(&str, RowId)> = rows
+        let mut keyed: Vec<(&'a str, RowId)> = rows
             .into_iter()
             .filter_map(|id| self.text(id, key).map(|k| (k, id)))
             .collect();
         keyed.sort_by(|a, b| a.0.cmp(b.0));
+        let mut repeated: Vec<&'a str> = keyed
+            .windows(2)
+            .filter(|w| w[0].0 == w[1].0)
+            .map(|w| w[0].0)
+            .collect();
+        repeated.dedup();
+        repeated.truncate(crate::gold::quality::EXAMPLES);
         let before = keyed.len();
         keyed.dedup_by(|a, b| a.0 == b.0);
-        let conflicts = (before - keyed.len()) as u64;
-        Ok((
-            keyed.into_iter().map(|(_, id)| id).collect(),
+        Ok(UniqueById {
+            merged: (before - keyed.len()) as u64,
+            rows: keyed.into_iter().map(|(_, id)| id).collect(),
             exact,
-            conflicts,
-        ))
+            repeated,
+        })
     }
+}
+
+/// The rows [`Rows::unique_by`] keeps (the first per id, in canonical
+/// order), and what it dropped.
+pub(crate) struct UniqueById<'a> {
+    /// One row per id.
+    pub(crate) rows: Vec<RowId>,
+    /// Exact duplicate rows dropped.
+    pub(crate) exact: u64,
+    /// Rows dropped because an earlier row had their id.
+    pub(crate) merged: u64,
+    /// The smallest ids that repeat, for examples.
+    pub(crate) repeated: Vec<&'a str>,
 }
 
 /// One source column over every batch of a table, typed once.

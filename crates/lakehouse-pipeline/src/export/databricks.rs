@@ -579,11 +579,13 @@ fn rule_sql(rule: &Rule, table: &dyn Fn(&str) -> String) -> String {
         Rule::DuplicateIds { file, .. } => {
             let cols = source_columns(file);
             let t = table(file);
-            no_examples(
-                &format!("(SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}))"),
-                &format!(
-                    "(SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}) WHERE `Id` IS NOT NULL) - (SELECT count(DISTINCT `Id`) FROM {t})"
-                ),
+            // The smallest ids that repeat with other values, as gold's examples.
+            let repeated = format!(
+                "(SELECT {} FROM (SELECT `Id` FROM (SELECT DISTINCT {cols} FROM {t}) WHERE `Id` IS NOT NULL GROUP BY `Id` HAVING count(*) > 1))",
+                examples("true", "`Id`")
+            );
+            format!(
+                "SELECT CAST((SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t})) AS BIGINT) AS rows_checked, CAST((SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {t}) WHERE `Id` IS NOT NULL) - (SELECT count(DISTINCT `Id`) FROM {t}) AS BIGINT) AS rows_failed, {repeated} AS example_ids"
             )
         }
         Rule::ForeignKey(key) => {

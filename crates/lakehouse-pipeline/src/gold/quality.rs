@@ -458,6 +458,7 @@ fn cleaning(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
             });
             merged.rows_checked = checked - stats.exact_duplicates;
             merged.rows_failed = stats.merged_duplicate_ids;
+            merged.examples = stats.repeated_ids.iter().cloned().collect();
             results.push(merged);
         }
     }

@@ -59,6 +59,12 @@ fn grouped<'a>(
             file,
             exact_duplicates: exact,
             merged_duplicate_ids: merged,
+            repeated_ids: groups
+                .iter()
+                .filter(|(_, g)| g.len() > 1)
+                .map(|(id, _)| id.to_string())
+                .take(crate::gold::quality::EXAMPLES)
+                .collect(),
         });
     }
     Ok(groups.into_iter().collect())
@@ -254,12 +260,9 @@ impl<'a> PatientIndex<'a> {
     pub(crate) fn build(bronze: &'a Bronze, cleaning: &mut Vec<CleaningStats>) -> Result<Self> {
         let rows = Rows::of(bronze, "patients");
         let id = rows.col("Id");
-        let (ids, exact, merged) = rows.unique_by(id)?;
-        cleaning.push(CleaningStats {
-            file: "patients",
-            exact_duplicates: exact,
-            merged_duplicate_ids: merged,
-        });
+        let unique = rows.unique_by(id)?;
+        cleaning.push(CleaningStats::of("patients", &unique));
+        let ids = unique.rows;
         let keys = KeyMap::from_sorted(ids.iter().filter_map(|r| rows.text(*r, id)));
         let (birth_col, death_col) = (rows.col("BIRTHDATE"), rows.col("DEATHDATE"));
         let birth = ids.iter().map(|r| rows.date(*r, birth_col)).collect();

@@ -34,11 +34,13 @@ struct Context<'a, 'r> {
 }
 
 impl Context<'_, '_> {
-    fn cleaned(&mut self, file: &'static str, exact_duplicates: u64, merged_duplicate_ids: u64) {
+    /// Notes the exact duplicates dropped from an event file (no ids).
+    fn cleaned(&mut self, file: &'static str, exact_duplicates: u64) {
         self.cleaning.push(CleaningStats {
             file,
             exact_duplicates,
-            merged_duplicate_ids,
+            merged_duplicate_ids: 0,
+            repeated_ids: Vec::new(),
         });
     }
 

@@ -6,6 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 use super::{Context, day, key_of_day};
 use crate::bronze::rows::Rows;
 use crate::error::Result;
+use crate::silver::CleaningStats;
 use crate::table::{Table, TableBuilder};
 
 #[derive(Default, Clone, Copy)]
@@ -63,7 +64,7 @@ fn ledger<'a>(context: &mut Context<'a, '_>) -> Result<HashMap<&'a str, ClaimLed
         c("ADJUSTMENTS"),
     );
     let (unique, exact) = rows.unique()?;
-    context.cleaned("claims_transactions", exact, 0);
+    context.cleaned("claims_transactions", exact);
     for row in unique {
         let Some(claim_id) = rows.text(row, claim) else {
             continue;
@@ -104,8 +105,9 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Claim<'a>>> 
     let (status1, status2, statusp) = (c("STATUS1"), c("STATUS2"), c("STATUSP"));
     let (out1, out2, outp) = (c("OUTSTANDING1"), c("OUTSTANDING2"), c("OUTSTANDINGP"));
     let diagnoses: Vec<_> = (1..=8).map(|i| c(&format!("DIAGNOSIS{i}"))).collect();
-    let (unique, exact, merged) = rows.unique_by(id)?;
-    context.cleaned("claims", exact, merged);
+    let unique = rows.unique_by(id)?;
+    context.cleaning.push(CleaningStats::of("claims", &unique));
+    let unique = unique.rows;
     let (references, patients) = (context.references, context.patients);
     for row in unique {
         let Some(claim_id) = rows.text(row, id) else {

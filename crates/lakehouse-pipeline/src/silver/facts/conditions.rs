@@ -30,7 +30,7 @@ pub(super) fn read(context: &mut Context<'_, '_>) -> Result<Vec<Condition>> {
         code,
     } = EventColumns::of(&rows);
     let (unique, exact) = rows.unique()?;
-    context.cleaned("conditions", exact, 0);
+    context.cleaned("conditions", exact);
     let mut conditions = Vec::with_capacity(unique.len());
     for row in unique {
         let (Some(start_day), Some(patient_id)) = (rows.date(row, start), rows.text(row, patient))

@@ -5,6 +5,7 @@ use super::{Context, day, days_between, key_of_day, out_of_pocket};
 use crate::bronze::rows::Rows;
 use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
+use crate::silver::CleaningStats;
 use crate::table::{Table, TableBuilder};
 
 /// Thirty days, the readmission window.
@@ -55,8 +56,11 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Encounter<'a
         c("TOTAL_CLAIM_COST"),
         c("PAYER_COVERAGE"),
     );
-    let (unique, exact, merged) = rows.unique_by(id)?;
-    context.cleaned("encounters", exact, merged);
+    let unique = rows.unique_by(id)?;
+    context
+        .cleaning
+        .push(CleaningStats::of("encounters", &unique));
+    let unique = unique.rows;
     let (references, patients) = (context.references, context.patients);
     let mut encounters = Vec::with_capacity(unique.len());
     for row in unique {

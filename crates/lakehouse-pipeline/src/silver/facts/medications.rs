@@ -45,7 +45,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Medication<'
     );
     let (reason, reason_description) = (c("REASONCODE"), c("REASONDESCRIPTION"));
     let (unique, exact) = rows.unique()?;
-    context.cleaned("medications", exact, 0);
+    context.cleaned("medications", exact);
     let mut medications = Vec::with_capacity(unique.len());
     for row in unique {
         let (Some(start_ts), Some(patient_id)) =

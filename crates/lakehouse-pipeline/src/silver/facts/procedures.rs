@@ -35,7 +35,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Procedure<'a
     let (base, reason, reason_description) =
         (c("BASE_COST"), c("REASONCODE"), c("REASONDESCRIPTION"));
     let (unique, exact) = rows.unique()?;
-    context.cleaned("procedures", exact, 0);
+    context.cleaned("procedures", exact);
     let mut procedures = Vec::with_capacity(unique.len());
     for row in unique {
         let (Some(start_ts), Some(patient_id)) =
