@@ -501,12 +501,12 @@ mod tests {
         );
         let svg = pyramid(
             "Age and sex",
-            &[("0-17".into(), 10.0, 12.0), ("18-34".into(), 20.0, 18.0)],
-            Some("18-34"),
+            &[("0-17".into(), 10.0, 12.0), ("18-44".into(), 20.0, 18.0)],
+            Some("18-44"),
             None,
         );
-        // Bars are female then male per band, so 18-34 male is mark 3.
-        assert!(svg.contains("data-bar=\"3\"><title>18-34, male: 18</title>"));
+        // Bars are female then male per band, so 18-44 male is mark 3.
+        assert!(svg.contains("data-bar=\"3\"><title>18-44, male: 18</title>"));
         assert!(svg.contains("opacity=\"0.3\""), "unchosen bands fade");
     }
 }

@@ -644,7 +644,7 @@ mod tests {
     fn filters_round_trip_through_url_pairs() {
         let filter = Filter::from_pairs([
             ("org", "Worcester Medical Practice"),
-            ("age", "18-34"),
+            ("age", "18-44"),
             ("from", "2020-01-01"),
             ("nonsense", "x"),
         ]);
@@ -652,7 +652,7 @@ mod tests {
             filter.active(),
             vec![
                 (Dimension::From, "2020-01-01".to_string()),
-                (Dimension::AgeBand, "18-34".to_string()),
+                (Dimension::AgeBand, "18-44".to_string()),
                 (
                     Dimension::Organization,
                     "Worcester Medical Practice".to_string()
@@ -661,7 +661,7 @@ mod tests {
         );
         assert_eq!(
             filter.describe(),
-            "from=2020-01-01&age=18-34&org=Worcester Medical Practice"
+            "from=2020-01-01&age=18-44&org=Worcester Medical Practice"
         );
         let pairs: Vec<(&str, String)> = filter
             .active()

@@ -12,10 +12,16 @@ mod encounters_by_provider;
 mod encounters_monthly;
 mod kpis;
 mod medications_by_payer;
+mod members;
+mod money;
+mod mortality;
 mod payer_costs;
+mod pmpm;
 mod procedures;
 pub mod quality;
 mod readmissions;
+mod stays;
+mod utilization;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,6 +32,8 @@ use crate::dates;
 use crate::error::Result;
 use crate::silver::Silver;
 use crate::table::{Columns, Table};
+use money::Money;
+pub use utilization::VISITS as VISIT_CLASSES;
 
 /// The gold layer.
 #[derive(Clone, Debug)]
@@ -42,7 +50,7 @@ impl Gold {
 }
 
 /// Names of the gold tables, in output order.
-pub const TABLE_NAMES: [&str; 12] = [
+pub const TABLE_NAMES: [&str; 15] = [
     "gold_kpis",
     "gold_encounters_monthly",
     "gold_encounters_by_provider",
@@ -54,6 +62,9 @@ pub const TABLE_NAMES: [&str; 12] = [
     "gold_payer_costs",
     "gold_readmissions_monthly",
     "gold_medications_by_payer",
+    "gold_pmpm_monthly",
+    "gold_utilization_yearly",
+    "gold_mortality_yearly",
     "dq_results",
 ];
 
@@ -126,8 +137,8 @@ struct EncounterTotals {
     encounters: i64,
     patients: BTreeSet<i64>,
     providers: BTreeSet<i64>,
-    total_claim_cost: f64,
-    payer_coverage: f64,
+    total_claim_cost: Money,
+    payer_coverage: Money,
 }
 
 impl EncounterTotals {
@@ -140,20 +151,28 @@ impl EncounterTotals {
         if let Some(p) = e.provider[i] {
             self.providers.insert(p);
         }
-        self.total_claim_cost += e.total[i].unwrap_or(0.0);
-        self.payer_coverage += e.coverage[i].unwrap_or(0.0);
+        self.total_claim_cost.add(e.total[i]);
+        self.payer_coverage.add(e.coverage[i]);
     }
 
-    fn out_of_pocket(&self) -> f64 {
-        self.total_claim_cost - self.payer_coverage
+    fn cost(&self) -> Option<f64> {
+        self.total_claim_cost.total()
+    }
+
+    fn coverage(&self) -> Option<f64> {
+        self.payer_coverage.total()
+    }
+
+    fn out_of_pocket(&self) -> Option<f64> {
+        money::difference(self.cost(), self.coverage())
     }
 
     fn avg_cost(&self) -> Option<f64> {
-        ratio(self.total_claim_cost, self.encounters as f64)
+        ratio(self.cost()?, self.encounters as f64)
     }
 
     fn coverage_pct(&self) -> Option<f64> {
-        ratio(self.payer_coverage * 100.0, self.total_claim_cost)
+        ratio(self.coverage()? * 100.0, self.cost()?)
     }
 }
 
@@ -189,8 +208,23 @@ pub fn compute(bronze: &Bronze, silver: &Silver) -> Result<Gold> {
     let providers = Dimension::new(silver, "dim_provider", "provider_key");
     let organizations = Dimension::new(silver, "dim_organization", "organization_key");
     let payers = Dimension::new(silver, "dim_payer", "payer_key");
+    let stays = stays::read(&e);
+    let pmpm_cells = pmpm::cells(silver, &e);
+    let use_cells = utilization::cells(silver, &e, &stays);
+    let inputs = kpis::Inputs {
+        encounters: &e,
+        stays: &stays,
+        pmpm: &pmpm_cells,
+        utilization: &use_cells,
+    };
+    let first_day = e
+        .start
+        .iter()
+        .flatten()
+        .map(|t| dates::day_of_timestamp(*t))
+        .min();
     let mut tables = vec![
-        kpis::table(silver, &e.columns)?,
+        kpis::table(silver, &inputs)?,
         encounters_monthly::table(&e)?,
         encounters_by_provider::table(&e, &providers, &organizations)?,
         encounters_by_organization::table(&e, &organizations)?,
@@ -199,8 +233,11 @@ pub fn compute(bronze: &Bronze, silver: &Silver) -> Result<Gold> {
     tables.push(procedures::table(silver)?);
     tables.push(demographics::table(silver)?);
     tables.push(payer_costs::table(&e, &payers)?);
-    tables.push(readmissions::monthly(&e)?);
+    tables.push(readmissions::monthly(&e, &stays)?);
     tables.push(medications_by_payer::table(silver, &payers)?);
+    tables.push(pmpm::table(&pmpm_cells, &payers)?);
+    tables.push(utilization::table(&use_cells, &payers)?);
+    tables.push(mortality::table(silver, first_day)?);
     tables.push(quality::check(bronze, silver)?);
     Ok(Gold { tables })
 }

@@ -12,6 +12,7 @@
 mod dims;
 mod facts;
 pub(crate) mod keys;
+mod member_months;
 mod relations;
 
 use crate::bronze::Bronze;
@@ -72,7 +73,7 @@ impl Silver {
 }
 
 /// Names of the silver tables, in output order.
-pub const TABLE_NAMES: [&str; 13] = [
+pub const TABLE_NAMES: [&str; 14] = [
     "dim_patient",
     "dim_provider",
     "dim_organization",
@@ -86,6 +87,7 @@ pub const TABLE_NAMES: [&str; 13] = [
     "fact_procedures",
     "fact_medications",
     "fact_claims",
+    "fact_member_months",
 ];
 
 /// Builds the star schema from bronze. `as_of` is the reference day; `None`
@@ -105,12 +107,18 @@ pub fn conform(bronze: &Bronze, as_of: Option<Day>) -> Result<Silver> {
         Day::days,
     );
     let dim_patient = patients.table(as_of)?;
-    let dim_date = dims::date_table(facts.first_day, facts.last_day)?;
+    let member_months = member_months::build(bronze, &references, &patients, as_of);
+    // The calendar spans every day a fact points at, member months included.
+    let months = member_months.iter().map(|m| m.month);
+    let first_day = facts.first_day.into_iter().chain(months.clone()).min();
+    let last_day = facts.last_day.into_iter().chain(months).max();
+    let dim_date = dims::date_table(first_day, last_day)?;
     let mut tables = vec![dim_patient];
     tables.extend(references.tables);
     tables.extend(codes.tables);
     tables.push(dim_date);
     tables.extend(facts.finish(as_of)?);
+    tables.push(member_months::table(&member_months)?);
     Ok(Silver {
         tables,
         as_of: Day::from_days(as_of),

@@ -131,6 +131,14 @@ impl<'a> Columns<'a> {
         }
     }
 
+    /// A date column (days since the epoch).
+    pub fn dates(&self, name: &str) -> Vec<Option<i32>> {
+        match self.table.and_then(|t| t.column::<Date32Array>(name)) {
+            Some(a) => a.iter().collect(),
+            None => vec![None; self.len()],
+        }
+    }
+
     /// A timestamp column (µs UTC).
     pub fn timestamps(&self, name: &str) -> Vec<Option<i64>> {
         match self

@@ -7,6 +7,7 @@ mod databricks;
 mod docs;
 mod fixtures;
 mod golden;
+mod metrics;
 mod powerbi;
 #[cfg(not(target_arch = "wasm32"))]
 mod props;

@@ -158,11 +158,11 @@ fn encounter_classes_and_ages_stay_within_stated_bounds() {
     let n = patients.num_rows() as f64;
     let targets = [
         ("0-17", 0.22),
-        ("18-34", 0.23),
-        ("35-49", 0.19),
-        ("50-64", 0.19),
-        ("65-79", 0.13),
-        ("80+", 0.04),
+        ("18-44", 0.36),
+        ("45-64", 0.25),
+        ("65-74", 0.10),
+        ("75-84", 0.05),
+        ("85+", 0.02),
     ];
     for (band, target) in targets {
         let s = band_counts.get(band).copied().unwrap_or(0) as f64 / n;

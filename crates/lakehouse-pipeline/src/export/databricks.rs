@@ -389,7 +389,9 @@ fn notebook(cells: &[String]) -> String {
 /// - `{{code_dim FILE TABLE KEY}}`: the statement building a code dimension;
 /// - `{{as_of}}`: the reference day (the `as_of` parameter, else the last
 ///   event day, else the last birth day);
-/// - `{{dq_results}}`: the data-quality rules.
+/// - `{{dq_results}}`: the data-quality rules;
+/// - `{{money EXPR}}`: a money sum rounded to cents, NULL when not finite
+///   (the pipeline's `gold::money`).
 fn expand(template: &str, lakehouse: &Lakehouse, as_of: &str, dq: &str) -> String {
     let mut out = String::with_capacity(template.len() * 2);
     let mut rest = template;
@@ -402,6 +404,12 @@ fn expand(template: &str, lakehouse: &Lakehouse, as_of: &str, dq: &str) -> Strin
         let file = words.next().unwrap_or("");
         let spec = spec::table_for_file(file);
         match (verb, spec) {
+            ("money", _) => {
+                let e = inner.trim_start()["money".len()..].trim();
+                out.push_str(&format!(
+                    "CASE WHEN abs(round({e}, 2)) <= 1.7976931348623157E308 THEN round({e}, 2) END"
+                ));
+            }
             ("table", Some(spec)) => out.push_str(&bronze_relation(lakehouse, spec)),
             ("cols", Some(spec)) => out.push_str(&column_list(spec, words.next().unwrap_or(""))),
             ("ranked", Some(spec)) => {
@@ -683,6 +691,19 @@ fn rule_sql(rule: &Rule, table: &dyn Fn(&str) -> String) -> String {
                 .join(" OR ");
             count(
                 &format!("({negative})"),
+                &example_id(id_of(cost.file), "c"),
+                &format!("{} c", table(cost.file)),
+            )
+        }
+        Rule::AmountTooLarge(cost) => {
+            let large = cost
+                .columns
+                .iter()
+                .map(|c| format!("coalesce(abs(c.{}) >= 1E13, false)", quoted(c)))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            count(
+                &format!("({large})"),
                 &example_id(id_of(cost.file), "c"),
                 &format!("{} c", table(cost.file)),
             )

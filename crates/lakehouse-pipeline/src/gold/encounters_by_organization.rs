@@ -37,13 +37,11 @@ pub(super) fn table(e: &Encounters<'_>, organizations: &Dimension<'_>) -> Result
         )
         .float(
             "total_claim_cost",
-            by_organization
-                .iter()
-                .map(|(_, t)| Some(t.total_claim_cost)),
+            by_organization.iter().map(|(_, t)| t.cost()),
         )
         .float(
             "payer_coverage",
-            by_organization.iter().map(|(_, t)| Some(t.payer_coverage)),
+            by_organization.iter().map(|(_, t)| t.coverage()),
         )
         .float(
             "avg_claim_cost",

@@ -47,11 +47,11 @@ pub(super) fn table(
         )
         .float(
             "total_claim_cost",
-            by_provider.iter().map(|(_, t)| Some(t.total_claim_cost)),
+            by_provider.iter().map(|(_, t)| t.cost()),
         )
         .float(
             "payer_coverage",
-            by_provider.iter().map(|(_, t)| Some(t.payer_coverage)),
+            by_provider.iter().map(|(_, t)| t.coverage()),
         )
         .float(
             "avg_claim_cost",

@@ -24,17 +24,11 @@ pub(super) fn table(e: &Encounters<'_>) -> Result<Table> {
             "patients",
             monthly.values().map(|t| t.patients.len() as i64),
         )
-        .float(
-            "total_claim_cost",
-            monthly.values().map(|t| Some(t.total_claim_cost)),
-        )
-        .float(
-            "payer_coverage",
-            monthly.values().map(|t| Some(t.payer_coverage)),
-        )
+        .float("total_claim_cost", monthly.values().map(|t| t.cost()))
+        .float("payer_coverage", monthly.values().map(|t| t.coverage()))
         .float(
             "patient_out_of_pocket",
-            monthly.values().map(|t| Some(t.out_of_pocket())),
+            monthly.values().map(|t| t.out_of_pocket()),
         )
         .float(
             "avg_claim_cost",

@@ -2,7 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Dimension, columns, ratio};
+use super::money::difference;
+use super::{Dimension, Money, columns, ratio};
 use crate::error::Result;
 use crate::silver::Silver;
 use crate::table::{Table, TableBuilder};
@@ -16,18 +17,18 @@ pub(super) fn table(silver: &Silver, payers: &Dimension<'_>) -> Result<Table> {
     let coverage = facts.floats("payer_coverage");
     let dispenses = facts.ints("dispenses");
     /// Prescriptions, patients, dispenses, total cost, payer coverage.
-    type Totals = (i64, BTreeSet<i64>, i64, f64, f64);
+    type Totals = (i64, BTreeSet<i64>, i64, Money, Money);
     let mut groups: BTreeMap<Option<i64>, Totals> = BTreeMap::new();
     for i in 0..facts.len() {
         let g = groups.entry(payer[i]).or_default();
         g.0 += 1;
         g.1.extend(patient[i]);
         g.2 += dispenses[i].unwrap_or(0);
-        g.3 += total[i].unwrap_or(0.0);
-        g.4 += coverage[i].unwrap_or(0.0);
+        g.3.add(total[i]);
+        g.4.add(coverage[i]);
     }
     let mut ranked: Vec<_> = groups.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.3.total_cmp(&a.1.3).then(a.0.cmp(&b.0)));
+    ranked.sort_by(|a, b| b.1.3.value().total_cmp(&a.1.3.value()).then(a.0.cmp(&b.0)));
     let text = |column: &str| {
         ranked
             .iter()
@@ -40,15 +41,19 @@ pub(super) fn table(silver: &Silver, payers: &Dimension<'_>) -> Result<Table> {
         .int("prescriptions", ranked.iter().map(|(_, g)| g.0))
         .int("patients", ranked.iter().map(|(_, g)| g.1.len() as i64))
         .int("dispenses", ranked.iter().map(|(_, g)| g.2))
-        .float("total_cost", ranked.iter().map(|(_, g)| Some(g.3)))
-        .float("payer_coverage", ranked.iter().map(|(_, g)| Some(g.4)))
+        .float("total_cost", ranked.iter().map(|(_, g)| g.3.total()))
+        .float("payer_coverage", ranked.iter().map(|(_, g)| g.4.total()))
         .float(
             "patient_out_of_pocket",
-            ranked.iter().map(|(_, g)| Some(g.3 - g.4)),
+            ranked
+                .iter()
+                .map(|(_, g)| difference(g.3.total(), g.4.total())),
         )
         .float(
             "coverage_pct",
-            ranked.iter().map(|(_, g)| ratio(g.4 * 100.0, g.3)),
+            ranked
+                .iter()
+                .map(|(_, g)| ratio(g.4.total()? * 100.0, g.3.total()?)),
         )
         .finish("gold_medications_by_payer")
 }

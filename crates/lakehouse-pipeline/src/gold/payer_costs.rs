@@ -12,7 +12,8 @@ pub(super) fn table(e: &Encounters<'_>, payers: &Dimension<'_>) -> Result<Table>
         e.totals_by(&e.payer).into_iter().collect();
     by_payer.sort_by(|a, b| {
         b.1.total_claim_cost
-            .total_cmp(&a.1.total_claim_cost)
+            .value()
+            .total_cmp(&a.1.total_claim_cost.value())
             .then(a.0.cmp(&b.0))
     });
     let payer_text = |column: &str| {
@@ -31,17 +32,11 @@ pub(super) fn table(e: &Encounters<'_>, payers: &Dimension<'_>) -> Result<Table>
             "patients",
             by_payer.iter().map(|(_, t)| t.patients.len() as i64),
         )
-        .float(
-            "total_claim_cost",
-            by_payer.iter().map(|(_, t)| Some(t.total_claim_cost)),
-        )
-        .float(
-            "payer_coverage",
-            by_payer.iter().map(|(_, t)| Some(t.payer_coverage)),
-        )
+        .float("total_claim_cost", by_payer.iter().map(|(_, t)| t.cost()))
+        .float("payer_coverage", by_payer.iter().map(|(_, t)| t.coverage()))
         .float(
             "patient_out_of_pocket",
-            by_payer.iter().map(|(_, t)| Some(t.out_of_pocket())),
+            by_payer.iter().map(|(_, t)| t.out_of_pocket()),
         )
         .float(
             "coverage_pct",

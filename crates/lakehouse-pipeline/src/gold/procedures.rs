@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Dimension, columns, ratio};
+use super::{Dimension, Money, columns, ratio};
 use crate::error::Result;
 use crate::silver::Silver;
 use crate::table::{Table, TableBuilder};
@@ -13,12 +13,12 @@ pub(super) fn table(silver: &Silver) -> Result<Table> {
     let patient = facts.ints("patient_key");
     let procedure = facts.ints("procedure_key");
     let cost = facts.floats("base_cost");
-    let mut by_code: BTreeMap<Option<i64>, (i64, BTreeSet<i64>, f64)> = BTreeMap::new();
+    let mut by_code: BTreeMap<Option<i64>, (i64, BTreeSet<i64>, Money)> = BTreeMap::new();
     for i in 0..facts.len() {
         let totals = by_code.entry(procedure[i]).or_default();
         totals.0 += 1;
         totals.1.extend(patient[i]);
-        totals.2 += cost[i].unwrap_or(0.0);
+        totals.2.add(cost[i]);
     }
     let mut ranked: Vec<_> = by_code.into_iter().collect();
     ranked.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
@@ -37,10 +37,10 @@ pub(super) fn table(silver: &Silver) -> Result<Table> {
         .text("description", text("description"))
         .int("procedures", ranked.iter().map(|(_, t)| t.0))
         .int("patients", ranked.iter().map(|(_, t)| t.1.len() as i64))
-        .float("total_cost", ranked.iter().map(|(_, t)| Some(t.2)))
+        .float("total_cost", ranked.iter().map(|(_, t)| t.2.total()))
         .float(
             "avg_cost",
-            ranked.iter().map(|(_, t)| ratio(t.2, t.0 as f64)),
+            ranked.iter().map(|(_, t)| ratio(t.2.total()?, t.0 as f64)),
         )
         .finish("gold_top_procedures")
 }

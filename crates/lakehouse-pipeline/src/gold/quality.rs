@@ -72,6 +72,10 @@ pub struct Placeholder {
     pub column: &'static str,
 }
 
+/// The size from which an amount fails `amount_too_large_*`: above about
+/// 9e13, an `f64` cannot hold every cent.
+pub const MAX_EXACT_AMOUNT: f64 = 1e13;
+
 /// A negative-cost rule.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Cost {
@@ -128,6 +132,8 @@ pub enum Rule {
     Placeholder(&'static Placeholder),
     /// No negative cost.
     NegativeCost(&'static Cost),
+    /// No amount so large that money sums lose the cent or overflow.
+    AmountTooLarge(&'static Cost),
     /// Coverage is not above cost.
     CoverageExceedsCost(&'static Coverage),
 }
@@ -162,6 +168,7 @@ impl Rule {
                 p.column.to_ascii_lowercase()
             ),
             Rule::NegativeCost(c) => format!("negative_cost_{}", c.file),
+            Rule::AmountTooLarge(c) => format!("amount_too_large_{}", c.file),
             Rule::CoverageExceedsCost(c) => format!("coverage_exceeds_cost_{}", c.file),
         }
     }
@@ -178,7 +185,7 @@ impl Rule {
             Rule::EncountersAfterDeath | Rule::EncountersBeforeBirth => "encounters",
             Rule::DeathBeforeBirth => "patients",
             Rule::Placeholder(p) => p.file,
-            Rule::NegativeCost(c) => c.file,
+            Rule::NegativeCost(c) | Rule::AmountTooLarge(c) => c.file,
             Rule::CoverageExceedsCost(c) => c.file,
         }
     }
@@ -235,6 +242,10 @@ impl Rule {
                 p.column
             ),
             Rule::NegativeCost(c) => format!("a cost is negative ({})", c.columns.join(", ")),
+            Rule::AmountTooLarge(c) => format!(
+                "an amount is 1e13 (ten trillion) or more in size ({}): money sums that include it lose the cent, and a sum that overflows is left empty in gold",
+                c.columns.join(", ")
+            ),
             Rule::CoverageExceedsCost(c) => format!(
                 "`{}` is more than `{}` (by over half a cent)",
                 c.covered, c.cost
@@ -634,15 +645,20 @@ fn costs(bronze: &Bronze) -> Vec<RuleResult> {
             continue;
         }
         let mut rule = RuleResult::new(Rule::NegativeCost(cost));
+        let mut large = RuleResult::new(Rule::AmountTooLarge(cost));
         let cols: Vec<Col> = cost.columns.iter().map(|c| rows.col(c)).collect();
         let id = id_column(cost.file).map(|n| rows.col(n));
         for row in rows.all() {
-            let negative = cols
-                .iter()
-                .any(|c| rows.float(row, *c).is_some_and(|v| v < 0.0));
-            rule.check(negative, || example(&rows, row, id));
+            let any = |test: &dyn Fn(f64) -> bool| {
+                cols.iter().any(|c| rows.float(row, *c).is_some_and(test))
+            };
+            rule.check(any(&|v| v < 0.0), || example(&rows, row, id));
+            large.check(any(&|v| v.abs() >= MAX_EXACT_AMOUNT), || {
+                example(&rows, row, id)
+            });
         }
         results.push(rule);
+        results.push(large);
     }
     for coverage in &COVERAGE_RULES {
         let rows = Rows::of(bronze, coverage.file);

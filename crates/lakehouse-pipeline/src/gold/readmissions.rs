@@ -1,42 +1,58 @@
-//! `gold_readmissions_monthly`: inpatient discharges, 30-day readmissions
-//! and length of stay by discharge month.
+//! `gold_readmissions_monthly`: inpatient stays by discharge month, with
+//! the HEDIS-style 30-day readmission rate, the crude all-cause one,
+//! length of stay in days and fractional days, and in-hospital deaths
+//! (docs/metrics.md).
 
 use std::collections::BTreeMap;
 
+use super::stays::{Stay, StayTotals};
 use super::{Encounters, ratio, year_month};
 use crate::error::Result;
 use crate::table::{Table, TableBuilder};
 
 /// `gold_readmissions_monthly`.
-pub(super) fn monthly(e: &Encounters<'_>) -> Result<Table> {
-    let (index, readmitted, los) = (
+pub(super) fn monthly(e: &Encounters<'_>, stays: &[Stay]) -> Result<Table> {
+    let mut months: BTreeMap<String, (StayTotals, i64, i64)> = BTreeMap::new();
+    for stay in stays {
+        if let Some(discharge) = stay.discharge {
+            months.entry(year_month(discharge)).or_default().0.add(stay);
+        }
+    }
+    // The crude figure: every inpatient encounter with a STOP.
+    let (index, readmitted) = (
         e.columns.bools("is_readmission_index"),
         e.columns.bools("readmitted_within_30d"),
-        e.columns.floats("length_of_stay_days"),
     );
     let stop = e.columns.timestamps("stop_ts");
-    let mut readmissions: BTreeMap<String, (i64, i64, f64)> = BTreeMap::new();
     for i in 0..e.rows {
         if index[i] != Some(true) {
             continue;
         }
         let Some(discharge) = stop[i] else { continue };
-        let entry = readmissions.entry(year_month(discharge)).or_default();
-        entry.0 += 1;
-        entry.1 += i64::from(readmitted[i] == Some(true));
-        entry.2 += los[i].unwrap_or(0.0);
+        let entry = months.entry(year_month(discharge)).or_default();
+        entry.1 += 1;
+        entry.2 += i64::from(readmitted[i] == Some(true));
     }
+    let v = || months.values();
     TableBuilder::new()
-        .text("year_month", readmissions.keys().map(|k| Some(k.as_str())))
-        .int("discharges", readmissions.values().map(|v| v.0))
-        .int("readmissions_30d", readmissions.values().map(|v| v.1))
+        .text("year_month", months.keys().map(|k| Some(k.as_str())))
+        .int("discharges", v().map(|m| m.0.discharges))
+        .int("inpatient_days", v().map(|m| m.0.days))
+        .float("alos_days", v().map(|m| m.0.alos()))
+        .float("alos_days_fractional", v().map(|m| m.0.alos_fractional()))
+        .int("index_stays", v().map(|m| m.0.index))
+        .int("readmissions_30d", v().map(|m| m.0.readmissions))
+        .float("readmission_rate_30d", v().map(|m| m.0.readmission_rate()))
+        .int("crude_discharges", v().map(|m| m.1))
+        .int("crude_readmissions_30d", v().map(|m| m.2))
         .float(
-            "readmission_rate_30d",
-            readmissions.values().map(|v| ratio(v.1 as f64, v.0 as f64)),
+            "crude_readmission_rate_30d",
+            v().map(|m| ratio(m.2 as f64, m.1 as f64)),
         )
+        .int("in_hospital_deaths", v().map(|m| m.0.deaths))
         .float(
-            "avg_length_of_stay_days",
-            readmissions.values().map(|v| ratio(v.2, v.0 as f64)),
+            "in_hospital_mortality_rate",
+            v().map(|m| m.0.in_hospital_mortality()),
         )
         .finish("gold_readmissions_monthly")
 }

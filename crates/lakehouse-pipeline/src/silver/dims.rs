@@ -19,8 +19,22 @@ pub(crate) struct References<'a> {
     pub(crate) organization: KeyMap<'a>,
     pub(crate) provider: KeyMap<'a>,
     pub(crate) payer: KeyMap<'a>,
+    /// The key of the payer named `NO_INSURANCE` (the first, if several).
+    pub(crate) uninsured: Option<i64>,
     /// Provider id → its organization id (for encounters without ORGANIZATION, 2.5).
     pub(crate) provider_organization: HashMap<&'a str, &'a str>,
+}
+
+impl References<'_> {
+    /// The payer key of an encounter's, a medication's or a coverage
+    /// period's PAYER: an empty or `0` payer is the `NO_INSURANCE` payer
+    /// (docs/metrics.md, "Payer").
+    pub(crate) fn payer_key(&self, id: Option<&str>) -> Option<i64> {
+        match id {
+            None | Some("0") => self.uninsured,
+            Some(id) => self.payer.get(Some(id)),
+        }
+    }
 }
 
 fn sum(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
@@ -224,7 +238,12 @@ pub(crate) fn references<'a>(
         .int_opt("member_months", counter("MEMBER_MONTHS"))
         .finish("dim_payer")?;
 
+    let uninsured = names
+        .iter()
+        .position(|n| *n == Some("NO_INSURANCE"))
+        .map(|i| i as i64 + 1);
     Ok(References {
+        uninsured,
         tables: vec![dim_provider, dim_organization, dim_payer],
         organization,
         provider,
@@ -244,15 +263,16 @@ pub(crate) struct PatientIndex<'a> {
     pub(crate) death: Vec<Option<i32>>,
 }
 
-/// The `age_band` of an age in years.
+/// The `age_band` of an age in years: the cut points payers report by
+/// (docs/metrics.md, "Age bands").
 pub fn age_band(age: i64) -> &'static str {
     match age {
         ..=17 => "0-17",
-        18..=34 => "18-34",
-        35..=49 => "35-49",
-        50..=64 => "50-64",
-        65..=79 => "65-79",
-        _ => "80+",
+        18..=44 => "18-44",
+        45..=64 => "45-64",
+        65..=74 => "65-74",
+        75..=84 => "75-84",
+        _ => "85+",
     }
 }
 

@@ -173,7 +173,7 @@ impl Facts<'_> {
     /// The fact tables, with "active" flags and open durations as of `as_of`.
     pub(crate) fn finish(self, as_of: i32) -> Result<Vec<Table>> {
         Ok(vec![
-            encounters::write(&self.encounters)?,
+            encounters::write(&self.encounters, as_of)?,
             conditions::write(&self.conditions, as_of)?,
             procedures::write(&self.procedures)?,
             medications::write(&self.medications, as_of)?,

@@ -110,7 +110,7 @@ use Role::{Active, Integrity, RolePlaying};
 /// fact's keys in column order. The data-quality rules check the ones with
 /// a [`Source`] in this order.
 #[rustfmt::skip]
-pub const FOREIGN_KEYS: [ForeignKey; 28] = [
+pub const FOREIGN_KEYS: [ForeignKey; 31] = [
     fk("fact_encounters", "patient_key", "dim_patient", "patient_key", Active, Some(("encounters", "PATIENT"))),
     or_file(fk("fact_encounters", "provider_key", "dim_provider", "provider_key", Active, Some(("encounters", "PROVIDER"))), "organizations"),
     fk("fact_encounters", "organization_key", "dim_organization", "organization_key", Active, Some(("encounters", "ORGANIZATION"))),
@@ -138,6 +138,9 @@ pub const FOREIGN_KEYS: [ForeignKey; 28] = [
     fk("fact_claims", "primary_payer_key", "dim_payer", "payer_key", Active, None),
     fk("fact_claims", "secondary_payer_key", "dim_payer", "payer_key", RolePlaying, None),
     fk("fact_claims", "service_date_key", "dim_date", "date_key", Active, None),
+    fk("fact_member_months", "patient_key", "dim_patient", "patient_key", Active, Some(("payer_transitions", "PATIENT"))),
+    fk("fact_member_months", "payer_key", "dim_payer", "payer_key", Active, Some(("payer_transitions", "PAYER"))),
+    fk("fact_member_months", "month_key", "dim_date", "date_key", Active, None),
     fk("dim_provider", "organization_key", "dim_organization", "organization_key", Integrity, Some(("providers", "ORGANIZATION"))),
 ];
 

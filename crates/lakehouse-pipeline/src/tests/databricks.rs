@@ -101,6 +101,7 @@ fn every_table_of_the_pipeline_is_built_once_by_its_layer() {
             "dim_procedure",
             "dim_medication",
             "dim_patient",
+            "fact_member_months",
             "dim_date",
             "fact_encounters",
             "fact_conditions",

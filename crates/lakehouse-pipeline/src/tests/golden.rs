@@ -17,7 +17,7 @@ macro_rules! golden {
     };
 }
 
-const TABLES: [(&str, &str); 25] = golden!(
+const TABLES: [(&str, &str); 29] = golden!(
     "dim_patient",
     "dim_provider",
     "dim_organization",
@@ -31,6 +31,7 @@ const TABLES: [(&str, &str); 25] = golden!(
     "fact_procedures",
     "fact_medications",
     "fact_claims",
+    "fact_member_months",
     "gold_kpis",
     "gold_encounters_monthly",
     "gold_encounters_by_provider",
@@ -42,6 +43,9 @@ const TABLES: [(&str, &str); 25] = golden!(
     "gold_payer_costs",
     "gold_readmissions_monthly",
     "gold_medications_by_payer",
+    "gold_pmpm_monthly",
+    "gold_utilization_yearly",
+    "gold_mortality_yearly",
     "dq_results",
 );
 

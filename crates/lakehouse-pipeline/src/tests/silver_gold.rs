@@ -138,7 +138,8 @@ fn dim_date_is_contiguous_over_every_fact_date() {
         .flatten()
         .collect();
     assert!(days.windows(2).all(|w| w[1] == w[0] + 1));
-    assert_eq!(crate::dates::format_date(days[0]), "2021-01-05");
+    // Patient 4's coverage starts on 2005-01-05: its member month is January 2005.
+    assert_eq!(crate::dates::format_date(days[0]), "2005-01-01");
     assert_eq!(
         crate::dates::format_date(*days.last().unwrap()),
         "2023-12-31"

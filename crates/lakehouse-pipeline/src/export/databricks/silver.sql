@@ -227,20 +227,81 @@ SELECT
   CASE
     WHEN age_years IS NULL THEN NULL
     WHEN age_years <= 17 THEN '0-17'
-    WHEN age_years <= 34 THEN '18-34'
-    WHEN age_years <= 49 THEN '35-49'
-    WHEN age_years <= 64 THEN '50-64'
-    WHEN age_years <= 79 THEN '65-79'
-    ELSE '80+'
+    WHEN age_years <= 44 THEN '18-44'
+    WHEN age_years <= 64 THEN '45-64'
+    WHEN age_years <= 74 THEN '65-74'
+    WHEN age_years <= 84 THEN '75-84'
+    ELSE '85+'
   END AS age_band
 FROM a
+
+-- COMMAND ----------
+
+CREATE OR REPLACE TEMPORARY VIEW _member_months AS
+-- Member months (docs/metrics.md): coverage periods clipped to life and
+-- as_of, one payer's overlapping periods merged, each month to the payer
+-- with the most covered days (a tie: the later period, then the lower key).
+WITH periods AS (
+  SELECT p.patient_key,
+    CASE WHEN t.`PAYER` IS NULL OR t.`PAYER` = '0' THEN u.payer_key ELSE py.payer_key END AS payer_key,
+    to_date(t.`START_DATE`) AS latest_start,
+    greatest(to_date(t.`START_DATE`), coalesce(p.birth_date, to_date(t.`START_DATE`))) AS first_day,
+    least(coalesce(to_date(t.`END_DATE`), r.as_of), r.as_of, coalesce(p.death_date, r.as_of)) AS last_day
+  FROM {{table payer_transitions}} t
+  JOIN dim_patient p ON p.patient_id = t.`PATIENT`
+  LEFT JOIN dim_payer py ON py.payer_id = t.`PAYER`
+  CROSS JOIN (SELECT min(payer_key) AS payer_key FROM dim_payer WHERE payer_name = 'NO_INSURANCE') u
+  CROSS JOIN (SELECT {{as_of}} AS as_of) r
+  WHERE t.`START_DATE` IS NOT NULL
+),
+ordered AS (
+  SELECT *, max(last_day) OVER (PARTITION BY patient_key, payer_key ORDER BY first_day, last_day
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_last
+  FROM periods WHERE last_day >= first_day
+),
+islands AS (
+  SELECT *, sum(CASE WHEN prev_last IS NOT NULL AND first_day <= prev_last THEN 0 ELSE 1 END)
+      OVER (PARTITION BY patient_key, payer_key ORDER BY first_day, last_day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
+  FROM ordered
+),
+merged AS (
+  SELECT patient_key, payer_key, min(first_day) AS first_day, max(last_day) AS last_day,
+    max(latest_start) AS latest_start,
+    make_date(year(min(first_day)), month(min(first_day)), 1) AS first_month,
+    make_date(year(max(last_day)), month(max(last_day)), 1) AS last_month
+  FROM islands GROUP BY patient_key, payer_key, island
+),
+months AS (
+  SELECT patient_key, payer_key, first_day, last_day, latest_start,
+    explode(sequence(first_month, last_month, INTERVAL 1 MONTH)) AS month_start
+  FROM merged
+),
+by_payer AS (
+  SELECT patient_key, payer_key, month_start, max(latest_start) AS latest_start,
+    sum(datediff(least(last_day, last_day(month_start)), greatest(first_day, month_start)) + 1) AS covered_days
+  FROM months GROUP BY patient_key, payer_key, month_start
+)
+SELECT patient_key, payer_key, month_start, covered_days FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY patient_key, month_start
+      ORDER BY covered_days DESC, latest_start DESC, payer_key ASC NULLS FIRST) AS _rank
+  FROM by_payer
+) WHERE _rank = 1
+
+-- COMMAND ----------
+
+CREATE OR REPLACE TABLE fact_member_months USING DELTA AS
+SELECT patient_key, payer_key,
+  CAST(year(month_start) * 10000 + month(month_start) * 100 + 1 AS BIGINT) AS month_key,
+  CAST(covered_days AS BIGINT) AS covered_days
+FROM _member_months
 
 -- COMMAND ----------
 
 CREATE OR REPLACE TABLE dim_date USING DELTA AS
 WITH days AS (
   SELECT explode(sequence(first_day, last_day, INTERVAL 1 DAY)) AS date
-  FROM (SELECT min(d) AS first_day, max(d) AS last_day FROM _days)
+  FROM (SELECT min(d) AS first_day, max(d) AS last_day
+        FROM (SELECT d FROM _days UNION ALL SELECT month_start AS d FROM _member_months))
   WHERE first_day IS NOT NULL
 ),
 c AS (SELECT date, (dayofweek(date) + 5) % 7 + 1 AS iso_weekday FROM days)
@@ -265,9 +326,35 @@ FROM c
 
 CREATE OR REPLACE TABLE fact_encounters USING DELTA AS
 WITH ip AS (
-  SELECT `Id` AS id, `PATIENT` AS patient, unix_micros(`START`) AS s, unix_micros(`STOP`) AS t
+  SELECT `Id` AS id, `PATIENT` AS patient, unix_micros(`START`) AS s, unix_micros(`STOP`) AS t,
+    `START` AS start_ts, `STOP` AS stop_ts
   FROM _encounters WHERE `ENCOUNTERCLASS` = 'inpatient'
 ),
+-- Stays (docs/metrics.md): in (start, Id) order, an encounter starting on the
+-- day of the latest stop so far, or within 24 hours of it, is a transfer.
+ordered AS (
+  SELECT *, max(t) OVER (PARTITION BY patient ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_stop
+  FROM ip
+),
+numbered AS (
+  SELECT *, sum(CASE WHEN prev_stop IS NOT NULL
+      AND (to_date(start_ts) = to_date(timestamp_micros(prev_stop)) OR s <= prev_stop + 86400000000)
+      THEN 0 ELSE 1 END) OVER (PARTITION BY patient ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS stay_no
+  FROM ordered
+),
+stay_rows AS (
+  SELECT patient, stay_no, max(CASE WHEN _n = 1 THEN id END) AS admission_id, min(s) AS admission,
+    CASE WHEN count(*) = count(t) THEN max(t) END AS discharge
+  FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY patient, stay_no ORDER BY s, id) AS _n FROM numbered)
+  GROUP BY patient, stay_no
+),
+stays AS (
+  SELECT r.*, lead(r.admission) OVER (PARTITION BY r.patient ORDER BY r.stay_no) AS next_admission,
+    to_date(timestamp_micros(r.admission)) AS admission_day,
+    to_date(timestamp_micros(r.discharge)) AS discharge_day
+  FROM stay_rows r
+),
+keys AS (SELECT `Id` AS id, CAST(ROW_NUMBER() OVER (ORDER BY `Id`) AS BIGINT) AS k FROM _encounters),
 -- A discharge (i) followed by another inpatient stay (j) of the same patient
 -- that starts after the stop and at most 30 days later.
 pairs AS (
@@ -284,7 +371,7 @@ SELECT
   p.patient_key,
   pr.provider_key,
   o.organization_key,
-  py.payer_key,
+  CASE WHEN e.`PAYER` IS NULL OR e.`PAYER` = '0' THEN u.payer_key ELSE py.payer_key END AS payer_key,
   CAST(date_format(e.`START`, 'yyyyMMdd') AS BIGINT) AS start_date_key,
   CAST(date_format(e.`STOP`, 'yyyyMMdd') AS BIGINT) AS stop_date_key,
   e.`START` AS start_ts,
@@ -306,7 +393,28 @@ SELECT
            THEN 1 ELSE 0 END AS BIGINT) END AS age_at_encounter,
   CASE WHEN e.`ENCOUNTERCLASS` = 'inpatient' THEN e.`STOP` IS NOT NULL END AS is_readmission_index,
   CASE WHEN e.`ENCOUNTERCLASS` = 'inpatient' THEN ra.id IS NOT NULL END AS readmitted_within_30d,
-  CASE WHEN e.`ENCOUNTERCLASS` = 'inpatient' THEN rn.id IS NOT NULL END AS is_readmission
+  CASE WHEN e.`ENCOUNTERCLASS` = 'inpatient' THEN rn.id IS NOT NULL END AS is_readmission,
+  ak.k AS stay_key,
+  CASE WHEN n.id IS NOT NULL THEN st.admission_id IS NOT NULL END AS is_stay_admission,
+  timestamp_micros(st.discharge) AS stay_discharge_ts,
+  CASE WHEN st.discharge IS NOT NULL THEN CAST(greatest(datediff(st.discharge_day, st.admission_day), 1) AS BIGINT) END AS stay_days,
+  CAST(st.discharge - st.admission AS DOUBLE) / 86400000000D AS stay_days_fractional,
+  CASE WHEN st.discharge IS NOT NULL THEN coalesce(p.death_date >= st.admission_day AND p.death_date <= st.discharge_day, false) END AS stay_died,
+  CASE WHEN st.admission_id IS NOT NULL THEN st.discharge IS NOT NULL
+    AND NOT coalesce(p.death_date <= st.discharge_day, false)
+    AND date_add(st.discharge_day, 30) <= {{as_of}}
+    AND coalesce(CAST(year(st.discharge_day) - year(p.birth_date)
+      - CASE WHEN month(st.discharge_day) < month(p.birth_date)
+               OR (month(st.discharge_day) = month(p.birth_date) AND day(st.discharge_day) < day(p.birth_date))
+             THEN 1 ELSE 0 END AS BIGINT) >= 18, false) END AS is_hedis_index_stay,
+  CASE WHEN st.discharge IS NOT NULL
+    AND NOT coalesce(p.death_date <= st.discharge_day, false)
+    AND date_add(st.discharge_day, 30) <= {{as_of}}
+    AND coalesce(CAST(year(st.discharge_day) - year(p.birth_date)
+      - CASE WHEN month(st.discharge_day) < month(p.birth_date)
+               OR (month(st.discharge_day) = month(p.birth_date) AND day(st.discharge_day) < day(p.birth_date))
+             THEN 1 ELSE 0 END AS BIGINT) >= 18, false)
+    THEN coalesce(datediff(to_date(timestamp_micros(st.next_admission)), st.discharge_day) BETWEEN 1 AND 30, false) END AS hedis_readmitted_30d
 FROM _encounters e
 LEFT JOIN dim_patient p ON p.patient_id = e.`PATIENT`
 LEFT JOIN dim_provider pr ON pr.provider_id = e.`PROVIDER`
@@ -314,8 +422,14 @@ LEFT JOIN dim_provider pr ON pr.provider_id = e.`PROVIDER`
 -- PROVIDER that names no provider is taken as the organization id 2.5 wrote.
 LEFT JOIN dim_organization o ON o.organization_id = coalesce(e.`ORGANIZATION`, pr.organization_id, CASE WHEN pr.provider_id IS NULL THEN e.`PROVIDER` END)
 LEFT JOIN dim_payer py ON py.payer_id = e.`PAYER`
+-- An empty or 0 payer is NO_INSURANCE (docs/metrics.md).
+CROSS JOIN (SELECT min(payer_key) AS payer_key FROM dim_payer WHERE payer_name = 'NO_INSURANCE') u
 LEFT JOIN readmitted ra ON ra.id = e.`Id`
 LEFT JOIN readmission rn ON rn.id = e.`Id`
+LEFT JOIN numbered n ON n.id = e.`Id`
+LEFT JOIN stays a ON a.patient = n.patient AND a.stay_no = n.stay_no
+LEFT JOIN keys ak ON ak.id = a.admission_id
+LEFT JOIN stays st ON st.admission_id = e.`Id`
 
 -- COMMAND ----------
 
@@ -363,7 +477,7 @@ SELECT
   p.patient_key,
   e.encounter_key,
   d.medication_key,
-  py.payer_key,
+  CASE WHEN c.`PAYER` IS NULL OR c.`PAYER` = '0' THEN u.payer_key ELSE py.payer_key END AS payer_key,
   CAST(date_format(c.`START`, 'yyyyMMdd') AS BIGINT) AS start_date_key,
   CAST(date_format(c.`STOP`, 'yyyyMMdd') AS BIGINT) AS stop_date_key,
   c.`START` AS start_ts,
@@ -383,6 +497,7 @@ LEFT JOIN dim_patient p ON p.patient_id = c.`PATIENT`
 LEFT JOIN fact_encounters e ON e.encounter_id = c.`ENCOUNTER`
 LEFT JOIN dim_medication d ON d.system = {{system medications c.}} AND d.code = c.`CODE`
 LEFT JOIN dim_payer py ON py.payer_id = c.`PAYER`
+CROSS JOIN (SELECT min(payer_key) AS payer_key FROM dim_payer WHERE payer_name = 'NO_INSURANCE') u
 
 -- COMMAND ----------
 

@@ -29,6 +29,12 @@ pub(super) struct Encounter<'a> {
     total_claim_cost: Option<f64>,
     payer_coverage: Option<f64>,
     age: Option<i64>,
+    birth: Option<i32>,
+    death: Option<i32>,
+    /// Inpatient only: the row of the stay's first encounter.
+    stay: Option<usize>,
+    /// The stay's admission row only: its discharge and the next stay's start.
+    stay_end: Option<StayEnd>,
     readmission_index: Option<bool>,
     readmitted: Option<bool>,
     is_readmission: Option<bool>,
@@ -82,9 +88,9 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Encounter<'a
             .text(row, organization)
             .or_else(|| provider_id.and_then(|p| references.provider_organization.get(p).copied()))
             .or_else(|| provider_id.filter(|_| provider_key.is_none()));
-        let age = patient_key
-            .and_then(|k| patients.birth[k as usize - 1])
-            .map(|b| dates::age_in_years(b, day(start_ts)));
+        let birth = patient_key.and_then(|k| patients.birth[k as usize - 1]);
+        let death = patient_key.and_then(|k| patients.death[k as usize - 1]);
+        let age = birth.map(|b| dates::age_in_years(b, day(start_ts)));
         context.saw(day(start_ts), stop_ts.map(day));
         encounters.push(Encounter {
             id: encounter_id,
@@ -92,7 +98,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Encounter<'a
             patient_key,
             provider_key,
             organization_key: references.organization.get(organization_id),
-            payer_key: references.payer.get(rows.text(row, payer)),
+            payer_key: references.payer_key(rows.text(row, payer)),
             start: start_ts,
             stop: stop_ts,
             class: rows.text(row, class),
@@ -104,13 +110,130 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Encounter<'a
             total_claim_cost: rows.float(row, total),
             payer_coverage: rows.float(row, coverage),
             age,
+            birth,
+            death,
+            stay: None,
+            stay_end: None,
             readmission_index: None,
             readmitted: None,
             is_readmission: None,
         });
     }
     flag_readmissions(&mut encounters);
+    group_stays(&mut encounters);
     Ok(encounters)
+}
+
+/// How an inpatient stay ends: its discharge (the latest STOP of its
+/// encounters; none if one of them has no STOP) and the admission of the
+/// patient's next stay.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct StayEnd {
+    discharge: Option<i64>,
+    next_admission: Option<i64>,
+}
+
+/// The inpatient encounters of each patient, in (patient, start, Id) order.
+fn inpatient_by_patient(encounters: &[Encounter<'_>]) -> Vec<usize> {
+    let mut inpatient: Vec<usize> = (0..encounters.len())
+        .filter(|&i| encounters[i].class == Some("inpatient"))
+        .collect();
+    inpatient.sort_by(|&a, &b| {
+        let (x, y) = (&encounters[a], &encounters[b]);
+        (x.patient_id, x.start, x.id).cmp(&(y.patient_id, y.start, y.id))
+    });
+    inpatient
+}
+
+/// Groups inpatient encounters into stays (docs/metrics.md, "Inpatient
+/// stays"): in (patient, start, Id) order, an encounter that starts on the
+/// calendar day of the latest STOP so far, or within 24 hours of it, is a
+/// transfer within the stay; any other starts a new stay.
+fn group_stays(encounters: &mut [Encounter<'_>]) {
+    let inpatient = inpatient_by_patient(encounters);
+    // (admission row, latest stop so far, all stops known)
+    let mut stays: Vec<(usize, Option<i64>, bool)> = Vec::new();
+    let mut patient = None;
+    let mut latest: Option<i64> = None;
+    for &i in &inpatient {
+        let (id, start, stop) = (
+            encounters[i].patient_id,
+            encounters[i].start,
+            encounters[i].stop,
+        );
+        if patient != Some(id) {
+            patient = Some(id);
+            latest = None;
+        }
+        let transfer =
+            latest.is_some_and(|last| day(start) == day(last) || start <= last + MICROS_PER_DAY);
+        match stays.last_mut() {
+            Some(stay) if transfer => {
+                stay.1 = stay.1.max(stop);
+                stay.2 &= stop.is_some();
+                encounters[i].stay = Some(stay.0);
+            }
+            _ => {
+                stays.push((i, stop, stop.is_some()));
+                encounters[i].stay = Some(i);
+            }
+        }
+        latest = latest.max(stop);
+    }
+    for (n, &(admission, stop, known)) in stays.iter().enumerate() {
+        let next = stays
+            .get(n + 1)
+            .map(|s| &encounters[s.0])
+            .filter(|next| next.patient_id == encounters[admission].patient_id)
+            .map(|next| next.start);
+        encounters[admission].stay_end = Some(StayEnd {
+            discharge: stop.filter(|_| known),
+            next_admission: next,
+        });
+    }
+}
+
+/// A stay's figures as of `as_of` (docs/metrics.md, "30-day readmission",
+/// "Length of stay" and "Mortality"), on its admission row.
+#[derive(Clone, Copy, Debug, Default)]
+struct StayFigures {
+    discharge: Option<i64>,
+    days: Option<i64>,
+    days_fractional: Option<f64>,
+    died: Option<bool>,
+    hedis_index: Option<bool>,
+    hedis_readmitted: Option<bool>,
+}
+
+impl StayFigures {
+    fn of(e: &Encounter<'_>, as_of: i32) -> Self {
+        let Some(end) = e.stay_end else {
+            return Self::default();
+        };
+        let Some(discharge) = end.discharge else {
+            return Self {
+                hedis_index: Some(false),
+                ..Self::default()
+            };
+        };
+        let (admitted, discharged) = (day(e.start), day(discharge));
+        let died_by_discharge = e.death.is_some_and(|d| d <= discharged);
+        let adult = e
+            .birth
+            .is_some_and(|b| dates::age_in_years(b, discharged) >= 18);
+        let index = !died_by_discharge && discharged + 30 <= as_of && adult;
+        Self {
+            discharge: Some(discharge),
+            days: Some(i64::from(discharged - admitted).max(1)),
+            days_fractional: Some(days_between(e.start, discharge)),
+            died: Some(e.death.is_some_and(|d| admitted <= d && d <= discharged)),
+            hedis_index: Some(index),
+            hedis_readmitted: index.then(|| {
+                end.next_admission
+                    .is_some_and(|n| (1..=30).contains(&(day(n) - discharged)))
+            }),
+        }
+    }
 }
 
 /// Sets the readmission flags of inpatient encounters:
@@ -122,13 +245,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Encounter<'a
 ///
 /// All three are null on other classes.
 fn flag_readmissions(encounters: &mut [Encounter<'_>]) {
-    let mut inpatient: Vec<usize> = (0..encounters.len())
-        .filter(|&i| encounters[i].class == Some("inpatient"))
-        .collect();
-    inpatient.sort_by(|&a, &b| {
-        let (x, y) = (&encounters[a], &encounters[b]);
-        (x.patient_id, x.start, x.id).cmp(&(y.patient_id, y.start, y.id))
-    });
+    let inpatient = inpatient_by_patient(encounters);
     for &i in &inpatient {
         encounters[i].readmission_index = Some(encounters[i].stop.is_some());
         encounters[i].readmitted = Some(false);
@@ -162,8 +279,9 @@ fn flag_readmissions(encounters: &mut [Encounter<'_>]) {
     }
 }
 
-/// `fact_encounters`.
-pub(super) fn write(e: &[Encounter<'_>]) -> Result<Table> {
+/// `fact_encounters`, with the stays' figures as of `as_of`.
+pub(super) fn write(e: &[Encounter<'_>], as_of: i32) -> Result<Table> {
+    let stays: Vec<StayFigures> = e.iter().map(|x| StayFigures::of(x, as_of)).collect();
     TableBuilder::new()
         .int("encounter_key", 1..=e.len() as i64)
         .text("encounter_id", e.iter().map(|x| Some(x.id)))
@@ -205,5 +323,22 @@ pub(super) fn write(e: &[Encounter<'_>]) -> Result<Table> {
         )
         .boolean("readmitted_within_30d", e.iter().map(|x| x.readmitted))
         .boolean("is_readmission", e.iter().map(|x| x.is_readmission))
+        .int_opt("stay_key", e.iter().map(|x| x.stay.map(|s| s as i64 + 1)))
+        .boolean(
+            "is_stay_admission",
+            e.iter().enumerate().map(|(i, x)| x.stay.map(|s| s == i)),
+        )
+        .timestamp("stay_discharge_ts", stays.iter().map(|s| s.discharge))
+        .int_opt("stay_days", stays.iter().map(|s| s.days))
+        .float(
+            "stay_days_fractional",
+            stays.iter().map(|s| s.days_fractional),
+        )
+        .boolean("stay_died", stays.iter().map(|s| s.died))
+        .boolean("is_hedis_index_stay", stays.iter().map(|s| s.hedis_index))
+        .boolean(
+            "hedis_readmitted_30d",
+            stays.iter().map(|s| s.hedis_readmitted),
+        )
         .finish("fact_encounters")
 }

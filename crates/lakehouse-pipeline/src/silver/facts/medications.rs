@@ -71,7 +71,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Medication<'
                     .codes
                     .medication
                     .get(default_system("medications"), code_value),
-                payer_key: context.references.payer.get(rows.text(row, payer)),
+                payer_key: context.references.payer_key(rows.text(row, payer)),
                 start: start_ts,
                 stop: stop_ts,
                 base_cost: rows.float(row, base),

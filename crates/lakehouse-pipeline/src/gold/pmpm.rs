@@ -1,0 +1,110 @@
+//! `gold_pmpm_monthly`: member months and medical, pharmacy and total
+//! amounts (allowed and paid) by month and payer, and PMPM
+//! (docs/metrics.md, "PMPM").
+
+use std::collections::BTreeMap;
+
+use super::members::{self, year_month_of_day};
+use super::money::sum;
+use super::{Dimension, Encounters, Money, columns, ratio};
+use crate::dates;
+use crate::error::Result;
+use crate::silver::Silver;
+use crate::table::{Table, TableBuilder};
+
+/// One (month, payer) cell.
+#[derive(Default)]
+pub(super) struct Cell {
+    pub(super) member_months: i64,
+    pub(super) medical_allowed: Money,
+    pub(super) medical_paid: Money,
+    pub(super) pharmacy_allowed: Money,
+    pub(super) pharmacy_paid: Money,
+}
+
+impl Cell {
+    pub(super) fn total_allowed(&self) -> Option<f64> {
+        sum(self.medical_allowed.total(), self.pharmacy_allowed.total())
+    }
+
+    pub(super) fn total_paid(&self) -> Option<f64> {
+        sum(self.medical_paid.total(), self.pharmacy_paid.total())
+    }
+
+    pub(super) fn per_member_month(&self, amount: Option<f64>) -> Option<f64> {
+        ratio(amount?, self.member_months as f64)
+    }
+
+    /// Adds another cell (for totals over payers or months).
+    pub(super) fn absorb(&mut self, other: &Cell) {
+        self.member_months += other.member_months;
+        self.medical_allowed
+            .add(Some(other.medical_allowed.value()));
+        self.medical_paid.add(Some(other.medical_paid.value()));
+        self.pharmacy_allowed
+            .add(Some(other.pharmacy_allowed.value()));
+        self.pharmacy_paid.add(Some(other.pharmacy_paid.value()));
+    }
+}
+
+/// The cells by (first day of the month, payer key).
+pub(super) fn cells(silver: &Silver, e: &Encounters<'_>) -> BTreeMap<(i32, Option<i64>), Cell> {
+    let mut cells: BTreeMap<(i32, Option<i64>), Cell> = BTreeMap::new();
+    for (key, n) in members::by_month_and_payer(silver) {
+        cells.entry(key).or_default().member_months = n;
+    }
+    let month = |micros: i64| {
+        let (y, m, _) = dates::civil_from_days(dates::day_of_timestamp(micros));
+        dates::days_from_civil(y, m, 1)
+    };
+    for i in 0..e.rows {
+        let Some(start) = e.start[i] else { continue };
+        let cell = cells.entry((month(start), e.payer[i])).or_default();
+        cell.medical_allowed.add(e.total[i]);
+        cell.medical_paid.add(e.coverage[i]);
+    }
+    let meds = columns(silver, "fact_medications");
+    let (payer, start, total, paid) = (
+        meds.ints("payer_key"),
+        meds.timestamps("start_ts"),
+        meds.floats("total_cost"),
+        meds.floats("payer_coverage"),
+    );
+    for i in 0..meds.len() {
+        let Some(s) = start[i] else { continue };
+        let cell = cells.entry((month(s), payer[i])).or_default();
+        cell.pharmacy_allowed.add(total[i]);
+        cell.pharmacy_paid.add(paid[i]);
+    }
+    cells
+}
+
+/// `gold_pmpm_monthly`.
+pub(super) fn table(
+    cells: &BTreeMap<(i32, Option<i64>), Cell>,
+    payers: &Dimension<'_>,
+) -> Result<Table> {
+    let months: Vec<String> = cells.keys().map(|k| year_month_of_day(k.0)).collect();
+    let names: Vec<Option<&str>> = cells
+        .keys()
+        .flat_map(|k| payers.text(k.1, "payer_name"))
+        .collect();
+    let v = || cells.values();
+    TableBuilder::new()
+        .text("year_month", months.iter().map(|m| Some(m.as_str())))
+        .int_opt("payer_key", cells.keys().map(|k| k.1))
+        .text("payer_name", names)
+        .int("member_months", v().map(|c| c.member_months))
+        .float("medical_allowed", v().map(|c| c.medical_allowed.total()))
+        .float("medical_paid", v().map(|c| c.medical_paid.total()))
+        .float("pharmacy_allowed", v().map(|c| c.pharmacy_allowed.total()))
+        .float("pharmacy_paid", v().map(|c| c.pharmacy_paid.total()))
+        .float("total_allowed", v().map(Cell::total_allowed))
+        .float("total_paid", v().map(Cell::total_paid))
+        .float(
+            "pmpm_allowed",
+            v().map(|c| c.per_member_month(c.total_allowed())),
+        )
+        .float("pmpm_paid", v().map(|c| c.per_member_month(c.total_paid())))
+        .finish("gold_pmpm_monthly")
+}

@@ -1,0 +1,269 @@
+//! `fact_member_months`: one row per patient and calendar month with
+//! coverage, the denominator of PMPM and of rates per 1,000 member-years.
+//! The rules are docs/metrics.md's "Member months".
+
+use std::collections::BTreeMap;
+
+use super::dims::{PatientIndex, References};
+use crate::bronze::Bronze;
+use crate::bronze::rows::Rows;
+use crate::dates;
+use crate::error::Result;
+use crate::table::{Table, TableBuilder};
+
+/// One member month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MemberMonth {
+    pub(crate) patient_key: i64,
+    pub(crate) payer_key: Option<i64>,
+    /// The first day of the month (days since the epoch).
+    pub(crate) month: i32,
+    /// Days of the month the assigned payer covers.
+    pub(crate) covered_days: i64,
+}
+
+/// A patient's coverage by one payer: whole days, both ends included, and the
+/// start of the latest period that went into it (the tie-break).
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    first: i32,
+    last: i32,
+    latest_start: i32,
+}
+
+/// The first day of the month holding `day`.
+fn month_of(day: i32) -> i32 {
+    let (y, m, _) = dates::civil_from_days(day);
+    dates::days_from_civil(y, m, 1)
+}
+
+/// The first day of the month after the one starting on `month`.
+fn next_month(month: i32) -> i32 {
+    let (y, m, _) = dates::civil_from_days(month);
+    month + dates::days_in_month(y, m) as i32
+}
+
+/// Merges one payer's periods so that overlapping days count once.
+fn merged(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.sort_by_key(|s| (s.first, s.last));
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans {
+        match out.last_mut() {
+            Some(last) if s.first <= last.last => {
+                last.last = last.last.max(s.last);
+                last.latest_start = last.latest_start.max(s.latest_start);
+            }
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+/// The member months of one patient, from their coverage periods by payer
+/// (already clipped to life and `as_of`): each month goes to the payer with
+/// the most covered days, a tie to the period that starts later, then to
+/// the lower payer key.
+fn months_of(
+    patient_key: i64,
+    periods: BTreeMap<Option<i64>, Vec<Span>>,
+    out: &mut Vec<MemberMonth>,
+) {
+    // month → (days, latest start, payer): the best so far.
+    let mut best: BTreeMap<i32, (i64, i32, Option<i64>)> = BTreeMap::new();
+    for (payer, spans) in periods {
+        let mut by_month: BTreeMap<i32, (i64, i32)> = BTreeMap::new();
+        for span in merged(spans) {
+            let mut month = month_of(span.first);
+            while month <= span.last {
+                let end = next_month(month) - 1;
+                let days = i64::from(span.last.min(end) - span.first.max(month) + 1);
+                let entry = by_month.entry(month).or_insert((0, i32::MIN));
+                entry.0 += days;
+                entry.1 = entry.1.max(span.latest_start);
+                month = end + 1;
+            }
+        }
+        for (month, (days, latest)) in by_month {
+            let candidate = (days, latest, payer);
+            best.entry(month)
+                .and_modify(|b| {
+                    // Payers come in ascending key order: a later one wins
+                    // only on more days or, on equal days, a later start.
+                    if (candidate.0, candidate.1) > (b.0, b.1) {
+                        *b = candidate;
+                    }
+                })
+                .or_insert(candidate);
+        }
+    }
+    out.extend(
+        best.into_iter()
+            .map(|(month, (covered_days, _, payer_key))| MemberMonth {
+                patient_key,
+                payer_key,
+                month,
+                covered_days,
+            }),
+    );
+}
+
+/// The member months of every patient, in (patient, month) order.
+pub(crate) fn build(
+    bronze: &Bronze,
+    references: &References<'_>,
+    patients: &PatientIndex<'_>,
+    as_of: i32,
+) -> Vec<MemberMonth> {
+    let rows = Rows::of(bronze, "payer_transitions");
+    let c = |n: &str| rows.col(n);
+    let (patient, start, end, payer) = (c("PATIENT"), c("START_DATE"), c("END_DATE"), c("PAYER"));
+    let mut by_patient: BTreeMap<i64, BTreeMap<Option<i64>, Vec<Span>>> = BTreeMap::new();
+    for row in rows.all() {
+        let Some(key) = patients.keys.get(rows.text(row, patient)) else {
+            continue;
+        };
+        let Some(first) = rows.timestamp(row, start).map(dates::day_of_timestamp) else {
+            continue;
+        };
+        let index = key as usize - 1;
+        // Covered from birth, to death, to as_of; an open end runs to as_of.
+        let first_day = patients.birth[index].map_or(first, |b| first.max(b));
+        let mut last_day = rows
+            .timestamp(row, end)
+            .map_or(as_of, dates::day_of_timestamp)
+            .min(as_of);
+        if let Some(death) = patients.death[index] {
+            last_day = last_day.min(death);
+        }
+        if last_day < first_day {
+            continue;
+        }
+        by_patient
+            .entry(key)
+            .or_default()
+            .entry(references.payer_key(rows.text(row, payer)))
+            .or_default()
+            .push(Span {
+                first: first_day,
+                last: last_day,
+                latest_start: first,
+            });
+    }
+    let mut out = Vec::new();
+    for (patient_key, periods) in by_patient {
+        months_of(patient_key, periods, &mut out);
+    }
+    out
+}
+
+/// `fact_member_months`.
+pub(crate) fn table(months: &[MemberMonth]) -> Result<Table> {
+    TableBuilder::new()
+        .int("patient_key", months.iter().map(|m| m.patient_key))
+        .int_opt("payer_key", months.iter().map(|m| m.payer_key))
+        .int("month_key", months.iter().map(|m| dates::date_key(m.month)))
+        .int("covered_days", months.iter().map(|m| m.covered_days))
+        .finish("fact_member_months")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> i32 {
+        dates::days_from_civil(y, m, d)
+    }
+
+    fn span(first: i32, last: i32) -> Span {
+        Span {
+            first,
+            last,
+            latest_start: first,
+        }
+    }
+
+    fn months(periods: &[(Option<i64>, i32, i32)]) -> Vec<(i64, Option<i64>, i64)> {
+        let mut by_payer: BTreeMap<Option<i64>, Vec<Span>> = BTreeMap::new();
+        for (payer, first, last) in periods {
+            by_payer
+                .entry(*payer)
+                .or_default()
+                .push(span(*first, *last));
+        }
+        let mut out = Vec::new();
+        months_of(1, by_payer, &mut out);
+        out.into_iter()
+            .map(|m| (dates::date_key(m.month), m.payer_key, m.covered_days))
+            .collect()
+    }
+
+    #[test]
+    fn a_mid_month_switch_goes_to_the_payer_with_more_days() {
+        // June has 30 days: payer 1 covers 1–15 (15 days), payer 2 16–30 (15).
+        // In July payer 2 covers all 31. In August: 1 covers 1–16, 2 17–31.
+        let got = months(&[
+            (Some(1), day(2020, 6, 1), day(2020, 6, 15)),
+            (Some(2), day(2020, 6, 16), day(2020, 7, 31)),
+            (Some(1), day(2020, 8, 1), day(2020, 8, 16)),
+            (Some(2), day(2020, 8, 17), day(2020, 8, 31)),
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                // A 15–15 tie: payer 2's period starts later.
+                (20200601, Some(2), 15),
+                (20200701, Some(2), 31),
+                // 16 days against 15.
+                (20200801, Some(1), 16),
+            ]
+        );
+    }
+
+    #[test]
+    fn overlapping_periods_of_one_payer_count_each_day_once() {
+        // 1–20 March and 10–31 March: 31 days, not 42.
+        let got = months(&[
+            (Some(3), day(2021, 3, 1), day(2021, 3, 20)),
+            (Some(3), day(2021, 3, 10), day(2021, 3, 31)),
+        ]);
+        assert_eq!(got, vec![(20210301, Some(3), 31)]);
+    }
+
+    #[test]
+    fn uninsured_and_unknown_payers_are_members_too() {
+        let got = months(&[(None, day(2019, 2, 27), day(2019, 3, 1))]);
+        assert_eq!(got, vec![(20190201, None, 2), (20190301, None, 1)]);
+    }
+
+    proptest::proptest! {
+        /// Whatever the periods: one payer per month, at least one and at
+        /// most all of its days covered, and no month outside the periods.
+        #[test]
+        fn one_payer_per_month_within_the_periods(
+            periods in proptest::collection::vec((0..4i64, 0..2000i32, 0..400i32), 1..12)
+        ) {
+            let periods: Vec<(Option<i64>, i32, i32)> = periods
+                .into_iter()
+                .map(|(p, first, len)| ((p > 0).then_some(p), 18_000 + first, 18_000 + first + len))
+                .collect();
+            let got = months(&periods);
+            let first = periods.iter().map(|p| month_of(p.1)).min().unwrap();
+            let last = periods.iter().map(|p| p.2).max().unwrap();
+            let mut seen = std::collections::BTreeSet::new();
+            for (key, _, days) in &got {
+                proptest::prop_assert!(seen.insert(*key), "two payers in one month");
+                let (y, m) = ((key / 10_000) as i32, (key / 100 % 100) as u32);
+                let start = dates::days_from_civil(y, m, 1);
+                proptest::prop_assert!(start >= first && start <= last);
+                proptest::prop_assert!(*days >= 1 && *days <= i64::from(dates::days_in_month(y, m)));
+            }
+        }
+    }
+
+    #[test]
+    fn month_arithmetic() {
+        assert_eq!(month_of(day(2024, 2, 29)), day(2024, 2, 1));
+        assert_eq!(next_month(day(2024, 2, 1)), day(2024, 3, 1));
+        assert_eq!(next_month(day(2024, 12, 1)), day(2025, 1, 1));
+    }
+}
