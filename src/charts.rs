@@ -306,10 +306,18 @@ pub fn line_chart(
         let mut legend = Vec::with_capacity(series.len());
         for (k, (name, values)) in series.iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
-            let _ = chart.draw_series(LineSeries::new(
-                values.iter().copied().enumerate(),
-                color.stroke_width(2),
-            ));
+            // A NaN is a gap (a rate with no denominator): each run of
+            // values between gaps is its own line, a lone value a dot.
+            let points: Vec<(usize, f64)> = values.iter().copied().enumerate().collect();
+            for run in points.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
+                if run.len() == 1 {
+                    let _ =
+                        chart.draw_series(std::iter::once(Circle::new(run[0], 2, color.filled())));
+                } else {
+                    let _ = chart
+                        .draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(2)));
+                }
+            }
             legend.push((name.as_str(), color));
         }
         draw_legend(&chart.plotting_area().strip_coord_spec(), &legend);

@@ -569,6 +569,13 @@ pub struct Charts {
     pub race: Vec<Bar>,
     /// Patients per ethnicity.
     pub ethnicity: Vec<Bar>,
+    /// Paid per member month per payer (payers with member months).
+    pub pmpm_by_payer: Vec<Bar>,
+    /// Inpatient admissions per 1,000 member-years per payer.
+    pub admits_per_1000_by_payer: Vec<Bar>,
+    /// Paid per member month by month, for the payers with the most member
+    /// months; `None` where a payer has no members that month (a gap, not 0).
+    pub pmpm_by_month: Vec<(String, Vec<Option<f64>>)>,
 }
 
 impl Filter {

@@ -7,6 +7,7 @@ pub mod dashboard;
 #[cfg(test)]
 mod dashboard_tests;
 pub mod handler;
+mod members;
 pub mod patient;
 #[cfg(target_arch = "wasm32")]
 pub mod runtime;

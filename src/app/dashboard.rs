@@ -189,6 +189,40 @@ fn readmission_chart(c: &Charts) -> AnyView {
         .into_any()
 }
 
+/// Paid per member month by month, for the payers with the most members;
+/// a month without members is a gap in the line, and "–" in the table.
+fn pmpm_month_chart(c: &Charts) -> AnyView {
+    let title = "PMPM (paid) by payer and month";
+    let series: Vec<(String, Vec<f64>)> = c
+        .pmpm_by_month
+        .iter()
+        .map(|(payer, values)| {
+            (
+                payer.clone(),
+                values.iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+            )
+        })
+        .collect();
+    let svg = charts::line_chart(title, "paid per member month", &c.months, &series);
+    let rows: Vec<(String, String)> = c
+        .months
+        .iter()
+        .enumerate()
+        .map(|(i, month)| {
+            let parts: Vec<String> = c
+                .pmpm_by_month
+                .iter()
+                .map(|(payer, values)| {
+                    let value = values[i].map_or_else(|| "no members".to_string(), format_money);
+                    format!("{payer} {value}")
+                })
+                .collect();
+            (month.clone(), parts.join(", "))
+        })
+        .collect();
+    view! { <Chart id="pmpm-month" title=title.into() svg=svg rows=rows /> }.into_any()
+}
+
 fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyView {
     let svg = charts::pyramid(
         "Patients by age band and sex",
@@ -261,6 +295,9 @@ pub fn chart_group(c: &Charts, filter: &Filter, apply: Callback<Filter>, group: 
         3 => view! {
             {ranked("payer-cost", "Claim cost by payer", "claim cost", &c.payer_cost, format_money, Dimension::Payer)}
             {ranked("payer-coverage", "Payer coverage by payer", "% of claim cost covered", &c.payer_coverage, format_percent, Dimension::Payer)}
+            {ranked("pmpm", "PMPM (paid) by payer", "paid per member month", &c.pmpm_by_payer, format_money, Dimension::Payer)}
+            {ranked("admits-per-1000", "Admits per 1,000 by payer", "admissions per 1,000 member-years", &c.admits_per_1000_by_payer, count, Dimension::Payer)}
+            {pmpm_month_chart(c)}
         }
         .into_any(),
         4 => view! {

@@ -16,6 +16,7 @@ use lakehouse_pipeline::{Lakehouse, dates};
 
 use crate::protocol::{Bar, Charts, Dimension, Filter, FilterOptions, Kpi, View};
 use crate::state;
+use crate::worker::members::{Indexes, Members, Pass};
 
 /// Bars shown per ranked chart.
 pub const TOP_N: usize = 10;
@@ -140,12 +141,18 @@ pub struct Dashboard {
     /// Claim cost and payer coverage, 0 when unknown (they are only summed).
     encounter_cost: Vec<f64>,
     encounter_coverage: Vec<f64>,
-    /// Inpatient encounters with a length of stay: (row, days).
+    /// Discharged inpatient stays, by their admission row: (row, inpatient
+    /// days) (docs/metrics.md, "Length of stay").
     inpatient_stays: Vec<(u32, f64)>,
-    /// Index discharges: (row, discharge month or `NONE`, readmitted).
+    /// Admission rows of every inpatient stay.
+    admissions: Vec<u32>,
+    /// HEDIS-style index stays: (admission row, discharge month or `NONE`,
+    /// readmitted).
     discharges: Vec<(u32, u32, bool)>,
-    /// Readmitted encounters.
+    /// Index stays that were readmitted (admission rows).
     readmitted: Vec<u32>,
+    /// Member months and prescriptions, for PMPM and rates per 1,000.
+    members: Members,
     months: Vec<String>,
     classes: Vec<String>,
     organizations: Vec<String>,
@@ -314,10 +321,16 @@ pub struct KpiValues {
     pub patients: Option<f64>,
     /// Encounters.
     pub encounters: Option<f64>,
-    /// Average inpatient length of stay (days).
+    /// Average length of stay: inpatient days ÷ discharged stays.
     pub avg_inpatient_los_days: Option<f64>,
-    /// 30-day readmission rate (0–1).
+    /// HEDIS-style 30-day readmission rate (0–1).
     pub readmission_rate_30d: Option<f64>,
+    /// Member months.
+    pub member_months: Option<f64>,
+    /// Medical and pharmacy paid per member month.
+    pub pmpm_paid: Option<f64>,
+    /// Inpatient admissions per 1,000 member-years.
+    pub admits_per_1000: Option<f64>,
     /// Total claim cost.
     pub total_claim_cost: Option<f64>,
     /// Payer coverage (%).
@@ -335,6 +348,14 @@ impl KpiValues {
             value: raw.map_or_else(|| "–".to_string(), format),
             raw,
         };
+        // A rate over member months says so when the filter leaves none.
+        let per_member = |id: &str, label: &str, raw: Option<f64>, format: fn(f64) -> String| {
+            let mut kpi = card(id, label, raw, format);
+            if self.member_months == Some(0.0) {
+                kpi.value = "no members".into();
+            }
+            kpi
+        };
         vec![
             card("patients", "Patients", self.patients, state::format_count),
             card(
@@ -344,14 +365,32 @@ impl KpiValues {
                 state::format_count,
             ),
             card(
+                "member_months",
+                "Member months",
+                self.member_months,
+                state::format_count,
+            ),
+            per_member(
+                "pmpm_paid",
+                "PMPM (paid)",
+                self.pmpm_paid,
+                state::format_money,
+            ),
+            per_member(
+                "admits_per_1000",
+                "Admits per 1,000",
+                self.admits_per_1000,
+                state::format_count,
+            ),
+            card(
                 "avg_inpatient_los_days",
-                "Average inpatient stay",
+                "Average length of stay",
                 self.avg_inpatient_los_days,
                 state::format_days,
             ),
             card(
                 "readmission_rate_30d",
-                "30-day readmission rate",
+                "30-day readmission rate (HEDIS-style)",
                 self.readmission_rate_30d,
                 |v| state::format_percent(v * 100.0),
             ),
@@ -375,6 +414,11 @@ impl KpiValues {
             ),
         ]
     }
+}
+
+/// A money sum rounded to cents, as gold rounds it (docs/metrics.md, "Money").
+fn cents(amount: f64) -> f64 {
+    (amount * 100.0).round() / 100.0
 }
 
 fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
@@ -444,7 +488,6 @@ impl Dashboard {
             .filter_map(|(i, k)| Some(((*k)?, i as u32)))
             .collect();
         let start = timestamps(encounters, "start_ts");
-        let stop = timestamps(encounters, "stop_ts");
         let start_month: Vec<Option<String>> = start
             .iter()
             .map(|t| t.map(|t| year_month(dates::day_of_timestamp(t))))
@@ -466,7 +509,6 @@ impl Dashboard {
             .into_iter()
             .map(|c| Some(c.unwrap_or_default()))
             .collect();
-        let inpatient: Vec<bool> = class_text.iter().map(|c| *c == Some("inpatient")).collect();
         let class = Vocabulary::new(class_text);
         let encounter_cell = class
             .rows
@@ -483,27 +525,37 @@ impl Dashboard {
         let organization = Vocabulary::new(ints(encounters, "organization_key"));
         let provider = Vocabulary::new(ints(encounters, "provider_key"));
         let payer = Vocabulary::new(ints(encounters, "payer_key"));
-        let discharge: Vec<bool> = bools(encounters, "is_readmission_index")
-            .into_iter()
-            .map(|b| b == Some(true))
-            .collect();
-        let readmitted: Vec<bool> = bools(encounters, "readmitted_within_30d")
-            .into_iter()
-            .map(|b| b == Some(true))
-            .collect();
-        let discharges = (0..discharge.len())
-            .filter(|&i| discharge[i])
+        // Stays, as silver defines them (docs/metrics.md): their figures sit
+        // on the admission row.
+        let flag = |name: &str| -> Vec<bool> {
+            bools(encounters, name)
+                .into_iter()
+                .map(|b| b == Some(true))
+                .collect()
+        };
+        let (admission, index, readmitted) = (
+            flag("is_stay_admission"),
+            flag("is_hedis_index_stay"),
+            flag("hedis_readmitted_30d"),
+        );
+        let discharge = timestamps(encounters, "stay_discharge_ts");
+        let discharges = (0..index.len())
+            .filter(|&i| index[i])
             .map(|i| {
-                let month = stop[i].map_or(NONE, |t| {
+                let month = discharge[i].map_or(NONE, |t| {
                     month_index(&Some(year_month(dates::day_of_timestamp(t))))
                 });
                 (i as u32, month, readmitted[i])
             })
             .collect();
-        let inpatient_stays = floats(encounters, "length_of_stay_days")
+        let inpatient_stays = Columns::new(encounters)
+            .ints("stay_days")
             .into_iter()
             .enumerate()
-            .filter_map(|(i, los)| Some((i as u32, los.filter(|_| inpatient[i])?)))
+            .filter_map(|(i, days)| Some((i as u32, days? as f64)))
+            .collect();
+        let admissions = (0..admission.len() as u32)
+            .filter(|&i| admission[i as usize])
             .collect();
         let known =
             |values: Vec<Option<f64>>| values.into_iter().map(|v| v.unwrap_or(0.0)).collect();
@@ -518,6 +570,22 @@ impl Dashboard {
         let procedures = silver.table("fact_procedures");
         let procedure = Vocabulary::new(ints(procedures, "procedure_key"));
 
+        let payer_index: HashMap<Option<i64>, u32> = payer
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (*k, i as u32))
+            .collect();
+        let members = Members::new(
+            silver.table("fact_member_months"),
+            silver.table("fact_medications"),
+            &Indexes {
+                patient_row: &patient_row,
+                encounter_row: &encounter_row,
+                payer_index: &payer_index,
+                months: &months,
+            },
+        );
         let mut dashboard = Self {
             patient_gender: gender.rows,
             patient_band: band.rows,
@@ -544,10 +612,12 @@ impl Dashboard {
             encounter_cost: known(floats(encounters, "total_claim_cost")),
             encounter_coverage: known(floats(encounters, "payer_coverage")),
             inpatient_stays,
+            admissions,
             discharges,
             readmitted: (0..readmitted.len() as u32)
                 .filter(|&i| readmitted[i as usize])
                 .collect(),
+            members,
             months,
             classes: text_labels(&class.values),
             organizations: labels(
@@ -704,6 +774,8 @@ impl Dashboard {
         self.discharges
             .iter_mut()
             .for_each(|(row, _, _)| renumber(row));
+        self.admissions.iter_mut().for_each(renumber);
+        self.members.med_encounter.iter_mut().for_each(renumber);
         self.readmitted.iter_mut().for_each(renumber);
         self.condition_encounter.iter_mut().for_each(renumber);
         self.procedure_encounter.iter_mut().for_each(renumber);
@@ -1050,6 +1122,60 @@ impl Dashboard {
         }
         let readmissions = self.readmitted.iter().filter(|&&row| passes(row)).count();
 
+        // Payer figures (docs/metrics.md; see `members`): member months
+        // through the patient, payer and date filters, amounts paid and
+        // admissions through every filter.
+        let payer_mask = masks.of(Dimension::Payer);
+        let patient_ok = |p: u32| fails_of_patient(&patient_fail, active, p) == 0;
+        let payer_ok = |i: u32| hit(payer_mask, i);
+        let encounter_ok = |r: u32| encounter_passes[r as usize];
+        let narrowed = active & (CLASS | ORGANIZATION | PROVIDER) != 0;
+        let mut payer_figures = self.members.figures(
+            &Pass {
+                patient: &patient_ok,
+                payer: &payer_ok,
+                encounter: narrowed.then_some(&encounter_ok as &dyn Fn(u32) -> bool),
+                from,
+                to,
+            },
+            self.payers.len(),
+            months,
+        );
+        for row in 0..self.encounter_count() {
+            if row_passes[row] {
+                let cell = self.encounter_cell[row];
+                let month = if cell == NONE {
+                    NONE
+                } else {
+                    cell % months as u32
+                };
+                payer_figures.add_medical(
+                    self.encounter_payer[row],
+                    month,
+                    self.encounter_coverage[row],
+                );
+            }
+        }
+        let mut admissions_by_payer = vec![0u64; self.payers.len()];
+        let mut admissions = 0u64;
+        for &row in &self.admissions {
+            if passes(row) {
+                admissions += 1;
+                let payer = self.encounter_payer[row as usize];
+                if payer != NONE {
+                    admissions_by_payer[payer as usize] += 1;
+                }
+            }
+        }
+        let mut admit_rates: Vec<(usize, f64)> = (0..self.payers.len())
+            .filter(|&i| payer_figures.by_payer[i].0 > 0)
+            .map(|i| {
+                let mm = payer_figures.by_payer[i].0 as f64;
+                (i, admissions_by_payer[i] as f64 * 12_000.0 / mm)
+            })
+            .collect();
+        admit_rates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+
         // Which patients count: those passing the patient filters (all but
         // `own`) that, when encounter filters are on, have a passing encounter.
         let encounter_filters = active & ENCOUNTER_FILTERS != 0;
@@ -1161,14 +1287,15 @@ impl Dashboard {
                 .iter()
                 .map(|&i| Bar {
                     label: self.payers[i].clone(),
-                    value: payer_cost[i],
+                    value: cents(payer_cost[i]),
                 })
                 .collect(),
             payer_coverage: payer_order
                 .iter()
                 .map(|&i| Bar {
                     label: self.payers[i].clone(),
-                    value: ratio(payer_coverage[i] * 100.0, payer_cost[i]).unwrap_or(0.0),
+                    value: ratio(cents(payer_coverage[i]) * 100.0, cents(payer_cost[i]))
+                        .unwrap_or(0.0),
                 })
                 .collect(),
             age_pyramid: pyramid(&self.bands, &by_band)
@@ -1177,15 +1304,28 @@ impl Dashboard {
                 .collect(),
             race: top_bars(&self.races, &by_race, usize::MAX),
             ethnicity: top_bars(&self.ethnicities, &by_ethnicity, usize::MAX),
+            pmpm_by_payer: payer_figures.pmpm_bars(&self.payers, TOP_N),
+            admits_per_1000_by_payer: admit_rates
+                .into_iter()
+                .take(TOP_N)
+                .map(|(i, value)| Bar {
+                    label: self.payers[i].clone(),
+                    value,
+                })
+                .collect(),
+            pmpm_by_month: payer_figures.pmpm_series(&self.payers, &shown, 5),
         };
         let values = KpiValues {
             patients: Some(patient_n as f64),
             encounters: Some(counted as f64),
             avg_inpatient_los_days: ratio(los_sum, los_n as f64),
             readmission_rate_30d: ratio(readmissions as f64, discharges as f64),
-            total_claim_cost: Some(cost),
-            payer_coverage_pct: ratio(coverage * 100.0, cost),
+            total_claim_cost: Some(cents(cost)),
+            payer_coverage_pct: ratio(cents(coverage) * 100.0, cents(cost)),
             deceased_patients: Some(deceased as f64),
+            member_months: Some(payer_figures.member_months as f64),
+            pmpm_paid: payer_figures.pmpm(),
+            admits_per_1000: payer_figures.per_1000(admissions),
         };
         View {
             filter: filter.clone(),

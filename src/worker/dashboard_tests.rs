@@ -32,11 +32,14 @@ fn gold_kpis(lakehouse: &Lakehouse) -> KpiValues {
     KpiValues {
         patients: int("patients"),
         encounters: int("encounters"),
-        avg_inpatient_los_days: float("avg_inpatient_los_days"),
+        avg_inpatient_los_days: float("alos_days"),
         readmission_rate_30d: float("readmission_rate_30d"),
         total_claim_cost: float("total_claim_cost"),
         payer_coverage_pct: float("payer_coverage_pct"),
         deceased_patients: int("deceased_patients"),
+        member_months: int("member_months"),
+        pmpm_paid: float("pmpm_paid"),
+        admits_per_1000: float("admits_per_1000"),
     }
 }
 
@@ -282,6 +285,9 @@ fn values_of(view: &View) -> KpiValues {
         total_claim_cost: raw("total_claim_cost"),
         payer_coverage_pct: raw("payer_coverage_pct"),
         deceased_patients: raw("deceased_patients"),
+        member_months: raw("member_months"),
+        pmpm_paid: raw("pmpm_paid"),
+        admits_per_1000: raw("admits_per_1000"),
     }
 }
 
@@ -423,6 +429,8 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
         || filter.is_set(Dimension::Payer);
     let (mut n, mut cost, mut coverage, mut los, mut los_n, mut discharges, mut readmitted) =
         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut admissions, mut paid) = (0.0, 0.0);
+    let mut passing_encounters = BTreeSet::new();
     let mut seen = BTreeSet::new();
     for i in 0..enc.num_rows() {
         let d = start
@@ -463,15 +471,67 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
         n += 1.0;
         cost += float("total_claim_cost", i).unwrap_or(0.0);
         coverage += float("payer_coverage", i).unwrap_or(0.0);
-        if text(facts, "encounter_class", i).as_deref() == Some("inpatient")
-            && let Some(l) = float("length_of_stay_days", i)
-        {
-            los += l;
+        if let Some(days) = int(facts, "stay_days", i) {
+            los += days as f64;
             los_n += 1.0;
         }
-        discharges += f64::from(u8::from(flag("is_readmission_index", i)));
-        readmitted += f64::from(u8::from(flag("readmitted_within_30d", i)));
+        discharges += f64::from(u8::from(flag("is_hedis_index_stay", i)));
+        readmitted += f64::from(u8::from(flag("hedis_readmitted_30d", i)));
+        admissions += f64::from(u8::from(flag("is_stay_admission", i)));
+        paid += float("payer_coverage", i).unwrap_or(0.0);
+        passing_encounters.extend(int(facts, "encounter_key", i));
         seen.extend(patient);
+    }
+    let named_in = |names: &HashMap<i64, String>, t: &str, c: &str, i: usize| {
+        Some(
+            int(t, c, i)
+                .and_then(|k| names.get(&k).cloned())
+                .unwrap_or_else(|| "unknown".into()),
+        )
+    };
+    // Member months: through the patient, payer and date filters.
+    let patient_passes = |key: Option<i64>| {
+        key.and_then(|p| passing_patients.get(&p))
+            .is_some_and(|p| p.0)
+    };
+    let wanted_payer = filter.get(Dimension::Payer).map(str::to_string);
+    let months = "fact_member_months";
+    let mut member_months = 0.0;
+    for i in 0..table(months).num_rows() {
+        let key = int(months, "month_key", i).unwrap();
+        let first = dates::days_from_civil((key / 10_000) as i32, (key / 100 % 100) as u32, 1);
+        let (y, m, _) = dates::civil_from_days(first);
+        let last = first + dates::days_in_month(y, m) as i32 - 1;
+        if patient_passes(int(months, "patient_key", i))
+            && is(&wanted_payer, named_in(&payers, months, "payer_key", i))
+            && from.is_none_or(|f| last >= f)
+            && to.is_none_or(|t| first <= t)
+        {
+            member_months += 1.0;
+        }
+    }
+    // Prescriptions: through every filter, the encounter ones by their encounter.
+    let narrowed = filter.is_set(Dimension::Class)
+        || filter.is_set(Dimension::Organization)
+        || filter.is_set(Dimension::Provider);
+    let meds = "fact_medications";
+    let med_start = table(meds)
+        .column::<TimestampMicrosecondArray>("start_ts")
+        .unwrap();
+    for i in 0..table(meds).num_rows() {
+        let d = dates::day_of_timestamp(med_start.value(i));
+        if patient_passes(int(meds, "patient_key", i))
+            && is(&wanted_payer, named_in(&payers, meds, "payer_key", i))
+            && from.is_none_or(|f| d >= f)
+            && to.is_none_or(|t| d <= t)
+            && (!narrowed
+                || int(meds, "encounter_key", i).is_some_and(|e| passing_encounters.contains(&e)))
+        {
+            paid += table(meds)
+                .column::<Float64Array>("payer_coverage")
+                .filter(|a| a.is_valid(i))
+                .map_or(0.0, |a| a.value(i));
+        }
     }
     let counted: Vec<bool> = passing_patients
         .iter()
@@ -487,6 +547,9 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
         total_claim_cost: Some(cost),
         payer_coverage_pct: ratio(coverage * 100.0, cost),
         deceased_patients: Some(counted.iter().filter(|d| **d).count() as f64),
+        member_months: Some(member_months),
+        pmpm_paid: ratio(paid, member_months),
+        admits_per_1000: ratio(admissions * 12_000.0, member_months),
     }
 }
 
@@ -515,6 +578,13 @@ fn assert_close(name: &str, got: KpiValues, want: KpiValues) {
         ("cost", got.total_claim_cost, want.total_claim_cost),
         ("coverage", got.payer_coverage_pct, want.payer_coverage_pct),
         ("deceased", got.deceased_patients, want.deceased_patients),
+        ("member months", got.member_months, want.member_months),
+        ("pmpm", got.pmpm_paid, want.pmpm_paid),
+        (
+            "admits per 1,000",
+            got.admits_per_1000,
+            want.admits_per_1000,
+        ),
     ];
     for (what, g, w) in pairs {
         assert!(close(g, w), "{name}: {what} {g:?} != {w:?}");
