@@ -12,7 +12,8 @@ for Polars' SQL engine, which plans every statement as a Polars LazyFrame:
   Polars SQL has no struct literals, so it becomes one text of column and
   reason (the conditions evaluated once), split into `_fault_col` and
   `_fault_reason` by an outer select;
-- functions Polars SQL lacks get their Polars equivalent: `epoch_us(t)` is
+- functions Polars SQL lacks get their Polars equivalent: `make_date` is
+  the date's ISO text cast to DATE, `epoch_us(t)` is
   the timestamp cast to BIGINT (microseconds), `date_diff('day', a, b)` a
   difference of day numbers, `weekofyear` the ISO week, `count_if` a sum of
   flags, a date-only text cast to a timestamp is midnight UTC (a bare year
@@ -151,6 +152,24 @@ def polars_sql(sql):
             # there; DuckDB and Spark widen (a part already cast to BIGINT
             # stays as it is).
             return exp.cast(node.copy(), "BIGINT")
+        if isinstance(node, exp.DateFromParts):
+            # Polars SQL has no make_date: the ISO text of the date, cast.
+            def padded(part, width):
+                text = exp.cast(exp.cast(part.copy(), "BIGINT"), "VARCHAR")
+                return exp.Anonymous(this="LPAD", expressions=[text, exp.Literal.number(width), exp.Literal.string("0")])
+
+            year, month, day = node.args["year"], node.args["month"], node.args["day"]
+            text = exp.DPipe(
+                this=exp.DPipe(
+                    this=exp.DPipe(
+                        this=exp.DPipe(this=padded(year, 4), expression=exp.Literal.string("-")),
+                        expression=padded(month, 2),
+                    ),
+                    expression=exp.Literal.string("-"),
+                ),
+                expression=padded(day, 2),
+            )
+            return exp.cast(text, "DATE")
         if isinstance(node, exp.RegexpLike):
             # DuckDB spells it REGEXP_MATCHES, Polars REGEXP_LIKE.
             return exp.Anonymous(this="REGEXP_LIKE", expressions=[node.this.copy(), node.expression.copy()])

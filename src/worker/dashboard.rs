@@ -383,7 +383,7 @@ impl KpiValues {
                 state::format_count,
             ),
             card(
-                "avg_inpatient_los_days",
+                "alos_days",
                 "Average length of stay",
                 self.avg_inpatient_los_days,
                 state::format_days,
@@ -1141,20 +1141,18 @@ impl Dashboard {
             self.payers.len(),
             months,
         );
-        for row in 0..self.encounter_count() {
-            if row_passes[row] {
-                let cell = self.encounter_cell[row];
-                let month = if cell == NONE {
-                    NONE
-                } else {
-                    cell % months as u32
-                };
-                payer_figures.add_medical(
-                    self.encounter_payer[row],
-                    month,
-                    self.encounter_coverage[row],
-                );
-            }
+        for (row, _) in row_passes.iter().enumerate().filter(|(_, p)| **p) {
+            let cell = self.encounter_cell[row];
+            let month = if cell == NONE {
+                NONE
+            } else {
+                cell % months as u32
+            };
+            payer_figures.add_medical(
+                self.encounter_payer[row],
+                month,
+                self.encounter_coverage[row],
+            );
         }
         let mut admissions_by_payer = vec![0u64; self.payers.len()];
         let mut admissions = 0u64;

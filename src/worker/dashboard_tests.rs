@@ -280,7 +280,7 @@ fn values_of(view: &View) -> KpiValues {
     KpiValues {
         patients: raw("patients"),
         encounters: raw("encounters"),
-        avg_inpatient_los_days: raw("avg_inpatient_los_days"),
+        avg_inpatient_los_days: raw("alos_days"),
         readmission_rate_30d: raw("readmission_rate_30d"),
         total_claim_cost: raw("total_claim_cost"),
         payer_coverage_pct: raw("payer_coverage_pct"),

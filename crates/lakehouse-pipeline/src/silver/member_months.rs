@@ -235,6 +235,7 @@ mod tests {
         assert_eq!(got, vec![(20190201, None, 2), (20190301, None, 1)]);
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         /// Whatever the periods: one payer per month, at least one and at
         /// most all of its days covered, and no month outside the periods.

@@ -48,10 +48,11 @@ m AS (
 ),
 mm AS (SELECT count(*) AS member_months FROM fact_member_months),
 d AS (
-  SELECT count_if(birth_date <= date_sub({{as_of}}, 364) AND NOT coalesce(death_date < date_sub({{as_of}}, 364), false)) AS alive,
-    count_if(birth_date <= date_sub({{as_of}}, 364) AND NOT coalesce(death_date < date_sub({{as_of}}, 364), false)
-      AND coalesce(death_date <= {{as_of}}, false)) AS died
-  FROM dim_patient
+  -- Alive on the first of the 365 days ending on as_of (as_of − 364).
+  SELECT count_if(datediff(r.as_of, birth_date) >= 364 AND NOT coalesce(datediff(r.as_of, death_date) > 364, false)) AS alive,
+    count_if(datediff(r.as_of, birth_date) >= 364 AND NOT coalesce(datediff(r.as_of, death_date) > 364, false)
+      AND coalesce(death_date <= r.as_of, false)) AS died
+  FROM dim_patient CROSS JOIN (SELECT {{as_of}} AS as_of) r
 ),
 t AS (
   SELECT e.*, m.*, mm.member_months, d.alive, d.died,
@@ -339,10 +340,14 @@ WITH amounts AS (
     CAST(NULL AS DOUBLE) AS pharmacy_allowed, CAST(NULL AS DOUBLE) AS pharmacy_paid, 0 AS members
   FROM fact_encounters WHERE start_ts IS NOT NULL
   UNION ALL
-  SELECT make_date(year(start_ts), month(start_ts), 1), payer_key, NULL, NULL, total_cost, payer_coverage, 0
+  SELECT make_date(year(start_ts), month(start_ts), 1) AS month_start, payer_key,
+    CAST(NULL AS DOUBLE) AS medical_allowed, CAST(NULL AS DOUBLE) AS medical_paid,
+    total_cost AS pharmacy_allowed, payer_coverage AS pharmacy_paid, 0 AS members
   FROM fact_medications WHERE start_ts IS NOT NULL
   UNION ALL
-  SELECT make_date(CAST(month_key DIV 10000 AS INT), CAST(month_key DIV 100 % 100 AS INT), 1), payer_key, NULL, NULL, NULL, NULL, 1
+  SELECT make_date(CAST(month_key DIV 10000 AS INT), CAST(month_key DIV 100 % 100 AS INT), 1) AS month_start, payer_key,
+    CAST(NULL AS DOUBLE) AS medical_allowed, CAST(NULL AS DOUBLE) AS medical_paid,
+    CAST(NULL AS DOUBLE) AS pharmacy_allowed, CAST(NULL AS DOUBLE) AS pharmacy_paid, 1 AS members
   FROM fact_member_months
 ),
 g AS (
@@ -378,7 +383,9 @@ WITH events AS (
     CASE WHEN encounter_class IN ('ambulatory', 'outpatient') THEN 1 ELSE 0 END AS ambulatory_visits
   FROM fact_encounters WHERE start_ts IS NOT NULL
   UNION ALL
-  SELECT month_key DIV 10000, payer_key, 1, 0, 0, 0, 0, 0 FROM fact_member_months
+  SELECT month_key DIV 10000 AS year, payer_key, 1 AS members, 0 AS admissions, 0 AS inpatient_days,
+    0 AS ed_visits, 0 AS urgent_care_visits, 0 AS ambulatory_visits
+  FROM fact_member_months
 ),
 g AS (
   SELECT year, payer_key, sum(members) AS member_months, sum(admissions) AS admissions,
@@ -404,20 +411,28 @@ FROM g LEFT JOIN dim_payer d ON d.payer_key = g.payer_key
 -- COMMAND ----------
 
 CREATE OR REPLACE TABLE gold_mortality_yearly USING DELTA AS
-WITH years AS (
+WITH r AS (SELECT {{as_of}} AS as_of),
+span AS (
+  SELECT make_date(year(min(e.start_ts)), 1, 1) AS first_year, make_date(year(max(r.as_of)), 1, 1) AS last_year,
+    max(r.as_of) AS as_of
+  FROM fact_encounters e CROSS JOIN r
+),
+years AS (
   SELECT explode(sequence(first_year, last_year, INTERVAL 1 YEAR)) AS year_start
-  FROM (SELECT make_date(year(min(start_ts)), 1, 1) AS first_year, make_date(year({{as_of}}), 1, 1) AS last_year
-        FROM fact_encounters)
+  FROM span
   WHERE first_year IS NOT NULL AND first_year <= last_year
 ),
+ends AS (
+  SELECT y.year_start, least(make_date(year(y.year_start), 12, 31), s.as_of) AS year_end
+  FROM years y CROSS JOIN span s
+),
 g AS (
-  SELECT y.year_start,
-    least(make_date(year(y.year_start), 12, 31), {{as_of}}) AS year_end,
+  SELECT y.year_start, y.year_end,
     count_if(p.birth_date <= y.year_start AND NOT coalesce(p.death_date < y.year_start, false)) AS alive,
     count_if(p.birth_date <= y.year_start AND NOT coalesce(p.death_date < y.year_start, false)
-      AND coalesce(p.death_date <= least(make_date(year(y.year_start), 12, 31), {{as_of}}), false)) AS deaths
-  FROM years y CROSS JOIN dim_patient p
-  GROUP BY y.year_start
+      AND coalesce(p.death_date <= y.year_end, false)) AS deaths
+  FROM ends y CROSS JOIN dim_patient p
+  GROUP BY y.year_start, y.year_end
 )
 SELECT CAST(year(year_start) AS BIGINT) AS year, alive AS alive_on_1_january, deaths,
   deaths * 1000D / alive AS crude_mortality_per_1000,

@@ -254,10 +254,14 @@ WITH periods AS (
   CROSS JOIN (SELECT {{as_of}} AS as_of) r
   WHERE t.`START_DATE` IS NOT NULL
 ),
-ordered AS (
+running AS (
   SELECT *, max(last_day) OVER (PARTITION BY patient_key, payer_key ORDER BY first_day, last_day
-      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_last
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_last
   FROM periods WHERE last_day >= first_day
+),
+ordered AS (
+  SELECT *, lag(run_last) OVER (PARTITION BY patient_key, payer_key ORDER BY first_day, last_day) AS prev_last
+  FROM running
 ),
 islands AS (
   SELECT *, sum(CASE WHEN prev_last IS NOT NULL AND first_day <= prev_last THEN 0 ELSE 1 END)
@@ -278,8 +282,13 @@ months AS (
 ),
 by_payer AS (
   SELECT patient_key, payer_key, month_start, max(latest_start) AS latest_start,
-    sum(datediff(least(last_day, last_day(month_start)), greatest(first_day, month_start)) + 1) AS covered_days
-  FROM months GROUP BY patient_key, payer_key, month_start
+    sum(least(datediff(last_day, greatest(first_day, month_start)) + 1,
+              datediff(next_month, greatest(first_day, month_start)))) AS covered_days
+  FROM (
+    SELECT *, make_date(CASE WHEN month(month_start) = 12 THEN year(month_start) + 1 ELSE year(month_start) END,
+                        CASE WHEN month(month_start) = 12 THEN 1 ELSE month(month_start) + 1 END, 1) AS next_month
+    FROM months
+  ) GROUP BY patient_key, payer_key, month_start
 )
 SELECT patient_key, payer_key, month_start, covered_days FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY patient_key, month_start
@@ -332,26 +341,36 @@ WITH ip AS (
 ),
 -- Stays (docs/metrics.md): in (start, Id) order, an encounter starting on the
 -- day of the latest stop so far, or within 24 hours of it, is a transfer.
-ordered AS (
-  SELECT *, max(t) OVER (PARTITION BY patient ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_stop
+running AS (
+  SELECT *,
+    max(t) OVER (PARTITION BY patient ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_stop,
+    max(stop_ts) OVER (PARTITION BY patient ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_stop_ts
   FROM ip
+),
+ordered AS (
+  SELECT *,
+    lag(run_stop) OVER (PARTITION BY patient ORDER BY s, id) AS prev_stop,
+    lag(run_stop_ts) OVER (PARTITION BY patient ORDER BY s, id) AS prev_stop_ts
+  FROM running
 ),
 numbered AS (
   SELECT *, sum(CASE WHEN prev_stop IS NOT NULL
-      AND (to_date(start_ts) = to_date(timestamp_micros(prev_stop)) OR s <= prev_stop + 86400000000)
+      AND (to_date(start_ts) = to_date(prev_stop_ts) OR s <= prev_stop + 86400000000)
       THEN 0 ELSE 1 END) OVER (PARTITION BY patient ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS stay_no
   FROM ordered
 ),
 stay_rows AS (
-  SELECT patient, stay_no, max(CASE WHEN _n = 1 THEN id END) AS admission_id, min(s) AS admission,
-    CASE WHEN count(*) = count(t) THEN max(t) END AS discharge
+  SELECT patient, stay_no, max(CASE WHEN _n = 1 THEN id END) AS admission_id,
+    min(start_ts) AS admission_ts,
+    CASE WHEN count(*) = count(t) THEN max(stop_ts) END AS discharge_ts
   FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY patient, stay_no ORDER BY s, id) AS _n FROM numbered)
   GROUP BY patient, stay_no
 ),
 stays AS (
-  SELECT r.*, lead(r.admission) OVER (PARTITION BY r.patient ORDER BY r.stay_no) AS next_admission,
-    to_date(timestamp_micros(r.admission)) AS admission_day,
-    to_date(timestamp_micros(r.discharge)) AS discharge_day
+  SELECT r.*, lead(r.admission_ts) OVER (PARTITION BY r.patient ORDER BY r.stay_no) AS next_admission_ts,
+    unix_micros(r.admission_ts) AS admission, unix_micros(r.discharge_ts) AS discharge,
+    to_date(r.admission_ts) AS admission_day,
+    to_date(r.discharge_ts) AS discharge_day
   FROM stay_rows r
 ),
 keys AS (SELECT `Id` AS id, CAST(ROW_NUMBER() OVER (ORDER BY `Id`) AS BIGINT) AS k FROM _encounters),
@@ -396,7 +415,7 @@ SELECT
   CASE WHEN e.`ENCOUNTERCLASS` = 'inpatient' THEN rn.id IS NOT NULL END AS is_readmission,
   ak.k AS stay_key,
   CASE WHEN n.id IS NOT NULL THEN st.admission_id IS NOT NULL END AS is_stay_admission,
-  timestamp_micros(st.discharge) AS stay_discharge_ts,
+  st.discharge_ts AS stay_discharge_ts,
   CASE WHEN st.discharge IS NOT NULL THEN CAST(greatest(datediff(st.discharge_day, st.admission_day), 1) AS BIGINT) END AS stay_days,
   CAST(st.discharge - st.admission AS DOUBLE) / 86400000000D AS stay_days_fractional,
   CASE WHEN st.discharge IS NOT NULL THEN coalesce(p.death_date >= st.admission_day AND p.death_date <= st.discharge_day, false) END AS stay_died,
@@ -414,7 +433,7 @@ SELECT
       - CASE WHEN month(st.discharge_day) < month(p.birth_date)
                OR (month(st.discharge_day) = month(p.birth_date) AND day(st.discharge_day) < day(p.birth_date))
              THEN 1 ELSE 0 END AS BIGINT) >= 18, false)
-    THEN coalesce(datediff(to_date(timestamp_micros(st.next_admission)), st.discharge_day) BETWEEN 1 AND 30, false) END AS hedis_readmitted_30d
+    THEN coalesce(datediff(to_date(st.next_admission_ts), st.discharge_day) BETWEEN 1 AND 30, false) END AS hedis_readmitted_30d
 FROM _encounters e
 LEFT JOIN dim_patient p ON p.patient_id = e.`PATIENT`
 LEFT JOIN dim_provider pr ON pr.provider_id = e.`PROVIDER`
