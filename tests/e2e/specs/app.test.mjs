@@ -47,7 +47,7 @@ test("demo data is generated in the worker and its KPIs equal the CLI's", async 
   assert.equal(kpis.patients, 300);
   // Every dashboard chart is drawn, with tooltips and a table view.
   const charts = await page.locator('[data-testid^="chart-"]').all();
-  assert.equal(charts.length, 11);
+  assert.equal(charts.length, 14);
   for (const chart of charts) {
     assert.equal(await chart.locator("svg").count(), 1);
     // textContent: charts out of view are not rendered (content-visibility),
@@ -296,7 +296,7 @@ test("the Power BI, Delta and Databricks exports are built in the worker and pas
   assert.match(execFileSync("python3", [join(root, "tests/checks/validate_pbip.py"), powerbi, schemas], { encoding: "utf8" }), /^ok: 5 JSON files valid/m);
   const delta = await unpack("download-delta", "synthea-lakehouse-delta.zip");
   const report = execFileSync("python3", [join(root, "tests/checks/check_delta.py"), delta, cliRun(["--demo", "40"])], { encoding: "utf8" });
-  assert.match(report, /^ok: 25 Delta tables read by deltalake equal the Parquet output/m);
+  assert.match(report, /^ok: 29 Delta tables read by deltalake equal the Parquet output/m);
   // The bundle from the tab is the CLI's, byte for byte (the CLI's is the one the Spark parity run checks).
   const bundle = await unpack("download-databricks", "synthea-lakehouse-databricks.zip");
   const cliBundle = tempDir("bundle-");
