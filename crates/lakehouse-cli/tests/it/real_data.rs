@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
-use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, RecordBatch};
+use arrow_array::{Array, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch};
 
 use crate::support::{REAL_SETS, files, real_set, rows, run_ok, table, temp_dir};
 
@@ -341,6 +341,11 @@ fn gold_kpis_equal_an_independent_computation() {
         assert!(int("index_stays") <= int("inpatient_discharges"), "{set}");
         assert!(int("index_stays") <= discharges, "{set}");
         assert!(int("readmissions_30d") <= readmissions, "{set}");
+        member_months_fit_each_life(
+            &out,
+            set,
+            column::<Date32Array>(batch, "as_of_date").value(0),
+        );
         close(float("total_claim_cost"), total, "total claim cost");
         close(float("total_payer_coverage"), coverage, "payer coverage");
         close(
@@ -384,6 +389,59 @@ fn two_runs_write_byte_identical_files() {
     );
     for (path, bytes) in &first {
         assert!(bytes == &second[path], "{path} differs between runs");
+    }
+}
+
+/// Per patient: no month twice (so never two payers in one month), and no
+/// more member months than calendar months alive up to `as_of`.
+fn member_months_fit_each_life(out: &Path, set: &str, as_of: i32) {
+    let mut life: HashMap<i64, (i32, i32)> = HashMap::new();
+    for b in table(out, "silver", "dim_patient") {
+        let (key, birth, death) = (
+            column::<Int64Array>(&b, "patient_key"),
+            column::<Date32Array>(&b, "birth_date"),
+            column::<Date32Array>(&b, "death_date"),
+        );
+        for i in 0..b.num_rows() {
+            let end = if death.is_null(i) {
+                as_of
+            } else {
+                death.value(i).min(as_of)
+            };
+            life.insert(key.value(i), (birth.value(i), end));
+        }
+    }
+    // A month number, to count calendar months between two days.
+    let month = |days: i32| {
+        let (y, m, _) = lakehouse_pipeline::dates::civil_from_days(days);
+        y * 12 + m as i32
+    };
+    let mut seen: HashSet<(i64, i64)> = HashSet::new();
+    let mut per_patient: HashMap<i64, i64> = HashMap::new();
+    for b in table(out, "silver", "fact_member_months") {
+        let (patient, month_key) = (
+            column::<Int64Array>(&b, "patient_key"),
+            column::<Int64Array>(&b, "month_key"),
+        );
+        for i in 0..b.num_rows() {
+            let key = (patient.value(i), month_key.value(i));
+            assert!(
+                seen.insert(key),
+                "{set}: patient {} has month {} twice",
+                key.0,
+                key.1
+            );
+            *per_patient.entry(key.0).or_default() += 1;
+        }
+    }
+    assert!(!per_patient.is_empty(), "{set}: no member months");
+    for (patient, n) in per_patient {
+        let (birth, end) = life[&patient];
+        let alive = i64::from(month(end) - month(birth) + 1);
+        assert!(
+            n <= alive,
+            "{set}: patient {patient} has {n} member months, alive {alive}"
+        );
     }
 }
 
