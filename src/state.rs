@@ -18,12 +18,13 @@ fn group(digits: &str) -> String {
     format!("{sign}{out}")
 }
 
-/// Money: `$1,234,567` (cents shown below $1,000).
+/// Money, to the cent (gold sums exactly to the cent, docs/metrics.md):
+/// `$1,234,567.89`.
 pub fn format_money(value: f64) -> String {
-    if value.abs() < 1000.0 {
-        return format!("${value:.2}");
-    }
-    format!("${}", group(&format!("{value:.0}")))
+    let text = format!("{:.2}", value.abs());
+    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
+    let sign = if value < 0.0 && text != "0.00" { "-" } else { "" };
+    format!("{sign}${}.{cents}", group(whole))
 }
 
 /// A percentage (already × 100): `12.3 %`.
@@ -56,7 +57,9 @@ mod tests {
         assert_eq!(format_count(0.0), "0");
         assert_eq!(format_count(1234567.0), "1,234,567");
         assert_eq!(format_count(-1234.0), "-1,234");
-        assert_eq!(format_money(2259172.04), "$2,259,172");
+        assert_eq!(format_money(2259172.04), "$2,259,172.04");
+        assert_eq!(format_money(1_259_553.5), "$1,259,553.50");
+        assert_eq!(format_money(-1234.5), "-$1,234.50");
         assert_eq!(format_money(12.5), "$12.50");
         assert_eq!(format_percent(12.658), "12.7 %");
         assert_eq!(format_days(3.6316), "3.6 days");
