@@ -335,15 +335,16 @@ FROM g LEFT JOIN dim_payer d ON d.payer_key = g.payer_key
 
 CREATE OR REPLACE TABLE gold_pmpm_monthly USING DELTA AS
 WITH amounts AS (
-  SELECT make_date(year(start_ts), month(start_ts), 1) AS month_start, payer_key,
+  -- Months and years from the date keys (YYYYMMDD of the UTC start day).
+  SELECT make_date(CAST(start_date_key DIV 10000 AS INT), CAST(start_date_key DIV 100 % 100 AS INT), 1) AS month_start, payer_key,
     total_claim_cost AS medical_allowed, payer_coverage AS medical_paid,
     CAST(NULL AS DOUBLE) AS pharmacy_allowed, CAST(NULL AS DOUBLE) AS pharmacy_paid, 0 AS members
-  FROM fact_encounters WHERE start_ts IS NOT NULL
+  FROM fact_encounters WHERE start_date_key IS NOT NULL
   UNION ALL
-  SELECT make_date(year(start_ts), month(start_ts), 1) AS month_start, payer_key,
+  SELECT make_date(CAST(start_date_key DIV 10000 AS INT), CAST(start_date_key DIV 100 % 100 AS INT), 1) AS month_start, payer_key,
     CAST(NULL AS DOUBLE) AS medical_allowed, CAST(NULL AS DOUBLE) AS medical_paid,
     total_cost AS pharmacy_allowed, payer_coverage AS pharmacy_paid, 0 AS members
-  FROM fact_medications WHERE start_ts IS NOT NULL
+  FROM fact_medications WHERE start_date_key IS NOT NULL
   UNION ALL
   SELECT make_date(CAST(month_key DIV 10000 AS INT), CAST(month_key DIV 100 % 100 AS INT), 1) AS month_start, payer_key,
     CAST(NULL AS DOUBLE) AS medical_allowed, CAST(NULL AS DOUBLE) AS medical_paid,
@@ -375,13 +376,13 @@ FROM t LEFT JOIN dim_payer d ON d.payer_key = t.payer_key
 
 CREATE OR REPLACE TABLE gold_utilization_yearly USING DELTA AS
 WITH events AS (
-  SELECT CAST(year(start_ts) AS BIGINT) AS year, payer_key, 0 AS members,
+  SELECT start_date_key DIV 10000 AS year, payer_key, 0 AS members,
     CASE WHEN is_stay_admission THEN 1 ELSE 0 END AS admissions,
     CASE WHEN is_stay_admission THEN coalesce(stay_days, 0) ELSE 0 END AS inpatient_days,
     CASE WHEN encounter_class = 'emergency' THEN 1 ELSE 0 END AS ed_visits,
     CASE WHEN encounter_class = 'urgentcare' THEN 1 ELSE 0 END AS urgent_care_visits,
     CASE WHEN encounter_class IN ('ambulatory', 'outpatient') THEN 1 ELSE 0 END AS ambulatory_visits
-  FROM fact_encounters WHERE start_ts IS NOT NULL
+  FROM fact_encounters WHERE start_date_key IS NOT NULL
   UNION ALL
   SELECT month_key DIV 10000 AS year, payer_key, 1 AS members, 0 AS admissions, 0 AS inpatient_days,
     0 AS ed_visits, 0 AS urgent_care_visits, 0 AS ambulatory_visits
@@ -413,7 +414,7 @@ FROM g LEFT JOIN dim_payer d ON d.payer_key = g.payer_key
 CREATE OR REPLACE TABLE gold_mortality_yearly USING DELTA AS
 WITH r AS (SELECT {{as_of}} AS as_of),
 span AS (
-  SELECT make_date(year(min(e.start_ts)), 1, 1) AS first_year, make_date(year(max(r.as_of)), 1, 1) AS last_year,
+  SELECT make_date(CAST(min(e.start_date_key) DIV 10000 AS INT), 1, 1) AS first_year, make_date(year(max(r.as_of)), 1, 1) AS last_year,
     max(r.as_of) AS as_of
   FROM fact_encounters e CROSS JOIN r
 ),
