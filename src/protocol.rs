@@ -549,8 +549,12 @@ pub struct Charts {
     pub months: Vec<String>,
     /// Encounters per month, per encounter class (class, one value per month).
     pub monthly_by_class: Vec<(String, Vec<f64>)>,
-    /// 30-day readmission rate (%) per discharge month (one value per month).
-    pub readmission_rate_by_month: Vec<f64>,
+    /// HEDIS-style 30-day readmission rate (%) per discharge month (one
+    /// value per month); `None` where no index stay was discharged (a gap,
+    /// not 0 %).
+    pub readmission_rate_by_month: Vec<Option<f64>>,
+    /// The rate's denominator: index stays discharged per month.
+    pub index_stays_by_month: Vec<f64>,
     /// Top conditions by patients.
     pub top_conditions: Vec<Bar>,
     /// Top procedures by count.

@@ -23,7 +23,11 @@ fn group(digits: &str) -> String {
 pub fn format_money(value: f64) -> String {
     let text = format!("{:.2}", value.abs());
     let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
-    let sign = if value < 0.0 && text != "0.00" { "-" } else { "" };
+    let sign = if value < 0.0 && text != "0.00" {
+        "-"
+    } else {
+        ""
+    };
     format!("{sign}${}.{cents}", group(whole))
 }
 

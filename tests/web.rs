@@ -57,11 +57,12 @@ fn sample_charts() -> Charts {
     Charts {
         months: vec!["2024-01".into(), "2024-02".into()],
         monthly_by_class: vec![("wellness".into(), vec![3.0, 4.0])],
-        readmission_rate_by_month: vec![0.0, 50.0],
+        readmission_rate_by_month: vec![None, Some(50.0)],
+        index_stays_by_month: vec![0.0, 2.0],
         organizations: bars(&["North Clinic", "South Hospital"]),
         providers: bars(&["Dr A", "Dr B"]),
         top_conditions: bars(&["Hypertension"]),
-        age_pyramid: vec![("18-34".into(), 2.0, 3.0)],
+        age_pyramid: vec![("18-44".into(), 2.0, 3.0)],
         race: bars(&["white", "black"]),
         ..Charts::default()
     }
@@ -124,7 +125,7 @@ async fn clicking_a_bar_or_its_table_button_filters_by_it() {
                 .with(Dimension::Provider, "Dr A"),
             Filter::default()
                 .with(Dimension::Gender, "M")
-                .with(Dimension::AgeBand, "18-34"),
+                .with(Dimension::AgeBand, "18-44"),
         ]
     );
     drop(handle);

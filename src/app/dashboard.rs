@@ -167,26 +167,42 @@ fn monthly_chart(c: &Charts) -> AnyView {
         .into_any()
 }
 
+/// Below this many index stays in a month, the table marks the rate as
+/// resting on few stays.
+const FEW_STAYS: f64 = 10.0;
+
+/// The HEDIS-style readmission rate by discharge month: a month without
+/// index stays is a gap, not 0 %, and the table gives every month with its
+/// denominator.
 fn readmission_chart(c: &Charts) -> AnyView {
+    let title = "30-day readmission rate (HEDIS-style) by discharge month";
     let series = vec![(
         "30-day readmission rate (%)".to_string(),
-        c.readmission_rate_by_month.clone(),
+        c.readmission_rate_by_month
+            .iter()
+            .map(|r| r.unwrap_or(f64::NAN))
+            .collect(),
     )];
-    let svg = charts::line_chart(
-        "30-day readmission rate by discharge month",
-        "% of discharges",
-        &c.months,
-        &series,
-    );
+    let svg = charts::line_chart(title, "% of index stays", &c.months, &series);
     let rows = c
         .months
         .iter()
         .zip(&c.readmission_rate_by_month)
-        .filter(|(_, r)| **r > 0.0)
-        .map(|(m, r)| (m.clone(), format_percent(*r)))
+        .zip(&c.index_stays_by_month)
+        .map(|((m, r), n)| {
+            let value = match r {
+                None => "no index stays".to_string(),
+                Some(r) if *n < FEW_STAYS => format!(
+                    "{} of {} index stays (few: read with care)",
+                    format_percent(*r),
+                    format_count(*n)
+                ),
+                Some(r) => format!("{} of {} index stays", format_percent(*r), format_count(*n)),
+            };
+            (m.clone(), value)
+        })
         .collect();
-    view! { <Chart id="readmissions" title="30-day readmission rate by discharge month".into() svg=svg rows=rows /> }
-        .into_any()
+    view! { <Chart id="readmissions" title=title.into() svg=svg rows=rows /> }.into_any()
 }
 
 /// Paid per member month by month, for the payers with the most members;

@@ -1273,9 +1273,12 @@ impl Dashboard {
                         f64::from(readmissions_by_month[m]),
                         f64::from(discharges_by_month[m]),
                     )
-                    .unwrap_or(0.0)
-                        * 100.0
+                    .map(|r| r * 100.0)
                 })
+                .collect(),
+            index_stays_by_month: shown
+                .iter()
+                .map(|&m| f64::from(discharges_by_month[m]))
                 .collect(),
             top_conditions: top_bars(&self.diagnoses, &condition_patients, TOP_N),
             top_procedures: top_bars(&self.procedure_names, &procedure_counts, TOP_N),

@@ -156,16 +156,23 @@ fn gold_charts(lakehouse: &Lakehouse) -> Charts {
             })
             .collect();
         if let Some(readmissions) = lakehouse.gold.table("gold_readmissions_monthly") {
-            let mut rates = vec![0.0; all_months.len()];
-            for (m, r) in texts(readmissions, "year_month")
+            let mut rates = vec![None; all_months.len()];
+            let mut stays = vec![0.0; all_months.len()];
+            let rate = readmissions
+                .column::<Float64Array>("readmission_rate_30d")
+                .unwrap();
+            for (row, (m, n)) in texts(readmissions, "year_month")
                 .iter()
-                .zip(numbers(readmissions, "readmission_rate_30d"))
+                .zip(numbers(readmissions, "index_stays"))
+                .enumerate()
             {
                 if let Some(i) = position(m) {
-                    rates[i] = r * 100.0;
+                    rates[i] = rate.is_valid(row).then(|| rate.value(row) * 100.0);
+                    stays[i] = n;
                 }
             }
             charts.readmission_rate_by_month = rates;
+            charts.index_stays_by_month = stays;
         }
         charts.months = all_months;
     }
@@ -301,6 +308,10 @@ fn assert_unfiltered_equals_gold(name: &str, lakehouse: &Lakehouse) {
     assert_eq!(
         c.readmission_rate_by_month, gold.readmission_rate_by_month,
         "{name}: readmissions"
+    );
+    assert_eq!(
+        c.index_stays_by_month, gold.index_stays_by_month,
+        "{name}: index stays"
     );
     assert_eq!(c.top_conditions, gold.top_conditions, "{name}: conditions");
     assert_eq!(c.top_procedures, gold.top_procedures, "{name}: procedures");
@@ -657,16 +668,20 @@ fn assert_views_close(label: &str, got: &View, want: &View) {
     let (g, w) = (&got.charts, &want.charts);
     assert_eq!(g.months, w.months, "{label}: months");
     assert_eq!(g.monthly_by_class, w.monthly_by_class, "{label}: monthly");
-    let values = |what: &str, a: &[f64], b: &[f64]| {
+    let values = |what: &str, a: &[Option<f64>], b: &[Option<f64>]| {
         assert_eq!(a.len(), b.len(), "{label}: {what}");
         for (x, y) in a.iter().zip(b) {
-            assert!(close(Some(*x), Some(*y)), "{label}: {what} {x} != {y}");
+            assert!(close(*x, *y), "{label}: {what} {x:?} != {y:?}");
         }
     };
     values(
         "readmissions",
         &g.readmission_rate_by_month,
         &w.readmission_rate_by_month,
+    );
+    assert_eq!(
+        g.index_stays_by_month, w.index_stays_by_month,
+        "{label}: index stays"
     );
     for (what, a, b) in [
         ("conditions", &g.top_conditions, &w.top_conditions),
@@ -681,7 +696,7 @@ fn assert_views_close(label: &str, got: &View, want: &View) {
         let (a, b) = (by_label(a), by_label(b));
         let labels = |bars: &[(String, f64)]| bars.iter().map(|b| b.0.clone()).collect::<Vec<_>>();
         assert_eq!(labels(&a), labels(&b), "{label}: {what}");
-        let numbers = |bars: &[(String, f64)]| bars.iter().map(|b| b.1).collect::<Vec<_>>();
+        let numbers = |bars: &[(String, f64)]| bars.iter().map(|b| Some(b.1)).collect::<Vec<_>>();
         values(what, &numbers(&a), &numbers(&b));
     }
     assert_eq!(g.age_pyramid, w.age_pyramid, "{label}: pyramid");
