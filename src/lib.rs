@@ -14,3 +14,6 @@ pub mod state;
 pub mod worker;
 
 pub use app::App;
+
+#[cfg(test)]
+mod contrast_tests;
