@@ -52,9 +52,62 @@ pub fn format_bytes(bytes: u64) -> String {
     }
 }
 
+/// Why a date range cannot be applied, or `None` when it can. `from` and
+/// `to` are the chosen days (`YYYY-MM-DD`, either may be unset); the data
+/// runs from `first` to `last` (unknown when `None`).
+pub fn date_range_problem(
+    from: Option<&str>,
+    to: Option<&str>,
+    first: Option<&str>,
+    last: Option<&str>,
+) -> Option<String> {
+    // ISO days compare as text.
+    if let (Some(first), Some(last)) = (first, last)
+        && [from, to]
+            .into_iter()
+            .flatten()
+            .any(|day| day < first || day > last)
+    {
+        return Some(format!(
+            "The data runs from {first} to {last}: choose days in that range."
+        ));
+    }
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Some(format!(
+            "The start date {from} is after the end date {to}: choose a start on or before the end."
+        )),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_range_outside_the_data_or_backwards_is_refused_with_a_reason() {
+        let (first, last) = (Some("2015-01-01"), Some("2024-12-31"));
+        assert_eq!(date_range_problem(None, None, first, last), None);
+        assert_eq!(
+            date_range_problem(Some("2020-01-01"), Some("2020-12-31"), first, last),
+            None
+        );
+        assert_eq!(
+            date_range_problem(Some("2020-01-01"), Some("2020-01-01"), first, last),
+            None
+        );
+        let outside = date_range_problem(Some("1999-01-01"), None, first, last).unwrap();
+        assert!(outside.contains("2015-01-01 to 2024-12-31"), "{outside}");
+        assert!(date_range_problem(None, Some("2030-01-01"), first, last).is_some());
+        let backwards =
+            date_range_problem(Some("2021-01-01"), Some("2020-01-01"), first, last).unwrap();
+        assert!(backwards.contains("after the end date"), "{backwards}");
+        // Without known bounds only the order is checked.
+        assert_eq!(
+            date_range_problem(Some("1900-01-01"), None, None, None),
+            None
+        );
+    }
 
     #[test]
     fn numbers_are_formatted_for_people() {

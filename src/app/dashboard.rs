@@ -11,7 +11,7 @@ use super::medallion::Medallion;
 use crate::charts;
 use crate::protocol::Summary;
 use crate::protocol::{Bar, Charts, Dimension, Filter, FilterOptions, Kpi, View};
-use crate::state::{format_bytes, format_count, format_money, format_percent};
+use crate::state::{self, format_bytes, format_count, format_money, format_percent};
 
 /// One chart: the SVG, and the same numbers as a table behind a toggle.
 /// With `on_pick`, clicking a bar (or its row's button in the table, for
@@ -384,8 +384,31 @@ fn FilterBar(
             </label>
         }
     };
+    // A typed day outside the data, or a start after the end, is refused
+    // with the reason; the filter keeps its last good range.
+    let date_error = RwSignal::new(None::<String>);
     let date = move |dimension: Dimension| {
         let (key, label) = (dimension.key(), dimension.label());
+        let (first, last) = (first_day.clone(), last_day.clone());
+        let on_change = move |ev: leptos::ev::Event| {
+            let next = filter
+                .get_untracked()
+                .with(dimension, &event_target_value(&ev));
+            let problem = state::date_range_problem(
+                next.get(Dimension::From),
+                next.get(Dimension::To),
+                first.as_deref(),
+                last.as_deref(),
+            );
+            date_error.set(problem.clone());
+            if problem.is_none() {
+                apply.run(next);
+            } else {
+                // The box goes back to the range in force.
+                let input = event_target::<web_sys::HtmlInputElement>(&ev);
+                input.set_value(&current(dimension));
+            }
+        };
         view! {
             <label class="filter">
                 {label}
@@ -395,7 +418,7 @@ fn FilterBar(
                     min=first_day.clone()
                     max=last_day.clone()
                     prop:value=move || current(dimension)
-                    on:change=move |ev| apply.run(filter.get_untracked().with(dimension, &event_target_value(&ev)))
+                    on:change=on_change
                 />
             </label>
         }
@@ -430,6 +453,9 @@ fn FilterBar(
                 {date(Dimension::To)}
                 {FilterOptions::SELECTS.map(select).collect_view()}
             </div>
+            {move || date_error.get().map(|problem| view! {
+                <p class="error" role="alert" data-testid="date-error">{problem}</p>
+            })}
             <ul class="chips" aria-label="Active filters">
                 {chips}
                 {move || (!filter.get().is_empty()).then(|| view! {

@@ -255,6 +255,37 @@ test("tables page, sort and search in the worker, download alone, and a patient 
   await page.close();
 });
 
+test("a date range outside the data or backwards is refused with the reason", async () => {
+  const { page, foreign, errors } = await open(browser, url);
+  const app = new AppPage(page);
+  await app.loadDemo(40);
+  await app.waitForResults();
+  const all = (await app.kpis()).encounters;
+  const from = app.testId("filter-from");
+  const to = app.testId("filter-to");
+  await from.fill("1850-01-01");
+  await app.testId("date-error").waitFor();
+  assert.match(await app.testId("date-error").innerText(), /The data runs from \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
+  assert.equal(await from.inputValue(), "", "the box goes back to the range in force");
+  assert.equal((await app.kpis()).encounters, all, "nothing was filtered");
+  // A valid end applies; a start after it is refused and leaves the end alone.
+  const last = await to.getAttribute("max");
+  await to.fill(last);
+  await app.testId("chip-to").waitFor();
+  await from.fill(last.replace(/^\d{4}/, (y) => String(Number(y) + 1)));
+  await app.testId("date-error").waitFor();
+  await to.fill(await to.getAttribute("min"));
+  const first = await to.inputValue();
+  await from.fill(last);
+  assert.match(await app.testId("date-error").innerText(), new RegExp(`The start date ${last} is after the end date ${first}`));
+  await app.testId("filters").screenshot({ path: join(artifacts, "date-error.png") });
+  assert.equal(await from.inputValue(), "");
+  assert.equal(await app.testId("chip-from").count(), 0);
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the app installs a service worker and works offline after the first visit", async () => {
   const { page, foreign, errors } = await open(browser, url);
   const manifest = await page.evaluate(async () => (await fetch(document.querySelector('link[rel="manifest"]').href)).json());
