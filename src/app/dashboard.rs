@@ -477,10 +477,15 @@ fn FilterBar(
 fn kpi_cards(kpis: &[Kpi]) -> impl IntoView + use<> {
     kpis.iter()
         .map(|k| {
+            let value_class = if k.value.chars().count() > 9 {
+                "card-value long"
+            } else {
+                "card-value"
+            };
             view! {
                 <div class="card" data-testid=format!("kpi-{}", k.id) data-raw=k.raw.map(|v| v.to_string()).unwrap_or_default()>
                     <div class="card-label">{k.label.clone()}</div>
-                    <div class="card-value">{k.value.clone()}</div>
+                    <div class=value_class>{k.value.clone()}</div>
                 </div>
             }
         })
