@@ -425,11 +425,6 @@ fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
     (denominator != 0.0).then(|| numerator / denominator)
 }
 
-fn year_month(day: i32) -> String {
-    let (y, m, _) = dates::civil_from_days(day);
-    format!("{y:04}-{m:02}")
-}
-
 /// Positions of `values` in `all` (sorted), `NONE` when absent.
 fn positions(values: &[Option<i64>], all: &HashMap<i64, u32>) -> Vec<u32> {
     values
@@ -490,7 +485,7 @@ impl Dashboard {
         let start = timestamps(encounters, "start_ts");
         let start_month: Vec<Option<String>> = start
             .iter()
-            .map(|t| t.map(|t| year_month(dates::day_of_timestamp(t))))
+            .map(|t| t.map(|t| dates::year_month(dates::day_of_timestamp(t))))
             .collect();
         let months: Vec<String> = start_month
             .iter()
@@ -543,7 +538,7 @@ impl Dashboard {
             .filter(|&i| index[i])
             .map(|i| {
                 let month = discharge[i].map_or(NONE, |t| {
-                    month_index(&Some(year_month(dates::day_of_timestamp(t))))
+                    month_index(&Some(dates::year_month(dates::day_of_timestamp(t))))
                 });
                 (i as u32, month, readmitted[i])
             })
@@ -1243,8 +1238,8 @@ impl Dashboard {
         let shown: Vec<usize> = (0..months)
             .filter(|&m| {
                 let month = &self.months[m];
-                from.is_none_or(|f| month.as_str() >= year_month(f).as_str())
-                    && to.is_none_or(|t| month.as_str() <= year_month(t).as_str())
+                from.is_none_or(|f| month.as_str() >= dates::year_month(f).as_str())
+                    && to.is_none_or(|t| month.as_str() <= dates::year_month(t).as_str())
             })
             .collect();
         let mut payer_order: Vec<usize> = (0..self.payers.len())

@@ -510,7 +510,7 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
     let mut member_months = 0.0;
     for i in 0..table(months).num_rows() {
         let key = int(months, "month_key", i).unwrap();
-        let first = dates::days_from_civil((key / 10_000) as i32, (key / 100 % 100) as u32, 1);
+        let first = dates::day_of_key(key).unwrap();
         let (y, m, _) = dates::civil_from_days(first);
         let last = first + dates::days_in_month(y, m) as i32 - 1;
         if patient_passes(int(months, "patient_key", i))

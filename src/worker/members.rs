@@ -73,9 +73,8 @@ pub(super) struct PayerFigures {
 }
 
 fn month_index(months: &[String], day: i32) -> u32 {
-    let (y, m, _) = dates::civil_from_days(day);
     months
-        .binary_search(&format!("{y:04}-{m:02}"))
+        .binary_search(&dates::year_month(day))
         .map_or(NONE, |i| i as u32)
 }
 
@@ -103,11 +102,7 @@ impl Members {
         let day: Vec<i32> = m
             .ints("month_key")
             .into_iter()
-            .map(|k| {
-                k.map_or(i32::MIN, |k| {
-                    dates::days_from_civil((k / 10_000) as i32, (k / 100 % 100) as u32, 1)
-                })
-            })
+            .map(|k| k.and_then(dates::day_of_key).unwrap_or(i32::MIN))
             .collect();
         let rx = Columns::new(medications);
         let med_day: Vec<i32> = rx

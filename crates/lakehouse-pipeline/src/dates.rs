@@ -169,6 +169,31 @@ pub fn date_key(days: i32) -> i64 {
     i64::from(y) * 10_000 + i64::from(m) * 100 + i64::from(d)
 }
 
+/// The day of a `yyyymmdd` date key (the inverse of [`date_key`]); `None`
+/// when it names no day.
+pub fn day_of_key(key: i64) -> Option<i32> {
+    let (y, m, d) = (key / 10_000, (key / 100) % 100, key % 100);
+    let (y, m, d) = (
+        i32::try_from(y).ok()?,
+        u32::try_from(m).ok()?,
+        u32::try_from(d).ok()?,
+    );
+    ((1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d))
+        .then(|| days_from_civil(y, m, d))
+}
+
+/// The first day of the month holding `days`.
+pub fn month_start(days: i32) -> i32 {
+    let (y, m, _) = civil_from_days(days);
+    days_from_civil(y, m, 1)
+}
+
+/// `YYYY-MM` text of a day count.
+pub fn year_month(days: i32) -> String {
+    let (y, m, _) = civil_from_days(days);
+    format!("{y:04}-{m:02}")
+}
+
 /// `YYYY-MM-DD` text of a day count.
 pub fn format_date(days: i32) -> String {
     let (y, m, d) = civil_from_days(days);
@@ -261,5 +286,14 @@ mod tests {
         assert_eq!(iso_week(parse_date(b"2021-01-03").unwrap()), 53);
         assert_eq!(iso_week(parse_date(b"2024-12-30").unwrap()), 1);
         assert_eq!(date_key(parse_date(b"2024-07-04").unwrap()), 20_240_704);
+    }
+
+    #[test]
+    fn months_and_date_keys() {
+        let day = parse_date(b"2024-02-29").unwrap();
+        assert_eq!(day_of_key(date_key(day)), Some(day));
+        assert_eq!(day_of_key(20_230_229), None);
+        assert_eq!(format_date(month_start(day)), "2024-02-01");
+        assert_eq!(year_month(day), "2024-02");
     }
 }

@@ -75,8 +75,7 @@ fn columns<'a>(silver: &'a Silver, name: &str) -> Columns<'a> {
 
 /// `YYYY-MM` of a UTC timestamp.
 fn year_month(micros: i64) -> String {
-    let (y, m, _) = dates::civil_from_days(dates::day_of_timestamp(micros));
-    format!("{y:04}-{m:02}")
+    dates::year_month(dates::day_of_timestamp(micros))
 }
 
 fn ratio(numerator: f64, denominator: f64) -> Option<f64> {

@@ -13,28 +13,12 @@ pub(super) fn by_month_and_payer(silver: &Silver) -> BTreeMap<(i32, Option<i64>)
     let (payer, month) = (facts.ints("payer_key"), facts.ints("month_key"));
     let mut out: BTreeMap<(i32, Option<i64>), i64> = BTreeMap::new();
     for i in 0..facts.len() {
-        let Some(day) = month[i].and_then(day_of_key) else {
+        let Some(day) = month[i].and_then(dates::day_of_key) else {
             continue;
         };
         *out.entry((day, payer[i])).or_default() += 1;
     }
     out
-}
-
-/// The day of a `YYYYMMDD` date key.
-pub(super) fn day_of_key(key: i64) -> Option<i32> {
-    let (y, m, d) = (key / 10_000, (key / 100) % 100, key % 100);
-    Some(dates::days_from_civil(
-        i32::try_from(y).ok()?,
-        u32::try_from(m).ok()?,
-        u32::try_from(d).ok()?,
-    ))
-}
-
-/// `YYYY-MM` of a day.
-pub(super) fn year_month_of_day(day: i32) -> String {
-    let (y, m, _) = dates::civil_from_days(day);
-    format!("{y:04}-{m:02}")
 }
 
 /// The year of a day.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::members::{self, year_month_of_day};
+use super::members;
 use super::money::sum;
 use super::{Dimension, Encounters, Money, columns, ratio};
 use crate::dates;
@@ -53,10 +53,7 @@ pub(super) fn cells(silver: &Silver, e: &Encounters<'_>) -> BTreeMap<(i32, Optio
     for (key, n) in members::by_month_and_payer(silver) {
         cells.entry(key).or_default().member_months = n;
     }
-    let month = |micros: i64| {
-        let (y, m, _) = dates::civil_from_days(dates::day_of_timestamp(micros));
-        dates::days_from_civil(y, m, 1)
-    };
+    let month = |micros: i64| dates::month_start(dates::day_of_timestamp(micros));
     for i in 0..e.rows {
         let Some(start) = e.start[i] else { continue };
         let cell = cells.entry((month(start), e.payer[i])).or_default();
@@ -84,7 +81,7 @@ pub(super) fn table(
     cells: &BTreeMap<(i32, Option<i64>), Cell>,
     payers: &Dimension<'_>,
 ) -> Result<Table> {
-    let months: Vec<String> = cells.keys().map(|k| year_month_of_day(k.0)).collect();
+    let months: Vec<String> = cells.keys().map(|k| dates::year_month(k.0)).collect();
     let names: Vec<Option<&str>> = cells
         .keys()
         .flat_map(|k| payers.text(k.1, "payer_name"))
