@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use lakehouse_pipeline::gold::money;
 use lakehouse_pipeline::table::{Columns, Table};
 use lakehouse_pipeline::{Lakehouse, dates};
 
@@ -416,9 +417,10 @@ impl KpiValues {
     }
 }
 
-/// A money sum rounded to cents, as gold rounds it (docs/metrics.md, "Money").
-fn cents(amount: f64) -> f64 {
-    (amount * 100.0).round() / 100.0
+/// A bar's money value rounded to cents as gold rounds it
+/// ([`money::cents`]); a sum that is not finite is drawn as it is.
+fn bar_cents(amount: f64) -> f64 {
+    money::cents(amount).unwrap_or(amount)
 }
 
 fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
@@ -1283,15 +1285,18 @@ impl Dashboard {
                 .iter()
                 .map(|&i| Bar {
                     label: self.payers[i].clone(),
-                    value: cents(payer_cost[i]),
+                    value: bar_cents(payer_cost[i]),
                 })
                 .collect(),
             payer_coverage: payer_order
                 .iter()
                 .map(|&i| Bar {
                     label: self.payers[i].clone(),
-                    value: ratio(cents(payer_coverage[i]) * 100.0, cents(payer_cost[i]))
-                        .unwrap_or(0.0),
+                    value: ratio(
+                        bar_cents(payer_coverage[i]) * 100.0,
+                        bar_cents(payer_cost[i]),
+                    )
+                    .unwrap_or(0.0),
                 })
                 .collect(),
             age_pyramid: pyramid(&self.bands, &by_band)
@@ -1316,8 +1321,10 @@ impl Dashboard {
             encounters: Some(counted as f64),
             avg_inpatient_los_days: ratio(los_sum, los_n as f64),
             readmission_rate_30d: ratio(readmissions as f64, discharges as f64),
-            total_claim_cost: Some(cents(cost)),
-            payer_coverage_pct: ratio(cents(coverage) * 100.0, cents(cost)),
+            total_claim_cost: money::cents(cost),
+            payer_coverage_pct: money::cents(coverage)
+                .zip(money::cents(cost))
+                .and_then(|(paid, allowed)| ratio(paid * 100.0, allowed)),
             deceased_patients: Some(deceased as f64),
             member_months: Some(payer_figures.member_months as f64),
             pmpm_paid: payer_figures.pmpm(),

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use lakehouse_pipeline::dates;
+use lakehouse_pipeline::gold::money;
 use lakehouse_pipeline::table::{Columns, Table};
 
 use crate::protocol::Bar;
@@ -197,8 +198,10 @@ impl PayerFigures {
     /// Paid per member month; `None` without members. The amounts are
     /// rounded to cents as gold rounds them (docs/metrics.md, "Money").
     pub(super) fn pmpm(&self) -> Option<f64> {
-        let cents = |x: f64| (x * 100.0).round() / 100.0;
-        let paid = cents(cents(self.medical_paid) + cents(self.pharmacy_paid));
+        let paid = money::sum(
+            money::cents(self.medical_paid),
+            money::cents(self.pharmacy_paid),
+        )?;
         (self.member_months > 0).then(|| paid / self.member_months as f64)
     }
 

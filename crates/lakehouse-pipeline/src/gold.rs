@@ -13,7 +13,7 @@ mod encounters_monthly;
 mod kpis;
 mod medications_by_payer;
 mod members;
-mod money;
+pub mod money;
 mod mortality;
 mod payer_costs;
 mod pmpm;

@@ -47,18 +47,18 @@ impl Money {
 }
 
 /// `x` rounded to cents (half away from zero), or `None` when not finite.
-pub(crate) fn cents(x: f64) -> Option<f64> {
+pub fn cents(x: f64) -> Option<f64> {
     let rounded = (x * 100.0).round() / 100.0;
     rounded.is_finite().then_some(rounded)
 }
 
 /// `a + b` of two sums, rounded to cents; `None` when either is.
-pub(crate) fn sum(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+pub fn sum(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     cents(a? + b?)
 }
 
 /// `a − b` of two sums, rounded to cents; `None` when either is.
-pub(crate) fn difference(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+pub fn difference(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     cents(a? - b?)
 }
 

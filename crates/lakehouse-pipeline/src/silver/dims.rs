@@ -25,14 +25,20 @@ pub(crate) struct References<'a> {
     pub(crate) provider_organization: HashMap<&'a str, &'a str>,
 }
 
+/// A payer id as Synthea writes it: `0` (claims 3.0–3.1) means "no
+/// insurance", no payer id.
+pub(crate) fn insurance_id(id: Option<&str>) -> Option<&str> {
+    id.filter(|s| *s != "0")
+}
+
 impl References<'_> {
     /// The payer key of an encounter's, a medication's or a coverage
     /// period's PAYER: an empty or `0` payer is the `NO_INSURANCE` payer
     /// (docs/metrics.md, "Payer").
     pub(crate) fn payer_key(&self, id: Option<&str>) -> Option<i64> {
-        match id {
-            None | Some("0") => self.uninsured,
-            Some(id) => self.payer.get(Some(id)),
+        match insurance_id(id) {
+            None => self.uninsured,
+            id => self.payer.get(id),
         }
     }
 }

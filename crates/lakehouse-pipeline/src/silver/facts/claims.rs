@@ -7,6 +7,7 @@ use super::{Context, day, key_of_day};
 use crate::bronze::rows::Rows;
 use crate::error::Result;
 use crate::silver::CleaningStats;
+use crate::silver::dims::insurance_id;
 use crate::table::{Table, TableBuilder};
 
 #[derive(Default, Clone, Copy)]
@@ -36,11 +37,6 @@ pub(super) struct Claim<'a> {
     diagnosis_1: Option<&'a str>,
     diagnosis_count: i64,
     ledger: Option<ClaimLedger>,
-}
-
-/// Claims 3.0–3.1 write `0` for "no insurance"; it is no payer id.
-fn insurance_id(id: Option<&str>) -> Option<&str> {
-    id.filter(|s| *s != "0")
 }
 
 fn cents(value: Option<f64>) -> i64 {
