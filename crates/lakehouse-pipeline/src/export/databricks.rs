@@ -682,28 +682,23 @@ fn rule_sql(rule: &Rule, table: &dyn Fn(&str) -> String) -> String {
                 &format!("{} c WHERE c.{c} IS NOT NULL", table(placeholder.file)),
             )
         }
-        Rule::NegativeCost(cost) => {
-            let negative = cost
+        // A row fails when any of its cost columns does.
+        Rule::NegativeCost(cost) | Rule::AmountTooLarge(cost) => {
+            let fails = |column: String| match rule {
+                Rule::NegativeCost(_) => format!("{column} < 0"),
+                _ => format!(
+                    "abs({column}) >= {:E}",
+                    crate::gold::quality::MAX_EXACT_AMOUNT
+                ),
+            };
+            let any = cost
                 .columns
                 .iter()
-                .map(|c| format!("coalesce(c.{} < 0, false)", quoted(c)))
+                .map(|c| format!("coalesce({}, false)", fails(format!("c.{}", quoted(c)))))
                 .collect::<Vec<_>>()
                 .join(" OR ");
             count(
-                &format!("({negative})"),
-                &example_id(id_of(cost.file), "c"),
-                &format!("{} c", table(cost.file)),
-            )
-        }
-        Rule::AmountTooLarge(cost) => {
-            let large = cost
-                .columns
-                .iter()
-                .map(|c| format!("coalesce(abs(c.{}) >= 1E13, false)", quoted(c)))
-                .collect::<Vec<_>>()
-                .join(" OR ");
-            count(
-                &format!("({large})"),
+                &format!("({any})"),
                 &example_id(id_of(cost.file), "c"),
                 &format!("{} c", table(cost.file)),
             )

@@ -366,12 +366,24 @@ stay_rows AS (
   FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY patient, stay_no ORDER BY s, id) AS _n FROM numbered)
   GROUP BY patient, stay_no
 ),
-stays AS (
+timed AS (
   SELECT r.*, lead(r.admission_ts) OVER (PARTITION BY r.patient ORDER BY r.stay_no) AS next_admission_ts,
     unix_micros(r.admission_ts) AS admission, unix_micros(r.discharge_ts) AS discharge,
     to_date(r.admission_ts) AS admission_day,
     to_date(r.discharge_ts) AS discharge_day
   FROM stay_rows r
+),
+-- An index stay (HEDIS-style): discharged alive, aged 18+, 30 days before as_of.
+stays AS (
+  SELECT t.*, p.death_date,
+    t.discharge IS NOT NULL
+    AND NOT coalesce(p.death_date <= t.discharge_day, false)
+    AND date_add(t.discharge_day, 30) <= {{as_of}}
+    AND coalesce(CAST(year(t.discharge_day) - year(p.birth_date)
+      - CASE WHEN month(t.discharge_day) < month(p.birth_date)
+               OR (month(t.discharge_day) = month(p.birth_date) AND day(t.discharge_day) < day(p.birth_date))
+             THEN 1 ELSE 0 END AS BIGINT) >= 18, false) AS is_index
+  FROM timed t LEFT JOIN dim_patient p ON p.patient_id = t.patient
 ),
 keys AS (SELECT `Id` AS id, CAST(ROW_NUMBER() OVER (ORDER BY `Id`) AS BIGINT) AS k FROM _encounters),
 -- A discharge (i) followed by another inpatient stay (j) of the same patient
@@ -418,21 +430,9 @@ SELECT
   st.discharge_ts AS stay_discharge_ts,
   CASE WHEN st.discharge IS NOT NULL THEN CAST(greatest(datediff(st.discharge_day, st.admission_day), 1) AS BIGINT) END AS stay_days,
   CAST(st.discharge - st.admission AS DOUBLE) / 86400000000D AS stay_days_fractional,
-  CASE WHEN st.discharge IS NOT NULL THEN coalesce(p.death_date >= st.admission_day AND p.death_date <= st.discharge_day, false) END AS stay_died,
-  CASE WHEN st.admission_id IS NOT NULL THEN st.discharge IS NOT NULL
-    AND NOT coalesce(p.death_date <= st.discharge_day, false)
-    AND date_add(st.discharge_day, 30) <= {{as_of}}
-    AND coalesce(CAST(year(st.discharge_day) - year(p.birth_date)
-      - CASE WHEN month(st.discharge_day) < month(p.birth_date)
-               OR (month(st.discharge_day) = month(p.birth_date) AND day(st.discharge_day) < day(p.birth_date))
-             THEN 1 ELSE 0 END AS BIGINT) >= 18, false) END AS is_hedis_index_stay,
-  CASE WHEN st.discharge IS NOT NULL
-    AND NOT coalesce(p.death_date <= st.discharge_day, false)
-    AND date_add(st.discharge_day, 30) <= {{as_of}}
-    AND coalesce(CAST(year(st.discharge_day) - year(p.birth_date)
-      - CASE WHEN month(st.discharge_day) < month(p.birth_date)
-               OR (month(st.discharge_day) = month(p.birth_date) AND day(st.discharge_day) < day(p.birth_date))
-             THEN 1 ELSE 0 END AS BIGINT) >= 18, false)
+  CASE WHEN st.discharge IS NOT NULL THEN coalesce(st.death_date >= st.admission_day AND st.death_date <= st.discharge_day, false) END AS stay_died,
+  CASE WHEN st.admission_id IS NOT NULL THEN st.is_index END AS is_hedis_index_stay,
+  CASE WHEN st.is_index
     THEN coalesce(datediff(to_date(st.next_admission_ts), st.discharge_day) BETWEEN 1 AND 30, false) END AS hedis_readmitted_30d
 FROM _encounters e
 LEFT JOIN dim_patient p ON p.patient_id = e.`PATIENT`
