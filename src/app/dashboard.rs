@@ -142,21 +142,23 @@ fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> 
 /// The dashboard's charts fall in this many groups, drawn one per task.
 pub const CHART_GROUPS: usize = 6;
 
-fn monthly_chart(c: &Charts) -> AnyView {
-    let rows: Vec<(String, String)> = c
-        .months
+/// A monthly chart's table: a row per month, its series' cells joined.
+fn month_rows(months: &[String], cells: impl Fn(usize) -> Vec<String>) -> Vec<(String, String)> {
+    months
         .iter()
         .enumerate()
-        .map(|(i, month)| {
-            let parts: Vec<String> = c
-                .monthly_by_class
-                .iter()
-                .filter(|s| s.1[i] > 0.0)
-                .map(|s| format!("{} {}", s.0, format_count(s.1[i])))
-                .collect();
-            (month.clone(), parts.join(", "))
-        })
-        .collect();
+        .map(|(i, month)| (month.clone(), cells(i).join(", ")))
+        .collect()
+}
+
+fn monthly_chart(c: &Charts) -> AnyView {
+    let rows = month_rows(&c.months, |i| {
+        c.monthly_by_class
+            .iter()
+            .filter(|s| s.1[i] > 0.0)
+            .map(|s| format!("{} {}", s.0, format_count(s.1[i])))
+            .collect()
+    });
     let svg = charts::line_chart(
         "Encounters by month and class",
         "encounters",
@@ -220,22 +222,15 @@ fn pmpm_month_chart(c: &Charts) -> AnyView {
         })
         .collect();
     let svg = charts::line_chart(title, "paid per member month", &c.months, &series);
-    let rows: Vec<(String, String)> = c
-        .months
-        .iter()
-        .enumerate()
-        .map(|(i, month)| {
-            let parts: Vec<String> = c
-                .pmpm_by_month
-                .iter()
-                .map(|(payer, values)| {
-                    let value = values[i].map_or_else(|| "no members".to_string(), format_money);
-                    format!("{payer} {value}")
-                })
-                .collect();
-            (month.clone(), parts.join(", "))
-        })
-        .collect();
+    let rows = month_rows(&c.months, |i| {
+        c.pmpm_by_month
+            .iter()
+            .map(|(payer, values)| {
+                let value = values[i].map_or_else(|| "no members".to_string(), format_money);
+                format!("{payer} {value}")
+            })
+            .collect()
+    });
     view! { <Chart id="pmpm-month" title=title.into() svg=svg rows=rows /> }.into_any()
 }
 

@@ -1151,25 +1151,11 @@ impl Dashboard {
                 self.encounter_coverage[row],
             );
         }
-        let mut admissions_by_payer = vec![0u64; self.payers.len()];
-        let mut admissions = 0u64;
         for &row in &self.admissions {
             if passes(row) {
-                admissions += 1;
-                let payer = self.encounter_payer[row as usize];
-                if payer != NONE {
-                    admissions_by_payer[payer as usize] += 1;
-                }
+                payer_figures.add_admission(self.encounter_payer[row as usize]);
             }
         }
-        let mut admit_rates: Vec<(usize, f64)> = (0..self.payers.len())
-            .filter(|&i| payer_figures.by_payer[i].0 > 0)
-            .map(|i| {
-                let mm = payer_figures.by_payer[i].0 as f64;
-                (i, admissions_by_payer[i] as f64 * 12_000.0 / mm)
-            })
-            .collect();
-        admit_rates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 
         // Which patients count: those passing the patient filters (all but
         // `own`) that, when encounter filters are on, have a passing encounter.
@@ -1306,14 +1292,7 @@ impl Dashboard {
             race: top_bars(&self.races, &by_race, usize::MAX),
             ethnicity: top_bars(&self.ethnicities, &by_ethnicity, usize::MAX),
             pmpm_by_payer: payer_figures.pmpm_bars(&self.payers, TOP_N),
-            admits_per_1000_by_payer: admit_rates
-                .into_iter()
-                .take(TOP_N)
-                .map(|(i, value)| Bar {
-                    label: self.payers[i].clone(),
-                    value,
-                })
-                .collect(),
+            admits_per_1000_by_payer: payer_figures.admits_per_1000_bars(&self.payers, TOP_N),
             pmpm_by_month: payer_figures.pmpm_series(&self.payers, &shown, 5),
         };
         let values = KpiValues {
@@ -1328,7 +1307,7 @@ impl Dashboard {
             deceased_patients: Some(deceased as f64),
             member_months: Some(payer_figures.member_months as f64),
             pmpm_paid: payer_figures.pmpm(),
-            admits_per_1000: payer_figures.per_1000(admissions),
+            admits_per_1000: payer_figures.admits_per_1000(),
         };
         View {
             filter: filter.clone(),

@@ -425,9 +425,10 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
         enc.column::<BooleanArray>(c)
             .is_some_and(|a| a.is_valid(i) && a.value(i))
     };
-    let named = |names: &HashMap<i64, String>, c: &str, i: usize| {
+    // The dimension label of row `i`'s key column `c` in table `t`.
+    let named = |names: &HashMap<i64, String>, t: &str, c: &str, i: usize| {
         Some(
-            int(facts, c, i)
+            int(t, c, i)
                 .and_then(|k| names.get(&k).cloned())
                 .unwrap_or_else(|| "unknown".into()),
         )
@@ -466,15 +467,15 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
             )
             && is(
                 &filter.get(Dimension::Organization).map(str::to_string),
-                named(&orgs, "organization_key", i),
+                named(&orgs, facts, "organization_key", i),
             )
             && is(
                 &filter.get(Dimension::Provider).map(str::to_string),
-                named(&providers, "provider_key", i),
+                named(&providers, facts, "provider_key", i),
             )
             && is(
                 &filter.get(Dimension::Payer).map(str::to_string),
-                named(&payers, "payer_key", i),
+                named(&payers, facts, "payer_key", i),
             );
         if !pass {
             continue;
@@ -493,13 +494,6 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
         passing_encounters.extend(int(facts, "encounter_key", i));
         seen.extend(patient);
     }
-    let named_in = |names: &HashMap<i64, String>, t: &str, c: &str, i: usize| {
-        Some(
-            int(t, c, i)
-                .and_then(|k| names.get(&k).cloned())
-                .unwrap_or_else(|| "unknown".into()),
-        )
-    };
     // Member months: through the patient, payer and date filters.
     let patient_passes = |key: Option<i64>| {
         key.and_then(|p| passing_patients.get(&p))
@@ -514,7 +508,7 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
         let (y, m, _) = dates::civil_from_days(first);
         let last = first + dates::days_in_month(y, m) as i32 - 1;
         if patient_passes(int(months, "patient_key", i))
-            && is(&wanted_payer, named_in(&payers, months, "payer_key", i))
+            && is(&wanted_payer, named(&payers, months, "payer_key", i))
             && from.is_none_or(|f| last >= f)
             && to.is_none_or(|t| first <= t)
         {
@@ -532,7 +526,7 @@ fn naive(lakehouse: &Lakehouse, filter: &Filter) -> KpiValues {
     for i in 0..table(meds).num_rows() {
         let d = dates::day_of_timestamp(med_start.value(i));
         if patient_passes(int(meds, "patient_key", i))
-            && is(&wanted_payer, named_in(&payers, meds, "payer_key", i))
+            && is(&wanted_payer, named(&payers, meds, "payer_key", i))
             && from.is_none_or(|f| d >= f)
             && to.is_none_or(|t| d <= t)
             && (!narrowed

@@ -71,6 +71,9 @@ pub(super) struct PayerFigures {
     pub(super) by_payer: Vec<(u64, f64)>,
     /// Per payer index and month index: member months and paid.
     pub(super) by_payer_month: Vec<Vec<(u32, f64)>>,
+    /// Inpatient admissions, in all and per payer index.
+    admissions: u64,
+    admissions_by_payer: Vec<u64>,
 }
 
 fn month_index(months: &[String], day: i32) -> u32 {
@@ -135,6 +138,7 @@ impl Members {
         let mut f = PayerFigures {
             by_payer: vec![(0, 0.0); payers],
             by_payer_month: vec![vec![(0, 0.0); months]; payers],
+            admissions_by_payer: vec![0; payers],
             ..PayerFigures::default()
         };
         let in_range = |first: i32, last: i32| {
@@ -205,19 +209,46 @@ impl PayerFigures {
         (self.member_months > 0).then(|| paid / self.member_months as f64)
     }
 
-    /// A count per 1,000 member-years; `None` without members.
-    pub(super) fn per_1000(&self, count: u64) -> Option<f64> {
-        (self.member_months > 0).then(|| count as f64 * 12_000.0 / self.member_months as f64)
+    /// Adds an inpatient admission under `payer`.
+    pub(super) fn add_admission(&mut self, payer: u32) {
+        self.admissions += 1;
+        if payer != NONE {
+            self.admissions_by_payer[payer as usize] += 1;
+        }
+    }
+
+    /// Admissions per 1,000 member-years; `None` without members.
+    pub(super) fn admits_per_1000(&self) -> Option<f64> {
+        (self.member_months > 0)
+            .then(|| self.admissions as f64 * 12_000.0 / self.member_months as f64)
     }
 
     /// PMPM per payer with members, highest first.
     pub(super) fn pmpm_bars(&self, labels: &[String], limit: usize) -> Vec<Bar> {
+        self.per_member_bars(labels, limit, |i| self.by_payer[i].1)
+    }
+
+    /// Admissions per 1,000 member-years per payer with members, highest first.
+    pub(super) fn admits_per_1000_bars(&self, labels: &[String], limit: usize) -> Vec<Bar> {
+        self.per_member_bars(labels, limit, |i| {
+            self.admissions_by_payer[i] as f64 * 12_000.0
+        })
+    }
+
+    /// `amount(payer)` ÷ the payer's member months, for each payer with
+    /// members, highest first (then by payer order).
+    fn per_member_bars(
+        &self,
+        labels: &[String],
+        limit: usize,
+        amount: impl Fn(usize) -> f64,
+    ) -> Vec<Bar> {
         let mut bars: Vec<(usize, f64)> = self
             .by_payer
             .iter()
             .enumerate()
             .filter(|(_, (mm, _))| *mm > 0)
-            .map(|(i, (mm, paid))| (i, paid / *mm as f64))
+            .map(|(i, (mm, _))| (i, amount(i) / *mm as f64))
             .collect();
         bars.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         bars.into_iter()

@@ -7,7 +7,7 @@ use super::money::difference;
 use super::mortality::{deaths_among_living, per_1000 as deaths_per_1000};
 use super::pmpm::Cell;
 use super::stays::{Stay, StayTotals};
-use super::utilization::{Use, per_1000};
+use super::utilization::{ED, Use, per_1000};
 use super::{Encounters, columns, ratio};
 use crate::dates;
 use crate::error::Result;
@@ -42,7 +42,7 @@ pub(super) fn table(silver: &Silver, inputs: &Inputs<'_>) -> Result<Table> {
     let mut stays = StayTotals::default();
     inputs.stays.iter().for_each(|s| stays.add(s));
     let admissions = inputs.stays.len() as i64;
-    let ed_visits: i64 = inputs.utilization.values().map(|u| u.visits[0]).sum();
+    let ed_visits: i64 = inputs.utilization.values().map(|u| u.visits[ED]).sum();
     let member_months = money.member_months;
 
     let crude = e.columns.bools("is_readmission_index");

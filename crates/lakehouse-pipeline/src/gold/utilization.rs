@@ -12,6 +12,9 @@ use crate::error::Result;
 use crate::silver::Silver;
 use crate::table::{Table, TableBuilder};
 
+/// The position of ED visits in [`VISITS`].
+pub(super) const ED: usize = 0;
+
 /// The visit classes counted, by `encounter_class`.
 pub const VISITS: [(&str, &[&str]); 3] = [
     ("ed_visits", &["emergency"]),

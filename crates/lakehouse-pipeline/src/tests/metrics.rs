@@ -249,6 +249,23 @@ fn case() -> Lakehouse {
     run(&files, "2024-12-31")
 }
 
+/// An export of patient A (born 1950), the three payers, `encounters` and
+/// one more file.
+fn one_patient(
+    encounters: &[String],
+    more: (&'static str, Vec<u8>),
+) -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        (
+            "patients.csv",
+            csv(PATIENTS, &[patient("A", "1950-01-01", "")]),
+        ),
+        ("payers.csv", PAYERS.as_bytes().to_vec()),
+        ("encounters.csv", csv(ENCOUNTERS, encounters)),
+        more,
+    ]
+}
+
 fn run(files: &[(&str, Vec<u8>)], as_of: &str) -> Lakehouse {
     crate::run_bytes(
         files.iter().map(|(n, b)| (*n, b.as_slice())),
@@ -469,33 +486,22 @@ fn crude_mortality_counts_deaths_among_the_living_on_1_january() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn year_only_2x_coverage_runs_from_1_january_to_31_december() {
-    let files = vec![
-        (
-            "patients.csv",
-            csv(PATIENTS, &[patient("A", "1950-01-01", "")]),
-        ),
-        ("payers.csv", PAYERS.as_bytes().to_vec()),
-        (
-            "encounters.csv",
-            csv(
-                ENCOUNTERS,
-                &[encounter([
-                    "x1",
-                    "2023-01-01T00:00:00Z",
-                    "",
-                    "A",
-                    "pay-1",
-                    "wellness",
-                    "0",
-                    "0",
-                ])],
-            ),
-        ),
+    let files = one_patient(
+        &[encounter([
+            "x1",
+            "2023-01-01T00:00:00Z",
+            "",
+            "A",
+            "pay-1",
+            "wellness",
+            "0",
+            "0",
+        ])],
         (
             "payer_transitions.csv",
             b"PATIENT,START_YEAR,END_YEAR,PAYER,OWNERSHIP\nA,2022,2023,pay-1,Self\n".to_vec(),
         ),
-    ];
+    );
     let l = run(&files, "2024-12-31");
     let m = table(&l, "fact_member_months");
     let month = ints(m, "month_key");
@@ -506,42 +512,15 @@ fn year_only_2x_coverage_runs_from_1_january_to_31_december() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn overflowing_costs_give_an_empty_sum_and_a_failed_rule() {
-    let files = vec![
-        (
-            "patients.csv",
-            csv(PATIENTS, &[patient("A", "1950-01-01", "")]),
-        ),
-        ("payers.csv", PAYERS.as_bytes().to_vec()),
-        (
-            "encounters.csv",
-            csv(
-                ENCOUNTERS,
-                &[
-                    encounter([
-                        "x1",
-                        "2024-01-01T00:00:00Z",
-                        "",
-                        "A",
-                        "pay-1",
-                        "ambulatory",
-                        "1e308",
-                        "0",
-                    ]),
-                    encounter([
-                        "x2",
-                        "2024-01-02T00:00:00Z",
-                        "",
-                        "A",
-                        "pay-1",
-                        "ambulatory",
-                        "1e308",
-                        "0",
-                    ]),
-                ],
-            ),
-        ),
+    let overflowing =
+        |id, start| encounter([id, start, "", "A", "pay-1", "ambulatory", "1e308", "0"]);
+    let files = one_patient(
+        &[
+            overflowing("x1", "2024-01-01T00:00:00Z"),
+            overflowing("x2", "2024-01-02T00:00:00Z"),
+        ],
         ("medications.csv", csv(MEDICATIONS, &[])),
-    ];
+    );
     let l = run(&files, "2024-12-31");
     assert_eq!(kpi(&l, "total_claim_cost"), None, "never inf");
     assert_eq!(kpi(&l, "total_allowed"), None);
