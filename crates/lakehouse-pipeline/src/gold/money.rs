@@ -1,7 +1,7 @@
 //! Money sums, exact to the cent (docs/metrics.md, "Money").
 //!
 //! Amounts are `f64`. Adding them naively drifts: a total of exactly
-//! $1,259,553.50 comes out as 1259553.4999999995. [`Money`] adds with
+//! $1,259,553.50 comes out as 1259553.4999999995. `Money` adds with
 //! Neumaier's compensated summation, so the sum is within a rounding error
 //! of the exact decimal total, and rounds it to cents once. A sum that is
 //! not finite (two costs of 1e308 overflow) is `None`, never `inf`; the
