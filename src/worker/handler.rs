@@ -436,6 +436,20 @@ mod tests {
             .powerbi_files("SyntheaLakehouse", "D:\\Synthea\\data")
             .unwrap();
         assert_eq!(archive.len(), expected.len());
+        // Every file, the report's pages and visuals included, is the
+        // pipeline's (which the CLI writes), byte for byte.
+        for file in &expected {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut archive.by_name(&file.path).unwrap(), &mut bytes)
+                .unwrap();
+            assert!(bytes == file.bytes, "{} differs", file.path);
+        }
+        assert!(
+            expected.iter().any(|f| f
+                .path
+                .starts_with("SyntheaLakehouse.Report/definition/pages/")),
+            "the project holds the report pages"
+        );
         let mut text = String::new();
         std::io::Read::read_to_string(
             &mut archive

@@ -16,7 +16,7 @@ mod member_months;
 mod relations;
 
 use crate::bronze::Bronze;
-use crate::dates::Day;
+use crate::dates::{self, Day};
 use crate::error::Result;
 use crate::table::Table;
 pub use dims::age_band;
@@ -108,10 +108,14 @@ pub fn conform(bronze: &Bronze, as_of: Option<Day>) -> Result<Silver> {
     );
     let dim_patient = patients.table(as_of)?;
     let member_months = member_months::build(bronze, &references, &patients, as_of);
-    // The calendar spans every day a fact points at, member months included.
+    // The calendar spans every day a fact points at, member months included,
+    // in whole years (a date table that starts or ends mid-year breaks
+    // year-to-date and same-period-last-year figures in BI tools).
     let months = member_months.iter().map(|m| m.month);
     let first_day = facts.first_day.into_iter().chain(months.clone()).min();
     let last_day = facts.last_day.into_iter().chain(months).max();
+    let first_day = first_day.map(|d| dates::days_from_civil(dates::civil_from_days(d).0, 1, 1));
+    let last_day = last_day.map(|d| dates::days_from_civil(dates::civil_from_days(d).0, 12, 31));
     let dim_date = dims::date_table(first_day, last_day)?;
     let mut tables = vec![dim_patient];
     tables.extend(references.tables);

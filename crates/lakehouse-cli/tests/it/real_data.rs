@@ -142,6 +142,8 @@ fn every_fact_key_of_every_real_set_resolves() {
             let nullable = matches!(
                 (fact, fk),
                 ("fact_encounters", "stop_date_key")
+                    // only an inpatient stay's admission row has a discharge
+                    | ("fact_encounters", "stay_discharge_date_key")
                     | ("fact_conditions", "stop_date_key")
                     | ("fact_medications", "stop_date_key")
                     | ("fact_claims", "primary_payer_key")

@@ -11,6 +11,10 @@ use std::collections::BTreeMap;
 
 use arrow_schema::{DataType, SchemaRef};
 
+pub(crate) mod report;
+
+pub use report::{Field, SLICERS};
+
 use super::ids::stable_uuid;
 use super::json::Json;
 use super::parquet;
@@ -159,7 +163,7 @@ const MONEY: &str = "\\$#,0.00;(\\$#,0.00);\\$#,0.00";
 pub const MEASURES: &[Measure] = &[
     measure(
         "fact_encounters",
-        "Encounters",
+        "Encounter Count",
         "COUNTROWS(fact_encounters)",
         COUNT,
         "Volume",
@@ -167,7 +171,7 @@ pub const MEASURES: &[Measure] = &[
     ),
     measure(
         "dim_patient",
-        "Patients",
+        "Patient Count",
         "COUNTROWS(dim_patient)",
         COUNT,
         "Volume",
@@ -176,7 +180,7 @@ pub const MEASURES: &[Measure] = &[
     measure(
         "fact_encounters",
         "Encounters per Patient",
-        "DIVIDE([Encounters], DISTINCTCOUNT(fact_encounters[patient_key]))",
+        "DIVIDE([Encounter Count], DISTINCTCOUNT(fact_encounters[patient_key]))",
         "#,0.00",
         "Volume",
         "Encounters per patient seen.",
@@ -184,34 +188,34 @@ pub const MEASURES: &[Measure] = &[
     measure(
         "fact_encounters",
         "Inpatient Admissions",
-        "CALCULATE([Encounters], KEEPFILTERS(fact_encounters[encounter_class] = \"inpatient\"))",
+        "CALCULATE([Encounter Count], KEEPFILTERS(fact_encounters[is_stay_admission] = TRUE()))",
         COUNT,
         "Volume",
-        "Inpatient encounters.",
+        "Inpatient stays by their admission; a transfer within a stay is not another admission (gold_kpis.inpatient_admissions).",
     ),
     measure(
         "fact_encounters",
         "ED Visits",
-        "CALCULATE([Encounters], KEEPFILTERS(fact_encounters[encounter_class] = \"emergency\"))",
+        "CALCULATE([Encounter Count], KEEPFILTERS(fact_encounters[encounter_class] = \"emergency\"))",
         COUNT,
         "Volume",
-        "Emergency department encounters.",
+        "Emergency department encounters (gold_kpis.ed_visits).",
     ),
     measure(
         "fact_encounters",
         "Inpatient Discharges",
-        "CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_stay_admission] = TRUE()), NOT ISBLANK(fact_encounters[stay_discharge_ts]))",
+        "CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_stay_admission] = TRUE()), NOT ISBLANK(fact_encounters[stay_discharge_date_key]), USERELATIONSHIP(fact_encounters[stay_discharge_date_key], dim_date[date_key]))",
         COUNT,
         "Utilisation",
-        "Inpatient stays (transfers chained) with a discharge (gold_kpis.inpatient_discharges; docs/metrics.md).",
+        "Inpatient stays (transfers chained) with a discharge (gold_kpis.inpatient_discharges; docs/metrics.md). Dates slice it by the discharge day, as gold_readmissions_monthly.",
     ),
     measure(
         "fact_encounters",
         "Inpatient Days",
-        "SUM(fact_encounters[stay_days])",
+        "CALCULATE(SUM(fact_encounters[stay_days]), USERELATIONSHIP(fact_encounters[stay_discharge_date_key], dim_date[date_key]))",
         COUNT,
         "Utilisation",
-        "Calendar days from admission to discharge, a same-day stay 1 (gold_kpis.inpatient_days).",
+        "Calendar days from admission to discharge, a same-day stay 1 (gold_kpis.inpatient_days). Dates slice it by the discharge day, as gold_readmissions_monthly.",
     ),
     measure(
         "fact_encounters",
@@ -219,23 +223,23 @@ pub const MEASURES: &[Measure] = &[
         "DIVIDE([Inpatient Days], [Inpatient Discharges])",
         "#,0.0",
         "Utilisation",
-        "Inpatient days over discharges, per stay (gold_kpis.alos_days).",
+        "Inpatient days over discharges, per stay (gold_kpis.alos_days). Dates slice it by the discharge day, as gold_readmissions_monthly.",
     ),
     measure(
         "fact_encounters",
         "Index Stays",
-        "CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_hedis_index_stay] = TRUE()))",
+        "CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_hedis_index_stay] = TRUE()), USERELATIONSHIP(fact_encounters[stay_discharge_date_key], dim_date[date_key]))",
         COUNT,
         "Readmissions",
-        "HEDIS-style index stays: discharged alive, aged 18+, at least 30 days before as_of (gold_kpis.index_stays).",
+        "HEDIS-style index stays: discharged alive, aged 18+, at least 30 days before as_of (gold_kpis.index_stays). Dates slice it by the discharge day, as gold_readmissions_monthly.",
     ),
     measure(
         "fact_encounters",
         "Readmissions 30d",
-        "CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[hedis_readmitted_30d] = TRUE()))",
+        "CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[hedis_readmitted_30d] = TRUE()), USERELATIONSHIP(fact_encounters[stay_discharge_date_key], dim_date[date_key]))",
         COUNT,
         "Readmissions",
-        "Index stays followed by another stay of the patient 1 to 30 days after discharge (gold_kpis.readmissions_30d).",
+        "Index stays followed by another stay of the patient 1 to 30 days after discharge (gold_kpis.readmissions_30d). Dates slice it by the discharge day, as gold_readmissions_monthly.",
     ),
     measure(
         "fact_encounters",
@@ -243,23 +247,23 @@ pub const MEASURES: &[Measure] = &[
         "DIVIDE([Readmissions 30d], [Index Stays])",
         PERCENT,
         "Readmissions",
-        "HEDIS-style 30-day readmission rate, unadjusted (gold_kpis.readmission_rate_30d).",
+        "HEDIS-style 30-day readmission rate, unadjusted (gold_kpis.readmission_rate_30d). Dates slice it by the discharge day, as gold_readmissions_monthly.",
     ),
     measure(
         "fact_encounters",
         "Crude Readmission Rate 30d",
-        "DIVIDE(CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[readmitted_within_30d] = TRUE())), CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_readmission_index] = TRUE())))",
+        "DIVIDE(CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[readmitted_within_30d] = TRUE()), USERELATIONSHIP(fact_encounters[stop_date_key], dim_date[date_key])), CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_readmission_index] = TRUE()), NOT ISBLANK(fact_encounters[stop_date_key]), USERELATIONSHIP(fact_encounters[stop_date_key], dim_date[date_key])))",
         PERCENT,
         "Readmissions",
-        "Every inpatient encounter with a stop, any inpatient encounter within 30 days; transfers count (gold_kpis.crude_readmission_rate_30d).",
+        "Every inpatient encounter with a stop, any inpatient encounter within 30 days; transfers count (gold_kpis.crude_readmission_rate_30d). Dates slice it by the stop day.",
     ),
     measure(
         "fact_encounters",
         "In-hospital Mortality %",
-        "DIVIDE(CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[stay_died] = TRUE())), [Inpatient Discharges])",
+        "DIVIDE(CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[stay_died] = TRUE()), NOT ISBLANK(fact_encounters[stay_discharge_date_key]), USERELATIONSHIP(fact_encounters[stay_discharge_date_key], dim_date[date_key])), [Inpatient Discharges])",
         PERCENT,
         "Utilisation",
-        "Discharged stays during which the patient died (gold_kpis.in_hospital_mortality_rate).",
+        "Discharged stays during which the patient died (gold_kpis.in_hospital_mortality_rate). Dates slice it by the discharge day, as gold_readmissions_monthly.",
     ),
     measure(
         "fact_member_months",
@@ -304,7 +308,7 @@ pub const MEASURES: &[Measure] = &[
     measure(
         "fact_member_months",
         "Admits per 1000",
-        "DIVIDE(CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_stay_admission] = TRUE())) * 12000, [Member Months])",
+        "DIVIDE([Inpatient Admissions] * 12000, [Member Months])",
         "#,0.0",
         "Payer",
         "Inpatient admissions per 1,000 member-years (gold_kpis.admits_per_1000).",
@@ -312,7 +316,7 @@ pub const MEASURES: &[Measure] = &[
     measure(
         "fact_member_months",
         "ED Visits per 1000",
-        "DIVIDE(CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[encounter_class] = \"emergency\")) * 12000, [Member Months])",
+        "DIVIDE([ED Visits] * 12000, [Member Months])",
         "#,0.0",
         "Payer",
         "Emergency visits per 1,000 member-years (gold_kpis.ed_per_1000).",
@@ -352,7 +356,7 @@ pub const MEASURES: &[Measure] = &[
     measure(
         "fact_encounters",
         "Average Cost per Encounter",
-        "DIVIDE([Total Claim Cost], [Encounters])",
+        "DIVIDE([Total Claim Cost], [Encounter Count])",
         MONEY,
         "Cost",
         "Claim cost per encounter.",
@@ -360,7 +364,7 @@ pub const MEASURES: &[Measure] = &[
     measure(
         "dim_patient",
         "Deceased Patients",
-        "CALCULATE([Patients], KEEPFILTERS(dim_patient[is_deceased] = TRUE()))",
+        "CALCULATE([Patient Count], KEEPFILTERS(dim_patient[is_deceased] = TRUE()))",
         COUNT,
         "Population",
         "Patients with a death date.",
@@ -368,15 +372,15 @@ pub const MEASURES: &[Measure] = &[
     measure(
         "fact_conditions",
         "Condition Prevalence %",
-        "DIVIDE(DISTINCTCOUNT(fact_conditions[patient_key]), CALCULATE([Patients], REMOVEFILTERS(dim_diagnosis)))",
+        "DIVIDE([Patients with Condition], CALCULATE([Patient Count], REMOVEFILTERS(dim_diagnosis)))",
         PERCENT,
         "Population",
-        "Patients with the selected conditions over all patients (as gold_top_conditions.prevalence_pct / 100).",
+        "Patients with the selected conditions over all patients in context (as gold_top_conditions.prevalence_pct / 100).",
     ),
     measure(
         "fact_encounters",
         "YoY Encounters %",
-        "VAR previous = CALCULATE([Encounters], SAMEPERIODLASTYEAR(dim_date[date])) RETURN DIVIDE([Encounters] - previous, previous)",
+        "VAR previous = CALCULATE([Encounter Count], SAMEPERIODLASTYEAR(dim_date[date])) RETURN DIVIDE([Encounter Count] - previous, previous)",
         PERCENT,
         "Time",
         "Change in encounters against the same period a year earlier.",
@@ -384,12 +388,61 @@ pub const MEASURES: &[Measure] = &[
     measure(
         "fact_encounters",
         "Rolling 12-month Encounters",
-        "CALCULATE([Encounters], DATESINPERIOD(dim_date[date], MAX(dim_date[date]), -12, MONTH))",
+        "CALCULATE([Encounter Count], DATESINPERIOD(dim_date[date], MAX(dim_date[date]), -12, MONTH))",
         COUNT,
         "Time",
         "Encounters in the 12 months up to the last date in context.",
     ),
+    measure(
+        "fact_conditions",
+        "Patients with Condition",
+        "DISTINCTCOUNT(fact_conditions[patient_key])",
+        COUNT,
+        "Population",
+        "Patients with at least one of the conditions in context (gold_top_conditions.patients).",
+    ),
+    measure(
+        "fact_procedures",
+        "Procedure Count",
+        "COUNTROWS(fact_procedures)",
+        COUNT,
+        "Volume",
+        "Procedures performed (gold_top_procedures.procedures).",
+    ),
+    measure(
+        "dq_results",
+        "DQ Rows Checked",
+        "SUM(dq_results[rows_checked])",
+        COUNT,
+        "Data quality",
+        "Rows the data-quality rules in context looked at.",
+    ),
+    measure(
+        "dq_results",
+        "DQ Rows Failed",
+        "SUM(dq_results[rows_failed])",
+        COUNT,
+        "Data quality",
+        "Rows that failed the data-quality rules in context.",
+    ),
 ];
+
+/// Text columns that sort by another column (`table`, `column`, `by`);
+/// `year_month` and `year_quarter` need none: their ISO text sorts in time
+/// order.
+pub const SORT_BY: &[(&str, &str, &str)] = &[
+    ("dim_date", "month_name", "month"),
+    ("dim_date", "day_name", "day_of_week"),
+];
+
+/// Whether a table is hidden in the model: the gold tables, which no
+/// relationship connects to the dimensions' slicers (a gold figure next to
+/// a slicer would silently ignore it); the measures on the star are the
+/// way in to their figures. `dq_results` stays visible: it describes the
+/// input, which no slicer is meant to filter.
+pub fn is_hidden_table(table: &str) -> bool {
+    table.starts_with("gold_")
+}
 
 /// The model's relationships: the star's foreign keys that a BI model
 /// relates ([`silver::model_relationships`]) between tables of the model,
@@ -413,6 +466,9 @@ fn table_tmdl(
     if table == "dim_date" {
         out.push_str("\tdataCategory: Time\n");
     }
+    if is_hidden_table(table) {
+        out.push_str("\tisHidden\n");
+    }
     for m in MEASURES.iter().filter(|m| m.table == table) {
         out.push('\n');
         describe(&mut out, 1, Some(m.description));
@@ -435,6 +491,9 @@ fn table_tmdl(
         }
         if key_column == Some(column) {
             out.push_str("\t\tisKey\n");
+        }
+        if let Some((_, _, by)) = SORT_BY.iter().find(|(t, c, _)| *t == table && *c == column) {
+            out.push_str(&format!("\t\tsortByColumn: {}\n", name(by)));
         }
         let format = match field.data_type() {
             DataType::Date32 => Some("yyyy-mm-dd"),
@@ -662,6 +721,9 @@ pub fn project(lakehouse: &Lakehouse, project: &str, data_folder: &str) -> Resul
             ),
         ])),
     );
+    for (path, text) in report::files(&report) {
+        add(path, text);
+    }
     let definition = format!("{model}/definition");
     add(
         format!("{definition}/database.tmdl"),
@@ -730,9 +792,14 @@ pub fn project(lakehouse: &Lakehouse, project: &str, data_folder: &str) -> Resul
              DataFolder, then Apply changes.\r\n\r\n\
              Tables: the silver star schema (dim_*, fact_*) and the gold tables.\r\n\
              Relationships run from each fact to its dimensions; dim_date is the\r\n\
-             date table; second date keys (stop, service) are inactive, for\r\n\
-             USERELATIONSHIP. Measures are in display folders on fact_encounters,\r\n\
-             dim_patient and fact_conditions.\r\n",
+             date table (whole years); second date keys (stop, discharge,\r\n\
+             service) are inactive, and the stay measures use the discharge day\r\n\
+             through USERELATIONSHIP, as the gold tables do. Measures are in\r\n\
+             display folders; the gold tables are hidden (no slicer reaches\r\n\
+             them), the measures are the way in to their figures.\r\n\
+             The report has eight pages: Overview, Providers & organizations,\r\n\
+             Diagnoses & procedures, Demographics, Payers, Readmissions & length\r\n\
+             of stay, Data quality, and a Patient detail drill-through page.\r\n",
             data_folder.replace(|c: char| c.is_control(), " ")
         ),
     );

@@ -473,7 +473,8 @@ const DAY_NAMES: [&str; 7] = [
     "Sunday",
 ];
 
-/// `dim_date`: one row per day from `first` to `last` (inclusive).
+/// `dim_date`: one row per day from `first` to `last` (inclusive; the
+/// caller widens them to whole years).
 pub(crate) fn date_table(first: Option<i32>, last: Option<i32>) -> Result<Table> {
     let days: Vec<i32> = match (first, last) {
         (Some(a), Some(b)) if a <= b => (a..=b).collect(),
@@ -503,6 +504,10 @@ pub(crate) fn date_table(first: Option<i32>, last: Option<i32>) -> Result<Table>
             civil.iter().map(|c| Some(MONTH_NAMES[c.1 as usize - 1])),
         )
         .text("year_month", months.iter().map(|s| Some(s.as_str())))
+        .date(
+            "month_start",
+            days.iter().map(|d| Some(dates::month_start(*d))),
+        )
         .text("year_quarter", quarters.iter().map(|s| Some(s.as_str())))
         .int(
             "week_of_year",

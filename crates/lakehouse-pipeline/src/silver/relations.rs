@@ -110,13 +110,14 @@ use Role::{Active, Integrity, RolePlaying};
 /// fact's keys in column order. The data-quality rules check the ones with
 /// a [`Source`] in this order.
 #[rustfmt::skip]
-pub const FOREIGN_KEYS: [ForeignKey; 31] = [
+pub const FOREIGN_KEYS: [ForeignKey; 32] = [
     fk("fact_encounters", "patient_key", "dim_patient", "patient_key", Active, Some(("encounters", "PATIENT"))),
     or_file(fk("fact_encounters", "provider_key", "dim_provider", "provider_key", Active, Some(("encounters", "PROVIDER"))), "organizations"),
     fk("fact_encounters", "organization_key", "dim_organization", "organization_key", Active, Some(("encounters", "ORGANIZATION"))),
     fk("fact_encounters", "payer_key", "dim_payer", "payer_key", Active, Some(("encounters", "PAYER"))),
     fk("fact_encounters", "start_date_key", "dim_date", "date_key", Active, None),
     fk("fact_encounters", "stop_date_key", "dim_date", "date_key", RolePlaying, None),
+    fk("fact_encounters", "stay_discharge_date_key", "dim_date", "date_key", RolePlaying, None),
     fk("fact_conditions", "patient_key", "dim_patient", "patient_key", Active, Some(("conditions", "PATIENT"))),
     fk("fact_conditions", "encounter_key", "fact_encounters", "encounter_key", Integrity, Some(("conditions", "ENCOUNTER"))),
     fk("fact_conditions", "diagnosis_key", "dim_diagnosis", "diagnosis_key", Active, None),

@@ -26,6 +26,8 @@ struct TableFile {
     partitions: usize,
     keys: Vec<String>,
     date_table: bool,
+    /// `sortByColumn` of each column that has one.
+    sort_by: BTreeMap<String, String>,
 }
 
 fn unquote(name: &str) -> String {
@@ -94,6 +96,10 @@ fn parse_table(text: &str) -> TableFile {
             table.partitions += 1;
         } else if let Some(rest) = trimmed.strip_prefix("sourceColumn: ") {
             table.source_columns.push(rest.to_string());
+        } else if let Some(by) = trimmed.strip_prefix("sortByColumn: ") {
+            if let Some(column) = &current_column {
+                table.sort_by.insert(column.clone(), unquote(by));
+            }
         } else if trimmed == "isKey" {
             table.keys.extend(current_column.clone());
         } else if trimmed == "dataCategory: Time" {
@@ -213,6 +219,36 @@ fn check_project(files: &[OutputFile]) -> Vec<String> {
             }
         }
     }
+    // Power BI compares names case-insensitively; a measure named like a
+    // column is ambiguous in DAX and in the field list.
+    let column_names: BTreeSet<String> = tables
+        .values()
+        .flat_map(|t| t.columns.iter().map(|c| c.to_lowercase()))
+        .collect();
+    for m in &all_measures {
+        if column_names.contains(&m.to_lowercase()) {
+            errors.push(format!("measure [{m}] shares its name with a column"));
+        }
+    }
+    for (name, table) in &tables {
+        for (column, by) in &table.sort_by {
+            if !table.columns.contains(by) {
+                errors.push(format!("{name}[{column}] sorts by {by}, no column"));
+            }
+        }
+    }
+    for field in crate::export::powerbi::report::fields() {
+        let (table, property) = (field.entity(), field.property());
+        let found = match field {
+            crate::export::powerbi::Field::Column(..) => column_exists(table, property),
+            crate::export::powerbi::Field::Measure(..) => tables
+                .get(table)
+                .is_some_and(|t| t.measures.iter().any(|m| m == property)),
+        };
+        if !found {
+            errors.push(format!("the report names {field:?}, which the model lacks"));
+        }
+    }
     for line in &measures {
         let dax = line.split_once(" = ").map(|x| x.1).unwrap_or_default();
         for (table, column) in column_references(dax) {
@@ -280,6 +316,7 @@ fn the_checker_catches_broken_models() {
             "SUM(fact_encounters[no_such_column])",
         )
         .replace("\tcolumn base_cost\n", "  column base_cost\n")
+        .replace("measure 'Encounter Count' =", "measure Encounters =")
         + "\tpartition extra = m\n";
     encounters.bytes = text.into_bytes();
     let errors = check_project(&files).join("\n");
@@ -289,6 +326,81 @@ fn the_checker_catches_broken_models() {
     );
     assert!(errors.contains("indented with spaces"), "{errors}");
     assert!(errors.contains("fact_encounters: 2 partitions"), "{errors}");
+    assert!(
+        errors.contains("measure [Encounters] shares its name with a column"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("the report names Measure(\"fact_encounters\", \"Encounter Count\"), which the model lacks"),
+        "{errors}"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn month_and_day_names_sort_by_number_and_iso_text_sorts_in_time_order() {
+    let files = project();
+    let dim_date = files
+        .iter()
+        .find(|f| f.path.ends_with("tables/dim_date.tmdl"))
+        .map(|f| parse_table(&String::from_utf8(f.bytes.clone()).unwrap()))
+        .unwrap();
+    assert_eq!(
+        dim_date.sort_by.get("month_name").map(String::as_str),
+        Some("month")
+    );
+    assert_eq!(
+        dim_date.sort_by.get("day_name").map(String::as_str),
+        Some("day_of_week")
+    );
+    // The text columns without one sort correctly as text: ISO order is
+    // time order, row by row in dim_date (which is in date order).
+    let lakehouse = fixtures::mini();
+    let table = lakehouse
+        .tables()
+        .into_iter()
+        .find(|t| t.name == "dim_date")
+        .unwrap();
+    for column in ["year_month", "year_quarter"] {
+        let mut values = Vec::new();
+        for batch in table.batches {
+            let array = batch
+                .column_by_name(column)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow_array::StringArray>()
+                .unwrap();
+            values.extend(array.iter().map(|v| v.unwrap().to_string()));
+        }
+        assert!(
+            values.windows(2).all(|w| w[0] <= w[1]),
+            "{column} sorts in time order"
+        );
+    }
+    // A date table of whole years, as Power BI's date functions expect.
+    let keys: Vec<i64> = table
+        .batches
+        .iter()
+        .flat_map(|b| {
+            let a = b
+                .column_by_name("date_key")
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow_array::Int64Array>()
+                .unwrap()
+                .clone();
+            a.iter().map(|v| v.unwrap()).collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(
+        keys.first().map(|k| k % 10_000),
+        Some(101),
+        "starts on 1 January"
+    );
+    assert_eq!(
+        keys.last().map(|k| k % 10_000),
+        Some(1231),
+        "ends on 31 December"
+    );
 }
 
 /// The mini project's `relationships.tmdl`.

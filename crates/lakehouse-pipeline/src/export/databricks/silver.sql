@@ -169,7 +169,7 @@ SELECT * FROM (
 
 -- COMMAND ----------
 
--- Every day a fact date key points at: the range of dim_date, and its last day is the default as_of.
+-- Every day a fact points at: its last day is the default as_of, and dim_date spans their whole years.
 CREATE OR REPLACE TEMPORARY VIEW _days AS
 SELECT d FROM (
   SELECT to_date(`START`) AS d FROM _encounters
@@ -309,7 +309,7 @@ FROM _member_months
 CREATE OR REPLACE TABLE dim_date USING DELTA AS
 WITH days AS (
   SELECT explode(sequence(first_day, last_day, INTERVAL 1 DAY)) AS date
-  FROM (SELECT min(d) AS first_day, max(d) AS last_day
+  FROM (SELECT make_date(year(min(d)), 1, 1) AS first_day, make_date(year(max(d)), 12, 31) AS last_day
         FROM (SELECT d FROM _days UNION ALL SELECT month_start AS d FROM _member_months))
   WHERE first_day IS NOT NULL
 ),
@@ -323,6 +323,7 @@ SELECT
   element_at(array('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
                    'September', 'October', 'November', 'December'), month(date)) AS month_name,
   concat(lpad(CAST(year(date) AS STRING), 4, '0'), '-', lpad(CAST(month(date) AS STRING), 2, '0')) AS year_month,
+  make_date(year(date), month(date), 1) AS month_start,
   concat(lpad(CAST(year(date) AS STRING), 4, '0'), '-Q', CAST(quarter(date) AS STRING)) AS year_quarter,
   CAST(weekofyear(date) AS BIGINT) AS week_of_year,
   CAST(day(date) AS BIGINT) AS day_of_month,
@@ -428,6 +429,7 @@ SELECT
   ak.k AS stay_key,
   CASE WHEN n.id IS NOT NULL THEN st.admission_id IS NOT NULL END AS is_stay_admission,
   st.discharge_ts AS stay_discharge_ts,
+  CAST(date_format(st.discharge_ts, 'yyyyMMdd') AS BIGINT) AS stay_discharge_date_key,
   CASE WHEN st.discharge IS NOT NULL THEN CAST(greatest(datediff(st.discharge_day, st.admission_day), 1) AS BIGINT) END AS stay_days,
   CAST(st.discharge - st.admission AS DOUBLE) / 86400000000D AS stay_days_fractional,
   CASE WHEN st.discharge IS NOT NULL THEN coalesce(st.death_date >= st.admission_day AND st.death_date <= st.discharge_day, false) END AS stay_died,

@@ -329,6 +329,10 @@ pub(super) fn write(e: &[Encounter<'_>], as_of: i32) -> Result<Table> {
             e.iter().enumerate().map(|(i, x)| x.stay.map(|s| s == i)),
         )
         .timestamp("stay_discharge_ts", stays.iter().map(|s| s.discharge))
+        .int_opt(
+            "stay_discharge_date_key",
+            stays.iter().map(|s| key_of_day(s.discharge.map(day))),
+        )
         .int_opt("stay_days", stays.iter().map(|s| s.days))
         .float(
             "stay_days_fractional",
