@@ -135,6 +135,12 @@ def close(a, b):
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.006)
 
 
+def compare(where, table, pairs):
+    for label, ours, gold in pairs:
+        if not close(ours, gold):
+            failures.append(f"{where}: {label} = {ours} in the model, {gold} in {table}")
+
+
 # 1. The definitions here are the model's.
 dax = {}
 descriptions = {}
@@ -257,13 +263,15 @@ for row in con.execute(
         ours["Crude Readmission Rate 30d"],
         ours["In-hospital Mortality %"],
     ]
-    for label, a, b in zip(
-        ["discharges", "inpatient days", "ALOS", "index stays", "readmissions", "readmission rate", "crude discharges", "crude rate", "mortality"],
-        mine,
-        gold,
-    ):
-        if not close(a, b):
-            failures.append(f"{month}: {label} = {a} in the model, {b} in gold_readmissions_monthly")
+    compare(
+        month,
+        "gold_readmissions_monthly",
+        zip(
+            ["discharges", "inpatient days", "ALOS", "index stays", "readmissions", "readmission rate", "crude discharges", "crude rate", "mortality"],
+            mine,
+            gold,
+        ),
+    )
     checked_months += 1
 
 by_month_payer = base_figures(lambda role, payer: "d.year_month || '|' || CAST(y.payer_key AS VARCHAR)", ("date", "payer"))
@@ -274,7 +282,10 @@ for month, payer, mm, med_allowed, med_paid, ph_allowed, ph_paid, pmpm_allowed, 
 ).fetchall():
     figures = by_month_payer.get(f"{month}|{payer}", {b: 0 for b in BASE})
     ours = evaluate(figures)
-    for label, a, b in [
+    compare(
+        f"{month}, payer {payer}",
+        "gold_pmpm_monthly",
+        [
         ("member months", figures["member_months"], mm),
         ("medical allowed", figures["total_claim_cost"], med_allowed),
         ("medical paid", figures["payer_coverage"], med_paid),
@@ -282,9 +293,8 @@ for month, payer, mm, med_allowed, med_paid, ph_allowed, ph_paid, pmpm_allowed, 
         ("pharmacy paid", figures["pharmacy_paid"], ph_paid),
         ("PMPM allowed", ours["PMPM Allowed"], pmpm_allowed),
         ("PMPM paid", ours["PMPM Paid"], pmpm_paid),
-    ]:
-        if not close(a, b):
-            failures.append(f"{month}, payer {payer}: {label} = {a} in the model, {b} in gold_pmpm_monthly")
+        ],
+    )
     checked_cells += 1
 
 for month, encounters, cost, coverage in con.execute(
@@ -292,13 +302,15 @@ for month, encounters, cost, coverage in con.execute(
        FROM gold_encounters_monthly GROUP BY year_month"""
 ).fetchall():
     figures = by_month.get(month, {b: 0 for b in BASE})
-    for label, a, b in [
+    compare(
+        f"{month}",
+        "gold_encounters_monthly",
+        [
         ("encounters", figures["encounters"], encounters),
         ("claim cost", figures["total_claim_cost"], cost),
         ("coverage", figures["payer_coverage"], coverage),
-    ]:
-        if not close(a, b):
-            failures.append(f"{month}: {label} = {a} in the model, {b} in gold_encounters_monthly")
+        ],
+    )
 
 by_year_payer = base_figures(lambda role, payer: "CAST(d.year AS VARCHAR) || '|' || CAST(y.payer_key AS VARCHAR)", ("date", "payer"))
 for year, payer, mm, admissions, ed, admits_rate, ed_rate in con.execute(
@@ -306,15 +318,17 @@ for year, payer, mm, admissions, ed, admits_rate, ed_rate in con.execute(
 ).fetchall():
     figures = by_year_payer.get(f"{year}|{payer}", {b: 0 for b in BASE})
     ours = evaluate(figures)
-    for label, a, b in [
+    compare(
+        f"{year}, payer {payer}",
+        "gold_utilization_yearly",
+        [
         ("member months", figures["member_months"], mm),
         ("admissions", figures["admissions"], admissions),
         ("ED visits", figures["ed_visits"], ed),
         ("admits per 1000", ours["Admits per 1000"], admits_rate),
         ("ED per 1000", ours["ED Visits per 1000"], ed_rate),
-    ]:
-        if not close(a, b):
-            failures.append(f"{year}, payer {payer}: {label} = {a} in the model, {b} in gold_utilization_yearly")
+        ],
+    )
 
 # 4. Slicers: every gender, every payer.
 slices = 0
