@@ -9,7 +9,9 @@
    a page or visual names (projections, sorts, filters, drill-through
    bindings, slicers) exists in the TMDL table files, as the right kind
    (a column reference to a measure fails, and so does the reverse).
-3. The model holds together: each measure's name differs from every column
+3. Every measure's DAX and every partition's Power Query M parse with an
+   independent parser (pbi-parsers, from PyPI).
+4. The model holds together: each measure's name differs from every column
    name in the model (Power BI compares names case-insensitively); each
    `sortByColumn` names a column of its table; each `USERELATIONSHIP` names
    an inactive relationship of relationships.tmdl.
@@ -22,6 +24,8 @@ import re
 import sys
 
 import jsonschema
+from pbi_parsers import dax as dax_parser
+from pbi_parsers import pq as m_parser
 from referencing import Registry, Resource
 
 PREFIX = "https://developer.microsoft.com/json-schemas/"
@@ -42,13 +46,17 @@ def unquote(name):
 
 
 def parse_model(root):
-    """{table: {"columns": set, "measures": {name: dax}, "sort_by": {col: by}}}
-    and the relationships as (from, to, active)."""
+    """{table: {"columns": set, "measures": {name: dax}, "sort_by": {col: by},
+    "m": the partition's M}} and the relationships as (from, to, active)."""
     tables = {}
     for path in sorted(root.glob("*.SemanticModel/definition/tables/*.tmdl")):
-        table = {"columns": set(), "measures": {}, "sort_by": {}}
+        table = {"columns": set(), "measures": {}, "sort_by": {}, "m": ""}
         name, column = None, None
-        for line in path.read_text(encoding="utf-8").splitlines():
+        text = path.read_text(encoding="utf-8")
+        if "\t\tsource =\n" in text:
+            body = text.split("\t\tsource =\n", 1)[1]
+            table["m"] = "\n".join(l.strip() for l in body.splitlines() if l.startswith("\t\t\t"))
+        for line in text.splitlines():
             depth = len(line) - len(line.lstrip("\t"))
             text = line.strip()
             if depth == 0 and text.startswith("table "):
@@ -164,11 +172,24 @@ def main():
             ):
                 if (f"{a_table}.{a_col}", f"{b_table}.{b_col}") not in inactive:
                     failures.append(f"measure [{measure}]: no inactive relationship {a_table}.{a_col} -> {b_table}.{b_col}")
+    parsed = 0
+    for name, table in tables.items():
+        items = [("DAX", f"measure [{m}]", dax, dax_parser) for m, dax in table["measures"].items()]
+        if table["m"]:
+            items.append(("M", f"{name}'s partition", table["m"], m_parser))
+        for language, what, text, parser in items:
+            try:
+                ok = parser.to_ast(text) is not None
+            except Exception as error:  # the parser raises on a syntax error
+                ok, text = False, f"{text} ({error})"
+            parsed += 1
+            if not ok:
+                failures.append(f"{what}: {language} does not parse: {text}")
     for failure in failures:
         print(failure)
     if failures or checked < 5:
         sys.exit(f"{len(failures)} failures in {checked} JSON files")
-    print(f"ok: {checked} JSON files valid; {fields} report fields resolve against {len(tables)} tables; {measures} measures checked")
+    print(f"ok: {checked} JSON files valid; {fields} report fields resolve against {len(tables)} tables; {measures} measures checked; {parsed} DAX and M expressions parse")
 
 
 main()

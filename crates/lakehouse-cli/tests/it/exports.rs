@@ -11,7 +11,8 @@ use std::process::Command;
 
 use crate::support::{REAL_SETS, lakehouse, real_set, synthea_root, temp_dir};
 
-fn python(script: &str, args: &[&Path]) -> String {
+/// Runs a check script; (whether it passed, its output).
+fn run_python(script: &str, args: &[&Path]) -> (bool, String) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/checks")
         .join(script);
@@ -22,7 +23,12 @@ fn python(script: &str, args: &[&Path]) -> String {
         .expect("python3 runs (scripts/install-tools --test installs its packages)");
     let text = String::from_utf8_lossy(&output.stdout).to_string()
         + &String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{script} failed:\n{text}");
+    (output.status.success(), text)
+}
+
+fn python(script: &str, args: &[&Path]) -> String {
+    let (passed, text) = run_python(script, args);
+    assert!(passed, "{script} failed:\n{text}");
     text
 }
 
@@ -174,4 +180,66 @@ fn an_earlier_run_output_exports_the_same_files_as_its_input() {
             );
         }
     }
+}
+
+#[test]
+fn the_power_bi_checks_refuse_a_project_that_names_a_missing_field_or_loses_a_relationship() {
+    let schemas = synthea_root().join("../powerbi-schemas");
+    if !schemas.is_dir() {
+        return;
+    }
+    let dir = temp_dir("powerbi-broken");
+    let output = lakehouse(&[
+        "export",
+        "--demo",
+        "40",
+        "--powerbi",
+        dir.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(output.status.success());
+    let definition = dir.join("SyntheaLakehouse.SemanticModel/definition");
+    let edit = |path: &Path, from: &str, to: &str| {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.contains(from), "{from} in {}", path.display());
+        std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    };
+    // A measure renamed in the model, and a DAX syntax error: the report's
+    // visuals name a measure the model lacks.
+    let encounters = definition.join("tables/fact_encounters.tmdl");
+    edit(
+        &encounters,
+        "measure 'Encounter Count' =",
+        "measure 'Visits' =",
+    );
+    edit(
+        &encounters,
+        "DIVIDE([Payer Coverage], [Total Claim Cost])",
+        "DIVIDE([Payer Coverage] [Total Claim Cost])",
+    );
+    let (passed, report) = run_python("validate_pbip.py", &[&dir, &schemas]);
+    assert!(!passed, "{report}");
+    assert!(
+        report.contains("[Encounter Count] is no measure of fact_encounters"),
+        "{report}"
+    );
+    assert!(
+        report.contains("measure [Coverage %]: DAX does not parse"),
+        "{report}"
+    );
+    // Without its patient relationship, prescriptions ignore a gender
+    // slicer: every slice repeats the whole, and the check says so.
+    let relationships = definition.join("relationships.tmdl");
+    let text = std::fs::read_to_string(&relationships).unwrap();
+    let kept: Vec<&str> = text
+        .split("relationship ")
+        .filter(|block| !block.contains("fromColumn: fact_medications.patient_key"))
+        .collect();
+    std::fs::write(&relationships, kept.join("relationship ")).unwrap();
+    let (passed, report) = run_python("check_powerbi_measures.py", &[&dir]);
+    assert!(!passed, "{report}");
+    assert!(
+        report.contains("pharmacy_paid: the gender slices add up to"),
+        "{report}"
+    );
 }

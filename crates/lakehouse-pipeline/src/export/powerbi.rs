@@ -204,7 +204,7 @@ pub const MEASURES: &[Measure] = &[
     measure(
         "fact_encounters",
         "Inpatient Discharges",
-        "CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_stay_admission] = TRUE()), NOT ISBLANK(fact_encounters[stay_discharge_date_key]), USERELATIONSHIP(fact_encounters[stay_discharge_date_key], dim_date[date_key]))",
+        "CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_stay_admission] = TRUE()), KEEPFILTERS(NOT(ISBLANK(fact_encounters[stay_discharge_date_key]))), USERELATIONSHIP(fact_encounters[stay_discharge_date_key], dim_date[date_key]))",
         COUNT,
         "Utilisation",
         "Inpatient stays (transfers chained) with a discharge (gold_kpis.inpatient_discharges; docs/metrics.md). Dates slice it by the discharge day, as gold_readmissions_monthly.",
@@ -252,7 +252,7 @@ pub const MEASURES: &[Measure] = &[
     measure(
         "fact_encounters",
         "Crude Readmission Rate 30d",
-        "DIVIDE(CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[readmitted_within_30d] = TRUE()), USERELATIONSHIP(fact_encounters[stop_date_key], dim_date[date_key])), CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_readmission_index] = TRUE()), NOT ISBLANK(fact_encounters[stop_date_key]), USERELATIONSHIP(fact_encounters[stop_date_key], dim_date[date_key])))",
+        "DIVIDE(CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[readmitted_within_30d] = TRUE()), USERELATIONSHIP(fact_encounters[stop_date_key], dim_date[date_key])), CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_readmission_index] = TRUE()), KEEPFILTERS(NOT(ISBLANK(fact_encounters[stop_date_key]))), USERELATIONSHIP(fact_encounters[stop_date_key], dim_date[date_key])))",
         PERCENT,
         "Readmissions",
         "Every inpatient encounter with a stop, any inpatient encounter within 30 days; transfers count (gold_kpis.crude_readmission_rate_30d). Dates slice it by the stop day.",
@@ -260,7 +260,7 @@ pub const MEASURES: &[Measure] = &[
     measure(
         "fact_encounters",
         "In-hospital Mortality %",
-        "DIVIDE(CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[stay_died] = TRUE()), NOT ISBLANK(fact_encounters[stay_discharge_date_key]), USERELATIONSHIP(fact_encounters[stay_discharge_date_key], dim_date[date_key])), [Inpatient Discharges])",
+        "DIVIDE(CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[stay_died] = TRUE()), KEEPFILTERS(NOT(ISBLANK(fact_encounters[stay_discharge_date_key]))), USERELATIONSHIP(fact_encounters[stay_discharge_date_key], dim_date[date_key])), [Inpatient Discharges])",
         PERCENT,
         "Utilisation",
         "Discharged stays during which the patient died (gold_kpis.in_hospital_mortality_rate). Dates slice it by the discharge day, as gold_readmissions_monthly.",
