@@ -22,7 +22,11 @@ date role it must use. The check then:
    whole in every slice), every rate stays within 0..1, and condition
    prevalence by gender and diagnosis stays at or under 100 %.
 
-Usage: check_powerbi_measures.py PROJECT_DIR. Exits 1 on any difference."""
+Usage: check_powerbi_measures.py PROJECT_DIR. Exits 1 on any difference.
+check_powerbi_measures.py PROJECT_DIR --slice gender=F (or payer=NAME)
+prints the measures under that one slicer value as JSON instead, for the
+end-to-end test that compares them with the app's dashboard."""
+import json
 import math
 import pathlib
 import re
@@ -31,6 +35,7 @@ import sys
 import duckdb
 
 project = pathlib.Path(sys.argv[1])
+slice_arg = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--slice" else None
 data = project / "data"
 con = duckdb.connect()
 for parquet in sorted(data.glob("*.parquet")):
@@ -227,6 +232,16 @@ def slice_values(group_sql):
 def evaluate(figures):
     return {name: formula(figures) for name, (formula, _, _) in MEASURES.items() if formula}
 
+
+if slice_arg:
+    dimension, _, value = slice_arg.partition("=")
+    group, uses = {"gender": ("p.gender", ("patient",)), "payer": ("y.payer_name", ("payer",))}[dimension]
+    figures = base_figures(lambda role, payer: group, uses).get(value, {b: 0 for b in BASE})
+    values = evaluate(figures)
+    if dimension == "gender":
+        values["Patient Count"] = con.execute("SELECT count(*) FROM dim_patient WHERE gender = ?", [value]).fetchone()[0]
+    print(json.dumps(values, sort_keys=True))
+    sys.exit(0)
 
 # 2. Unfiltered, against gold_kpis.
 total = base_figures()[None]

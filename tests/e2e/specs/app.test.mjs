@@ -304,7 +304,7 @@ test("the app installs a service worker and works offline after the first visit"
   await page.close();
 });
 
-test("the Power BI, Delta and Databricks exports are built in the worker and pass the same checks as the CLI's", async () => {
+test("the Power BI, Delta and Databricks exports are built in the worker, pass the CLI's checks, and the model slices as the dashboard does", async () => {
   const { page, foreign, errors } = await open(browser, url);
   const app = new AppPage(page);
   await app.loadDemo(40);
@@ -335,6 +335,33 @@ test("the Power BI, Delta and Databricks exports are built in the worker and pas
   assert.ok(files.some((f) => f.includes("SyntheaLakehouse.Report/definition/pages/")), "the report has pages");
   for (const file of files) {
     assert.ok(readFileSync(join(powerbi, file)).equals(readFileSync(join(cliPowerbi, file))), file);
+  }
+  // The model's measures under one slicer value, computed over its Parquet with its relationships,
+  // equal the dashboard's KPIs under the same filter: a gender, and the payer with the most member months.
+  const memberMonths = {};
+  for (const r of cliTable(["--demo", "40"], "gold/gold_pmpm_monthly")) memberMonths[r.payer_name] = (memberMonths[r.payer_name] ?? 0) + r.member_months;
+  const payer = Object.entries(memberMonths).sort((a, b) => b[1] - a[1])[0][0];
+  for (const [key, value] of [["gender", "F"], ["payer", payer]]) {
+    const model = JSON.parse(execFileSync("python3", [join(root, "tests/checks/check_powerbi_measures.py"), cliPowerbi, "--slice", `${key}=${value}`], { encoding: "utf8" }));
+    const sliced = await open(browser, `${url}?demo=40&${key}=${encodeURIComponent(value)}`);
+    const view = new AppPage(sliced.page);
+    await view.waitForResults();
+    await view.waitForKpi("encounters", (v) => v === model["Encounter Count"]);
+    const kpis = await view.kpis();
+    const pairs = [
+      ["encounters", "Encounter Count", 1], ["member_months", "Member Months", 1], ["pmpm_paid", "PMPM Paid", 1],
+      ["admits_per_1000", "Admits per 1000", 1], ["alos_days", "Average Length of Stay", 1],
+      ["readmission_rate_30d", "Readmission Rate 30d", 1], ["total_claim_cost", "Total Claim Cost", 1], ["payer_coverage_pct", "Coverage %", 100],
+    ];
+    if (key === "gender") pairs.push(["patients", "Patient Count", 1]);
+    for (const [kpi, measure, scale] of pairs) {
+      const expected = model[measure] === null ? null : model[measure] * scale;
+      assert.ok(expected === null ? kpis[kpi] === null : Math.abs(kpis[kpi] - expected) <= Math.max(0.01, Math.abs(expected) * 1e-9),
+        `${key}=${value}: dashboard ${kpi} = ${kpis[kpi]}, Power BI [${measure}] = ${expected}`);
+    }
+    assert.deepEqual(sliced.foreign, []);
+    assert.deepEqual(sliced.errors, []);
+    await sliced.page.close();
   }
   const delta = await unpack("download-delta", "synthea-lakehouse-delta.zip");
   const report = execFileSync("python3", [join(root, "tests/checks/check_delta.py"), delta, cliRun(["--demo", "40"])], { encoding: "utf8" });
