@@ -269,46 +269,156 @@ pub fn bar_chart(
     add_tooltips(svg, &tooltips, rects_before_bars)
 }
 
-/// Lines over categories (months): `series` are (name, one value per x label).
+/// The colour of an encounter class, the same in every chart, table and
+/// legend whatever the filter: Synthea's classes each have one, the rarer
+/// ones black, any other class grey. Yellow is left out: on white it is
+/// too faint for a line.
+pub fn class_colour(class: &str) -> RGBColor {
+    match class {
+        "ambulatory" => PALETTE[0],
+        "wellness" => PALETTE[1],
+        "outpatient" => PALETTE[2],
+        "emergency" => PALETTE[3],
+        "urgentcare" => PALETTE[4],
+        "inpatient" => PALETTE[5],
+        "home" | "hospice" | "snf" | "virtual" => PALETTE[7],
+        _ => OTHER_COLOUR,
+    }
+}
+
+/// The colour of everything else: a mid grey (4.5:1 on white).
+pub const OTHER_COLOUR: RGBColor = RGBColor(117, 117, 117);
+
+/// Line colours by position, yellow left out (see [`class_colour`]).
+pub const LINE_COLOURS: [RGBColor; 7] = [
+    PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3], PALETTE[4], PALETTE[5], PALETTE[7],
+];
+
+/// The first day of a `YYYY-MM` month, in days since 1970-01-01.
+fn month_day(month: &str) -> Option<i32> {
+    let (year, month) = month.split_once('-')?;
+    let (year, month) = (year.parse().ok()?, month.parse().ok()?);
+    (1..=12)
+        .contains(&month)
+        .then(|| lakehouse_pipeline::dates::days_from_civil(year, month, 1))
+}
+
+/// A year step for the axis ticks: at most about eight labels.
+fn year_step(years: i32) -> i32 {
+    [1, 2, 5, 10, 20, 25, 50, 100]
+        .into_iter()
+        .find(|step| years / step <= 8)
+        .unwrap_or(100)
+}
+
+/// One line of a line chart: its name, colour and one value per month (NaN
+/// is a gap).
+pub type Line = (String, RGBColor, Vec<f64>);
+
+/// Lines over calendar months: `months` are consecutive `YYYY-MM`, and each
+/// series has one value per month. The x axis is time: a month's width is
+/// proportional to its days, ticks fall on 1 January (every year, or every
+/// 2, 5, 10… years on a long range). A NaN is a gap (a rate without a
+/// denominator): each run of values between gaps is its own line, a lone
+/// value a dot. The legend sits above the plot, never over the data, and
+/// each month has a hover strip whose tooltip lists every series' value.
 pub fn line_chart(
     title: &str,
     value_label: &str,
-    x_labels: &[String],
-    series: &[(String, Vec<f64>)],
+    months: &[String],
+    series: &[Line],
+    format: fn(f64) -> String,
 ) -> String {
+    let days: Vec<i32> = months.iter().filter_map(|m| month_day(m)).collect();
+    if days.len() != months.len() || days.is_empty() {
+        return svg_error(title);
+    }
+    // The axis runs from the first month's first day to the last month's end.
+    let last = days[days.len() - 1];
+    let (y, m, _) = lakehouse_pipeline::dates::civil_from_days(last);
+    let last = last + lakehouse_pipeline::dates::days_in_month(y, m) as i32;
+    let (first, last) = (f64::from(days[0]), f64::from(last));
+    let legend_rows = legend_layout(series);
+    let legend_height = if series.is_empty() {
+        0
+    } else {
+        legend_rows.iter().map(|r| r.1).max().unwrap_or(0) as u32 * LEGEND_LINE as u32 + 8
+    };
+    let height = 320 + legend_height;
     let mut svg = String::new();
     {
-        let root = Svg::new(&mut svg, (WIDTH, 320));
-        let _ = root.fill(&WHITE);
+        let base = Svg::new(&mut svg, (WIDTH, height));
+        let _ = base.fill(&WHITE);
+        let Ok(root) = base.titled(title, ("sans-serif", 16)) else {
+            return svg_error(title);
+        };
+        let (legend_area, plot_area) = root.split_vertically(legend_height);
+        draw_legend(&legend_area, series, &legend_rows);
         let max = series
             .iter()
-            .flat_map(|s| s.1.iter().copied())
+            .flat_map(|s| s.2.iter().copied())
+            .filter(|v| v.is_finite())
             .fold(0.0, f64::max)
             .max(1e-9)
             * 1.1;
-        let n = x_labels.len().max(2);
-        let chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 16))
+        let chart = ChartBuilder::on(&plot_area)
             .margin(8)
             .x_label_area_size(34)
             .y_label_area_size(50)
-            .build_cartesian_2d(0..(n - 1), 0f64..max);
+            .build_cartesian_2d(first..last, 0f64..max);
         let Ok(mut chart) = chart else {
             return svg_error(title);
         };
         let _ = chart
             .configure_mesh()
-            .x_labels(5)
-            .x_label_formatter(&|i| x_labels.get(*i).cloned().unwrap_or_default())
+            .disable_x_mesh()
+            .x_labels(0)
             .y_label_formatter(&|v| tick(*v, max))
             .y_desc(value_label)
             .draw();
-        let mut legend = Vec::with_capacity(series.len());
-        for (k, (name, values)) in series.iter().enumerate() {
-            let color = PALETTE[k % PALETTE.len()];
-            // A NaN is a gap (a rate with no denominator): each run of
-            // values between gaps is its own line, a lone value a dot.
-            let points: Vec<(usize, f64)> = values.iter().copied().enumerate().collect();
+        // Year ticks on 1 January.
+        let (first_year, last_year) = (
+            lakehouse_pipeline::dates::civil_from_days(days[0]).0,
+            lakehouse_pipeline::dates::civil_from_days(last as i32).0,
+        );
+        let step = year_step(last_year - first_year + 1);
+        for year in first_year..=last_year {
+            let day = f64::from(lakehouse_pipeline::dates::days_from_civil(year, 1, 1));
+            // Not on the closing edge, where the label would be cut off.
+            if year % step != 0 || day < first || day >= last {
+                continue;
+            }
+            let (x, y) = chart.backend_coord(&(day, 0.0));
+            let _ = base.draw(&PathElement::new(
+                [(x, y), (x, y + 5)],
+                BLACK.stroke_width(1),
+            ));
+            let _ = base.draw(&Text::new(
+                year.to_string(),
+                (x, y + 8),
+                TextStyle::from(("sans-serif", 12).into_font()).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Top,
+                    ),
+                ),
+            ));
+        }
+        // Hover strips first, so the lines draw over them.
+        for (i, &day) in days.iter().enumerate() {
+            let end = days.get(i + 1).map_or(last, |d| f64::from(*d));
+            let _ = chart.draw_series(std::iter::once(Rectangle::new(
+                [(f64::from(day), 0.0), (end, max)],
+                // Nearly transparent: plotters skips a fully transparent rect.
+                WHITE.mix(0.01).filled(),
+            )));
+        }
+        for (_, color, values) in series {
+            let points: Vec<(f64, f64)> = days
+                .iter()
+                .zip(values)
+                .map(|(d, v)| (f64::from(*d), *v))
+                .collect();
             for run in points.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
                 if run.len() == 1 {
                     let _ =
@@ -318,49 +428,71 @@ pub fn line_chart(
                         .draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(2)));
                 }
             }
-            legend.push((name.as_str(), color));
         }
-        draw_legend(&chart.plotting_area().strip_coord_spec(), &legend);
-        let _ = root.present();
+        let _ = base.present();
     }
-    svg
+    let tooltips: Vec<String> = months
+        .iter()
+        .enumerate()
+        .map(|(i, month)| {
+            let values: Vec<String> = series
+                .iter()
+                .map(|(name, _, values)| {
+                    let v = values.get(i).copied().unwrap_or(f64::NAN);
+                    let text = if v.is_nan() {
+                        "–".to_string()
+                    } else {
+                        format(v)
+                    };
+                    format!("{name} {text}")
+                })
+                .collect();
+            format!("{month}: {}", values.join(", "))
+        })
+        .collect();
+    let rects_before_strips = svg.matches("<rect").count() - months.len();
+    add_tooltips(svg, &tooltips, rects_before_strips)
 }
 
-/// The series legend in the upper left of `area`, laid out as plotters'
-/// `configure_series_labels` does (12 px labels 1.25 lines apart, a 10 px
-/// margin, a 30 px swatch column) but measured with [`text_size`]: plotters
-/// measures legend lines with its font backend, in the page on wasm32.
+/// Legend text size and line height, px.
+const LEGEND_SIZE: f64 = 12.0;
+const LEGEND_LINE: i32 = 16;
+
+/// Where each legend entry goes: (x, row), entries flowing left to right
+/// and wrapping at the chart's width.
+fn legend_layout(series: &[Line]) -> Vec<(i32, i32)> {
+    let mut out = Vec::with_capacity(series.len());
+    let (mut x, mut row) = (8, 0);
+    for (name, _, _) in series {
+        let width = 22 + text_size(name, LEGEND_SIZE).0 as i32 + 14;
+        if x + width > WIDTH as i32 - 8 && x > 8 {
+            x = 8;
+            row += 1;
+        }
+        out.push((x, row + 1));
+        x += width;
+    }
+    out
+}
+
+/// The series legend, above the plot (text measured with [`text_size`]:
+/// plotters measures with its font backend, in the page on wasm32).
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
-    series: &[(&str, RGBColor)],
+    series: &[Line],
+    layout: &[(i32, i32)],
 ) {
-    if series.is_empty() {
-        return;
-    }
-    let (size, margin, swatch, corner) = (12.0_f64, 10, 30, 5);
-    let line = (size * 1.25).round() as i32;
-    let text_height = text_size("", size).1 as i32;
-    let widest = series
-        .iter()
-        .map(|(name, _)| text_size(name, size).0 as i32)
-        .max()
-        .unwrap_or(0);
-    let right = corner + widest + swatch + 2 * margin;
-    let bottom = corner + (series.len() as i32 - 1) * line + text_height + 2 * margin;
-    let frame = [(corner, corner), (right, bottom)];
-    let _ = area.draw(&Rectangle::new(frame, WHITE.mix(0.85).filled()));
-    let _ = area.draw(&Rectangle::new(frame, BLACK.mix(0.3)));
-    for (i, (name, color)) in series.iter().enumerate() {
-        let top = corner + margin + i as i32 * line;
+    for ((name, color, _), (x, row)) in series.iter().zip(layout) {
+        let top = 2 + (row - 1) * LEGEND_LINE;
+        let middle = top + LEGEND_LINE / 2;
+        let _ = area.draw(&PathElement::new(
+            [(*x, middle), (x + 16, middle)],
+            color.stroke_width(3),
+        ));
         let _ = area.draw(&Text::new(
             name.to_string(),
-            (corner + margin + swatch, top),
-            ("sans-serif", size).into_font(),
-        ));
-        let middle = top + text_height / 2;
-        let _ = area.draw(&PathElement::new(
-            [(corner + margin, middle), (corner + margin + 16, middle)],
-            color.stroke_width(3),
+            (x + 22, top + 1),
+            ("sans-serif", LEGEND_SIZE).into_font(),
         ));
     }
 }
@@ -489,6 +621,104 @@ mod tests {
         assert!(svg.contains("<title>Prediabetes &amp; more &lt;x&gt;: 80</title>"));
     }
 
+    /// The (x, width) of each month's hover strip, in drawing order.
+    fn strips(svg: &str) -> Vec<(f64, f64)> {
+        svg.split("<rect")
+            .skip(1)
+            .filter(|r| r.contains("data-bar="))
+            .map(|r| {
+                let attr = |name: &str| -> f64 {
+                    let at = r.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+                    r[at..].split('"').next().unwrap().parse().unwrap()
+                };
+                (attr("x"), attr("width"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_monthly_axis_is_calendar_time_with_year_ticks_tooltips_and_a_legend_off_the_data() {
+        let months: Vec<String> = ["2023-11", "2023-12", "2024-01", "2024-02", "2024-03"]
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
+        let svg = line_chart(
+            "Rate",
+            "%",
+            &months,
+            &[
+                (
+                    "a".into(),
+                    LINE_COLOURS[0],
+                    vec![1.0, f64::NAN, 2.0, 3.0, 2.5],
+                ),
+                ("b".into(), LINE_COLOURS[1], vec![0.0, 0.0, 1.0, 1.0, 1.0]),
+            ],
+            format_count,
+        );
+        let strips = strips(&svg);
+        assert_eq!(strips.len(), 5, "one hover strip per month");
+        // Widths follow the days: November 30, December 31, January 31,
+        // February 29 (2024), March 31; pixels are whole, so within 1 px.
+        let per_day = strips[1].1 / 31.0;
+        for ((_, width), days) in strips.iter().zip([30.0, 31.0, 31.0, 29.0, 31.0]) {
+            assert!(
+                (width - days * per_day).abs() <= 1.0,
+                "{width} px for {days} days"
+            );
+        }
+        assert!(
+            strips.windows(2).all(|w| w[0].0 < w[1].0),
+            "months left to right"
+        );
+        // One tick, on 1 January 2024; the month tooltips name every series,
+        // a gap as "–".
+        assert!(
+            svg.contains(">\n2024\n</text>") && !svg.contains(">\n2023\n</text>"),
+            "{svg}"
+        );
+        assert!(svg.contains("<title>2023-12: a –, b 0</title>"), "{svg}");
+        // The legend is above the plot: its labels sit higher than the top
+        // of the hover strips.
+        let strip_top: f64 = svg
+            .split("<rect")
+            .find(|r| r.contains("data-bar=\"0\""))
+            .and_then(|r| r.split(" y=\"").nth(1))
+            .and_then(|r| r.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap();
+        let legend_y: f64 = svg
+            .split("<text")
+            .find(|t| t.contains(">\na\n</text>"))
+            .and_then(|t| t.split(" y=\"").nth(1))
+            .and_then(|t| t.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap();
+        assert!(
+            legend_y < strip_top,
+            "legend at {legend_y}, plot from {strip_top}"
+        );
+    }
+
+    #[test]
+    fn a_class_keeps_its_colour_and_yellow_draws_no_line() {
+        assert_eq!(class_colour("wellness"), PALETTE[1]);
+        assert_eq!(class_colour("inpatient"), PALETTE[5]);
+        assert_eq!(class_colour("something new"), OTHER_COLOUR);
+        assert!(!LINE_COLOURS.contains(&PALETTE[6]));
+        for class in [
+            "ambulatory",
+            "wellness",
+            "outpatient",
+            "emergency",
+            "urgentcare",
+            "inpatient",
+            "home",
+        ] {
+            assert_ne!(class_colour(class), PALETTE[6], "{class}");
+        }
+    }
+
     #[test]
     fn lines_and_pyramids_render() {
         let months = vec![
@@ -500,7 +730,12 @@ mod tests {
             "Encounters by month",
             "encounters",
             &months,
-            &[("wellness".into(), vec![1.0, 3.0, 2.0])],
+            &[(
+                "wellness".into(),
+                class_colour("wellness"),
+                vec![1.0, 3.0, 2.0],
+            )],
+            format_count,
         );
         assert!(
             svg.contains("Encounters by month")

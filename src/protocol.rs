@@ -545,7 +545,8 @@ pub struct Bar {
 /// Chart data, read from the gold tables.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Charts {
-    /// Months (`YYYY-MM`), oldest first: the x axis of the monthly charts.
+    /// Every calendar month (`YYYY-MM`) in the data's encounter range (and
+    /// the date filter), oldest first: the x axis of the monthly charts.
     pub months: Vec<String>,
     /// Encounters per month, per encounter class (class, one value per month).
     pub monthly_by_class: Vec<(String, Vec<f64>)>,
@@ -578,8 +579,10 @@ pub struct Charts {
     /// Inpatient admissions per 1,000 member-years per payer.
     pub admits_per_1000_by_payer: Vec<Bar>,
     /// Paid per member month by month, for the payers with the most member
-    /// months; `None` where a payer has no members that month (a gap, not 0).
-    pub pmpm_by_month: Vec<(String, Vec<Option<f64>>)>,
+    /// months overall (among those with members under the filter): (payer,
+    /// its overall rank, which picks its colour, one value per month);
+    /// `None` where a payer has no members that month (a gap, not 0).
+    pub pmpm_by_month: Vec<(String, u8, Vec<Option<f64>>)>,
 }
 
 impl Filter {

@@ -153,17 +153,30 @@ fn month_rows(months: &[String], cells: impl Fn(usize) -> Vec<String>) -> Vec<(S
 
 fn monthly_chart(c: &Charts) -> AnyView {
     let rows = month_rows(&c.months, |i| {
-        c.monthly_by_class
+        let cells: Vec<String> = c
+            .monthly_by_class
             .iter()
             .filter(|s| s.1[i] > 0.0)
             .map(|s| format!("{} {}", s.0, format_count(s.1[i])))
-            .collect()
+            .collect();
+        if cells.is_empty() {
+            vec!["no encounters".to_string()]
+        } else {
+            cells
+        }
     });
+    // Each class keeps its colour under every filter.
+    let series: Vec<charts::Line> = c
+        .monthly_by_class
+        .iter()
+        .map(|(class, values)| (class.clone(), charts::class_colour(class), values.clone()))
+        .collect();
     let svg = charts::line_chart(
         "Encounters by month and class",
         "encounters",
         &c.months,
-        &c.monthly_by_class,
+        &series,
+        format_count,
     );
     view! { <Chart id="monthly" title="Encounters by month and class".into() svg=svg rows=rows /> }
         .into_any()
@@ -180,12 +193,19 @@ fn readmission_chart(c: &Charts) -> AnyView {
     let title = "30-day readmission rate (HEDIS-style) by discharge month";
     let series = vec![(
         "30-day readmission rate (%)".to_string(),
+        charts::LINE_COLOURS[0],
         c.readmission_rate_by_month
             .iter()
             .map(|r| r.unwrap_or(f64::NAN))
             .collect(),
     )];
-    let svg = charts::line_chart(title, "% of index stays", &c.months, &series);
+    let svg = charts::line_chart(
+        title,
+        "% of index stays",
+        &c.months,
+        &series,
+        format_percent,
+    );
     let rows = c
         .months
         .iter()
@@ -211,21 +231,32 @@ fn readmission_chart(c: &Charts) -> AnyView {
 /// a month without members is a gap in the line, and "–" in the table.
 fn pmpm_month_chart(c: &Charts) -> AnyView {
     let title = "PMPM (paid) by payer and month";
-    let series: Vec<(String, Vec<f64>)> = c
+    // A payer's colour follows its overall rank, the same under every filter.
+    let series: Vec<charts::Line> = c
         .pmpm_by_month
         .iter()
-        .map(|(payer, values)| {
+        .map(|(payer, rank, values)| {
             (
                 payer.clone(),
+                charts::LINE_COLOURS
+                    .get(usize::from(*rank))
+                    .copied()
+                    .unwrap_or(charts::OTHER_COLOUR),
                 values.iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
             )
         })
         .collect();
-    let svg = charts::line_chart(title, "paid per member month", &c.months, &series);
+    let svg = charts::line_chart(
+        title,
+        "paid per member month",
+        &c.months,
+        &series,
+        format_money,
+    );
     let rows = month_rows(&c.months, |i| {
         c.pmpm_by_month
             .iter()
-            .map(|(payer, values)| {
+            .map(|(payer, _, values)| {
                 let value = values[i].map_or_else(|| "no members".to_string(), format_money);
                 format!("{payer} {value}")
             })

@@ -66,6 +66,24 @@ impl<K: Ord + Clone> Vocabulary<K> {
     }
 }
 
+/// Every `YYYY-MM` from the month of the earliest of `timestamps` to the
+/// month of the latest, in order.
+fn every_month(timestamps: impl Iterator<Item = i64>) -> Vec<String> {
+    let (first, last) = timestamps.fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
+    if first > last {
+        return Vec::new();
+    }
+    let mut day = dates::month_start(dates::day_of_timestamp(first));
+    let end = dates::day_of_timestamp(last);
+    let mut out = Vec::new();
+    while day <= end {
+        out.push(dates::year_month(day));
+        let (y, m, _) = dates::civil_from_days(day);
+        day += dates::days_in_month(y, m) as i32;
+    }
+    out
+}
+
 fn ints(table: Option<&Table>, name: &str) -> Vec<Option<i64>> {
     Columns::new(table).ints(name)
 }
@@ -489,13 +507,10 @@ impl Dashboard {
             .iter()
             .map(|t| t.map(|t| dates::year_month(dates::day_of_timestamp(t))))
             .collect();
-        let months: Vec<String> = start_month
-            .iter()
-            .flatten()
-            .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        // Every calendar month from the first encounter's to the last's: a
+        // time axis, on which a month without encounters is a zero (counts)
+        // or a gap (rates), never left out.
+        let months: Vec<String> = every_month(start.iter().flatten().copied());
         let month_index = |m: &Option<String>| {
             m.as_ref()
                 .and_then(|m| months.binary_search(m).ok())
@@ -1293,7 +1308,7 @@ impl Dashboard {
             ethnicity: top_bars(&self.ethnicities, &by_ethnicity, usize::MAX),
             pmpm_by_payer: payer_figures.pmpm_bars(&self.payers, TOP_N),
             admits_per_1000_by_payer: payer_figures.admits_per_1000_bars(&self.payers, TOP_N),
-            pmpm_by_month: payer_figures.pmpm_series(&self.payers, &shown, 5),
+            pmpm_by_month: payer_figures.pmpm_series(&self.members, &self.payers, &shown, 5),
         };
         let values = KpiValues {
             patients: Some(patient_n as f64),

@@ -135,8 +135,17 @@ fn gold_charts(lakehouse: &Lakehouse) -> Charts {
             texts(monthly, "encounter_class"),
             numbers(monthly, "encounters"),
         );
-        let mut all_months: Vec<String> = months.clone();
-        all_months.dedup();
+        // Every calendar month from the first to the last (a time axis).
+        let mut all_months: Vec<String> = Vec::new();
+        if let (Some(first), Some(last)) = (months.iter().min(), months.iter().max()) {
+            let parse =
+                |m: &str| -> (i32, u32) { (m[..4].parse().unwrap(), m[5..7].parse().unwrap()) };
+            let (mut y, mut m) = parse(first);
+            while format!("{y:04}-{m:02}") <= *last {
+                all_months.push(format!("{y:04}-{m:02}"));
+                (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            }
+        }
         let mut names: Vec<String> = classes.clone();
         names.sort();
         names.dedup();

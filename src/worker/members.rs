@@ -35,6 +35,9 @@ pub(super) struct Members {
     med_day: Vec<i32>,
     med_month: Vec<u32>,
     med_paid: Vec<f64>,
+    /// Per payer index: its rank by member months over all members (0 =
+    /// most), which orders and colours its line the same under any filter.
+    payer_rank: Vec<u32>,
 }
 
 /// The dashboard's dense indexes the member rows are packed against.
@@ -114,9 +117,23 @@ impl Members {
             .into_iter()
             .map(|t| t.map_or(i32::MIN, dates::day_of_timestamp))
             .collect();
+        let payers = payer(m.ints("payer_key"));
+        let mut totals: Vec<(u32, usize)> = Vec::new();
+        for &p in payers.iter().filter(|&&p| p != NONE) {
+            if totals.len() <= p as usize {
+                totals.resize(p as usize + 1, (0, 0));
+            }
+            totals[p as usize].0 += 1;
+        }
+        let mut order: Vec<usize> = (0..totals.len()).collect();
+        order.sort_by(|&a, &b| totals[b].0.cmp(&totals[a].0).then(a.cmp(&b)));
+        let mut payer_rank = vec![NONE; totals.len()];
+        for (rank, &p) in order.iter().enumerate() {
+            payer_rank[p] = rank as u32;
+        }
         Self {
             patient: dense(m.ints("patient_key"), ix.patient_row),
-            payer: payer(m.ints("payer_key")),
+            payer: payers,
             month: day.iter().map(|d| month_index(ix.months, *d)).collect(),
             day,
             med_patient: dense(rx.ints("patient_key"), ix.patient_row),
@@ -129,6 +146,7 @@ impl Members {
                 .into_iter()
                 .map(|v| v.unwrap_or(0.0))
                 .collect(),
+            payer_rank,
         }
     }
 
@@ -265,14 +283,19 @@ impl PayerFigures {
     /// (`None`), not 0.
     pub(super) fn pmpm_series(
         &self,
+        members: &Members,
         labels: &[String],
         shown: &[usize],
         limit: usize,
-    ) -> Vec<(String, Vec<Option<f64>>)> {
+    ) -> Vec<(String, u8, Vec<Option<f64>>)> {
+        // The payers with the most member months overall, among those with
+        // members under the filter: the same lines in the same colours
+        // (their overall rank) whatever the filter.
+        let rank = |i: usize| members.payer_rank.get(i).copied().unwrap_or(NONE);
         let mut order: Vec<usize> = (0..self.by_payer.len())
             .filter(|&i| self.by_payer[i].0 > 0)
             .collect();
-        order.sort_by(|&a, &b| self.by_payer[b].0.cmp(&self.by_payer[a].0).then(a.cmp(&b)));
+        order.sort_by_key(|&i| (rank(i), i));
         order
             .into_iter()
             .take(limit)
@@ -284,7 +307,7 @@ impl PayerFigures {
                         (mm > 0).then(|| paid / f64::from(mm))
                     })
                     .collect();
-                (labels[i].clone(), values)
+                (labels[i].clone(), rank(i).min(255) as u8, values)
             })
             .collect()
     }

@@ -255,6 +255,38 @@ test("tables page, sort and search in the worker, download alone, and a patient 
   await page.close();
 });
 
+test("the monthly chart is a calendar axis and a class keeps its colour under a filter", async () => {
+  const { page, foreign, errors } = await open(browser, `${url}?demo=300`);
+  const app = new AppPage(page);
+  await app.waitForResults();
+  // Every calendar month is on the axis, each as wide as its days.
+  const strips = await app.testId("chart-monthly").locator("svg rect.mark").evaluateAll((rects) =>
+    rects.map((r) => ({ month: r.querySelector("title").textContent.slice(0, 7), x: Number(r.getAttribute("x")), width: Number(r.getAttribute("width")) })));
+  assert.ok(strips.length > 12, `${strips.length} months`);
+  const days = (m) => new Date(Date.UTC(Number(m.slice(0, 4)), Number(m.slice(5, 7)), 0)).getUTCDate();
+  const perDay = strips.reduce((s, r) => s + r.width, 0) / strips.reduce((s, r) => s + days(r.month), 0);
+  for (let i = 0; i < strips.length; i++) {
+    assert.ok(Math.abs(strips[i].width - days(strips[i].month) * perDay) <= 1, `${strips[i].month}: ${strips[i].width} px`);
+    if (i > 0) {
+      const [y, m] = strips[i - 1].month.split("-").map(Number);
+      assert.equal(strips[i].month, m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`, "no month left out");
+    }
+  }
+  // Wellness is drawn in the same colour unfiltered and filtered to wellness.
+  const wellnessColour = "#E69F00";
+  const strokes = async () => app.testId("chart-monthly").locator("svg polyline").evaluateAll((ls) => ls.map((l) => l.getAttribute("stroke").toUpperCase()));
+  assert.ok((await strokes()).includes(wellnessColour));
+  await page.goto(`${url}?demo=300&class=wellness`);
+  await app.waitForResults();
+  await app.testId("chip-class").waitFor();
+  const filtered = await strokes();
+  assert.ok(filtered.length > 0 && filtered.every((c) => c === wellnessColour || c === "#000000"), filtered.join(" "));
+  await app.testId("chart-monthly").screenshot({ path: join(artifacts, "chart-monthly-wellness.png") });
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a date range outside the data or backwards is refused with the reason", async () => {
   const { page, foreign, errors } = await open(browser, url);
   const app = new AppPage(page);
