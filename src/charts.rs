@@ -213,13 +213,20 @@ pub fn bar_chart(
     format: fn(f64) -> String,
     selected: Option<&str>,
 ) -> String {
+    if bars.is_empty() {
+        return no_data(title);
+    }
     let height = 80 + 24 * bars.len().max(4) as u32;
     let mut svg = String::new();
     {
         let root = Svg::new(&mut svg, (WIDTH, height));
         let _ = root.fill(&WHITE);
-        let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1e-9) * 1.08;
-        let labels: Vec<String> = bars.iter().map(|b| shorten(&b.0, 34)).collect();
+        // Room to the right of the longest bar for its value label.
+        let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1e-9) * 1.25;
+        let labels: Vec<String> = bars
+            .iter()
+            .map(|b| shorten(&display_name(&b.0), 34))
+            .collect();
         let count = bars.len().max(1) as i32;
         let chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 16))
@@ -247,10 +254,11 @@ pub fn bar_chart(
             .draw();
         let _ = chart.draw_series(bars.iter().enumerate().map(|(i, (_, value))| {
             let row = count - 1 - i as i32;
+            // A zero bar stays visible as a sliver.
             Rectangle::new(
                 [
                     (0.0, SegmentValue::Exact(row)),
-                    (*value, SegmentValue::Exact(row + 1)),
+                    (value.max(max * 0.004), SegmentValue::Exact(row + 1)),
                 ],
                 if selected == Some(bars[i].0.as_str()) {
                     PALETTE[5].filled()
@@ -259,11 +267,25 @@ pub fn bar_chart(
                 },
             )
         }));
+        // Value labels at the end of each bar.
+        let _ = chart.draw_series(bars.iter().enumerate().map(|(i, (_, value))| {
+            let row = count - 1 - i as i32;
+            Text::new(
+                format(*value),
+                (value.max(0.0) + max * 0.01, SegmentValue::CenterOf(row)),
+                TextStyle::from(("sans-serif", 11).into_font()).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Left,
+                        plotters::style::text_anchor::VPos::Center,
+                    ),
+                ),
+            )
+        }));
         let _ = root.present();
     }
     let tooltips: Vec<String> = bars
         .iter()
-        .map(|(l, v)| format!("{l}: {}", format(*v)))
+        .map(|(l, v)| format!("{}: {}", display_name(l), format(*v)))
         .collect();
     let rects_before_bars = svg.matches("<rect").count() - bars.len();
     add_tooltips(svg, &tooltips, rects_before_bars)
@@ -332,6 +354,19 @@ pub fn line_chart(
     let days: Vec<i32> = months.iter().filter_map(|m| month_day(m)).collect();
     if days.len() != months.len() || days.is_empty() {
         return svg_error(title);
+    }
+    // Nothing to draw: no series, or only zeros for counts, or only gaps
+    // for a rate (a rate series marks its months without a denominator as
+    // NaN, so a zero rate beside them is a real 0 %).
+    let has_data = series.iter().any(|(_, _, values)| {
+        if values.iter().any(|v| v.is_nan()) {
+            values.iter().any(|v| v.is_finite())
+        } else {
+            values.iter().any(|v| *v != 0.0)
+        }
+    });
+    if !has_data {
+        return no_data(title);
     }
     // The axis runs from the first month's first day to the last month's end.
     let last = days[days.len() - 1];
@@ -586,6 +621,26 @@ pub fn pyramid(
     add_tooltips(svg, &tooltips, skip)
 }
 
+/// A code the data uses for a name, as a reader wants it
+/// (`NO_INSURANCE` → "No insurance"); other names unchanged.
+pub fn display_name(name: &str) -> String {
+    match name {
+        "NO_INSURANCE" => "No insurance".to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// A chart with nothing to draw under the filter: its title and a sentence,
+/// not bare axes.
+fn no_data(title: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"120\" viewBox=\"0 0 {WIDTH} 120\"><rect width=\"{WIDTH}\" height=\"120\" fill=\"#FFFFFF\"/><text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">{}</text><text x=\"{}\" y=\"72\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"14\" fill=\"#57606a\" data-empty=\"true\">No data for this filter</text></svg>",
+        WIDTH / 2,
+        escape(title),
+        WIDTH / 2,
+    )
+}
+
 fn svg_error(title: &str) -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"40\"><text x=\"8\" y=\"24\">{}: no data</text></svg>",
@@ -698,6 +753,51 @@ mod tests {
             legend_y < strip_top,
             "legend at {legend_y}, plot from {strip_top}"
         );
+    }
+
+    #[test]
+    fn an_empty_chart_says_so_and_bars_carry_values_and_readable_names() {
+        let empty = bar_chart("Coverage by payer", "%", &[], format_count, None);
+        assert!(empty.contains("No data for this filter") && !empty.contains("<line"));
+        let months = vec!["2024-01".to_string(), "2024-02".to_string()];
+        let zeros = line_chart(
+            "Encounters",
+            "n",
+            &months,
+            &[("wellness".into(), PALETTE[1], vec![0.0, 0.0])],
+            format_count,
+        );
+        assert!(zeros.contains("No data for this filter"));
+        // A rate of 0 % beside a month without a denominator is data.
+        let rate = line_chart(
+            "Rate",
+            "%",
+            &months,
+            &[("rate".into(), PALETTE[0], vec![0.0, f64::NAN])],
+            format_count,
+        );
+        assert!(!rate.contains("No data for this filter"));
+        let svg = bar_chart(
+            "Coverage",
+            "%",
+            &[
+                ("NO_INSURANCE".to_string(), 0.0),
+                ("Medicare".to_string(), 80.0),
+            ],
+            format_count,
+            None,
+        );
+        assert!(svg.contains("<title>No insurance: 0</title>"), "{svg}");
+        assert!(svg.contains("\n80\n</text>"), "a value label");
+        // The zero bar is a sliver, not nothing.
+        let zero_bar = svg
+            .split("<rect")
+            .find(|r| r.contains("No insurance: 0"))
+            .and_then(|r| r.split(" width=\"").nth(1))
+            .and_then(|r| r.split('"').next())
+            .and_then(|w| w.parse::<f64>().ok())
+            .unwrap();
+        assert!(zero_bar >= 1.0, "{zero_bar}");
     }
 
     #[test]

@@ -89,7 +89,7 @@ fn Chart(
 
 fn bar_rows(bars: &[Bar], format: fn(f64) -> String) -> Vec<(String, String)> {
     bars.iter()
-        .map(|b| (b.label.clone(), format(b.value)))
+        .map(|b| (charts::display_name(&b.label), format(b.value)))
         .collect()
 }
 

@@ -66,6 +66,16 @@ impl<K: Ord + Clone> Vocabulary<K> {
     }
 }
 
+/// `bars` largest first, ties by label.
+pub(crate) fn by_value(mut bars: Vec<Bar>) -> Vec<Bar> {
+    bars.sort_by(|a, b| {
+        b.value
+            .total_cmp(&a.value)
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    bars
+}
+
 /// Every `YYYY-MM` from the month of the earliest of `timestamps` to the
 /// month of the latest, in order.
 fn every_month(timestamps: impl Iterator<Item = i64>) -> Vec<String> {
@@ -1289,17 +1299,21 @@ impl Dashboard {
                     value: bar_cents(payer_cost[i]),
                 })
                 .collect(),
-            payer_coverage: payer_order
-                .iter()
-                .map(|&i| Bar {
-                    label: self.payers[i].clone(),
-                    value: ratio(
-                        bar_cents(payer_coverage[i]) * 100.0,
-                        bar_cents(payer_cost[i]),
-                    )
-                    .unwrap_or(0.0),
-                })
-                .collect(),
+            // The same payers as the cost chart, sorted by what this chart
+            // shows: coverage.
+            payer_coverage: by_value(
+                payer_order
+                    .iter()
+                    .map(|&i| Bar {
+                        label: self.payers[i].clone(),
+                        value: ratio(
+                            bar_cents(payer_coverage[i]) * 100.0,
+                            bar_cents(payer_cost[i]),
+                        )
+                        .unwrap_or(0.0),
+                    })
+                    .collect(),
+            ),
             age_pyramid: pyramid(&self.bands, &by_band)
                 .into_iter()
                 .map(|(band, (f, m))| (band.to_string(), f, m))

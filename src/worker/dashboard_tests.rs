@@ -120,13 +120,13 @@ fn gold_charts(lakehouse: &Lakehouse) -> Charts {
             "total_claim_cost",
             TOP_N,
         ),
-        payer_coverage: bars(
+        payer_coverage: crate::worker::dashboard::by_value(bars(
             lakehouse,
             "gold_payer_costs",
             "payer_name",
             "coverage_pct",
             TOP_N,
-        ),
+        )),
         ..Charts::default()
     };
     if let Some(monthly) = lakehouse.gold.table("gold_encounters_monthly") {
