@@ -287,6 +287,29 @@ test("the monthly chart is a calendar axis and a class keeps its colour under a 
   await page.close();
 });
 
+test("on a phone (390 px), light and dark, the page never scrolls sideways and no KPI value overflows its card", async () => {
+  for (const scheme of ["light", "dark"]) {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: scheme });
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${url}?demo=300`);
+    const app = new AppPage(page);
+    await app.waitForResults();
+    await app.testId("chart-monthly").locator("svg").waitFor();
+    const layout = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      inner: innerWidth,
+      overflowing: [...document.querySelectorAll(".card-value")].filter((v) => v.scrollWidth > v.clientWidth + 1).map((v) => v.textContent),
+    }));
+    assert.ok(layout.scroll <= layout.inner, `${scheme}: the page is ${layout.scroll} px wide at ${layout.inner}`);
+    assert.deepEqual(layout.overflowing, [], `${scheme}: KPI values cut off`);
+    await page.screenshot({ path: join(artifacts, `phone-${scheme}.png`), fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
 test("a date range outside the data or backwards is refused with the reason", async () => {
   const { page, foreign, errors } = await open(browser, url);
   const app = new AppPage(page);
