@@ -26,6 +26,8 @@ fn Chart(
     svg: String,
     /// (label, formatted value) rows for the table view.
     rows: Vec<(String, String)>,
+    /// The table's two column headers.
+    header: (&'static str, String),
     /// Called with the index of the bar picked.
     #[prop(optional)]
     on_pick: Option<Callback<usize>>,
@@ -53,7 +55,13 @@ fn Chart(
                     })
                     .collect_view()
             });
-            view! { <table><tbody>{cells}</tbody></table> }
+            let (first, second) = header.clone();
+            view! {
+                <table>
+                    <thead><tr><th scope="col">{first}</th><th scope="col" class="number">{second}</th></tr></thead>
+                    <tbody>{cells}</tbody>
+                </table>
+            }
         })
     };
     let on_toggle = move |ev: ev::Event| {
@@ -133,6 +141,7 @@ fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> 
             title=chart.title.to_string()
             svg=svg
             rows=bar_rows(chart.bars, chart.format)
+            header=(chart.dimension.label(), chart.axis.to_string())
             on_pick=pick
         />
     }
@@ -178,7 +187,7 @@ fn monthly_chart(c: &Charts) -> AnyView {
         &series,
         format_count,
     );
-    view! { <Chart id="monthly" title="Encounters by month and class".into() svg=svg rows=rows /> }
+    view! { <Chart id="monthly" title="Encounters by month and class".into() svg=svg rows=rows header=("Month", "Encounters by class".to_string()) /> }
         .into_any()
 }
 
@@ -224,7 +233,7 @@ fn readmission_chart(c: &Charts) -> AnyView {
             (m.clone(), value)
         })
         .collect();
-    view! { <Chart id="readmissions" title=title.into() svg=svg rows=rows /> }.into_any()
+    view! { <Chart id="readmissions" title=title.into() svg=svg rows=rows header=("Discharge month", "Readmission rate (of index stays)".to_string()) /> }.into_any()
 }
 
 /// Paid per member month by month, for the payers with the most members;
@@ -262,7 +271,7 @@ fn pmpm_month_chart(c: &Charts) -> AnyView {
             })
             .collect()
     });
-    view! { <Chart id="pmpm-month" title=title.into() svg=svg rows=rows /> }.into_any()
+    view! { <Chart id="pmpm-month" title=title.into() svg=svg rows=rows header=("Month", "Paid per member month, by payer".to_string()) /> }.into_any()
 }
 
 fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyView {
@@ -299,7 +308,7 @@ fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyVie
             apply.run(next);
         }
     });
-    view! { <Chart id="age" title="Patients by age band and sex".into() svg=svg rows=rows on_pick=pick /> }
+    view! { <Chart id="age" title="Patients by age band and sex".into() svg=svg rows=rows header=("Age band and sex", "Patients".to_string()) on_pick=pick /> }
         .into_any()
 }
 

@@ -62,6 +62,7 @@ test("demo data is generated in the worker and its KPIs equal the CLI's", async 
   await conditions.locator("summary").click();
   await conditions.locator("tbody tr").first().waitFor();
   assert.equal(await conditions.locator("tbody tr").count(), await conditions.locator(".mark[data-bar]").count());
+  assert.deepEqual(await conditions.locator("thead th").allInnerTexts(), ["Condition", "patients"]);
   const firstBar = await conditions.locator('.mark[data-bar="0"] title').textContent();
   const firstRow = await conditions.locator("tbody tr button").first().innerText();
   assert.ok(firstBar.startsWith(`${firstRow}:`), `${firstBar} / ${firstRow}`);
