@@ -33,6 +33,7 @@ import re
 import sys
 
 import duckdb
+from tmdl import parse_model
 
 project = pathlib.Path(sys.argv[1])
 slice_arg = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--slice" else None
@@ -147,16 +148,9 @@ def compare(where, table, pairs):
 
 
 # 1. The definitions here are the model's.
-dax = {}
-descriptions = {}
-for path in (project.glob("*.SemanticModel/definition/tables/*.tmdl")):
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for i, line in enumerate(lines):
-        m = re.match(r"\tmeasure (?:'((?:[^']|'')*)'|(\w+)) = (.*)$", line)
-        if m:
-            name = (m.group(1) or m.group(2)).replace("''", "'")
-            dax[name] = m.group(3)
-            descriptions[name] = lines[i - 1] if i and lines[i - 1].startswith("\t///") else ""
+tables, relationships = parse_model(project)
+dax = {m: d for t in tables.values() for m, d in t["measures"].items()}
+descriptions = {m: d for t in tables.values() for m, d in t["descriptions"].items()}
 for name, (_, _, role) in MEASURES.items():
     if name not in dax:
         failures.append(f"[{name}] is not a measure of the model")
@@ -167,13 +161,6 @@ for name, (_, _, role) in MEASURES.items():
 for name, text in descriptions.items():
     if "gold_kpis." in text and name not in MEASURES:
         failures.append(f"[{name}] has a gold counterpart ({text.strip()}) but no independent check here")
-
-
-relationships = {}
-text = next(project.glob("*.SemanticModel/definition/relationships.tmdl")).read_text(encoding="utf-8")
-for block in text.split("relationship ")[1:]:
-    fields = dict((k.strip(), v.strip()) for k, _, v in (l.partition(":") for l in block.splitlines()[1:] if ":" in l))
-    relationships[(fields["fromColumn"], fields["toColumn"])] = fields.get("isActive") != "false"
 
 
 def reaches(fact, key, dimension_key, active):
@@ -229,6 +216,11 @@ def slice_values(group_sql):
     ]
 
 
+def at(groups, key):
+    """The base figures of one group; a group with no rows has zeros."""
+    return groups.get(key, {b: 0 for b in BASE})
+
+
 def evaluate(figures):
     return {name: formula(figures) for name, (formula, _, _) in MEASURES.items() if formula}
 
@@ -236,7 +228,7 @@ def evaluate(figures):
 if slice_arg:
     dimension, _, value = slice_arg.partition("=")
     group, uses = {"gender": ("p.gender", ("patient",)), "payer": ("y.payer_name", ("payer",))}[dimension]
-    figures = base_figures(lambda role, payer: group, uses).get(value, {b: 0 for b in BASE})
+    figures = at(base_figures(lambda role, payer: group, uses), value)
     values = evaluate(figures)
     if dimension == "gender":
         values["Patient Count"] = con.execute("SELECT count(*) FROM dim_patient WHERE gender = ?", [value]).fetchone()[0]
@@ -265,7 +257,7 @@ for row in con.execute(
        FROM gold_readmissions_monthly"""
 ).fetchall():
     month, *gold = row
-    figures = by_month.get(month, {b: 0 for b in BASE})
+    figures = at(by_month, month)
     ours = evaluate(figures)
     mine = [
         figures["discharges"],
@@ -295,7 +287,7 @@ for month, payer, mm, med_allowed, med_paid, ph_allowed, ph_paid, pmpm_allowed, 
     """SELECT year_month, payer_key, member_months, medical_allowed, medical_paid, pharmacy_allowed, pharmacy_paid,
               pmpm_allowed, pmpm_paid FROM gold_pmpm_monthly"""
 ).fetchall():
-    figures = by_month_payer.get(f"{month}|{payer}", {b: 0 for b in BASE})
+    figures = at(by_month_payer, f"{month}|{payer}")
     ours = evaluate(figures)
     compare(
         f"{month}, payer {payer}",
@@ -316,7 +308,7 @@ for month, encounters, cost, coverage in con.execute(
     """SELECT year_month, sum(encounters), sum(total_claim_cost), sum(payer_coverage)
        FROM gold_encounters_monthly GROUP BY year_month"""
 ).fetchall():
-    figures = by_month.get(month, {b: 0 for b in BASE})
+    figures = at(by_month, month)
     compare(
         f"{month}",
         "gold_encounters_monthly",
@@ -331,7 +323,7 @@ by_year_payer = base_figures(lambda role, payer: "CAST(d.year AS VARCHAR) || '|'
 for year, payer, mm, admissions, ed, admits_rate, ed_rate in con.execute(
     "SELECT year, payer_key, member_months, admissions, ed_visits, admits_per_1000, ed_per_1000 FROM gold_utilization_yearly"
 ).fetchall():
-    figures = by_year_payer.get(f"{year}|{payer}", {b: 0 for b in BASE})
+    figures = at(by_year_payer, f"{year}|{payer}")
     ours = evaluate(figures)
     compare(
         f"{year}, payer {payer}",

@@ -27,6 +27,7 @@ import jsonschema
 from pbi_parsers import dax as dax_parser
 from pbi_parsers import pq as m_parser
 from referencing import Registry, Resource
+from tmdl import parse_model
 
 PREFIX = "https://developer.microsoft.com/json-schemas/"
 project, schemas = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
@@ -36,51 +37,6 @@ def retrieve(uri):
     if not uri.startswith(PREFIX):
         raise LookupError(f"schema outside the local copy: {uri}")
     return Resource.from_contents(json.loads((schemas / uri[len(PREFIX):]).read_text()))
-
-
-def unquote(name):
-    name = name.strip()
-    if name.startswith("'") and name.endswith("'"):
-        return name[1:-1].replace("''", "'")
-    return name
-
-
-def parse_model(root):
-    """{table: {"columns": set, "measures": {name: dax}, "sort_by": {col: by},
-    "m": the partition's M}} and the relationships as (from, to, active)."""
-    tables = {}
-    for path in sorted(root.glob("*.SemanticModel/definition/tables/*.tmdl")):
-        table = {"columns": set(), "measures": {}, "sort_by": {}, "m": ""}
-        name, column = None, None
-        text = path.read_text(encoding="utf-8")
-        if "\t\tsource =\n" in text:
-            body = text.split("\t\tsource =\n", 1)[1]
-            table["m"] = "\n".join(l.strip() for l in body.splitlines() if l.startswith("\t\t\t"))
-        for line in text.splitlines():
-            depth = len(line) - len(line.lstrip("\t"))
-            text = line.strip()
-            if depth == 0 and text.startswith("table "):
-                name = unquote(text[len("table "):])
-            elif depth == 1 and text.startswith("column "):
-                column = unquote(text[len("column "):])
-                table["columns"].add(column)
-            elif depth == 1 and text.startswith("measure "):
-                measure, _, dax = text[len("measure "):].partition(" = ")
-                table["measures"][unquote(measure)] = dax
-                column = None
-            elif depth == 1:
-                column = None
-            elif depth == 2 and column and text.startswith("sortByColumn: "):
-                table["sort_by"][column] = unquote(text[len("sortByColumn: "):])
-        tables[name] = table
-    relationships = []
-    text = next(root.glob("*.SemanticModel/definition/relationships.tmdl")).read_text(encoding="utf-8")
-    for block in text.split("relationship ")[1:]:
-        fields = dict(
-            (k.strip(), v.strip()) for k, _, v in (l.partition(":") for l in block.splitlines()[1:] if ":" in l)
-        )
-        relationships.append((fields["fromColumn"], fields["toColumn"], fields.get("isActive") != "false"))
-    return tables, relationships
 
 
 def field_references(node, found):
@@ -157,7 +113,7 @@ def main():
             elif kind == "Measure" and prop not in table["measures"]:
                 failures.append(f"{path}: [{prop}] is no measure of {entity}")
     columns = {c.lower(): t for t, table in tables.items() for c in table["columns"]}
-    inactive = {(f, t) for f, t, active in relationships if not active}
+    inactive = {pair for pair, active in relationships.items() if not active}
     measures = 0
     for name, table in tables.items():
         for column, by in table["sort_by"].items():
