@@ -45,25 +45,24 @@ impl Field {
         }
     }
 
-    /// The semantic-query expression naming the field.
-    fn expression(&self) -> Json {
+    /// (kind, body) of the field as a semantic-query expression whose
+    /// `SourceRef` is `source` (`{"Entity": table}`, or `{"Source": alias}`
+    /// inside a query with a `From`).
+    fn reference(&self, source: Json) -> (&'static str, Json) {
         let kind = match self {
             Field::Column(..) => "Column",
             Field::Measure(..) => "Measure",
         };
-        Json::object([(
-            kind,
-            Json::object([
-                (
-                    "Expression",
-                    Json::object([(
-                        "SourceRef",
-                        Json::object([("Entity", Json::str(self.entity()))]),
-                    )]),
-                ),
-                ("Property", Json::str(self.property())),
-            ]),
-        )])
+        let body = Json::object([
+            ("Expression", Json::object([("SourceRef", source)])),
+            ("Property", Json::str(self.property())),
+        ]);
+        (kind, body)
+    }
+
+    /// The semantic-query expression naming the field by its table.
+    fn expression(&self) -> Json {
+        Json::object([self.reference(Json::object([("Entity", Json::str(self.entity()))]))])
     }
 
     /// The field as a projection of a visual role.
@@ -570,20 +569,8 @@ fn properties<'a>(object: &str, pairs: impl IntoIterator<Item = (&'a str, Json)>
 /// The visual's filter keeping the `n` categories with the largest measure.
 fn top_filter(name: &str, category: Field, by: Field, n: i64) -> Json {
     // (kind, body) of a field read through a query alias.
-    let through = |alias: &str, field: Field| {
-        let kind = match field {
-            Field::Column(..) => "Column",
-            Field::Measure(..) => "Measure",
-        };
-        let body = Json::object([
-            (
-                "Expression",
-                Json::object([("SourceRef", Json::object([("Source", Json::str(alias))]))]),
-            ),
-            ("Property", Json::str(field.property())),
-        ]);
-        (kind, body)
-    };
+    let through =
+        |alias: &str, field: Field| field.reference(Json::object([("Source", Json::str(alias))]));
     let source = |alias: &str, field: Field| Json::object([through(alias, field)]);
     let entity = |alias: &str, field: Field| {
         Json::object([
