@@ -318,11 +318,7 @@ pub const LINE_COLOURS: [RGBColor; 7] = [
 
 /// The first day of a `YYYY-MM` month, in days since 1970-01-01.
 fn month_day(month: &str) -> Option<i32> {
-    let (year, month) = month.split_once('-')?;
-    let (year, month) = (year.parse().ok()?, month.parse().ok()?);
-    (1..=12)
-        .contains(&month)
-        .then(|| lakehouse_pipeline::dates::days_from_civil(year, month, 1))
+    lakehouse_pipeline::dates::parse_date(format!("{month}-01").as_bytes())
 }
 
 /// A year step for the axis ticks: at most about eight labels.
@@ -676,18 +672,19 @@ mod tests {
         assert!(svg.contains("<title>Prediabetes &amp; more &lt;x&gt;: 80</title>"));
     }
 
+    /// The number in attribute `name` of an SVG element's text (what
+    /// follows `<rect` or `<text`).
+    fn attr(element: &str, name: &str) -> f64 {
+        let at = element.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        element[at..].split('"').next().unwrap().parse().unwrap()
+    }
+
     /// The (x, width) of each month's hover strip, in drawing order.
     fn strips(svg: &str) -> Vec<(f64, f64)> {
         svg.split("<rect")
             .skip(1)
             .filter(|r| r.contains("data-bar="))
-            .map(|r| {
-                let attr = |name: &str| -> f64 {
-                    let at = r.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
-                    r[at..].split('"').next().unwrap().parse().unwrap()
-                };
-                (attr("x"), attr("width"))
-            })
+            .map(|r| (attr(r, "x"), attr(r, "width")))
             .collect()
     }
 
@@ -735,20 +732,18 @@ mod tests {
         assert!(svg.contains("<title>2023-12: a –, b 0</title>"), "{svg}");
         // The legend is above the plot: its labels sit higher than the top
         // of the hover strips.
-        let strip_top: f64 = svg
-            .split("<rect")
-            .find(|r| r.contains("data-bar=\"0\""))
-            .and_then(|r| r.split(" y=\"").nth(1))
-            .and_then(|r| r.split('"').next())
-            .and_then(|v| v.parse().ok())
-            .unwrap();
-        let legend_y: f64 = svg
-            .split("<text")
-            .find(|t| t.contains(">\na\n</text>"))
-            .and_then(|t| t.split(" y=\"").nth(1))
-            .and_then(|t| t.split('"').next())
-            .and_then(|v| v.parse().ok())
-            .unwrap();
+        let strip_top = attr(
+            svg.split("<rect")
+                .find(|r| r.contains("data-bar=\"0\""))
+                .unwrap(),
+            "y",
+        );
+        let legend_y = attr(
+            svg.split("<text")
+                .find(|t| t.contains(">\na\n</text>"))
+                .unwrap(),
+            "y",
+        );
         assert!(
             legend_y < strip_top,
             "legend at {legend_y}, plot from {strip_top}"
@@ -790,13 +785,12 @@ mod tests {
         assert!(svg.contains("<title>No insurance: 0</title>"), "{svg}");
         assert!(svg.contains("\n80\n</text>"), "a value label");
         // The zero bar is a sliver, not nothing.
-        let zero_bar = svg
-            .split("<rect")
-            .find(|r| r.contains("No insurance: 0"))
-            .and_then(|r| r.split(" width=\"").nth(1))
-            .and_then(|r| r.split('"').next())
-            .and_then(|w| w.parse::<f64>().ok())
-            .unwrap();
+        let zero_bar = attr(
+            svg.split("<rect")
+                .find(|r| r.contains("No insurance: 0"))
+                .unwrap(),
+            "width",
+        );
         assert!(zero_bar >= 1.0, "{zero_bar}");
     }
 
