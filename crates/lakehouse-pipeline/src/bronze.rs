@@ -24,7 +24,8 @@ use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 pub use decoder::{BronzeBuilder, READ_CHUNK_BYTES};
-pub use fields::NON_FINITE_SPELLINGS;
+pub(crate) use fields::out_of_range_reason;
+pub use fields::{MAX_INTEGER, NON_FINITE_SPELLINGS};
 pub use reload::SOURCES_KEY;
 pub use spec::{ColumnSpec, ColumnType, TABLES, TableSpec, VERSIONS};
 pub use version::VersionRange;

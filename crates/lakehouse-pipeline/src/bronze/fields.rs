@@ -197,6 +197,11 @@ fn without_thousands_separators(value: &str) -> Option<String> {
     })
 }
 
+/// The largest size of a whole number bronze accepts. Synthea's counts
+/// (dispenses, member months, department ids) stay in the thousands; below
+/// a billion, summing them cannot overflow 64 bits before memory runs out.
+pub const MAX_INTEGER: i64 = 1_000_000_000;
+
 /// The spellings of not-a-number and infinity a writer may use, in any case.
 pub const NON_FINITE_SPELLINGS: [&str; 7] = [
     "nan",
@@ -212,6 +217,23 @@ fn is_non_finite_spelling(value: &str) -> bool {
     NON_FINITE_SPELLINGS
         .iter()
         .any(|s| s.eq_ignore_ascii_case(value))
+}
+
+/// The reason for a whole number beyond [`MAX_INTEGER`].
+fn out_of_range(column: &ColumnSpec, value: &str) -> RowError {
+    RowError {
+        column: Some(column.name),
+        reason: out_of_range_reason(value, column),
+    }
+}
+
+/// "number `5e12` in `DISPENSES` is out of range …"; the bundle's SQL
+/// builds the same text around its value.
+pub(crate) fn out_of_range_reason(value: &str, column: &ColumnSpec) -> String {
+    format!(
+        "number `{value}` in `{}` is out of range (larger than {MAX_INTEGER:e}); check the value in the source",
+        column.name
+    )
 }
 
 /// Types the field `line[start..end]` of `column`.
@@ -275,6 +297,8 @@ fn parse_field(
                 .ok()
                 .or_else(|| without_thousands_separators(value)?.parse().ok())
                 .ok_or_else(|| bad("number"))?;
+            // A huge but finite amount is kept: the money sums leave a total
+            // that overflows empty, and the `amount_too_large` rule flags it.
             if parsed.is_finite() {
                 Ok(Parsed::Float(parsed))
             } else {
@@ -292,10 +316,17 @@ fn parse_field(
                 .or_else(|| without_thousands_separators(value)?.parse().ok())
                 .or_else(|| {
                     let f: f64 = value.parse().ok()?;
-                    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+                    // Saturating: a huge whole number is then out of range.
+                    (f.fract() == 0.0).then_some(f as i64)
                 })
-                .map(Parsed::Int)
                 .ok_or_else(|| bad("integer"))
+                .and_then(|parsed| {
+                    if parsed.unsigned_abs() <= MAX_INTEGER.unsigned_abs() {
+                        Ok(Parsed::Int(parsed))
+                    } else {
+                        Err(out_of_range(column, value))
+                    }
+                })
         }
     }
 }

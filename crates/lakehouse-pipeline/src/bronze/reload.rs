@@ -35,12 +35,13 @@ fn text_as_dictionary(column: &ArrayRef, expected: &DataType) -> Option<ArrayRef
 }
 
 /// A value that CSV ingest could never have typed: a missing required
-/// value, a date or time outside the years 0000–9999, a number that is not
-/// finite. Reloading checks it as ingest does, so a damaged run output is an
-/// error, never a dimension of a billion days (that once aborted a run).
+/// value, a date or time outside the years 0000–9999, a number that is
+/// not finite, a whole number beyond [`super::MAX_INTEGER`]. Reloading
+/// checks it as ingest does, so a damaged run output is an error, never a
+/// dimension of a billion days (that once aborted a run).
 fn what_no_csv_gives(spec: &TableSpec, batch: &RecordBatch) -> Option<String> {
     use arrow_array::cast::AsArray;
-    use arrow_array::types::{Date32Type, Float64Type, TimestampMicrosecondType};
+    use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
     let first_day = crate::dates::days_from_civil(0, 1, 1);
     let last_day = crate::dates::days_from_civil(9999, 12, 31);
     let day_ok = |d: i32| (first_day..=last_day).contains(&d);
@@ -67,11 +68,14 @@ fn what_no_csv_gives(spec: &TableSpec, batch: &RecordBatch) -> Option<String> {
                 .as_primitive::<Float64Type>()
                 .iter()
                 .position(|v| v.is_some_and(|f| !f.is_finite())),
+            DataType::Int64 => array.as_primitive::<Int64Type>().iter().position(|v| {
+                v.is_some_and(|i| i.unsigned_abs() > super::MAX_INTEGER.unsigned_abs())
+            }),
             _ => None,
         };
         if let Some(row) = bad_row {
             return Some(format!(
-                "column `{name}` row {} holds a value no CSV input gives (a date outside the years 0000-9999, or a number that is not finite)",
+                "column `{name}` row {} holds a value no CSV input gives (a date outside the years 0000-9999, or a number larger than CSV ingest accepts)",
                 row + 1
             ));
         }

@@ -159,10 +159,20 @@ fn typed(column: &spec::ColumnSpec, v: &str) -> String {
             no_value(column, v).unwrap_or_default()
         ),
         ColumnType::Int => format!(
-            "CASE WHEN {v} = 'null' THEN NULL WHEN {v} RLIKE '^[+-]?[0-9]+$' THEN try_cast({v} AS BIGINT) \
-             WHEN try_cast({v} AS DOUBLE) = floor(try_cast({v} AS DOUBLE)) AND abs(try_cast({v} AS DOUBLE)) < 9.0E15D THEN CAST(try_cast({v} AS DOUBLE) AS BIGINT) END"
+            "CASE WHEN {v} = 'null' THEN NULL WHEN NOT {} THEN NULL WHEN {v} RLIKE '^[+-]?[0-9]+$' THEN try_cast({v} AS BIGINT) \
+             WHEN try_cast({v} AS DOUBLE) = floor(try_cast({v} AS DOUBLE)) THEN CAST(try_cast({v} AS DOUBLE) AS BIGINT) END",
+            in_range(v)
         ),
     }
+}
+
+/// The SQL saying that whole number `v` is no larger than bronze accepts
+/// ([`crate::bronze::MAX_INTEGER`]).
+fn in_range(v: &str) -> String {
+    format!(
+        "abs(try_cast({v} AS DOUBLE)) <= {:e}D",
+        crate::bronze::MAX_INTEGER as f64
+    )
 }
 
 /// Raw values that mean "no value" for a column type (not a parse failure).
@@ -269,6 +279,17 @@ fn bronze_notebook(lakehouse: &Lakehouse) -> String {
                 let not_token = no_value(column, &v)
                     .map(|no_value| format!(" AND NOT {no_value}"))
                     .unwrap_or_default();
+                if column.column_type == ColumnType::Int {
+                    let reason = crate::bronze::out_of_range_reason("\u{0}", column);
+                    let (before, after) = reason.split_once('\u{0}').unwrap_or((&reason, ""));
+                    checks.push(format!(
+                        "WHEN {v} IS NOT NULL{not_token} AND NOT {} THEN named_struct('col', {}, 'reason', concat({}, {v}, {}))",
+                        in_range(&v),
+                        literal(column.name),
+                        literal(before),
+                        literal(after)
+                    ));
+                }
                 checks.push(format!(
                     "WHEN {v} IS NOT NULL{not_token} AND ({}) IS NULL THEN named_struct('col', {}, 'reason', concat('invalid {} `', {v}, '` in `{}`'))",
                     typed(column, &v),

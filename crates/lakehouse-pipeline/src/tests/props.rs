@@ -57,6 +57,54 @@ proptest! {
         }
     }
 
+    /// Whatever number each encounter's costs hold (`1e308`, `-1e15`,
+    /// `NaN`, …), every gold figure is finite: a money sum that would
+    /// overflow is left empty (and the `amount_too_large` rule says why).
+    #[test]
+    fn any_cost_gives_finite_gold(
+        costs in proptest::collection::vec(
+            prop_oneof![
+                any::<f64>().prop_map(|f| f.to_string()),
+                (-308i32..=308).prop_map(|e| format!("9.9e{e}")),
+                Just("1e15".to_string()),
+                Just("-1e15".to_string()),
+                Just("NaN".to_string()),
+            ],
+            3,
+        )
+    ) {
+        let text = std::str::from_utf8(mini_bytes("encounters.csv")).unwrap();
+        let mut lines = text.lines();
+        let mut changed = format!("{}\n", lines.next().unwrap());
+        // Every other row, so that the file keeps usable rows.
+        for (index, line) in lines.enumerate() {
+            let mut fields: Vec<&str> = line.split(',').collect();
+            if index % 2 == 0 {
+                for (field, cost) in fields[10..13].iter_mut().zip(&costs) {
+                    *field = cost;
+                }
+            }
+            changed.push_str(&fields.join(","));
+            changed.push('\n');
+        }
+        let files = MINI.iter().map(|(name, bytes)| {
+            if *name == "encounters.csv" { (*name, changed.as_bytes()) } else { (*name, *bytes) }
+        });
+        let lakehouse = crate::run_bytes(files, None).unwrap();
+        for table in lakehouse.tables().iter().filter(|t| t.layer == "gold") {
+            for batch in table.batches {
+                for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+                    if let Some(numbers) = column.as_any().downcast_ref::<arrow_array::Float64Array>() {
+                        prop_assert!(
+                            numbers.iter().flatten().all(f64::is_finite),
+                            "{}.{} with costs {:?}", table.name, field.name(), costs
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn row_order_does_not_change_silver_or_gold(seed in any::<u64>()) {
         let mut state = seed | 1;
@@ -239,6 +287,6 @@ fn a_run_output_with_a_date_536_million_days_away_is_refused_by_name() {
         .to_string();
     assert_eq!(
         error,
-        "`bronze_patients` is not a readable lakehouse run output: column `BIRTHDATE` row 1 holds a value no CSV input gives (a date outside the years 0000-9999, or a number that is not finite)"
+        "`bronze_patients` is not a readable lakehouse run output: column `BIRTHDATE` row 1 holds a value no CSV input gives (a date outside the years 0000-9999, or a number larger than CSV ingest accepts)"
     );
 }
