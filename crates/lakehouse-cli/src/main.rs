@@ -343,13 +343,10 @@ fn total_bytes(sources: &[Source]) -> u64 {
 
 fn ingest(
     sources: &[Source],
-    zip: ZipLimits,
+    options: IngestOptions,
     progress: &ProgressBar,
 ) -> Result<lakehouse_pipeline::Bronze> {
-    let mut builder = BronzeBuilder::new(IngestOptions {
-        zip,
-        ..IngestOptions::default()
-    });
+    let mut builder = BronzeBuilder::new(options);
     for source in sources {
         match source {
             Source::File { path, name } => {
@@ -487,7 +484,12 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
                     max_bytes: args.zip_max_gib.saturating_mul(1 << 30),
                     max_ratio: args.zip_max_ratio,
                 };
-                ingest(&sources, zip, &progress)?
+                let options = IngestOptions {
+                    zip,
+                    as_of,
+                    ..IngestOptions::default()
+                };
+                ingest(&sources, options, &progress)?
             }
         };
         progress.set_prefix("silver");

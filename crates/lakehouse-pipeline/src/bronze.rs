@@ -46,6 +46,9 @@ pub struct IngestOptions {
     pub batch_rows: usize,
     /// How far a `.zip` input may expand.
     pub zip: archive::ZipLimits,
+    /// The reference day a two-digit year (`6/10/97`) must not pass; `None`
+    /// means the latest four-digit date or time in the input.
+    pub as_of: Option<crate::Day>,
 }
 
 impl Default for IngestOptions {
@@ -53,6 +56,7 @@ impl Default for IngestOptions {
         Self {
             batch_rows: 65_536,
             zip: archive::ZipLimits::default(),
+            as_of: None,
         }
     }
 }
@@ -83,11 +87,40 @@ pub struct FileReport {
     /// Numbers spelled as not-a-number or an infinity (`NaN`, `nan`, `inf`,
     /// …) in accepted rows, each read as no value.
     pub non_finite_numbers: u64,
+    /// Rows holding a date a spreadsheet wrote as month/day/year, read as such.
+    pub us_dates: UsDates,
     /// Versions (indices into [`VERSIONS`]) whose layout matches this file's header.
     pub layout_versions: Vec<u8>,
     /// The canonical column of each field of the file, in file order (`None`
     /// for an unknown or repeated header field); empty until line 1 is read.
     pub fields: Vec<Option<&'static str>>,
+}
+
+/// The rows of one file that hold a date in a spreadsheet's `m/d/yyyy` or
+/// `m/d/yy` form (Excel re-saves ISO dates that way).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UsDates {
+    /// How many rows.
+    pub rows: u64,
+    /// The columns that held one, in spec order.
+    pub columns: Vec<&'static str>,
+    /// The first few line numbers, as examples.
+    pub first_lines: Vec<u64>,
+}
+
+impl UsDates {
+    /// Notes a row at `line` with such dates in `columns`.
+    pub(crate) fn note(&mut self, line: u64, columns: impl Iterator<Item = &'static str>) {
+        self.rows += 1;
+        if self.first_lines.len() < 5 {
+            self.first_lines.push(line);
+        }
+        for column in columns {
+            if !self.columns.contains(&column) {
+                self.columns.push(column);
+            }
+        }
+    }
 }
 
 /// One typed bronze table: every part file of one Synthea file kind.
@@ -128,6 +161,77 @@ impl Bronze {
     pub fn table(&self, file: &str) -> Option<&BronzeTable> {
         self.tables.iter().find(|t| t.spec.file == file)
     }
+}
+
+/// The latest day of any four-digit date or time in `tables` (the default
+/// reference for two-digit years).
+fn latest_full_day(tables: &[BronzeTable]) -> Option<i32> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, TimestampMicrosecondType};
+    let mut latest: Option<i32> = None;
+    for batch in tables.iter().flat_map(|t| &t.batches) {
+        for column in batch.columns() {
+            let days: Box<dyn Iterator<Item = i32>> = match column.data_type() {
+                DataType::Date32 => Box::new(
+                    column
+                        .as_primitive::<Date32Type>()
+                        .iter()
+                        .flatten()
+                        .filter(|&d| d < crate::dates::TWO_DIGIT_MARKS_FROM),
+                ),
+                DataType::Timestamp(_, _) => Box::new(
+                    column
+                        .as_primitive::<TimestampMicrosecondType>()
+                        .iter()
+                        .flatten()
+                        .map(crate::dates::day_of_timestamp),
+                ),
+                _ => continue,
+            };
+            latest = days.chain(latest).max();
+        }
+    }
+    latest
+}
+
+/// Gives every two-digit-year date in `tables` its century: the one that
+/// puts it on or before `reference` (the 2000s when there is none).
+fn resolve_two_digit_years(
+    tables: &mut [BronzeTable],
+    reference: Option<i32>,
+) -> crate::Result<()> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Date32Type;
+    let reference = reference.unwrap_or(i32::MAX);
+    for table in tables {
+        for batch in &mut table.batches {
+            let mut columns = batch.columns().to_vec();
+            let mut changed = false;
+            for column in &mut columns {
+                if column.data_type() != &DataType::Date32 {
+                    continue;
+                }
+                let days = column.as_primitive::<Date32Type>();
+                if !days
+                    .iter()
+                    .flatten()
+                    .any(|d| d >= crate::dates::TWO_DIGIT_MARKS_FROM)
+                {
+                    continue;
+                }
+                let resolved: arrow_array::Date32Array = days
+                    .iter()
+                    .map(|d| d.map(|d| crate::dates::resolve_two_digit_year(d, reference)))
+                    .collect();
+                *column = std::sync::Arc::new(resolved);
+                changed = true;
+            }
+            if changed {
+                *batch = RecordBatch::try_new(batch.schema(), columns)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The Arrow type of a bronze column type.

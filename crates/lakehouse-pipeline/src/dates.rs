@@ -100,6 +100,69 @@ pub fn parse_date(text: &[u8]) -> Option<i32> {
     Some(days_from_civil(year, month, day))
 }
 
+/// A date a spreadsheet re-saved in the US form `m/d/yyyy` or `m/d/yy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsDate {
+    /// A four-digit year: days since 1970-01-01.
+    Full(i32),
+    /// A two-digit year: its century is chosen later, against the reference
+    /// day ([`resolve_two_digit_year`]). Held as [`two_digit_mark`] days.
+    TwoDigit(i32),
+}
+
+/// The first day of the range that holds two-digit-year dates until their
+/// century is known: the year 10000 + `yy`, which no ISO date reaches.
+pub const TWO_DIGIT_MARKS_FROM: i32 = 2_932_897;
+
+/// Parses `m/d/yyyy` or `m/d/yy` (one or two digits for month and day).
+/// Month first: a first number above 12 is not a US date (`None`).
+pub fn parse_us_date(text: &[u8]) -> Option<UsDate> {
+    let mut parts = text.split(|&b| b == b'/');
+    let (month, day, year) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some()
+        || !(1..=2).contains(&month.len())
+        || !(1..=2).contains(&day.len())
+        || !matches!(year.len(), 2 | 4)
+    {
+        return None;
+    }
+    let two_digit = year.len() == 2;
+    let (month, day, year) = (digits(month)?, digits(day)?, digits(year)? as i32);
+    // A two-digit year is checked in the 2000s: 2/29/00 is a day of 2000.
+    let check_year = if two_digit { 2000 + year } else { year };
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(check_year, month) {
+        return None;
+    }
+    Some(if two_digit {
+        UsDate::TwoDigit(two_digit_mark(year, month, day))
+    } else {
+        UsDate::Full(days_from_civil(year, month, day))
+    })
+}
+
+/// The day that holds `m/d/yy` until its century is known.
+pub fn two_digit_mark(yy: i32, month: u32, day: u32) -> i32 {
+    days_from_civil(10_000 + yy, month, day)
+}
+
+/// The day a two-digit-year `mark` stands for: the century that puts it on
+/// or before `reference` (so a birth year is never in the future), 1900s or
+/// 2000s. Any other day is returned as it is.
+pub fn resolve_two_digit_year(mark: i32, reference: i32) -> i32 {
+    if mark < TWO_DIGIT_MARKS_FROM {
+        return mark;
+    }
+    let (year, month, day) = civil_from_days(mark);
+    let yy = year - 10_000;
+    let recent = days_from_civil(2000 + yy, month, day);
+    // 29 February of a year the 1900s lack stays in 2000.
+    if recent <= reference || (month == 2 && day == 29 && !is_leap_year(1900 + yy)) {
+        recent
+    } else {
+        days_from_civil(1900 + yy, month, day)
+    }
+}
+
 /// Parses a UTC datetime `YYYY-MM-DDThh:mm:ss[.ffffff]Z` into microseconds since
 /// the epoch. A bare `YYYY-MM-DD` (Synthea before 2.6 wrote some event dates
 /// that way) is read as midnight UTC.
@@ -295,5 +358,35 @@ mod tests {
         assert_eq!(day_of_key(20_230_229), None);
         assert_eq!(format_date(month_start(day)), "2024-02-01");
         assert_eq!(year_month(day), "2024-02");
+    }
+
+    #[test]
+    fn us_dates_read_month_first_and_two_digit_years_take_the_century_before_the_reference() {
+        use super::{UsDate, parse_us_date, resolve_two_digit_year};
+        assert_eq!(super::TWO_DIGIT_MARKS_FROM, days_from_civil(10_000, 1, 1));
+        assert_eq!(
+            parse_us_date(b"6/10/1997"),
+            Some(UsDate::Full(days_from_civil(1997, 6, 10)))
+        );
+        assert_eq!(parse_us_date(b"13/10/1997"), None, "day first is not US");
+        assert_eq!(parse_us_date(b"2/30/1997"), None);
+        assert_eq!(parse_us_date(b"6/10/997"), None);
+        assert_eq!(parse_us_date(b"1997-06-10"), None);
+        let reference = days_from_civil(2024, 5, 1);
+        let resolve = |text: &[u8]| match parse_us_date(text) {
+            Some(UsDate::TwoDigit(mark)) => {
+                civil_from_days(resolve_two_digit_year(mark, reference))
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(resolve(b"6/10/97"), (1997, 6, 10));
+        assert_eq!(resolve(b"04/30/24"), (2024, 4, 30));
+        assert_eq!(
+            resolve(b"5/2/24"),
+            (1924, 5, 2),
+            "never after the reference"
+        );
+        assert_eq!(resolve(b"2/29/00"), (2000, 2, 29));
+        assert_eq!(resolve_two_digit_year(reference, 0), reference);
     }
 }

@@ -57,7 +57,7 @@ impl ColumnBuilder {
     fn append(&mut self, value: &Parsed, line: &str) {
         match (self, value) {
             (Self::Text(b), Parsed::Text(start, end)) => b.append_value(&line[*start..*end]),
-            (Self::Date(b), Parsed::Date(d)) => b.append_value(*d),
+            (Self::Date(b), Parsed::Date(d) | Parsed::UsDate(d)) => b.append_value(*d),
             (Self::Timestamp(b), Parsed::Timestamp(t)) => b.append_value(*t),
             (Self::Float(b), Parsed::Float(f)) => b.append_value(*f),
             (Self::Int(b), Parsed::Int(i)) => b.append_value(*i),
@@ -577,6 +577,15 @@ impl BronzeBuilder {
                     .iter()
                     .filter(|v| matches!(v, Parsed::NonFinite))
                     .count() as u64;
+                if open.scratch.iter().any(|v| matches!(v, Parsed::UsDate(_))) {
+                    let columns = spec.columns.iter().zip(&open.scratch);
+                    open.report.us_dates.note(
+                        open.line_number,
+                        columns
+                            .filter(|(_, v)| matches!(v, Parsed::UsDate(_)))
+                            .map(|(c, _)| c.name),
+                    );
+                }
                 if accumulator.rows >= self.options.batch_rows {
                     accumulator.flush()?;
                 }
@@ -791,6 +800,27 @@ impl BronzeBuilder {
                     batches: Vec::new(),
                 }),
                 None => {}
+            }
+        }
+        if self.files.iter().any(|f| f.us_dates.rows > 0) {
+            let reference = self
+                .options
+                .as_of
+                .map(crate::Day::days)
+                .or_else(|| super::latest_full_day(&tables));
+            super::resolve_two_digit_years(&mut tables, reference)?;
+            for file in self.files.iter().filter(|f| f.us_dates.rows > 0) {
+                self.warnings.push(format!(
+                    "`{}`: {} rows hold dates a spreadsheet wrote as month/day/year ({}), first at line {}; read as such{}. Re-export from Synthea to keep ISO dates",
+                    file.path,
+                    file.us_dates.rows,
+                    file.us_dates.columns.join(", "),
+                    file.us_dates.first_lines.first().copied().unwrap_or_default(),
+                    reference.map_or(String::new(), |day| format!(
+                        ", a two-digit year in the century that puts it on or before {}",
+                        crate::dates::format_date(day)
+                    )),
+                ));
             }
         }
         let version = version::detect(&self.files, &tables, &mut self.warnings);

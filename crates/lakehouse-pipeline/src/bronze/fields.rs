@@ -18,6 +18,11 @@ pub(super) enum Parsed {
     Text(usize, usize),
     /// Days since the epoch.
     Date(i32),
+    /// Days since the epoch, of a date a spreadsheet wrote as `m/d/yyyy`;
+    /// for `m/d/yy`, a mark ([`dates::two_digit_mark`]) that the bronze
+    /// finish turns into a day once the reference day is known. Counted per
+    /// file.
+    UsDate(i32),
     /// Microseconds since the epoch, UTC.
     Timestamp(i64),
     /// A finite number.
@@ -258,10 +263,24 @@ fn parse_field(
         ColumnType::Text => Ok(Parsed::Text(start, end)),
         ColumnType::Date => {
             // Date-only columns; a full datetime is accepted and cut to its UTC day.
+            // A spreadsheet's `m/d/yyyy` or `m/d/yy` is read too, and counted.
             dates::parse_date(value.as_bytes())
                 .or_else(|| dates::parse_datetime(value.as_bytes()).map(dates::day_of_timestamp))
                 .map(Parsed::Date)
-                .ok_or_else(|| bad("date (expected YYYY-MM-DD)"))
+                .or_else(|| {
+                    dates::parse_us_date(value.as_bytes()).map(|us| match us {
+                        dates::UsDate::Full(day) | dates::UsDate::TwoDigit(day) => {
+                            Parsed::UsDate(day)
+                        }
+                    })
+                })
+                .ok_or_else(|| {
+                    if value.contains('/') {
+                        bad("date (expected YYYY-MM-DD, or a spreadsheet's month/day/year; a day/month/year date cannot be told from it)")
+                    } else {
+                        bad("date (expected YYYY-MM-DD)")
+                    }
+                })
         }
         ColumnType::DateTime => dates::parse_datetime(value.as_bytes())
             .map(Parsed::Timestamp)

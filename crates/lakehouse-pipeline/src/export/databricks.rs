@@ -595,6 +595,22 @@ fn rule_sql(rule: &Rule, table: &dyn Fn(&str) -> String) -> String {
                 )
             )
         }
+        Rule::UsDates { file } => {
+            // Spark reads CSV as Synthea writes it, so it rejects such rows
+            // (docs/quirks.md): the rule counts those rejects.
+            let us_date = format!(
+                "r.reason RLIKE '^invalid date .*`[0-9]{{1,2}}/[0-9]{{1,2}}/([0-9]{{2}}|[0-9]{{4}})`' AND r.file RLIKE {}",
+                literal(&format!("(^|/){file}[^/]*[.]csv$"))
+            );
+            format!(
+                "SELECT CAST((SELECT count(*) FROM {}) + count_if({us_date}) AS BIGINT) AS rows_checked, CAST(count_if({us_date}) AS BIGINT) AS rows_failed, {} AS example_ids FROM bronze_rejects r",
+                table(file),
+                examples(
+                    &us_date,
+                    "concat(r.file, ':', coalesce(CAST(r.line AS STRING), '?'))"
+                )
+            )
+        }
         Rule::ExactDuplicates { file } => {
             let cols = source_columns(file);
             let t = table(file);

@@ -27,6 +27,7 @@ pub fn manifest(lakehouse: &Lakehouse, rules: &[RuleResult]) -> Json {
                 ("blank_lines", Json::Int(f.blank_lines as i64)),
                 ("repeated_headers", Json::Int(f.repeated_headers as i64)),
                 ("non_finite_numbers", Json::Int(f.non_finite_numbers as i64)),
+                ("us_date_rows", Json::Int(f.us_dates.rows as i64)),
                 (
                     "layout_versions",
                     Json::Array(

@@ -102,6 +102,11 @@ pub struct Coverage {
 pub enum Rule {
     /// Rows bronze could not read (see `bronze_rejects`).
     RowsRejected,
+    /// Rows with a date a spreadsheet wrote as month/day/year, read as such.
+    UsDates {
+        /// Bronze file kind.
+        file: &'static str,
+    },
     /// Exact duplicate rows of a file, dropped in silver.
     ExactDuplicates {
         /// Bronze file kind.
@@ -143,6 +148,7 @@ impl Rule {
     pub fn id(&self) -> String {
         match self {
             Rule::RowsRejected => "bronze_rows_rejected".into(),
+            Rule::UsDates { file } => format!("us_dates_{file}"),
             Rule::ExactDuplicates { file } => format!("exact_duplicate_rows_{file}"),
             Rule::DuplicateIds { file, .. } => format!("duplicate_ids_{file}"),
             Rule::ForeignKey(key) => {
@@ -177,7 +183,9 @@ impl Rule {
     pub fn table(&self) -> &'static str {
         match self {
             Rule::RowsRejected => "bronze_rejects",
-            Rule::ExactDuplicates { file } | Rule::DuplicateIds { file, .. } => file,
+            Rule::ExactDuplicates { file }
+            | Rule::DuplicateIds { file, .. }
+            | Rule::UsDates { file } => file,
             Rule::ForeignKey(key) | Rule::HoldsOtherIds(key) => {
                 key.source.map_or(key.table, |s| s.file)
             }
@@ -193,9 +201,10 @@ impl Rule {
     /// How serious a failure is.
     pub fn severity(&self) -> Severity {
         match self {
-            Rule::EncountersAfterDeath | Rule::CoverageExceedsCost(_) | Rule::HoldsOtherIds(_) => {
-                Severity::Warning
-            }
+            Rule::EncountersAfterDeath
+            | Rule::CoverageExceedsCost(_)
+            | Rule::HoldsOtherIds(_)
+            | Rule::UsDates { .. } => Severity::Warning,
             Rule::ExactDuplicates { .. }
             | Rule::DuplicateIds { merged: true, .. }
             | Rule::Placeholder(_) => Severity::Info,
@@ -207,6 +216,7 @@ impl Rule {
     pub fn description(&self) -> String {
         match self {
             Rule::RowsRejected => "rows that could not be read (wrong field count, bad date or number, missing key); see bronze_rejects".into(),
+            Rule::UsDates { .. } => "a date is in a spreadsheet's month/day/year form (the file was re-saved by Excel), read as such; a two-digit year takes the century that puts it on or before the reference day".into(),
             Rule::ExactDuplicates { .. } => "exact duplicate rows, dropped in silver".into(),
             Rule::DuplicateIds { merged: true, .. } => "rows repeating an id with other values (append mode writes one per run); merged into one dimension row".into(),
             Rule::DuplicateIds { merged: false, .. } => "rows repeating an id with other values; the first in canonical order is kept".into(),
@@ -422,6 +432,7 @@ fn example(rows: &Rows<'_>, row: RowId, id: Option<Col>) -> String {
 /// Runs every rule, in `dq_results` order.
 pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
     let mut results = vec![rows_rejected(bronze)];
+    results.extend(us_dates(bronze));
     results.extend(cleaning(bronze, silver));
     results.extend(foreign_keys(bronze));
     results.extend(periods(bronze));
@@ -449,6 +460,44 @@ fn rows_rejected(bronze: &Bronze) -> RuleResult {
         rejects.fail(location);
     }
     rejects
+}
+
+/// The rows of each file kind with month/day/year dates (only for a kind
+/// that had any: Synthea never writes them).
+fn us_dates(bronze: &Bronze) -> Vec<RuleResult> {
+    let mut results: Vec<RuleResult> = Vec::new();
+    for file in bronze.files.iter().filter(|f| f.us_dates.rows > 0) {
+        let Some(kind) = file.kind else { continue };
+        let index = match results
+            .iter()
+            .position(|r| r.rule == (Rule::UsDates { file: kind }))
+        {
+            Some(index) => index,
+            None => {
+                results.push(RuleResult::new(Rule::UsDates { file: kind }));
+                results.len() - 1
+            }
+        };
+        for line in &file.us_dates.first_lines {
+            results[index].fail(format!("{}:{line}", file.path));
+        }
+        // `fail` counted the examples; the count is the file's.
+        results[index].rows_failed += file.us_dates.rows - file.us_dates.first_lines.len() as u64;
+    }
+    for result in &mut results {
+        result.rows_checked = bronze
+            .files
+            .iter()
+            .filter(|f| f.kind == Some(result.rule.table()))
+            .map(|f| f.rows_accepted)
+            .sum();
+    }
+    results.sort_by_key(|r| {
+        crate::bronze::TABLES
+            .iter()
+            .position(|t| t.file == r.rule.table())
+    });
+    results
 }
 
 /// What silver's cleaning dropped or merged, per file.
