@@ -45,7 +45,8 @@ fn main() {
             Box::new(BytesSource { path: name, bytes }) as Box<dyn Source>
         })
         .collect();
-    let lakehouse = handler::load_sources(&mut sources, &mut |_| {}).expect("pipeline runs");
+    let lakehouse = handler::load_sources(&mut sources, Default::default(), &mut |_| {})
+        .expect("pipeline runs");
     let dashboard = Dashboard::new(&lakehouse);
     let load_s = started.elapsed().as_secs_f64();
 

@@ -22,7 +22,7 @@ use web_sys::File;
 
 use crate::client;
 use crate::protocol::{Filter, PatientTimeline, Progress, Request, Response, Summary};
-use crate::protocol::{TablePage, UserMessage, View};
+use crate::protocol::{TablePage, UserMessage, View, ZipLimits};
 pub use dashboard::dashboard_charts;
 
 /// What the page is doing.
@@ -131,6 +131,7 @@ pub fn App() -> impl IntoView {
     if let Some(n) = initial_demo {
         load_demo(n);
     }
+    let zip_limits = RwSignal::new(ZipLimits::default());
     let on_files = Callback::new(move |files: Vec<(String, File)>| {
         if files.is_empty() {
             return;
@@ -138,7 +139,13 @@ pub fn App() -> impl IntoView {
         demo.set(None);
         url::push_url_state(&filter.get_untracked(), None);
         let (paths, files): (Vec<String>, Vec<File>) = files.into_iter().unzip();
-        start(Request::LoadFiles { paths }, files);
+        start(
+            Request::LoadFiles {
+                paths,
+                zip: zip_limits.get_untracked(),
+            },
+            files,
+        );
     });
     let on_demo = Callback::new(move |n: u64| {
         demo.set(Some(n));
@@ -166,6 +173,7 @@ pub fn App() -> impl IntoView {
                 on_files=on_files
                 on_demo=on_demo
                 on_error=on_error
+                zip_limits=zip_limits
             />
             {move || match phase.get() {
                 Phase::Idle => view! { <p class="hint">"No data loaded yet."</p> }.into_any(),

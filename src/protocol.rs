@@ -18,6 +18,10 @@ pub enum Request {
     LoadFiles {
         /// Each file's path (the folder-relative path when a folder was picked).
         paths: Vec<String>,
+        /// How far a `.zip` may expand (the CLI's `--zip-max-gib` and
+        /// `--zip-max-ratio`).
+        #[serde(default)]
+        zip: ZipLimits,
     },
     /// Zip the last built lakehouse (every table as Parquet, plus `manifest.json`).
     Download,
@@ -45,6 +49,36 @@ pub enum Request {
         /// The patient's Synthea id.
         id: String,
     },
+}
+
+/// How far a `.zip` input may expand: the user can raise the limits that
+/// stop a zip bomb when a genuine export is larger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZipLimits {
+    /// Most GiB all entries together may expand to.
+    pub max_gib: u64,
+    /// Most bytes per byte of the archive.
+    pub max_ratio: u64,
+}
+
+impl Default for ZipLimits {
+    fn default() -> Self {
+        let limits = lakehouse_pipeline::bronze::archive::ZipLimits::default();
+        Self {
+            max_gib: limits.max_bytes >> 30,
+            max_ratio: limits.max_ratio,
+        }
+    }
+}
+
+impl ZipLimits {
+    /// The bronze reader's limits.
+    pub fn to_bronze(self) -> lakehouse_pipeline::bronze::archive::ZipLimits {
+        lakehouse_pipeline::bronze::archive::ZipLimits {
+            max_bytes: self.max_gib.saturating_mul(1 << 30),
+            max_ratio: self.max_ratio,
+        }
+    }
 }
 
 /// A single table's file format.

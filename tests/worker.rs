@@ -27,8 +27,12 @@ fn files_read_with_file_reader_sync_build_the_same_lakehouse() {
         }));
     }
     let mut stages = Vec::new();
-    let built = handler::load_sources(&mut from_files, &mut |p| stages.push(p.stage)).unwrap();
-    let reference = handler::load_sources(&mut from_bytes, &mut |_| {}).unwrap();
+    let built = handler::load_sources(&mut from_files, Default::default(), &mut |p| {
+        stages.push(p.stage)
+    })
+    .unwrap();
+    let reference =
+        handler::load_sources(&mut from_bytes, Default::default(), &mut |_| {}).unwrap();
     assert!(stages.contains(&Stage::Bronze) && stages.ends_with(&[Stage::Silver, Stage::Gold]));
     let (a, b) = (Dashboard::new(&built), Dashboard::new(&reference));
     let summary = handler::summarize(&built, &a);

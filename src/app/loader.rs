@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{File, FileList, HtmlInputElement};
 
-use crate::protocol::{Progress, UserMessage};
+use crate::protocol::{Progress, UserMessage, ZipLimits};
 use crate::state::{format_bytes, format_count};
 
 /// The files of a picker or a drop, with their folder-relative paths.
@@ -107,6 +107,8 @@ pub fn Loader(
     on_files: Callback<Vec<(String, File)>>,
     on_demo: Callback<u64>,
     on_error: Callback<UserMessage>,
+    /// How far a zip may expand (raised by the user for a genuine large export).
+    zip_limits: RwSignal<ZipLimits>,
 ) -> impl IntoView {
     let (patients, set_patients) = signal(patients);
     let on_pick = move |ev: ev::Event| {
@@ -166,6 +168,40 @@ pub fn Loader(
                         on:change=on_pick
                     />
                 </label>
+                <details class="zip-limits" data-testid="zip-limits">
+                    <summary>"Zip limits"</summary>
+                    <p class="hint">
+                        "A zip that expands further is refused as a possible zip bomb. Raise these for a genuine large export."
+                    </p>
+                    <label>
+                        "Expands to at most (GiB) "
+                        <input
+                            type="number"
+                            min="1"
+                            max="64"
+                            data-testid="zip-max-gib"
+                            prop:value=move || zip_limits.get().max_gib.to_string()
+                            on:change=move |ev| {
+                                let value = event_target_value(&ev).parse().unwrap_or(4u64).clamp(1, 64);
+                                zip_limits.update(|z| z.max_gib = value);
+                            }
+                        />
+                    </label>
+                    <label>
+                        "At most this many times its packed size "
+                        <input
+                            type="number"
+                            min="1"
+                            max="100000"
+                            data-testid="zip-max-ratio"
+                            prop:value=move || zip_limits.get().max_ratio.to_string()
+                            on:change=move |ev| {
+                                let value = event_target_value(&ev).parse().unwrap_or(50u64).clamp(1, 100_000);
+                                zip_limits.update(|z| z.max_ratio = value);
+                            }
+                        />
+                    </label>
+                </details>
             </div>
             <div class="demo">
                 <label>

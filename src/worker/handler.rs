@@ -11,7 +11,7 @@ use lakehouse_pipeline::export::databricks::BundleOptions;
 
 use crate::protocol::{
     Download, DqRow, ExportKind, FileRow, Filter, Progress, RejectRow, Stage, Summary, TableRow,
-    UserMessage,
+    UserMessage, ZipLimits,
 };
 use crate::worker::dashboard::Dashboard;
 
@@ -92,11 +92,15 @@ fn is_zip(path: &str) -> bool {
 /// Builds the lakehouse from `sources`, reporting progress per slice.
 pub fn load_sources(
     sources: &mut [Box<dyn Source>],
+    zip: ZipLimits,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Lakehouse, UserMessage> {
     let total: u64 = sources.iter().map(|s| s.size()).sum();
     let mut done = 0u64;
-    let mut builder = BronzeBuilder::new(IngestOptions::default());
+    let mut builder = BronzeBuilder::new(IngestOptions {
+        zip: zip.to_bronze(),
+        ..IngestOptions::default()
+    });
     for source in sources.iter_mut() {
         let path = source.path().to_string();
         let mut report = |done: u64, rows: u64| {
@@ -152,7 +156,7 @@ pub fn load_demo(
             }) as Box<dyn Source>
         })
         .collect();
-    load_sources(&mut sources, progress)
+    load_sources(&mut sources, ZipLimits::default(), progress)
 }
 
 fn build(
@@ -346,9 +350,13 @@ mod tests {
     fn requests_and_responses_round_trip_as_json() {
         let request = Request::LoadFiles {
             paths: vec!["a/patients.csv".into()],
+            zip: ZipLimits::default(),
         };
         let text = serde_json::to_string(&request).unwrap();
-        assert_eq!(text, r#"{"type":"load_files","paths":["a/patients.csv"]}"#);
+        assert_eq!(
+            text,
+            r#"{"type":"load_files","paths":["a/patients.csv"],"zip":{"max_gib":4,"max_ratio":50}}"#
+        );
         assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), request);
         let response = Response::Progress(Progress {
             stage: Stage::Bronze,
@@ -490,7 +498,7 @@ mod tests {
                 }) as Box<dyn Source>
             })
             .collect();
-        let built = load_sources(&mut sources, &mut |_| {}).unwrap();
+        let built = load_sources(&mut sources, ZipLimits::default(), &mut |_| {}).unwrap();
         let direct = summarize(&built, &Dashboard::new(&built));
         let mut zipped = std::io::Cursor::new(Vec::new());
         {
@@ -503,13 +511,26 @@ mod tests {
             }
             zip.finish().unwrap();
         }
+        let zipped = zipped.into_inner();
         let mut sources: Vec<Box<dyn Source>> = vec![Box::new(BytesSource {
             path: "export.zip".into(),
-            bytes: zipped.into_inner(),
+            bytes: zipped.clone(),
         })];
-        let built = load_sources(&mut sources, &mut |_| {}).unwrap();
+        let built = load_sources(&mut sources, ZipLimits::default(), &mut |_| {}).unwrap();
         let from_zip = summarize(&built, &Dashboard::new(&built));
         assert_eq!(direct.view, from_zip.view);
+        // The limits the user sets are the ones applied.
+        let mut sources: Vec<Box<dyn Source>> = vec![Box::new(BytesSource {
+            path: "export.zip".into(),
+            bytes: zipped,
+        })];
+        let tight = ZipLimits {
+            max_gib: 0,
+            max_ratio: 1,
+        };
+        let refused = load_sources(&mut sources, tight, &mut |_| {}).unwrap_err();
+        assert!(refused.detail.contains("possible zip bomb"), "{refused:?}");
+        assert!(refused.hint.unwrap().contains("Zip limits"));
     }
 
     #[test]
@@ -518,7 +539,7 @@ mod tests {
             path: "encounters.csv".into(),
             bytes: b"Id,START,PATIENT\n".to_vec(),
         })];
-        let message = load_sources(&mut sources, &mut |_| {}).unwrap_err();
+        let message = load_sources(&mut sources, ZipLimits::default(), &mut |_| {}).unwrap_err();
         assert_eq!(
             message.title,
             "These files are not a complete Synthea export"
@@ -537,7 +558,7 @@ mod tests {
             path: "patients.csv".into(),
             bytes: b"BIRTHDATE\n1990-01-01\n".to_vec(),
         })];
-        let message = load_sources(&mut sources, &mut |_| {}).unwrap_err();
+        let message = load_sources(&mut sources, ZipLimits::default(), &mut |_| {}).unwrap_err();
         assert_eq!(message.title, "Could not read `patients.csv`");
         assert_eq!(
             message.detail,

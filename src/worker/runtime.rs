@@ -103,7 +103,7 @@ fn respond(event: &MessageEvent) -> Reply {
         Err(error) => return failed("Bad request", error),
     };
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
-    if let Request::LoadFiles { paths } = &request {
+    if let Request::LoadFiles { paths, .. } = &request {
         let reader = match FileReaderSync::new() {
             Ok(reader) => reader,
             Err(error) => {

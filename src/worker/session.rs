@@ -69,9 +69,9 @@ impl Session {
             Request::LoadDemo { patients, seed } => {
                 self.load(handler::load_demo(patients, seed, progress))
             }
-            Request::LoadFiles { .. } => {
+            Request::LoadFiles { zip, .. } => {
                 let mut sources = sources;
-                self.load(handler::load_sources(&mut sources, progress))
+                self.load(handler::load_sources(&mut sources, zip, progress))
             }
             Request::Filter(filter) => match &self.loaded {
                 Some((_, dashboard)) => {

@@ -130,7 +130,7 @@ impl Error {
             Error::NoRows { all_rejected: true, .. } => "every row failed to parse: a file re-saved by a spreadsheet often changes dates and quoting; use the CSV files as Synthea wrote them".into(),
             Error::NotCsv { .. } => "save it again as CSV: comma-separated, UTF-8 (or use the files as Synthea wrote them)".into(),
             Error::ProjectName { .. } => "give a plain name such as `SyntheaLakehouse` (letters, digits, spaces, `-` and `_`)".into(),
-            Error::ZipTooLarge { .. } => "if it is a genuine export, unzip it and pass the folder, or raise the limits (`lakehouse run --zip-max-gib N --zip-max-ratio N`)".into(),
+            Error::ZipTooLarge { .. } => "if it is a genuine export, unzip it and pass the folder, or raise the limits (`lakehouse run --zip-max-gib N --zip-max-ratio N`; in the app, \"Zip limits\" under the pickers)".into(),
             Error::NestedZip { .. } => "unzip the outer archive and pass the folder (or the inner .zip itself)".into(),
             Error::Read { .. } => "check that the file is complete and readable, then try again".into(),
             Error::NoOpenFile | Error::AsOf(_) | Error::Arrow(_) | Error::Parquet(_) => return None,
