@@ -519,8 +519,15 @@ impl Dashboard {
             .collect();
         // Every calendar month from the first encounter's to the last's: a
         // time axis, on which a month without encounters is a zero (counts)
-        // or a gap (rates), never left out.
-        let months: Vec<String> = every_month(start.iter().flatten().copied());
+        // or a gap (rates), never left out. A far-future outlier (the
+        // `event_dates_far_after_the_data` rule) does not stretch it.
+        let kept = |t: &i64| {
+            silver
+                .late_days
+                .cutoff
+                .is_none_or(|cutoff| dates::day_of_timestamp(*t) <= cutoff)
+        };
+        let months: Vec<String> = every_month(start.iter().flatten().copied().filter(kept));
         let month_index = |m: &Option<String>| {
             m.as_ref()
                 .and_then(|m| months.binary_search(m).ok())

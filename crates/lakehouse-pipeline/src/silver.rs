@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::table::Table;
 pub use dims::age_band;
 pub(crate) use dims::default_system as dims_default_system;
-pub use facts::READMISSION_WINDOW_MICROS;
+pub use facts::{LATE_GAP_DAYS, LATE_MIN_EVENTS, LateDays, READMISSION_WINDOW_MICROS};
 pub use keys::normalize_system;
 pub use relations::{
     FOREIGN_KEYS, ForeignKey, Role, Source, checked_in_bronze, model_relationships,
@@ -37,6 +37,8 @@ pub struct Silver {
     /// Per bronze table: exact duplicate rows dropped, and rows dropped because
     /// another row had the same id (merged).
     pub cleaning: Vec<CleaningStats>,
+    /// Far-future event days, kept out of the default `as_of` and `dim_date`.
+    pub late_days: LateDays,
 }
 
 /// What cleaning removed from one bronze table.
@@ -113,7 +115,7 @@ pub fn conform(bronze: &Bronze, as_of: Option<Day>) -> Result<Silver> {
     // year-to-date and same-period-last-year figures in BI tools).
     let months = member_months.iter().map(|m| m.month);
     let first_day = facts.first_day.into_iter().chain(months.clone()).min();
-    let last_day = facts.last_day.into_iter().chain(months).max();
+    let last_day = facts.last_event_day.into_iter().chain(months).max();
     let first_day = first_day.map(|d| dates::days_from_civil(dates::civil_from_days(d).0, 1, 1));
     let last_day = last_day.map(|d| dates::days_from_civil(dates::civil_from_days(d).0, 12, 31));
     let dim_date = dims::date_table(first_day, last_day)?;
@@ -121,11 +123,13 @@ pub fn conform(bronze: &Bronze, as_of: Option<Day>) -> Result<Silver> {
     tables.extend(references.tables);
     tables.extend(codes.tables);
     tables.push(dim_date);
+    let late_days = facts.late_days.clone();
     tables.extend(facts.finish(as_of)?);
     tables.push(member_months::table(&member_months)?);
     Ok(Silver {
         tables,
         as_of: Day::from_days(as_of),
         cleaning,
+        late_days,
     })
 }

@@ -410,6 +410,8 @@ fn notebook(cells: &[String]) -> String {
 /// - `{{code_dim FILE TABLE KEY}}`: the statement building a code dimension;
 /// - `{{as_of}}`: the reference day (the `as_of` parameter, else the last
 ///   event day, else the last birth day);
+/// - `{{last_event_day}}`: silver's last event day that is not a
+///   far-future outlier;
 /// - `{{dq_results}}`: the data-quality rules;
 /// - `{{money EXPR}}`: a money sum rounded to cents, NULL when not finite
 ///   (the pipeline's `gold::money`).
@@ -453,6 +455,7 @@ fn expand(template: &str, lakehouse: &Lakehouse, as_of: &str, dq: &str) -> Strin
                 out.push_str(&system_sql(spec, prefix));
             }
             ("as_of", _) => out.push_str(as_of),
+            ("last_event_day", _) => out.push_str(&last_event_day_sql(SILVER_EVENT_DAYS)),
             ("dq_results", _) => out.push_str(dq),
             _ => out.push_str(&rest[start..end + 2]),
         }
@@ -609,6 +612,15 @@ fn rule_sql(rule: &Rule, table: &dyn Fn(&str) -> String) -> String {
                     &us_date,
                     "concat(r.file, ':', coalesce(CAST(r.line AS STRING), '?'))"
                 )
+            )
+        }
+        Rule::LateEventDays => {
+            let late = "w.d > cut.d";
+            format!(
+                "SELECT CAST(coalesce(max(w.n), 0) AS BIGINT) AS rows_checked, CAST(coalesce(sum(CASE WHEN {late} THEN w.c END), 0) AS BIGINT) AS rows_failed, {} AS example_ids FROM {} AS w CROSS JOIN (SELECT {} AS d) AS cut",
+                examples(late, "CAST(w.d AS STRING)"),
+                event_day_window(GOLD_EVENT_DAYS),
+                last_event_day_sql(GOLD_EVENT_DAYS)
             )
         }
         Rule::ExactDuplicates { file } => {
@@ -819,9 +831,54 @@ fn dq_sql(lakehouse: &Lakehouse) -> String {
     rows.join("\nUNION ALL\n")
 }
 
-/// The reference-day expression of a notebook (see `silver::conform`).
-const AS_OF_SILVER: &str = "coalesce(CASE WHEN nullif(:as_of, '') IS NULL THEN NULL WHEN try_cast(:as_of AS DATE) IS NULL THEN raise_error('as_of must be YYYY-MM-DD or empty') ELSE try_cast(:as_of AS DATE) END, (SELECT max(d) FROM _days), (SELECT max(`BIRTHDATE`) FROM _patients))";
-const AS_OF_GOLD: &str = "coalesce(CASE WHEN nullif(:as_of, '') IS NULL THEN NULL WHEN try_cast(:as_of AS DATE) IS NULL THEN raise_error('as_of must be YYYY-MM-DD or empty') ELSE try_cast(:as_of AS DATE) END, (SELECT make_date(CAST(k DIV 10000 AS INT), CAST(k DIV 100 % 100 AS INT), CAST(k % 100 AS INT)) FROM (SELECT max(k) AS k FROM (SELECT max(start_date_key) AS k FROM fact_encounters UNION ALL SELECT max(stop_date_key) AS k FROM fact_encounters UNION ALL SELECT max(start_date_key) AS k FROM fact_conditions UNION ALL SELECT max(stop_date_key) AS k FROM fact_conditions UNION ALL SELECT max(start_date_key) AS k FROM fact_procedures UNION ALL SELECT CAST(date_format(max(stop_ts), 'yyyyMMdd') AS BIGINT) AS k FROM fact_procedures UNION ALL SELECT max(start_date_key) AS k FROM fact_medications UNION ALL SELECT max(stop_date_key) AS k FROM fact_medications UNION ALL SELECT max(service_date_key) AS k FROM fact_claims) AS days) AS last_day), (SELECT max(birth_date) FROM dim_patient))";
+/// The `:as_of` parameter as a date (NULL when empty), refused when it is
+/// not `YYYY-MM-DD`.
+const AS_OF_PARAMETER: &str = "CASE WHEN nullif(:as_of, '') IS NULL THEN NULL WHEN try_cast(:as_of AS DATE) IS NULL THEN raise_error('as_of must be YYYY-MM-DD or empty') ELSE try_cast(:as_of AS DATE) END";
+
+/// Event days with their counts, `(d, c)`, in the gold notebook: every
+/// fact's start, stop and service date key (silver's `_days`, read back).
+const GOLD_EVENT_DAYS: &str = "(SELECT make_date(CAST(k DIV 10000 AS INT), CAST(k DIV 100 % 100 AS INT), CAST(k % 100 AS INT)) AS d, count(*) AS c FROM (SELECT start_date_key AS k FROM fact_encounters UNION ALL SELECT stop_date_key AS k FROM fact_encounters UNION ALL SELECT start_date_key AS k FROM fact_conditions UNION ALL SELECT stop_date_key AS k FROM fact_conditions UNION ALL SELECT start_date_key AS k FROM fact_procedures UNION ALL SELECT CAST(date_format(stop_ts, 'yyyyMMdd') AS BIGINT) AS k FROM fact_procedures UNION ALL SELECT start_date_key AS k FROM fact_medications UNION ALL SELECT stop_date_key AS k FROM fact_medications UNION ALL SELECT service_date_key AS k FROM fact_claims) AS keys WHERE k IS NOT NULL GROUP BY k)";
+
+/// Silver's event days with their counts, `(d, c)`.
+const SILVER_EVENT_DAYS: &str = "(SELECT d, count(*) AS c FROM _days GROUP BY d)";
+
+/// Each distinct event day of `day_counts` (`(d, c)`) with the events on
+/// or after it (`cum`), the next earlier day (`next_d`) and all events (`n`).
+fn event_day_window(day_counts: &str) -> String {
+    format!(
+        "(SELECT d, c, sum(c) OVER (ORDER BY d DESC) AS cum, lead(d) OVER (ORDER BY d DESC) AS next_d, sum(c) OVER () AS n FROM {day_counts} AS g)"
+    )
+}
+
+/// The last event day that is not a far-future outlier, as the pipeline's
+/// `silver::facts::late_days` finds it: the earliest day before a gap of
+/// more than `LATE_GAP_DAYS` with at most max(`LATE_MIN_EVENTS`, n / 1000)
+/// events after it,
+/// else the latest day.
+fn last_event_day_sql(day_counts: &str) -> String {
+    format!(
+        "(SELECT coalesce(min(CASE WHEN cum <= greatest({}, n DIV 1000) AND datediff(d, next_d) > {} THEN next_d END), max(d)) FROM {} AS w)",
+        crate::silver::LATE_MIN_EVENTS,
+        crate::silver::LATE_GAP_DAYS,
+        event_day_window(day_counts)
+    )
+}
+
+/// The reference-day expression of the silver notebook (see `silver::conform`).
+fn as_of_silver() -> String {
+    format!(
+        "coalesce({AS_OF_PARAMETER}, {}, (SELECT max(`BIRTHDATE`) FROM _patients))",
+        last_event_day_sql(SILVER_EVENT_DAYS)
+    )
+}
+
+/// The reference-day expression of the gold notebook.
+fn as_of_gold() -> String {
+    format!(
+        "coalesce({AS_OF_PARAMETER}, {}, (SELECT max(birth_date) FROM dim_patient))",
+        last_event_day_sql(GOLD_EVENT_DAYS)
+    )
+}
 
 fn yaml_string(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
@@ -853,8 +910,8 @@ pub fn bundle(lakehouse: &Lakehouse, options: &BundleOptions) -> Result<Vec<Outp
     let job_yml = format!(
         "resources:\n  jobs:\n    {name}:\n      name: {name}_medallion\n      description: Synthea CSVs to bronze, the silver star schema and gold metrics (the Synthea Lakehouse pipeline as Spark SQL)\n      parameters:\n        - name: catalog\n          default: ${{var.catalog}}\n        - name: schema\n          default: ${{var.schema}}\n        - name: source_volume\n          default: ${{var.source_volume}}\n        - name: as_of\n          default: ${{var.as_of}}\n      tasks:\n        - task_key: bronze\n          notebook_task:\n            notebook_path: ../src/01_bronze.sql\n        - task_key: silver\n          depends_on:\n            - task_key: bronze\n          notebook_task:\n            notebook_path: ../src/02_silver.sql\n        - task_key: gold\n          depends_on:\n            - task_key: silver\n          notebook_task:\n            notebook_path: ../src/03_gold.sql\n"
     );
-    let silver = expand(SILVER, lakehouse, AS_OF_SILVER, "");
-    let gold = expand(GOLD, lakehouse, AS_OF_GOLD, &dq_sql(lakehouse));
+    let silver = expand(SILVER, lakehouse, &as_of_silver(), "");
+    let gold = expand(GOLD, lakehouse, &as_of_gold(), &dq_sql(lakehouse));
     let readme = readme(lakehouse, options, &as_of_default);
     Ok(vec![
         OutputFile {

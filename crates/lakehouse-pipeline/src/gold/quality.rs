@@ -127,6 +127,8 @@ pub enum Rule {
     HoldsOtherIds(&'static ForeignKey),
     /// STOP is not earlier than START.
     Period(&'static Period),
+    /// No event day far after all the others (`silver::LateDays`).
+    LateEventDays,
     /// No encounter after the patient's death.
     EncountersAfterDeath,
     /// No encounter before the patient's birth.
@@ -165,6 +167,7 @@ impl Rule {
                 )
             }
             Rule::Period(p) => format!("stop_before_start_{}", p.file),
+            Rule::LateEventDays => "event_dates_far_after_the_data".into(),
             Rule::EncountersAfterDeath => "encounters_after_death".into(),
             Rule::EncountersBeforeBirth => "encounters_before_birth".into(),
             Rule::DeathBeforeBirth => "death_before_birth".into(),
@@ -191,6 +194,7 @@ impl Rule {
             }
             Rule::Period(p) => p.file,
             Rule::EncountersAfterDeath | Rule::EncountersBeforeBirth => "encounters",
+            Rule::LateEventDays => "facts",
             Rule::DeathBeforeBirth => "patients",
             Rule::Placeholder(p) => p.file,
             Rule::NegativeCost(c) | Rule::AmountTooLarge(c) => c.file,
@@ -244,6 +248,11 @@ impl Rule {
                 )
             }
             Rule::Period(_) => "STOP is earlier than START".into(),
+            Rule::LateEventDays => format!(
+                "an event date (a fact's start, stop or service date) lies more than {} days after every other event day, with at most {} events (or 0.1% of them) after the gap (a typo such as 3000-01-01): it does not move the default as_of, and its date key lies beyond dim_date",
+                crate::silver::LATE_GAP_DAYS,
+                crate::silver::LATE_MIN_EVENTS
+            ),
             Rule::EncountersAfterDeath => "encounter starts after the patient's DEATHDATE (Synthea writes a death-certification visit days later)".into(),
             Rule::EncountersBeforeBirth => "encounter starts before the patient's BIRTHDATE".into(),
             Rule::DeathBeforeBirth => "DEATHDATE is earlier than BIRTHDATE".into(),
@@ -436,6 +445,7 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
     results.extend(cleaning(bronze, silver));
     results.extend(foreign_keys(bronze));
     results.extend(periods(bronze));
+    results.push(late_event_days(silver));
     results.extend(life_events(bronze));
     results.extend(placeholders(bronze));
     results.extend(costs(bronze));
@@ -498,6 +508,18 @@ fn us_dates(bronze: &Bronze) -> Vec<RuleResult> {
             .position(|t| t.file == r.rule.table())
     });
     results
+}
+
+/// The far-future event days silver kept out of `as_of` and `dim_date`.
+fn late_event_days(silver: &Silver) -> RuleResult {
+    let late = &silver.late_days;
+    let mut rule = RuleResult::new(Rule::LateEventDays);
+    for day in &late.days {
+        rule.fail(crate::dates::format_date(*day));
+    }
+    rule.rows_checked = late.checked;
+    rule.rows_failed = late.failed;
+    rule
 }
 
 /// What silver's cleaning dropped or merged, per file.

@@ -60,11 +60,27 @@ pub(crate) struct Facts<'a> {
     procedures: Vec<procedures::Procedure<'a>>,
     medications: Vec<medications::Medication<'a>>,
     claims: Vec<claims::Claim<'a>>,
-    /// The earliest and latest day any fact date key points at.
+    /// The earliest day any fact date key points at.
     pub(crate) first_day: Option<i32>,
-    pub(crate) last_day: Option<i32>,
-    /// The latest event day (the default `as_of`).
+    /// The latest event day that is not a far-future outlier: the default
+    /// `as_of`, and the end of the calendar's span.
     pub(crate) last_event_day: Option<i32>,
+    /// The event days after it.
+    pub(crate) late_days: LateDays,
+}
+
+/// Event days far after the rest of the data (a typo such as 3000-01-01):
+/// they must not move the default `as_of`, nor stretch `dim_date`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LateDays {
+    /// Event dates looked at (every fact start, stop and service date).
+    pub checked: u64,
+    /// Those after the cutoff.
+    pub failed: u64,
+    /// The latest day kept, if any day was not.
+    pub cutoff: Option<i32>,
+    /// The late days, earliest first.
+    pub days: Vec<i32>,
 }
 
 fn day(micros: i64) -> i32 {
@@ -119,17 +135,76 @@ fn in_event_order<S: Ord, T>(mut rows: Vec<(EventKey<'_, S>, T)>) -> Vec<T> {
     rows.into_iter().map(|(_, row)| row).collect()
 }
 
+/// How many events fall on each day.
 #[derive(Default)]
 struct DayRange {
     first: Option<i32>,
-    last: Option<i32>,
+    counts: rustc_hash::FxHashMap<i32, u64>,
 }
+
+/// A day more than this many days (ten years) after every other event day
+/// is an outlier, when few events fall after the gap (see [`late_days`]).
+/// Ten years, because a small export's own gaps are real: Synthea's adult
+/// wellness visits come one to three years apart.
+pub const LATE_GAP_DAYS: i32 = 3652;
+
+/// At most this many events, or one in a thousand if that is more, may
+/// fall after the gap for it to mark them as late.
+pub const LATE_MIN_EVENTS: u64 = 10;
 
 impl DayRange {
     fn add(&mut self, day: i32) {
         self.first = Some(self.first.map_or(day, |f| f.min(day)));
-        self.last = Some(self.last.map_or(day, |l| l.max(day)));
+        *self.counts.entry(day).or_default() += 1;
     }
+
+    /// The latest day kept, and the days after it ([`late_days`]).
+    fn split(&self) -> (Option<i32>, LateDays) {
+        let mut days: Vec<(i32, u64)> = self.counts.iter().map(|(d, c)| (*d, *c)).collect();
+        days.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        late_days(&days)
+    }
+}
+
+/// Far-future outliers among event days `(day, events)`, latest first.
+/// With `n` events and `k = max(LATE_MIN_EVENTS, n / 1000)`: a gap of more than
+/// [`LATE_GAP_DAYS`] between two consecutive days, with at most `k` events
+/// after it, marks every day after the gap as late; the latest such gap
+/// wins. The day before it is the last event day. The bundle's SQL
+/// (`export::databricks::last_event_day_sql`) computes the same.
+fn late_days(days: &[(i32, u64)]) -> (Option<i32>, LateDays) {
+    let checked: u64 = days.iter().map(|d| d.1).sum();
+    let k = (checked / 1000).max(LATE_MIN_EVENTS);
+    let mut after = 0u64;
+    let mut cut = None;
+    for (index, pair) in days.windows(2).enumerate() {
+        after += pair[0].1;
+        if after > k {
+            break;
+        }
+        if pair[0].0 - pair[1].0 > LATE_GAP_DAYS {
+            cut = Some(index + 1);
+        }
+    }
+    let Some(cut) = cut else {
+        return (
+            days.first().map(|d| d.0),
+            LateDays {
+                checked,
+                ..LateDays::default()
+            },
+        );
+    };
+    let late = &days[..cut];
+    (
+        Some(days[cut].0),
+        LateDays {
+            checked,
+            failed: late.iter().map(|d| d.1).sum(),
+            cutoff: Some(days[cut].0),
+            days: late.iter().rev().map(|d| d.0).collect(),
+        },
+    )
 }
 
 /// Reads every fact table from bronze. Encounters come first: the other
@@ -156,16 +231,16 @@ pub(crate) fn build<'a>(
     let procedures = procedures::read(&mut context)?;
     let medications = medications::read(&mut context)?;
     let claims = claims::read(&mut context)?;
-    let days = context.days;
+    let (last_event_day, late_days) = context.days.split();
     Ok(Facts {
         encounters,
         conditions,
         procedures,
         medications,
         claims,
-        first_day: days.first,
-        last_day: days.last,
-        last_event_day: days.last,
+        first_day: context.days.first,
+        last_event_day,
+        late_days,
     })
 }
 
@@ -179,5 +254,32 @@ impl Facts<'_> {
             medications::write(&self.medications, as_of)?,
             claims::write(&self.claims)?,
         ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LATE_GAP_DAYS, late_days};
+
+    #[test]
+    fn a_far_future_day_with_few_events_is_late_and_a_real_gap_is_not() {
+        // Latest first: 3000-01-01 twice, then a dense history.
+        let far = 376_200;
+        let mut days = vec![(far, 2)];
+        days.extend((0..100).map(|i| (19_000 - i, 5)));
+        let (last, late) = late_days(&days);
+        assert_eq!(last, Some(19_000));
+        assert_eq!((late.checked, late.failed, late.days), (502, 2, vec![far]));
+        // Two late clusters: both go, the earlier gap wins.
+        days.insert(0, (far + 5_000, 1));
+        assert_eq!(late_days(&days).0, Some(19_000));
+        // A gap shorter than ten years is real data.
+        days[0] = (19_000 + LATE_GAP_DAYS, 1);
+        days[1] = (19_000 + LATE_GAP_DAYS - 1, 1);
+        assert_eq!(late_days(&days).0, Some(19_000 + LATE_GAP_DAYS));
+        // More than ten events after the gap are not outliers either.
+        let crowded = vec![(far, 11), (19_000, 5)];
+        assert_eq!(late_days(&crowded).0, Some(far));
+        assert_eq!(late_days(&[]).0, None);
     }
 }

@@ -169,7 +169,7 @@ SELECT * FROM (
 
 -- COMMAND ----------
 
--- Every day a fact points at: its last day is the default as_of, and dim_date spans their whole years.
+-- Every day a fact points at: the last that is not a far-future outlier is the default as_of, and dim_date spans their whole years up to it.
 CREATE OR REPLACE TEMPORARY VIEW _days AS
 SELECT d FROM (
   SELECT to_date(`START`) AS d FROM _encounters
@@ -310,7 +310,7 @@ CREATE OR REPLACE TABLE dim_date USING DELTA AS
 WITH days AS (
   SELECT explode(sequence(first_day, last_day, INTERVAL 1 DAY)) AS date
   FROM (SELECT make_date(year(min(d)), 1, 1) AS first_day, make_date(year(max(d)), 12, 31) AS last_day
-        FROM (SELECT d FROM _days UNION ALL SELECT month_start AS d FROM _member_months))
+        FROM (SELECT d FROM _days WHERE d <= {{last_event_day}} UNION ALL SELECT month_start AS d FROM _member_months))
   WHERE first_day IS NOT NULL
 ),
 c AS (SELECT date, (dayofweek(date) + 5) % 7 + 1 AS iso_weekday FROM days)
