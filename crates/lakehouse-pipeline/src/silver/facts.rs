@@ -161,7 +161,7 @@ impl DayRange {
     /// The latest day kept, and the days after it ([`late_days`]).
     fn split(&self) -> (Option<i32>, LateDays) {
         let mut days: Vec<(i32, u64)> = self.counts.iter().map(|(d, c)| (*d, *c)).collect();
-        days.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        days.sort_unstable_by_key(|d| std::cmp::Reverse(d.0));
         late_days(&days)
     }
 }
