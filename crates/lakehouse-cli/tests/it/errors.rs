@@ -1,5 +1,5 @@
 //! The `invalid/` fixture set: one folder per defect, each with an
-//! `expect.txt` naming the exit code, stderr text, rejects and failed
+//! `expect.txt` naming the exit code, stderr and stdout text, rejects and failed
 //! data-quality rules it must give. Plus bad paths and usage.
 
 use std::collections::BTreeMap;
@@ -112,6 +112,13 @@ fn every_invalid_fixture_gives_its_expected_error_or_reject() {
                     stderr.contains(value),
                     "{name}: stderr lacks `{value}`:\n{stderr}"
                 ),
+                "stdout" => {
+                    let stdout = String::from_utf8_lossy(&output.stdout);
+                    assert!(
+                        stdout.contains(value),
+                        "{name}: stdout lacks `{value}`:\n{stdout}"
+                    );
+                }
                 "reject" => {
                     let found = rejects(&out);
                     assert!(
