@@ -396,4 +396,41 @@ fn a_synthea_25_provider_column_holding_organization_ids_maps_to_the_organizatio
         failures.get("encounters_provider_holds_organizations_ids"),
         Some(&3)
     );
+    // Three clinicians share `prov-1`: none of them vanishes.
+    assert_eq!(failures.get("provider_ids_shared_by_clinicians"), Some(&2));
+    let providers = table(&out, "silver", "dim_provider");
+    let text = |name: &str| -> Vec<String> {
+        providers
+            .iter()
+            .flat_map(|b| {
+                let column = b.column_by_name(name).unwrap().as_any();
+                let (texts, ints) = (
+                    column.downcast_ref::<StringArray>(),
+                    column.downcast_ref::<Int64Array>(),
+                );
+                (0..b.num_rows())
+                    .map(|i| match (texts, ints) {
+                        (Some(t), _) => t.value(i).to_string(),
+                        (_, Some(n)) => n.value(i).to_string(),
+                        _ => panic!("{name} is neither text nor an integer"),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    assert_eq!(
+        text("name"),
+        [
+            "Dr. Elena Fox",
+            "Dr. Glen Hart",
+            "Dr. Ines Park",
+            "Dr. Omar Reyes"
+        ]
+    );
+    assert_eq!(
+        text("provider_id"),
+        ["prov-1", "prov-2", "prov-1", "prov-1"]
+    );
+    assert_eq!(text("id_member"), ["1", "1", "2", "3"]);
+    assert_eq!(text("encounters_reported"), ["5", "1", "4", "6"]);
 }

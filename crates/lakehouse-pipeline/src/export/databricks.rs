@@ -614,6 +614,7 @@ fn rule_sql(rule: &Rule, table: &dyn Fn(&str) -> String) -> String {
                 )
             )
         }
+        Rule::SharedProviderIds => count("id_member > 1", "provider_id", "dim_provider"),
         Rule::LateEventDays => {
             let late = "w.d > cut.d";
             format!(

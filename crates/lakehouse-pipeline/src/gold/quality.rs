@@ -120,6 +120,8 @@ pub enum Rule {
         /// first kept.
         merged: bool,
     },
+    /// Provider ids that other clinicians share (`dim_provider.id_member` > 1).
+    SharedProviderIds,
     /// A foreign key of the star resolves in bronze.
     ForeignKey(&'static ForeignKey),
     /// A key's column holds ids of its source's `or_file` (Synthea 2.5's
@@ -168,6 +170,7 @@ impl Rule {
             }
             Rule::Period(p) => format!("stop_before_start_{}", p.file),
             Rule::LateEventDays => "event_dates_far_after_the_data".into(),
+            Rule::SharedProviderIds => "provider_ids_shared_by_clinicians".into(),
             Rule::EncountersAfterDeath => "encounters_after_death".into(),
             Rule::EncountersBeforeBirth => "encounters_before_birth".into(),
             Rule::DeathBeforeBirth => "death_before_birth".into(),
@@ -195,6 +198,7 @@ impl Rule {
             Rule::Period(p) => p.file,
             Rule::EncountersAfterDeath | Rule::EncountersBeforeBirth => "encounters",
             Rule::LateEventDays => "facts",
+            Rule::SharedProviderIds => "providers",
             Rule::DeathBeforeBirth => "patients",
             Rule::Placeholder(p) => p.file,
             Rule::NegativeCost(c) | Rule::AmountTooLarge(c) => c.file,
@@ -208,7 +212,8 @@ impl Rule {
             Rule::EncountersAfterDeath
             | Rule::CoverageExceedsCost(_)
             | Rule::HoldsOtherIds(_)
-            | Rule::UsDates { .. } => Severity::Warning,
+            | Rule::UsDates { .. }
+            | Rule::SharedProviderIds => Severity::Warning,
             Rule::ExactDuplicates { .. }
             | Rule::DuplicateIds { merged: true, .. }
             | Rule::Placeholder(_) => Severity::Info,
@@ -248,6 +253,7 @@ impl Rule {
                 )
             }
             Rule::Period(_) => "STOP is earlier than START".into(),
+            Rule::SharedProviderIds => "another clinician (NAME, GENDER, SPECIALITY) shares a provider id (Synthea 2.5 did this): kept as a dim_provider member of its own (id_member 2, 3, …); facts name only the id and point at member 1".into(),
             Rule::LateEventDays => format!(
                 "an event date (a fact's start, stop or service date) lies more than {} days after every other event day, with at most {} events (or 0.1% of them) after the gap (a typo such as 3000-01-01): it does not move the default as_of, and its date key lies beyond dim_date",
                 crate::silver::LATE_GAP_DAYS,
@@ -443,6 +449,7 @@ pub fn rules(bronze: &Bronze, silver: &Silver) -> Vec<RuleResult> {
     let mut results = vec![rows_rejected(bronze)];
     results.extend(us_dates(bronze));
     results.extend(cleaning(bronze, silver));
+    results.push(shared_provider_ids(silver));
     results.extend(foreign_keys(bronze));
     results.extend(periods(bronze));
     results.push(late_event_days(silver));
@@ -508,6 +515,23 @@ fn us_dates(bronze: &Bronze) -> Vec<RuleResult> {
             .position(|t| t.file == r.rule.table())
     });
     results
+}
+
+/// The `dim_provider` members that share their id with an earlier one.
+fn shared_provider_ids(silver: &Silver) -> RuleResult {
+    let mut rule = RuleResult::new(Rule::SharedProviderIds);
+    if let Some(table) = silver.table("dim_provider") {
+        let batch = &table.batch;
+        let ids = crate::table::column::<arrow_array::StringArray>(batch, "provider_id");
+        let members = crate::table::column::<arrow_array::Int64Array>(batch, "id_member");
+        for row in 0..batch.num_rows() {
+            let shared = crate::table::int(members, row).is_some_and(|m| m > 1);
+            rule.check(shared, || {
+                crate::table::text(ids, row).unwrap_or_default().to_string()
+            });
+        }
+    }
+    rule
 }
 
 /// The far-future event days silver kept out of `as_of` and `dim_date`.

@@ -90,6 +90,55 @@ fn grouped<'a>(
     Ok(groups.into_iter().collect())
 }
 
+/// One member of `dim_provider`: the rows of one id that name one
+/// clinician (the same NAME, GENDER and SPECIALITY).
+struct ProviderMember<'a> {
+    id: &'a str,
+    /// 1 for the id's first clinician (in canonical row order), then 2, 3, ….
+    number: i64,
+    rows: Vec<RowId>,
+}
+
+/// The members of `dim_provider`: each id's first clinician, in id order,
+/// then the other clinicians sharing an id, by id and number.
+fn provider_members<'a>(
+    rows: &Rows<'a>,
+    groups: &[(&'a str, Vec<RowId>)],
+) -> Vec<ProviderMember<'a>> {
+    let (name, gender, speciality) = (rows.col("NAME"), rows.col("GENDER"), rows.col("SPECIALITY"));
+    let mut first = Vec::with_capacity(groups.len());
+    let mut others = Vec::new();
+    for (id, group) in groups {
+        let mut members: Vec<(_, ProviderMember<'a>)> = Vec::new();
+        for &row in group {
+            let identity = (
+                rows.text(row, name),
+                rows.text(row, gender),
+                rows.text(row, speciality),
+            );
+            match members.iter_mut().find(|(i, _)| *i == identity) {
+                Some((_, member)) => member.rows.push(row),
+                None => {
+                    let number = members.len() as i64 + 1;
+                    members.push((
+                        identity,
+                        ProviderMember {
+                            id,
+                            number,
+                            rows: vec![row],
+                        },
+                    ));
+                }
+            }
+        }
+        let mut members = members.into_iter().map(|(_, m)| m);
+        first.extend(members.next());
+        others.extend(members);
+    }
+    first.extend(others);
+    first
+}
+
 /// The reference dimensions (`dim_organization`, `dim_provider`,
 /// `dim_payer`) with their key maps, and each provider's organization.
 /// Long because each is one read of its file, its repeated ids merged and
@@ -144,7 +193,10 @@ pub(crate) fn references<'a>(
         )
         .finish("dim_organization")?;
 
-    // Providers.
+    // Providers. Rows sharing an id but naming another clinician (Synthea
+    // 2.5 gave up to 31 clinicians one id) are members of their own, after
+    // every id's first member: `id_member` numbers them within the id, and
+    // facts, which only know the id, point at member 1.
     let rows = Rows::of(bronze, "providers");
     let groups = grouped(&rows, "providers", cleaning)?;
     let provider = KeyMap::from_sorted(groups.iter().map(|(id, _)| *id));
@@ -153,18 +205,19 @@ pub(crate) fn references<'a>(
         .iter()
         .filter_map(|(id, g)| rows.text(g[0], org_col).map(|o| (*id, o)))
         .collect();
+    let members = provider_members(&rows, &groups);
     let text = |name: &str| {
         let col = rows.col(name);
-        groups
+        members
             .iter()
-            .map(move |(_, g)| rows.text(g[0], col))
+            .map(move |m| rows.text(m.rows[0], col))
             .collect::<Vec<_>>()
     };
     let counter = |name: &str| {
         let col = rows.col(name);
-        groups
+        members
             .iter()
-            .map(move |(_, g)| sum_int(g.iter().map(|r| rows.int(*r, col))))
+            .map(move |m| sum_int(m.rows.iter().map(|r| rows.int(*r, col))))
             .collect::<Vec<_>>()
     };
     // ≤3.1 wrote UTILIZATION (encounters); 3.2+ ENCOUNTERS and PROCEDURES.
@@ -174,16 +227,17 @@ pub(crate) fn references<'a>(
         .map(|(a, b)| a.or(b))
         .collect();
     let dim_provider = TableBuilder::new()
-        .int("provider_key", 1..=groups.len() as i64)
-        .text("provider_id", groups.iter().map(|(id, _)| Some(*id)))
+        .int("provider_key", 1..=members.len() as i64)
+        .text("provider_id", members.iter().map(|m| Some(m.id)))
+        .int("id_member", members.iter().map(|m| m.number))
         .text("name", text("NAME"))
         .text("gender", text("GENDER"))
         .text("speciality", text("SPECIALITY"))
         .int_opt(
             "organization_key",
-            groups
+            members
                 .iter()
-                .map(|(_, g)| organization.get(rows.text(g[0], org_col))),
+                .map(|m| organization.get(rows.text(m.rows[0], org_col))),
         )
         .text("organization_id", text("ORGANIZATION"))
         .text("city", text("CITY"))

@@ -54,25 +54,38 @@ WHERE `Id` IS NOT NULL
 -- COMMAND ----------
 
 CREATE OR REPLACE TABLE dim_provider USING DELTA AS
-WITH p AS (
-  SELECT
-    `Id` AS provider_id,
-    max(CASE WHEN _rank = 1 THEN `NAME` END) AS name,
-    max(CASE WHEN _rank = 1 THEN `GENDER` END) AS gender,
-    max(CASE WHEN _rank = 1 THEN `SPECIALITY` END) AS speciality,
-    max(CASE WHEN _rank = 1 THEN `ORGANIZATION` END) AS organization_id,
-    max(CASE WHEN _rank = 1 THEN `CITY` END) AS city,
-    max(CASE WHEN _rank = 1 THEN `STATE` END) AS state,
-    max(CASE WHEN _rank = 1 THEN `ZIP` END) AS zip,
-    -- 3.1 and older wrote UTILIZATION (encounters); 3.2+ ENCOUNTERS and PROCEDURES.
-    coalesce(sum(`ENCOUNTERS`), sum(`UTILIZATION`)) AS encounters_reported,
-    sum(`PROCEDURES`) AS procedures_reported
+-- Rows sharing an id but naming another clinician (Synthea 2.5) are members
+-- of their own, numbered by id_member within the id in order of their first
+-- row, after every id's first member; facts point at member 1.
+WITH m AS (
+  SELECT *, min(_rank) OVER (PARTITION BY `Id`, `NAME`, `GENDER`, `SPECIALITY`) AS _first
   FROM _providers
-  GROUP BY `Id`
+),
+firsts AS (
+  SELECT `Id` AS first_id, _first AS first_rank,
+    ROW_NUMBER() OVER (PARTITION BY `Id` ORDER BY _first) AS id_member
+  FROM m WHERE _rank = _first
+),
+p AS (
+  SELECT
+    m.`Id` AS provider_id,
+    f.id_member,
+    max(CASE WHEN m._rank = m._first THEN m.`NAME` END) AS name,
+    max(CASE WHEN m._rank = m._first THEN m.`GENDER` END) AS gender,
+    max(CASE WHEN m._rank = m._first THEN m.`SPECIALITY` END) AS speciality,
+    max(CASE WHEN m._rank = m._first THEN m.`ORGANIZATION` END) AS organization_id,
+    max(CASE WHEN m._rank = m._first THEN m.`CITY` END) AS city,
+    max(CASE WHEN m._rank = m._first THEN m.`STATE` END) AS state,
+    max(CASE WHEN m._rank = m._first THEN m.`ZIP` END) AS zip,
+    -- 3.1 and older wrote UTILIZATION (encounters); 3.2+ ENCOUNTERS and PROCEDURES.
+    coalesce(sum(m.`ENCOUNTERS`), sum(m.`UTILIZATION`)) AS encounters_reported,
+    sum(m.`PROCEDURES`) AS procedures_reported
+  FROM m JOIN firsts f ON f.first_id = m.`Id` AND f.first_rank = m._first
+  GROUP BY m.`Id`, f.id_member
 )
 SELECT
-  CAST(ROW_NUMBER() OVER (ORDER BY p.provider_id) AS BIGINT) AS provider_key,
-  p.provider_id, p.name, p.gender, p.speciality,
+  CAST(ROW_NUMBER() OVER (ORDER BY CASE WHEN p.id_member = 1 THEN 0 ELSE 1 END, p.provider_id, p.id_member) AS BIGINT) AS provider_key,
+  p.provider_id, CAST(p.id_member AS BIGINT) AS id_member, p.name, p.gender, p.speciality,
   o.organization_key, p.organization_id, p.city, p.state, p.zip,
   p.encounters_reported, p.procedures_reported
 FROM p LEFT JOIN dim_organization o ON o.organization_id = p.organization_id
@@ -438,7 +451,7 @@ SELECT
     THEN coalesce(datediff(to_date(st.next_admission_ts), st.discharge_day) BETWEEN 1 AND 30, false) END AS hedis_readmitted_30d
 FROM _encounters e
 LEFT JOIN dim_patient p ON p.patient_id = e.`PATIENT`
-LEFT JOIN dim_provider pr ON pr.provider_id = e.`PROVIDER`
+LEFT JOIN dim_provider pr ON pr.provider_id = e.`PROVIDER` AND pr.id_member = 1
 -- 2.5 wrote no ORGANIZATION: the provider's organization stands in, and a
 -- PROVIDER that names no provider is taken as the organization id 2.5 wrote.
 LEFT JOIN dim_organization o ON o.organization_id = coalesce(e.`ORGANIZATION`, pr.organization_id, CASE WHEN pr.provider_id IS NULL THEN e.`PROVIDER` END)
@@ -567,7 +580,7 @@ SELECT
 FROM _claims k
 LEFT JOIN dim_patient p ON p.patient_id = k.`PATIENTID`
 LEFT JOIN fact_encounters e ON e.encounter_id = k.`APPOINTMENTID`
-LEFT JOIN dim_provider pr ON pr.provider_id = k.`PROVIDERID`
+LEFT JOIN dim_provider pr ON pr.provider_id = k.`PROVIDERID` AND pr.id_member = 1
 -- Claims 3.0-3.1 write 0 for "no insurance"; it is no payer id.
 LEFT JOIN dim_payer p1 ON p1.payer_id = nullif(k.`PRIMARYPATIENTINSURANCEID`, '0')
 LEFT JOIN dim_payer p2 ON p2.payer_id = nullif(k.`SECONDARYPATIENTINSURANCEID`, '0')
