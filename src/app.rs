@@ -25,6 +25,67 @@ use crate::protocol::{Filter, PatientTimeline, Progress, Request, Response, Summ
 use crate::protocol::{TablePage, UserMessage, View, ZipLimits};
 pub use dashboard::dashboard_charts;
 
+/// Runs `redraw`, which may replace the focused element with a new one
+/// (a chart's table, the explorer's page), then gives the focus back to
+/// the element that now carries the same `data-testid` (and `data-key`),
+/// so that a keyboard user stays where they were instead of at the top of
+/// the page.
+fn keeping_focus(redraw: impl FnOnce()) {
+    let document = web_sys::window().and_then(|w| w.document());
+    let focused = document
+        .as_ref()
+        .and_then(|d| d.active_element())
+        .and_then(|e| {
+            let id = e.get_attribute("data-testid")?;
+            let selector = match e.get_attribute("data-key") {
+                Some(key) => {
+                    let key = key.replace('\\', "\\\\").replace('"', "\\\"");
+                    format!("[data-testid=\"{id}\"][data-key=\"{key}\"]")
+                }
+                None => format!("[data-testid=\"{id}\"]"),
+            };
+            Some((e, selector))
+        });
+    redraw();
+    if let Some((before, selector)) = focused {
+        restore_focus(before, selector, 120);
+    }
+}
+
+/// Checks once a frame, for up to `frames` frames (the dashboard redraws
+/// chart groups in later tasks), whether the focus fell to the page; if so,
+/// focuses the element matching `selector`. Stops as soon as the focus is
+/// elsewhere than `before` or the page.
+fn restore_focus(before: web_sys::Element, selector: String, frames: u32) {
+    request_animation_frame(move || {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let active = document.active_element();
+        let lost = active
+            .as_ref()
+            .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"))
+            || !before.is_connected() && active.as_ref() == Some(&before);
+        if lost {
+            let again = document
+                .query_selector(&selector)
+                .ok()
+                .flatten()
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+            if let Some(again) = again {
+                let _ = again.focus();
+                return;
+            }
+        } else if active.as_ref() != Some(&before) {
+            // The user moved on.
+            return;
+        }
+        if frames > 0 {
+            restore_focus(before, selector, frames - 1);
+        }
+    });
+}
+
 /// What the page is doing.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
@@ -76,10 +137,13 @@ pub fn App() -> impl IntoView {
             }
             // A late answer to an older filter is dropped.
             Response::Filtered(view) if view.filter == filter.get_untracked() => {
-                view_model.set(Some(*view))
+                keeping_focus(|| view_model.set(Some(*view)))
             }
             Response::Filtered(_) => {}
-            Response::Table(page) => explorer.set(Some(*page)),
+            Response::Table(page) => {
+                keeping_focus(|| explorer.set(Some(*page)));
+                explorer::focus_if_opened();
+            }
             Response::Patient(found) => timeline.set(Some(*found)),
             // After a build, a failed request (a preview, a download) is a
             // note; the lakehouse stays on screen.
@@ -105,10 +169,12 @@ pub fn App() -> impl IntoView {
         if next == filter.get_untracked() {
             return;
         }
-        url::push_url_state(&next, demo.get_untracked());
+        url::record_filter(&next, demo.get_untracked());
         filter.set(next);
         refilter();
     });
+    let focus = window_event_listener(ev::focusin, move |_| url::focus_moved());
+    on_cleanup(move || focus.remove());
     // Back and forward restore the filter of that history entry.
     let popstate = window_event_listener(ev::popstate, move |_| {
         let (next, _) = url::url_state();
@@ -159,22 +225,31 @@ pub fn App() -> impl IntoView {
         set_phase.set(Phase::Idle);
     });
 
+    let ready = Memo::new(move |_| matches!(phase.get(), Phase::Ready(_)));
     view! {
         <header class="top">
             <h1>"Synthea Lakehouse"</h1>
-            <p class="lead">"Drop a Synthea CSV export and get a bronze, silver and gold lakehouse with a dashboard."</p>
+            // Once a lakehouse is on screen, the dashboard needs the room.
+            <p class="lead" class:folded=move || ready.get()>
+                "Drop a Synthea CSV export and get a bronze, silver and gold lakehouse with a dashboard."
+            </p>
             <p class="privacy" data-testid="privacy-note">
                 "Everything runs in this browser tab: your files are never uploaded."
             </p>
         </header>
         <main>
-            <loader::Loader
-                patients=initial_demo.unwrap_or(1000)
-                on_files=on_files
-                on_demo=on_demo
-                on_error=on_error
-                zip_limits=zip_limits
-            />
+            // Once a lakehouse is on screen the loader folds away, so the KPI
+            // cards and the first chart fit the first screen.
+            <details class="load-panel" data-testid="load-panel" prop:open=move || !ready.get()>
+                <summary>{move || if ready.get() { "Load other data" } else { "Load data" }}</summary>
+                <loader::Loader
+                    patients=initial_demo.unwrap_or(1000)
+                    on_files=on_files
+                    on_demo=on_demo
+                    on_error=on_error
+                    zip_limits=zip_limits
+                />
+            </details>
             {move || match phase.get() {
                 Phase::Idle => view! { <p class="hint">"No data loaded yet."</p> }.into_any(),
                 Phase::Working(progress) => loader::progress_view(&progress, on_cancel).into_any(),

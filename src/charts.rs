@@ -375,7 +375,7 @@ pub fn line_chart(
     } else {
         legend_rows.iter().map(|r| r.1).max().unwrap_or(0) as u32 * LEGEND_LINE as u32 + 8
     };
-    let height = 320 + legend_height;
+    let height = 280 + legend_height;
     let mut svg = String::new();
     {
         let base = Svg::new(&mut svg, (WIDTH, height));

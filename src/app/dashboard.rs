@@ -13,6 +13,13 @@ use crate::protocol::Summary;
 use crate::protocol::{Bar, Charts, Dimension, Filter, FilterOptions, Kpi, View};
 use crate::state::{self, format_bytes, format_count, format_money, format_percent};
 
+thread_local! {
+    /// The charts whose table is open: a filter redraws every chart, and a
+    /// table the user opened (and picked a row from) stays open.
+    static OPEN_TABLES: std::cell::RefCell<std::collections::BTreeSet<&'static str>> =
+        const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
+}
+
 /// One chart: the SVG, and the same numbers as a table behind a toggle.
 /// With `on_pick`, clicking a bar (or its row's button in the table, for
 /// keyboard users) reports the bar's index.
@@ -36,17 +43,25 @@ fn Chart(
     // redraws every chart, and the monthly chart alone has a row per month
     // (393 at uk-ipop x100).
     let rows = StoredValue::new(rows);
-    let open = RwSignal::new(false);
+    let open = RwSignal::new(OPEN_TABLES.with(|o| o.borrow().contains(id)));
     let table = move || {
         open.get().then(|| {
             let cells = rows.with_value(|rows| {
                 rows.iter()
                     .enumerate()
                     .map(|(i, (label, value))| {
-                        let label = label.clone();
+                        let (label, key) = (label.clone(), label.clone());
                         let cell = match on_pick {
                             Some(pick) => view! {
-                                <button class="link" title="Filter the dashboard by this" on:click=move |_| pick.run(i)>{label}</button>
+                                <button
+                                    class="link"
+                                    title="Filter the dashboard by this"
+                                    data-testid=format!("pick-{id}")
+                                    data-key=key
+                                    on:click=move |_| pick.run(i)
+                                >
+                                    {label}
+                                </button>
                             }
                             .into_any(),
                             None => label.into_any(),
@@ -70,6 +85,14 @@ fn Chart(
             .and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok())
         {
             open.set(details.open());
+            OPEN_TABLES.with(|o| {
+                let mut open_tables = o.borrow_mut();
+                if details.open() {
+                    open_tables.insert(id);
+                } else {
+                    open_tables.remove(id);
+                }
+            });
         }
     };
     let on_click = move |ev: ev::MouseEvent| {
@@ -87,7 +110,7 @@ fn Chart(
     view! {
         <figure class="chart" class:pickable=on_pick.is_some() data-testid=format!("chart-{id}")>
             <div class="chart-svg" role="img" aria-label=title.clone() inner_html=svg on:click=on_click></div>
-            <details on:toggle=on_toggle>
+            <details on:toggle=on_toggle prop:open=open.get_untracked()>
                 <summary>"Show as table"</summary>
                 {table}
             </details>
@@ -589,19 +612,21 @@ pub fn Results(
     );
     view! {
         <section class="results" data-testid="results">
-            <p class="meta">
-                "Synthea version " <strong data-testid="version">{summary.version.clone()}</strong>
-                " · as of " <strong data-testid="as-of">{summary.as_of.clone()}</strong>
-                " · " {format_count(summary.rejected_rows as f64)} " rejected rows"
-                " · worker memory " <span data-testid="wasm-memory" data-bytes=summary.wasm_memory_bytes.to_string()>{format_bytes(summary.wasm_memory_bytes)}</span>
-            </p>
             <section
                 class="dashboard"
                 data-testid="dashboard"
                 aria-label="Dashboard"
                 data-filter=move || drawn[CHART_GROUPS - 1].get().map(|v| v.filter.describe()).unwrap_or_default()
             >
-                <h2>"Dashboard"</h2>
+                <div class="results-head">
+                    <h2>"Dashboard"</h2>
+                    <p class="meta">
+                        "Synthea version " <strong data-testid="version">{summary.version.clone()}</strong>
+                        " · as of " <strong data-testid="as-of">{summary.as_of.clone()}</strong>
+                        " · " {format_count(summary.rejected_rows as f64)} " rejected rows"
+                        " · worker memory " <span data-testid="wasm-memory" data-bytes=summary.wasm_memory_bytes.to_string()>{format_bytes(summary.wasm_memory_bytes)}</span>
+                    </p>
+                </div>
                 {
                     let options = summary.options.clone();
                     move || controls.get().then(|| view! { <FilterBar options=options.clone() filter=filter view=view apply=apply /> })

@@ -44,32 +44,13 @@ pub fn Downloads(note: ReadSignal<String>, set_note: WriteSignal<String>) -> imp
     };
     view! {
         <section class="downloads" aria-label="Downloads">
+            <span class="downloads-label">"Download:"</span>
             {download_button(
                 "download-zip",
-                "Download lakehouse (.zip: Parquet + manifest.json)",
-                None,
+                "Lakehouse (.zip)",
+                Some("Every bronze, silver and gold table as Parquet, with manifest.json: what lakehouse run writes"),
                 "Preparing the zip in the worker…",
                 || Request::Download,
-                set_note,
-            )}
-            <label class="unzip">
-                "Power BI: I will unzip to "
-                <input
-                    type="text"
-                    data-testid="unzip-folder"
-                    prop:value=move || unzip_folder.get()
-                    on:change=move |ev| set_unzip_folder.set(event_target_value(&ev))
-                />
-            </label>
-            {download_button(
-                "download-powerbi",
-                "Power BI project (.zip)",
-                None,
-                "Preparing the Power BI project in the worker…",
-                move || Request::Export {
-                    kind: ExportKind::PowerBi,
-                    unzip_folder: unzip_folder.get_untracked(),
-                },
                 set_note,
             )}
             {download_button(
@@ -82,10 +63,30 @@ pub fn Downloads(note: ReadSignal<String>, set_note: WriteSignal<String>) -> imp
             )}
             {download_button(
                 "download-databricks",
-                "Databricks bundle (.zip)",
+                "Databricks (.zip)",
                 Some("A Databricks Asset Bundle: SQL notebooks that rebuild these tables on Spark from the same CSV files"),
                 "Preparing the Databricks bundle in the worker…",
                 export(ExportKind::Databricks),
+                set_note,
+            )}
+            <label class="unzip">
+                "Power BI, to unzip in "
+                <input
+                    type="text"
+                    data-testid="unzip-folder"
+                    prop:value=move || unzip_folder.get()
+                    on:change=move |ev| set_unzip_folder.set(event_target_value(&ev))
+                />
+            </label>
+            {download_button(
+                "download-powerbi",
+                "Power BI (.zip)",
+                None,
+                "Preparing the Power BI project in the worker…",
+                move || Request::Export {
+                    kind: ExportKind::PowerBi,
+                    unzip_folder: unzip_folder.get_untracked(),
+                },
                 set_note,
             )}
             <span class="hint" data-testid="download-note" aria-live="polite">{move || note.get()}</span>

@@ -16,7 +16,37 @@ fn ask(request: &Request) {
     let _ = client::request(request);
 }
 
+thread_local! {
+    /// A table was opened (not re-sorted or paged): its page, once drawn,
+    /// takes the focus.
+    static OPENED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Brings a just-opened table into view and moves the focus to its heading
+/// (the explorer sits below the charts, thousands of pixels down); a page
+/// turn, a sort or a search leaves the focus where it is.
+pub fn focus_if_opened() {
+    if !OPENED.with(|o| o.replace(false)) {
+        return;
+    }
+    focus_explorer();
+}
+
+fn focus_explorer() {
+    request_animation_frame(|| {
+        let heading = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("explorer-heading"))
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+        if let Some(heading) = heading {
+            heading.scroll_into_view();
+            let _ = heading.focus();
+        }
+    });
+}
+
 fn preview(name: &str) {
+    OPENED.with(|o| o.set(true));
     ask(&Request::Table(TableQuery {
         name: name.to_string(),
         limit: PAGE_ROWS,
@@ -138,7 +168,7 @@ pub fn TableExplorer(
         let (at_start, at_end) = (offset == 0, offset + limit >= matched);
         Some(view! {
             <section class="explorer" data-testid="explorer" data-table=q.name.clone() data-search=q.search.clone() aria-label=format!("Table {}", q.name)>
-                <h2>{format!("{}: {}", current.layer, q.name)}</h2>
+                <h2 id="explorer-heading" tabindex="-1" data-testid="explorer-heading">{format!("{}: {}", current.layer, q.name)}</h2>
                 <p class="meta">
                     {format!("{} rows · {} columns", format_count(current.total_rows as f64), current.columns.len())}
                 </p>

@@ -20,9 +20,48 @@ pub fn url_state() -> (Filter, Option<u64>) {
     (filter, demo)
 }
 
+thread_local! {
+    /// The select whose change made the last history entry, while it keeps
+    /// the focus ([`focus_moved`] forgets it).
+    static PUSHED_FROM: std::cell::RefCell<Option<web_sys::Element>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Focus moved: the next filter change starts a new history entry.
+pub fn focus_moved() {
+    PUSHED_FROM.with(|p| p.borrow_mut().take());
+}
+
+/// Records a filter change in the URL. The first change from a focused
+/// select is a new history entry; its further changes while it keeps the
+/// focus (Chromium fires `change` on every arrow key) replace that entry,
+/// so one trip through the options is one step back.
+pub fn record_filter(filter: &Filter, demo: Option<u64>) {
+    let active = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .filter(|e| e.tag_name().eq_ignore_ascii_case("select"));
+    let same = PUSHED_FROM.with(|p| {
+        let pushed = p.borrow();
+        matches!((&*pushed, &active), (Some(a), Some(b)) if a == b)
+    });
+    if same {
+        set_url_state(filter, demo, false);
+    } else {
+        set_url_state(filter, demo, true);
+        PUSHED_FROM.with(|p| *p.borrow_mut() = active);
+    }
+}
+
 /// Records the view in the URL as a new history entry (so it can be
 /// shared, and the back button returns to the previous filter).
 pub fn push_url_state(filter: &Filter, demo: Option<u64>) {
+    set_url_state(filter, demo, true);
+}
+
+/// The view in the URL: a new history entry (`push`), or the current one
+/// replaced.
+fn set_url_state(filter: &Filter, demo: Option<u64>, push: bool) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -41,9 +80,11 @@ pub fn push_url_state(filter: &Filter, demo: Option<u64>) {
     } else {
         format!("?{query}")
     };
-    if let Ok(history) = window.history()
-        && history.state().ok().is_none_or(|_| true)
-    {
-        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    if let Ok(history) = window.history() {
+        let _ = if push {
+            history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        } else {
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        };
     }
 }

@@ -9,7 +9,14 @@ export class AppPage {
     return this.page.locator(`[data-testid="${id}"]`);
   }
 
+  /** Unfolds the loader (it folds away once a lakehouse is on screen). */
+  async openLoader() {
+    const panel = this.testId("load-panel");
+    if (!(await panel.evaluate((d) => d.open))) await panel.locator(":scope > summary").click();
+  }
+
   async loadDemo(patients) {
+    await this.openLoader();
     await this.testId("demo-patients").fill(String(patients));
     await this.testId("load-demo").click();
   }

@@ -191,6 +191,31 @@ test("a shared demo link rebuilds the same filtered view", async () => {
   await app.testId("clear-filters").click();
   await app.waitForKpi("encounters", (v) => v > inpatient);
   assert.equal(new URL(page.url()).search, "?demo=300");
+  // Arrowing through a select's options (Chromium fires change on each key)
+  // adds one history entry, not one per key; focus stays on the select.
+  const entries = await page.evaluate(() => history.length);
+  await app.testId("filter-gender").focus();
+  await page.keyboard.press("ArrowDown");
+  await app.testId("chip-gender").waitFor();
+  await page.keyboard.press("ArrowDown");
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("gender") === "M");
+  assert.equal(await page.evaluate(() => history.length), entries + 1, "one history entry for one trip through the options");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "filter-gender");
+  await page.goBack();
+  await page.waitForFunction(() => !new URL(location.href).searchParams.has("gender"));
+  // A filter picked from a chart's table by keyboard keeps the table open
+  // and the focus on the row the user picked.
+  const chart = app.testId("chart-organizations");
+  await chart.locator("summary").click();
+  const pick = chart.locator('[data-testid="pick-organizations"]').first();
+  const key = await pick.getAttribute("data-key");
+  await pick.focus();
+  await page.keyboard.press("Enter");
+  await app.testId("chip-org").waitFor();
+  await page.waitForFunction(
+    (k) => document.activeElement?.dataset.testid === "pick-organizations" && document.activeElement?.dataset.key === k,
+    key,
+  );
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();
@@ -208,10 +233,16 @@ test("tables page, sort and search in the worker, download alone, and a patient 
 
   await app.testId("open-dim_patient").first().click();
   await page.locator('[data-testid="explorer"][data-table="dim_patient"]').waitFor();
+  // Opening a table brings it into view and moves the focus to it.
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "explorer-heading");
+  const heading = await app.testId("explorer-heading").boundingBox();
+  const viewport = page.viewportSize();
+  assert.ok(heading.y >= 0 && heading.y < viewport.height, `explorer heading at y=${heading.y}`);
   assert.equal(await app.testId("page-range").innerText(), "1–25 of 120");
   assert.equal(await app.testId("explorer-table").locator("tbody tr").count(), 25);
   await app.testId("page-next").click();
   await page.locator('[data-testid="page-range"]', { hasText: "26–50 of 120" }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "page-next", "a page turn keeps the focus");
   // Sort by key descending (two clicks): the first row is patient 120.
   await app.testId("sort-patient_key").click();
   await page.locator('th[aria-sort="ascending"]').waitFor();
@@ -306,6 +337,39 @@ test("on a phone (390 px), light and dark, the page never scrolls sideways and n
     assert.ok(layout.scroll <= layout.inner, `${scheme}: the page is ${layout.scroll} px wide at ${layout.inner}`);
     assert.deepEqual(layout.overflowing, [], `${scheme}: KPI values cut off`);
     await page.screenshot({ path: join(artifacts, `phone-${scheme}.png`), fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
+test("at 1440x900, light and dark, the KPI cards and the first chart fit the first screen once the loader folds away", async () => {
+  for (const scheme of ["light", "dark"]) {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: scheme });
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${url}?demo=300`);
+    const app = new AppPage(page);
+    await app.waitForResults();
+    await app.testId("chart-monthly").locator("svg").waitFor();
+    assert.equal(await app.testId("load-panel").evaluate((d) => d.open), false, "the loader folded away");
+    const bottom = async (locator) => {
+      const box = await locator.boundingBox();
+      return box.y + box.height;
+    };
+    for (const card of await page.locator('[data-testid^="kpi-"]').all()) {
+      assert.ok((await bottom(card)) <= 900, `${scheme}: ${await card.getAttribute("data-testid")} is below the first screen`);
+    }
+    const chartBottom = await bottom(app.testId("chart-monthly"));
+    assert.ok(chartBottom <= 900, `${scheme}: the first chart ends at ${chartBottom} px`);
+    const overflowing = await page.evaluate(() =>
+      [...document.querySelectorAll(".card-value")].filter((v) => v.scrollWidth > v.clientWidth + 1).map((v) => v.textContent),
+    );
+    assert.deepEqual(overflowing, [], `${scheme}: KPI values cut off`);
+    await page.screenshot({ path: join(artifacts, `desktop-${scheme}.png`) });
+    // It unfolds again for another load.
+    await app.openLoader();
+    await app.testId("load-demo").waitFor();
     assert.deepEqual(errors, []);
     await context.close();
   }
