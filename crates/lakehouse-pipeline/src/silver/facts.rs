@@ -143,7 +143,7 @@ struct DayRange {
 }
 
 /// A day more than this many days (ten years) after every other event day
-/// is an outlier, when few events fall after the gap (see [`late_days`]).
+/// is an outlier, when few events fall after the gap (see `late_days`).
 /// Ten years, because a small export's own gaps are real: Synthea's adult
 /// wellness visits come one to three years apart.
 pub const LATE_GAP_DAYS: i32 = 3652;
