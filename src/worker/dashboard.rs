@@ -524,8 +524,8 @@ impl Dashboard {
         let kept = |t: &i64| {
             silver
                 .late_days
-                .cutoff
-                .is_none_or(|cutoff| dates::day_of_timestamp(*t) <= cutoff)
+                .last_day
+                .is_none_or(|last| dates::day_of_timestamp(*t) <= last)
         };
         let months: Vec<String> = every_month(start.iter().flatten().copied().filter(kept));
         let month_index = |m: &Option<String>| {

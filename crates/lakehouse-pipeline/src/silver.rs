@@ -103,7 +103,8 @@ pub fn conform(bronze: &Bronze, as_of: Option<Day>) -> Result<Silver> {
     let as_of = as_of.map_or_else(
         || {
             facts
-                .last_event_day
+                .late_days
+                .last_day
                 .unwrap_or_else(|| patients.last_birth_day())
         },
         Day::days,
@@ -115,7 +116,7 @@ pub fn conform(bronze: &Bronze, as_of: Option<Day>) -> Result<Silver> {
     // year-to-date and same-period-last-year figures in BI tools).
     let months = member_months.iter().map(|m| m.month);
     let first_day = facts.first_day.into_iter().chain(months.clone()).min();
-    let last_day = facts.last_event_day.into_iter().chain(months).max();
+    let last_day = facts.late_days.last_day.into_iter().chain(months).max();
     let first_day = first_day.map(|d| dates::days_from_civil(dates::civil_from_days(d).0, 1, 1));
     let last_day = last_day.map(|d| dates::days_from_civil(dates::civil_from_days(d).0, 12, 31));
     let dim_date = dims::date_table(first_day, last_day)?;

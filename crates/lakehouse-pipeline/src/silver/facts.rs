@@ -62,10 +62,8 @@ pub(crate) struct Facts<'a> {
     claims: Vec<claims::Claim<'a>>,
     /// The earliest day any fact date key points at.
     pub(crate) first_day: Option<i32>,
-    /// The latest event day that is not a far-future outlier: the default
-    /// `as_of`, and the end of the calendar's span.
-    pub(crate) last_event_day: Option<i32>,
-    /// The event days after it.
+    /// The last event day that is not a far-future outlier, and the days
+    /// after it.
     pub(crate) late_days: LateDays,
 }
 
@@ -75,10 +73,11 @@ pub(crate) struct Facts<'a> {
 pub struct LateDays {
     /// Event dates looked at (every fact start, stop and service date).
     pub checked: u64,
-    /// Those after the cutoff.
+    /// Those after the last day kept.
     pub failed: u64,
-    /// The latest day kept, if any day was not.
-    pub cutoff: Option<i32>,
+    /// The latest event day kept: the default `as_of`, and the end of the
+    /// calendar's span (`None` without events).
+    pub last_day: Option<i32>,
     /// The late days, earliest first.
     pub days: Vec<i32>,
 }
@@ -159,7 +158,7 @@ impl DayRange {
     }
 
     /// The latest day kept, and the days after it ([`late_days`]).
-    fn split(&self) -> (Option<i32>, LateDays) {
+    fn split(&self) -> LateDays {
         let mut days: Vec<(i32, u64)> = self.counts.iter().map(|(d, c)| (*d, *c)).collect();
         days.sort_unstable_by_key(|d| std::cmp::Reverse(d.0));
         late_days(&days)
@@ -172,7 +171,7 @@ impl DayRange {
 /// after it, marks every day after the gap as late; the latest such gap
 /// wins. The day before it is the last event day. The bundle's SQL
 /// (`export::databricks::last_event_day_sql`) computes the same.
-fn late_days(days: &[(i32, u64)]) -> (Option<i32>, LateDays) {
+fn late_days(days: &[(i32, u64)]) -> LateDays {
     let checked: u64 = days.iter().map(|d| d.1).sum();
     let k = (checked / 1000).max(LATE_MIN_EVENTS);
     let mut after = 0u64;
@@ -186,25 +185,13 @@ fn late_days(days: &[(i32, u64)]) -> (Option<i32>, LateDays) {
             cut = Some(index + 1);
         }
     }
-    let Some(cut) = cut else {
-        return (
-            days.first().map(|d| d.0),
-            LateDays {
-                checked,
-                ..LateDays::default()
-            },
-        );
-    };
-    let late = &days[..cut];
-    (
-        Some(days[cut].0),
-        LateDays {
-            checked,
-            failed: late.iter().map(|d| d.1).sum(),
-            cutoff: Some(days[cut].0),
-            days: late.iter().rev().map(|d| d.0).collect(),
-        },
-    )
+    let late = &days[..cut.unwrap_or(0)];
+    LateDays {
+        checked,
+        failed: late.iter().map(|d| d.1).sum(),
+        last_day: days.get(late.len()).map(|d| d.0),
+        days: late.iter().rev().map(|d| d.0).collect(),
+    }
 }
 
 /// Reads every fact table from bronze. Encounters come first: the other
@@ -231,7 +218,7 @@ pub(crate) fn build<'a>(
     let procedures = procedures::read(&mut context)?;
     let medications = medications::read(&mut context)?;
     let claims = claims::read(&mut context)?;
-    let (last_event_day, late_days) = context.days.split();
+    let late_days = context.days.split();
     Ok(Facts {
         encounters,
         conditions,
@@ -239,7 +226,6 @@ pub(crate) fn build<'a>(
         medications,
         claims,
         first_day: context.days.first,
-        last_event_day,
         late_days,
     })
 }
@@ -267,19 +253,19 @@ mod tests {
         let far = 376_200;
         let mut days = vec![(far, 2)];
         days.extend((0..100).map(|i| (19_000 - i, 5)));
-        let (last, late) = late_days(&days);
-        assert_eq!(last, Some(19_000));
+        let late = late_days(&days);
+        assert_eq!(late.last_day, Some(19_000));
         assert_eq!((late.checked, late.failed, late.days), (502, 2, vec![far]));
         // Two late clusters: both go, the earlier gap wins.
         days.insert(0, (far + 5_000, 1));
-        assert_eq!(late_days(&days).0, Some(19_000));
+        assert_eq!(late_days(&days).last_day, Some(19_000));
         // A gap shorter than ten years is real data.
         days[0] = (19_000 + LATE_GAP_DAYS, 1);
         days[1] = (19_000 + LATE_GAP_DAYS - 1, 1);
-        assert_eq!(late_days(&days).0, Some(19_000 + LATE_GAP_DAYS));
+        assert_eq!(late_days(&days).last_day, Some(19_000 + LATE_GAP_DAYS));
         // More than ten events after the gap are not outliers either.
         let crowded = vec![(far, 11), (19_000, 5)];
-        assert_eq!(late_days(&crowded).0, Some(far));
-        assert_eq!(late_days(&[]).0, None);
+        assert_eq!(late_days(&crowded).last_day, Some(far));
+        assert_eq!(late_days(&[]).last_day, None);
     }
 }
