@@ -100,23 +100,17 @@ pub fn parse_date(text: &[u8]) -> Option<i32> {
     Some(days_from_civil(year, month, day))
 }
 
-/// A date a spreadsheet re-saved in the US form `m/d/yyyy` or `m/d/yy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UsDate {
-    /// A four-digit year: days since 1970-01-01.
-    Full(i32),
-    /// A two-digit year: its century is chosen later, against the reference
-    /// day ([`resolve_two_digit_year`]). Held as [`two_digit_mark`] days.
-    TwoDigit(i32),
-}
-
 /// The first day of the range that holds two-digit-year dates until their
 /// century is known: the year 10000 + `yy`, which no ISO date reaches.
 pub const TWO_DIGIT_MARKS_FROM: i32 = 2_932_897;
 
-/// Parses `m/d/yyyy` or `m/d/yy` (one or two digits for month and day).
-/// Month first: a first number above 12 is not a US date (`None`).
-pub fn parse_us_date(text: &[u8]) -> Option<UsDate> {
+/// Parses a date a spreadsheet re-saved in the US form `m/d/yyyy` or
+/// `m/d/yy` (one or two digits for month and day) into days since
+/// 1970-01-01. A two-digit year gives its [`two_digit_mark`] (from
+/// [`TWO_DIGIT_MARKS_FROM`] on): its century is chosen later, against the
+/// reference day ([`resolve_two_digit_year`]). Month first: a first number
+/// above 12 is not a US date (`None`).
+pub fn parse_us_date(text: &[u8]) -> Option<i32> {
     let mut parts = text.split(|&b| b == b'/');
     let (month, day, year) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some()
@@ -134,9 +128,9 @@ pub fn parse_us_date(text: &[u8]) -> Option<UsDate> {
         return None;
     }
     Some(if two_digit {
-        UsDate::TwoDigit(two_digit_mark(year, month, day))
+        two_digit_mark(year, month, day)
     } else {
-        UsDate::Full(days_from_civil(year, month, day))
+        days_from_civil(year, month, day)
     })
 }
 
@@ -362,11 +356,11 @@ mod tests {
 
     #[test]
     fn us_dates_read_month_first_and_two_digit_years_take_the_century_before_the_reference() {
-        use super::{UsDate, parse_us_date, resolve_two_digit_year};
+        use super::{TWO_DIGIT_MARKS_FROM, parse_us_date, resolve_two_digit_year};
         assert_eq!(super::TWO_DIGIT_MARKS_FROM, days_from_civil(10_000, 1, 1));
         assert_eq!(
             parse_us_date(b"6/10/1997"),
-            Some(UsDate::Full(days_from_civil(1997, 6, 10)))
+            Some(days_from_civil(1997, 6, 10))
         );
         assert_eq!(parse_us_date(b"13/10/1997"), None, "day first is not US");
         assert_eq!(parse_us_date(b"2/30/1997"), None);
@@ -374,7 +368,7 @@ mod tests {
         assert_eq!(parse_us_date(b"1997-06-10"), None);
         let reference = days_from_civil(2024, 5, 1);
         let resolve = |text: &[u8]| match parse_us_date(text) {
-            Some(UsDate::TwoDigit(mark)) => {
+            Some(mark) if mark >= TWO_DIGIT_MARKS_FROM => {
                 civil_from_days(resolve_two_digit_year(mark, reference))
             }
             other => panic!("{other:?}"),

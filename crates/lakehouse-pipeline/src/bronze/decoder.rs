@@ -572,12 +572,17 @@ impl BronzeBuilder {
                     .append_value(open.line_number as i64);
                 accumulator.rows += 1;
                 open.report.rows_accepted += 1;
-                open.report.non_finite_numbers += open
-                    .scratch
-                    .iter()
-                    .filter(|v| matches!(v, Parsed::NonFinite))
-                    .count() as u64;
-                if open.scratch.iter().any(|v| matches!(v, Parsed::UsDate(_))) {
+                // One pass over the row: numbers read as no value, and
+                // dates a spreadsheet wrote as month/day/year.
+                let mut us_dates = false;
+                for value in &open.scratch {
+                    match value {
+                        Parsed::NonFinite => open.report.non_finite_numbers += 1,
+                        Parsed::UsDate(_) => us_dates = true,
+                        _ => {}
+                    }
+                }
+                if us_dates {
                     let columns = spec.columns.iter().zip(&open.scratch);
                     open.report.us_dates.note(
                         open.line_number,

@@ -267,13 +267,7 @@ fn parse_field(
             dates::parse_date(value.as_bytes())
                 .or_else(|| dates::parse_datetime(value.as_bytes()).map(dates::day_of_timestamp))
                 .map(Parsed::Date)
-                .or_else(|| {
-                    dates::parse_us_date(value.as_bytes()).map(|us| match us {
-                        dates::UsDate::Full(day) | dates::UsDate::TwoDigit(day) => {
-                            Parsed::UsDate(day)
-                        }
-                    })
-                })
+                .or_else(|| dates::parse_us_date(value.as_bytes()).map(Parsed::UsDate))
                 .ok_or_else(|| {
                     if value.contains('/') {
                         bad("date (expected YYYY-MM-DD, or a spreadsheet's month/day/year; a day/month/year date cannot be told from it)")

@@ -482,39 +482,28 @@ fn rows_rejected(bronze: &Bronze) -> RuleResult {
 /// The rows of each file kind with month/day/year dates (only for a kind
 /// that had any: Synthea never writes them).
 fn us_dates(bronze: &Bronze) -> Vec<RuleResult> {
-    let mut results: Vec<RuleResult> = Vec::new();
-    for file in bronze.files.iter().filter(|f| f.us_dates.rows > 0) {
-        let Some(kind) = file.kind else { continue };
-        let index = match results
-            .iter()
-            .position(|r| r.rule == (Rule::UsDates { file: kind }))
-        {
-            Some(index) => index,
-            None => {
-                results.push(RuleResult::new(Rule::UsDates { file: kind }));
-                results.len() - 1
+    crate::bronze::TABLES
+        .iter()
+        .filter_map(|spec| {
+            let files: Vec<_> = bronze
+                .files
+                .iter()
+                .filter(|f| f.kind == Some(spec.file))
+                .collect();
+            if files.iter().all(|f| f.us_dates.rows == 0) {
+                return None;
             }
-        };
-        for line in &file.us_dates.first_lines {
-            results[index].fail(format!("{}:{line}", file.path));
-        }
-        // `fail` counted the examples; the count is the file's.
-        results[index].rows_failed += file.us_dates.rows - file.us_dates.first_lines.len() as u64;
-    }
-    for result in &mut results {
-        result.rows_checked = bronze
-            .files
-            .iter()
-            .filter(|f| f.kind == Some(result.rule.table()))
-            .map(|f| f.rows_accepted)
-            .sum();
-    }
-    results.sort_by_key(|r| {
-        crate::bronze::TABLES
-            .iter()
-            .position(|t| t.file == r.rule.table())
-    });
-    results
+            let mut rule = RuleResult::new(Rule::UsDates { file: spec.file });
+            for file in &files {
+                for line in &file.us_dates.first_lines {
+                    rule.fail(format!("{}:{line}", file.path));
+                }
+            }
+            rule.rows_failed = files.iter().map(|f| f.us_dates.rows).sum();
+            rule.rows_checked = files.iter().map(|f| f.rows_accepted).sum();
+            Some(rule)
+        })
+        .collect()
 }
 
 /// The `dim_provider` members that share their id with an earlier one.
