@@ -65,7 +65,7 @@ impl Default for ZipLimits {
     fn default() -> Self {
         let limits = lakehouse_pipeline::bronze::archive::ZipLimits::default();
         Self {
-            max_gib: limits.max_bytes >> 30,
+            max_gib: limits.max_gib(),
             max_ratio: limits.max_ratio,
         }
     }
@@ -74,10 +74,7 @@ impl Default for ZipLimits {
 impl ZipLimits {
     /// The bronze reader's limits.
     pub fn to_bronze(self) -> lakehouse_pipeline::bronze::archive::ZipLimits {
-        lakehouse_pipeline::bronze::archive::ZipLimits {
-            max_bytes: self.max_gib.saturating_mul(1 << 30),
-            max_ratio: self.max_ratio,
-        }
+        lakehouse_pipeline::bronze::archive::ZipLimits::from_gib(self.max_gib, self.max_ratio)
     }
 }
 

@@ -127,7 +127,7 @@ struct RunArgs {
     #[arg(long, short)]
     quiet: bool,
     /// Most GiB a .zip input may expand to (a guard against zip bombs).
-    #[arg(long, value_name = "GIB", default_value_t = ZipLimits::default().max_bytes >> 30)]
+    #[arg(long, value_name = "GIB", default_value_t = ZipLimits::default().max_gib())]
     zip_max_gib: u64,
     /// Most bytes a .zip input may expand to per byte of the archive (real
     /// Synthea exports: about 8).
@@ -480,10 +480,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
                 builder.finish()?
             }
             None => {
-                let zip = ZipLimits {
-                    max_bytes: args.zip_max_gib.saturating_mul(1 << 30),
-                    max_ratio: args.zip_max_ratio,
-                };
+                let zip = ZipLimits::from_gib(args.zip_max_gib, args.zip_max_ratio);
                 let options = IngestOptions {
                     zip,
                     as_of,

@@ -31,6 +31,19 @@ impl Default for ZipLimits {
 }
 
 impl ZipLimits {
+    /// The limits as a user gives them: whole GiB and a ratio.
+    pub fn from_gib(max_gib: u64, max_ratio: u64) -> Self {
+        Self {
+            max_bytes: max_gib.saturating_mul(1 << 30),
+            max_ratio,
+        }
+    }
+
+    /// [`ZipLimits::max_bytes`] in whole GiB.
+    pub fn max_gib(&self) -> u64 {
+        self.max_bytes >> 30
+    }
+
     /// The bytes an archive of `archive_bytes` may expand to.
     pub fn allowed(&self, archive_bytes: u64) -> u64 {
         self.max_bytes
