@@ -64,8 +64,7 @@ fn restore_focus(before: web_sys::Element, selector: String, frames: u32) {
         let active = document.active_element();
         let lost = active
             .as_ref()
-            .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"))
-            || !before.is_connected() && active.as_ref() == Some(&before);
+            .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
         if lost {
             let again = document
                 .query_selector(&selector)

@@ -29,10 +29,6 @@ pub fn focus_if_opened() {
     if !OPENED.with(|o| o.replace(false)) {
         return;
     }
-    focus_explorer();
-}
-
-fn focus_explorer() {
     request_animation_frame(|| {
         let heading = web_sys::window()
             .and_then(|w| w.document())

@@ -173,34 +173,8 @@ pub fn Loader(
                     <p class="hint">
                         "A zip that expands further is refused as a possible zip bomb. Raise these for a genuine large export."
                     </p>
-                    <label>
-                        "Expands to at most (GiB) "
-                        <input
-                            type="number"
-                            min="1"
-                            max="64"
-                            data-testid="zip-max-gib"
-                            prop:value=move || zip_limits.get().max_gib.to_string()
-                            on:change=move |ev| {
-                                let value = event_target_value(&ev).parse().unwrap_or(4u64).clamp(1, 64);
-                                zip_limits.update(|z| z.max_gib = value);
-                            }
-                        />
-                    </label>
-                    <label>
-                        "At most this many times its packed size "
-                        <input
-                            type="number"
-                            min="1"
-                            max="100000"
-                            data-testid="zip-max-ratio"
-                            prop:value=move || zip_limits.get().max_ratio.to_string()
-                            on:change=move |ev| {
-                                let value = event_target_value(&ev).parse().unwrap_or(50u64).clamp(1, 100_000);
-                                zip_limits.update(|z| z.max_ratio = value);
-                            }
-                        />
-                    </label>
+                    {limit_input(zip_limits, "Expands to at most (GiB) ", "zip-max-gib", 64, |z| &mut z.max_gib)}
+                    {limit_input(zip_limits, "At most this many times its packed size ", "zip-max-ratio", 100_000, |z| &mut z.max_ratio)}
                 </details>
             </div>
             <div class="demo">
@@ -220,6 +194,35 @@ pub fn Loader(
                 </button>
             </div>
         </section>
+    }
+}
+
+/// A number box for one of the zip limits: `field` picks it, a value
+/// outside 1..=`max` is clamped, and one that is not a number keeps the
+/// default.
+fn limit_input(
+    limits: RwSignal<ZipLimits>,
+    label: &'static str,
+    test_id: &'static str,
+    max: u64,
+    field: fn(&mut ZipLimits) -> &mut u64,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input
+                type="number"
+                min="1"
+                max=max.to_string()
+                data-testid=test_id
+                prop:value=move || field(&mut limits.get()).to_string()
+                on:change=move |ev| {
+                    let fallback = *field(&mut ZipLimits::default());
+                    let value = event_target_value(&ev).parse().unwrap_or(fallback).clamp(1, max);
+                    limits.update(|z| *field(z) = value);
+                }
+            />
+        </label>
     }
 }
 

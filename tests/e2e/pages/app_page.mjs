@@ -37,6 +37,13 @@ export class AppPage {
     return this.testId("error").innerText();
   }
 
+  /** The text of every KPI value wider than its card. */
+  async kpiValuesCutOff() {
+    return this.page.evaluate(() =>
+      [...document.querySelectorAll(".card-value")].filter((v) => v.scrollWidth > v.clientWidth + 1).map((v) => v.textContent),
+    );
+  }
+
   /** KPI id → unformatted value (as the worker computed it). */
   async kpis() {
     const cards = await this.page.locator('[data-testid^="kpi-"]').all();
