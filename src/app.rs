@@ -7,6 +7,7 @@
 //! per part of the page: `loader`, `url` (the view in the URL),
 //! `downloads`, `dashboard`, `medallion` and `explorer`.
 
+pub mod chart_export;
 pub mod dashboard;
 pub mod downloads;
 pub mod explorer;

@@ -27,6 +27,27 @@ pub fn worker_stopped(error: &str) -> Response {
     })
 }
 
+/// Offers `blob` to the user as a file (a temporary object URL on an `<a
+/// download>`).
+pub fn save_blob(file_name: &str, blob: &web_sys::Blob) {
+    use wasm_bindgen::JsCast;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else {
+        return;
+    };
+    if let Ok(anchor) = document.create_element("a").and_then(|a| {
+        a.dyn_into::<web_sys::HtmlAnchorElement>()
+            .map_err(Into::into)
+    }) {
+        anchor.set_href(&url);
+        anchor.set_download(file_name);
+        anchor.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
 #[cfg(target_arch = "wasm32")]
 mod imp {
     use std::cell::RefCell;
@@ -134,30 +155,14 @@ mod imp {
         Ok(())
     }
 
-    /// Offers `bytes` to the user as a file (a temporary object URL on an `<a download>`).
+    /// Offers `bytes` to the user as a file.
     fn save(file_name: &str, mime: &str, bytes: &js_sys::Uint8Array) {
-        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-            return;
-        };
         let parts = js_sys::Array::of1(bytes);
         let options = web_sys::BlobPropertyBag::new();
         options.set_type(mime);
-        let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-        else {
-            return;
-        };
-        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-            return;
-        };
-        if let Ok(anchor) = document.create_element("a").and_then(|a| {
-            a.dyn_into::<web_sys::HtmlAnchorElement>()
-                .map_err(Into::into)
-        }) {
-            anchor.set_href(&url);
-            anchor.set_download(file_name);
-            anchor.click();
+        if let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options) {
+            super::save_blob(file_name, &blob);
         }
-        let _ = web_sys::Url::revoke_object_url(&url);
     }
 
     /// Sends `request` to the running worker (which keeps the last lakehouse).

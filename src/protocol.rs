@@ -35,6 +35,9 @@ pub enum Request {
         name: String,
         /// Parquet or CSV.
         format: TableFormat,
+        /// Only the rows behind the dashboard under this filter.
+        #[serde(default)]
+        drill: Option<Filter>,
     },
     /// A zip for another platform: a Power BI project (whose `DataFolder`
     /// is `unzip_folder` plus `\\data`), Delta tables or a Databricks bundle.
@@ -155,6 +158,10 @@ pub struct TableQuery {
     pub descending: bool,
     /// Case-insensitive text to find in any column.
     pub search: String,
+    /// Only the rows behind the dashboard under this filter (a drill-through
+    /// from a chart; see `Dashboard::drill` for which tables).
+    #[serde(default)]
+    pub drill: Option<Filter>,
 }
 
 /// A column's name and type (as `docs/schema.md` names types).

@@ -48,9 +48,13 @@ fn files_read_with_file_reader_sync_build_the_same_lakehouse() {
             limit: 5,
             ..TableQuery::default()
         },
+        None,
     )
     .unwrap();
     assert_eq!(page.rows.len(), 5);
+    // In the browser too, a drill-through gives the filtered view's rows.
+    let rows = a.drill("fact_encounters", &filter).unwrap();
+    assert_eq!(rows.len() as u64, a.view(&filter).encounters);
     let (zip, bytes) = handler::lakehouse_zip(&built).unwrap();
     assert_eq!(zip.bytes, bytes.len() as u64);
 }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::medallion::Medallion;
+use super::{chart_export, explorer};
 use crate::charts;
 use crate::protocol::Summary;
 use crate::protocol::{Bar, Charts, Dimension, Filter, FilterOptions, Kpi, View};
@@ -20,9 +21,48 @@ thread_local! {
         const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
 }
 
-/// One chart: the SVG, and the same numbers as a table behind a toggle.
-/// With `on_pick`, clicking a bar (or its row's button in the table, for
-/// keyboard users) reports the bar's index.
+/// Where a chart's numbers come from, for its drill-through: the table,
+/// the view's filter, and the dimension each of its bars (table rows)
+/// stands for.
+#[derive(Clone)]
+struct Drill {
+    table: &'static str,
+    filter: Filter,
+    dimension: Option<Dimension>,
+}
+
+impl Drill {
+    fn new(table: &'static str, filter: &Filter, dimension: Option<Dimension>) -> Self {
+        Self {
+            table,
+            filter: filter.clone(),
+            dimension,
+        }
+    }
+}
+
+/// A chart's table: its column headers (the first names the rows) and a
+/// row per bar or month, (label, cells).
+struct ChartTable {
+    header: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+}
+
+impl ChartTable {
+    /// A two-column table: label and one value.
+    fn pairs(first: &str, second: &str, rows: Vec<(String, String)>) -> Self {
+        Self {
+            header: vec![first.to_string(), second.to_string()],
+            rows: rows.into_iter().map(|(l, v)| (l, vec![v])).collect(),
+        }
+    }
+}
+
+/// One chart: the SVG, buttons to see its rows and to save it as SVG or
+/// PNG, and the same numbers as a table behind a toggle. With `on_pick`,
+/// clicking a bar (or its row's button in the table, for keyboard users)
+/// reports the bar's index; with a drill dimension, each table row opens
+/// the fact rows behind its bar.
 #[component]
 fn Chart(
     /// Stable test id.
@@ -31,10 +71,10 @@ fn Chart(
     title: String,
     /// The SVG markup.
     svg: String,
-    /// (label, formatted value) rows for the table view.
-    rows: Vec<(String, String)>,
-    /// The table's two column headers.
-    header: (&'static str, String),
+    /// The numbers, for the table view.
+    table: ChartTable,
+    /// The rows behind the chart.
+    drill: Drill,
     /// Called with the index of the bar picked.
     #[prop(optional)]
     on_pick: Option<Callback<usize>>,
@@ -42,14 +82,17 @@ fn Chart(
     // The table's rows are made only while it is open: a filter change
     // redraws every chart, and the monthly chart alone has a row per month
     // (393 at uk-ipop x100).
+    let ChartTable { header, rows } = table;
     let rows = StoredValue::new(rows);
+    let svg = StoredValue::new(svg);
     let open = RwSignal::new(OPEN_TABLES.with(|o| o.borrow().contains(id)));
+    let row_drill = drill.dimension.map(|d| (d, drill.clone()));
     let table = move || {
         open.get().then(|| {
             let cells = rows.with_value(|rows| {
                 rows.iter()
                     .enumerate()
-                    .map(|(i, (label, value))| {
+                    .map(|(i, (label, values))| {
                         let (label, key) = (label.clone(), label.clone());
                         let cell = match on_pick {
                             Some(pick) => view! {
@@ -57,7 +100,7 @@ fn Chart(
                                     class="link"
                                     title="Filter the dashboard by this"
                                     data-testid=format!("pick-{id}")
-                                    data-key=key
+                                    data-key=key.clone()
                                     on:click=move |_| pick.run(i)
                                 >
                                     {label}
@@ -66,14 +109,44 @@ fn Chart(
                             .into_any(),
                             None => label.into_any(),
                         };
-                        view! { <tr><td>{cell}</td><td class="number">{value.clone()}</td></tr> }
+                        let values = values
+                            .iter()
+                            .map(|v| view! { <td class="number">{v.clone()}</td> })
+                            .collect_view();
+                        let see = row_drill.clone().map(|(dimension, drill)| {
+                            let filter = drill.filter.with(dimension, &key);
+                            view! {
+                                <td>
+                                    <button
+                                        class="link"
+                                        data-testid=format!("rows-{id}")
+                                        data-key=key.clone()
+                                        aria-label=format!("Rows behind {key}")
+                                        on:click=move |_| explorer::open_table(drill.table, Some(filter.clone()))
+                                    >
+                                        "Rows"
+                                    </button>
+                                </td>
+                            }
+                        });
+                        view! { <tr><th scope="row">{cell}</th>{values}{see}</tr> }
                     })
                     .collect_view()
             });
-            let (first, second) = header.clone();
+            let heads = header
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    let class = if i == 0 { "" } else { "number" };
+                    view! { <th scope="col" class=class>{h.clone()}</th> }
+                })
+                .collect_view();
+            let rows_head = row_drill
+                .is_some()
+                .then(|| view! { <th scope="col"><span class="visually-hidden">"Fact rows"</span></th> });
             view! {
                 <table>
-                    <thead><tr><th scope="col">{first}</th><th scope="col" class="number">{second}</th></tr></thead>
+                    <thead><tr>{heads}{rows_head}</tr></thead>
                     <tbody>{cells}</tbody>
                 </table>
             }
@@ -107,9 +180,22 @@ fn Chart(
             pick.run(i);
         }
     };
+    let (table_name, filter) = (drill.table, drill.filter);
     view! {
         <figure class="chart" class:pickable=on_pick.is_some() data-testid=format!("chart-{id}")>
-            <div class="chart-svg" role="img" aria-label=title.clone() inner_html=svg on:click=on_click></div>
+            <div class="chart-svg" role="img" aria-label=title.clone() inner_html=svg.get_value() on:click=on_click></div>
+            <div class="chart-tools">
+                <button
+                    class="link"
+                    data-testid=format!("see-rows-{id}")
+                    title=format!("Open the {table_name} rows behind this chart, with the dashboard's filters")
+                    on:click=move |_| explorer::open_table(table_name, Some(filter.clone()))
+                >
+                    "See rows"
+                </button>
+                <button class="link" data-testid=format!("save-svg-{id}") aria-label=format!("Save {title} as SVG") on:click=move |_| chart_export::save_svg(id, &svg.get_value())>"SVG"</button>
+                <button class="link" data-testid=format!("save-png-{id}") aria-label=format!("Save {title} as PNG") on:click=move |_| chart_export::save_png(id, &svg.get_value())>"PNG"</button>
+            </div>
             <details on:toggle=on_toggle prop:open=open.get_untracked()>
                 <summary>"Show as table"</summary>
                 {table}
@@ -133,6 +219,8 @@ struct Ranked<'a> {
     bars: &'a [Bar],
     format: fn(f64) -> String,
     dimension: Dimension,
+    /// The table its bars count rows of.
+    table: &'static str,
 }
 
 fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> AnyView {
@@ -163,8 +251,8 @@ fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> 
             id=chart.id
             title=chart.title.to_string()
             svg=svg
-            rows=bar_rows(chart.bars, chart.format)
-            header=(chart.dimension.label(), chart.axis.to_string())
+            table=ChartTable::pairs(chart.dimension.label(), chart.axis, bar_rows(chart.bars, chart.format))
+            drill=Drill::new(chart.table, filter, Some(chart.dimension))
             on_pick=pick
         />
     }
@@ -174,28 +262,34 @@ fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> 
 /// The dashboard's charts fall in this many groups, drawn one per task.
 pub const CHART_GROUPS: usize = 6;
 
-/// A monthly chart's table: a row per month, its series' cells joined.
-fn month_rows(months: &[String], cells: impl Fn(usize) -> Vec<String>) -> Vec<(String, String)> {
-    months
-        .iter()
-        .enumerate()
-        .map(|(i, month)| (month.clone(), cells(i).join(", ")))
-        .collect()
+/// A monthly chart's table: a row per month, a column per series.
+fn month_table(
+    first: &str,
+    months: &[String],
+    series: &[String],
+    cell: impl Fn(usize, usize) -> String,
+) -> ChartTable {
+    ChartTable {
+        header: std::iter::once(first.to_string())
+            .chain(series.iter().cloned())
+            .collect(),
+        rows: months
+            .iter()
+            .enumerate()
+            .map(|(m, month)| {
+                (
+                    month.clone(),
+                    (0..series.len()).map(|k| cell(k, m)).collect(),
+                )
+            })
+            .collect(),
+    }
 }
 
-fn monthly_chart(c: &Charts) -> AnyView {
-    let rows = month_rows(&c.months, |i| {
-        let cells: Vec<String> = c
-            .monthly_by_class
-            .iter()
-            .filter(|s| s.1[i] > 0.0)
-            .map(|s| format!("{} {}", s.0, format_count(s.1[i])))
-            .collect();
-        if cells.is_empty() {
-            vec!["no encounters".to_string()]
-        } else {
-            cells
-        }
+fn monthly_chart(c: &Charts, filter: &Filter) -> AnyView {
+    let classes: Vec<String> = c.monthly_by_class.iter().map(|s| s.0.clone()).collect();
+    let table = month_table("Month", &c.months, &classes, |k, m| {
+        format_count(c.monthly_by_class[k].1[m])
     });
     // Each class keeps its colour under every filter.
     let series: Vec<charts::Line> = c
@@ -210,7 +304,7 @@ fn monthly_chart(c: &Charts) -> AnyView {
         &series,
         format_count,
     );
-    view! { <Chart id="monthly" title="Encounters by month and class".into() svg=svg rows=rows header=("Month", "Encounters by class".to_string()) /> }
+    view! { <Chart id="monthly" title="Encounters by month and class".into() svg=svg table=table drill=Drill::new("fact_encounters", filter, None) /> }
         .into_any()
 }
 
@@ -221,7 +315,7 @@ const FEW_STAYS: f64 = 10.0;
 /// The HEDIS-style readmission rate by discharge month: a month without
 /// index stays is a gap, not 0 %, and the table gives every month with its
 /// denominator.
-fn readmission_chart(c: &Charts) -> AnyView {
+fn readmission_chart(c: &Charts, filter: &Filter) -> AnyView {
     let title = "30-day readmission rate (HEDIS-style) by discharge month";
     let series = vec![(
         "30-day readmission rate (%)".to_string(),
@@ -244,24 +338,26 @@ fn readmission_chart(c: &Charts) -> AnyView {
         .zip(&c.readmission_rate_by_month)
         .zip(&c.index_stays_by_month)
         .map(|((m, r), n)| {
-            let value = match r {
-                None => "no index stays".to_string(),
-                Some(r) if *n < FEW_STAYS => format!(
-                    "{} of {} index stays (few: read with care)",
-                    format_percent(*r),
-                    format_count(*n)
-                ),
-                Some(r) => format!("{} of {} index stays", format_percent(*r), format_count(*n)),
+            let (rate, note) = match r {
+                None => ("–".to_string(), "no index stays"),
+                Some(r) if *n < FEW_STAYS => (format_percent(*r), "few stays: read with care"),
+                Some(r) => (format_percent(*r), ""),
             };
-            (m.clone(), value)
+            (m.clone(), vec![rate, format_count(*n), note.to_string()])
         })
         .collect();
-    view! { <Chart id="readmissions" title=title.into() svg=svg rows=rows header=("Discharge month", "Readmission rate (of index stays)".to_string()) /> }.into_any()
+    let table = ChartTable {
+        header: ["Discharge month", "Readmission rate", "Index stays", "Note"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    };
+    view! { <Chart id="readmissions" title=title.into() svg=svg table=table drill=Drill::new("fact_encounters", filter, None) /> }.into_any()
 }
 
 /// Paid per member month by month, for the payers with the most members;
 /// a month without members is a gap in the line, and "–" in the table.
-fn pmpm_month_chart(c: &Charts) -> AnyView {
+fn pmpm_month_chart(c: &Charts, filter: &Filter) -> AnyView {
     let title = "PMPM (paid) by payer and month";
     // A payer's colour follows its overall rank, the same under every filter.
     let series: Vec<charts::Line> = c
@@ -285,16 +381,11 @@ fn pmpm_month_chart(c: &Charts) -> AnyView {
         &series,
         format_money,
     );
-    let rows = month_rows(&c.months, |i| {
-        c.pmpm_by_month
-            .iter()
-            .map(|(payer, _, values)| {
-                let value = values[i].map_or_else(|| "no members".to_string(), format_money);
-                format!("{payer} {value}")
-            })
-            .collect()
+    let payers: Vec<String> = c.pmpm_by_month.iter().map(|s| s.0.clone()).collect();
+    let table = month_table("Month", &c.months, &payers, |k, m| {
+        c.pmpm_by_month[k].2[m].map_or_else(|| "no members".to_string(), format_money)
     });
-    view! { <Chart id="pmpm-month" title=title.into() svg=svg rows=rows header=("Month", "Paid per member month, by payer".to_string()) /> }.into_any()
+    view! { <Chart id="pmpm-month" title=title.into() svg=svg table=table drill=Drill::new("fact_encounters", filter, None) /> }.into_any()
 }
 
 fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyView {
@@ -331,7 +422,7 @@ fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyVie
             apply.run(next);
         }
     });
-    view! { <Chart id="age" title="Patients by age band and sex".into() svg=svg rows=rows header=("Age band and sex", "Patients".to_string()) on_pick=pick /> }
+    view! { <Chart id="age" title="Patients by age band and sex".into() svg=svg table=ChartTable::pairs("Age band and sex", "Patients", rows) drill=Drill::new("dim_patient", filter, None) on_pick=pick /> }
         .into_any()
 }
 
@@ -340,7 +431,7 @@ fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyVie
 /// filter.
 pub fn chart_group(c: &Charts, filter: &Filter, apply: Callback<Filter>, group: usize) -> AnyView {
     let count = format_count as fn(f64) -> String;
-    let ranked = |id, title, axis, bars, format, dimension| {
+    let ranked = |id, title, axis, bars, format, dimension, table| {
         ranked_chart(
             Ranked {
                 id,
@@ -349,39 +440,40 @@ pub fn chart_group(c: &Charts, filter: &Filter, apply: Callback<Filter>, group: 
                 bars,
                 format,
                 dimension,
+                table,
             },
             filter,
             apply,
         )
     };
     match group {
-        0 => monthly_chart(c),
+        0 => monthly_chart(c, filter),
         1 => view! {
-            {ranked("conditions", "Top conditions", "patients", &c.top_conditions, count, Dimension::Condition)}
-            {ranked("procedures", "Top procedures", "procedures", &c.top_procedures, count, Dimension::Procedure)}
+            {ranked("conditions", "Top conditions", "patients", &c.top_conditions, count, Dimension::Condition, "fact_conditions")}
+            {ranked("procedures", "Top procedures", "procedures", &c.top_procedures, count, Dimension::Procedure, "fact_procedures")}
         }
         .into_any(),
         2 => view! {
-            {ranked("organizations", "Encounters by organization", "encounters", &c.organizations, count, Dimension::Organization)}
-            {ranked("providers", "Encounters by provider", "encounters", &c.providers, count, Dimension::Provider)}
+            {ranked("organizations", "Encounters by organization", "encounters", &c.organizations, count, Dimension::Organization, "fact_encounters")}
+            {ranked("providers", "Encounters by provider", "encounters", &c.providers, count, Dimension::Provider, "fact_encounters")}
         }
         .into_any(),
         3 => view! {
-            {ranked("payer-cost", "Claim cost by payer", "claim cost", &c.payer_cost, format_money, Dimension::Payer)}
-            {ranked("payer-coverage", "Payer coverage by payer", "% of claim cost covered", &c.payer_coverage, format_percent, Dimension::Payer)}
-            {ranked("pmpm", "PMPM (paid) by payer", "paid per member month", &c.pmpm_by_payer, format_money, Dimension::Payer)}
-            {ranked("admits-per-1000", "Admits per 1,000 by payer", "admissions per 1,000 member-years", &c.admits_per_1000_by_payer, count, Dimension::Payer)}
-            {pmpm_month_chart(c)}
+            {ranked("payer-cost", "Claim cost by payer", "claim cost", &c.payer_cost, format_money, Dimension::Payer, "fact_encounters")}
+            {ranked("payer-coverage", "Payer coverage by payer", "% of claim cost covered", &c.payer_coverage, format_percent, Dimension::Payer, "fact_encounters")}
+            {ranked("pmpm", "PMPM (paid) by payer", "paid per member month", &c.pmpm_by_payer, format_money, Dimension::Payer, "fact_encounters")}
+            {ranked("admits-per-1000", "Admits per 1,000 by payer", "admissions per 1,000 member-years", &c.admits_per_1000_by_payer, count, Dimension::Payer, "fact_encounters")}
+            {pmpm_month_chart(c, filter)}
         }
         .into_any(),
         4 => view! {
             {pyramid_chart(c, filter, apply)}
-            {ranked("race", "Patients by race", "patients", &c.race, count, Dimension::Race)}
+            {ranked("race", "Patients by race", "patients", &c.race, count, Dimension::Race, "dim_patient")}
         }
         .into_any(),
         _ => view! {
-            {ranked("ethnicity", "Patients by ethnicity", "patients", &c.ethnicity, count, Dimension::Ethnicity)}
-            {readmission_chart(c)}
+            {ranked("ethnicity", "Patients by ethnicity", "patients", &c.ethnicity, count, Dimension::Ethnicity, "dim_patient")}
+            {readmission_chart(c, filter)}
         }
         .into_any(),
     }

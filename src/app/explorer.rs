@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::client;
-use crate::protocol::{PatientTimeline, TablePage, TableQuery};
+use crate::protocol::{Filter, PatientTimeline, TablePage, TableQuery};
 use crate::protocol::{Request, TableFormat};
 use crate::state::format_count;
 
@@ -42,12 +42,34 @@ pub fn focus_if_opened() {
 }
 
 fn preview(name: &str) {
+    open_table(name, None);
+}
+
+/// Opens table `name` in the explorer, at its first page, and brings it
+/// into view; with `drill`, only the rows behind the dashboard under that
+/// filter (a chart's drill-through).
+pub fn open_table(name: &str, drill: Option<Filter>) {
     OPENED.with(|o| o.set(true));
     ask(&Request::Table(TableQuery {
         name: name.to_string(),
         limit: PAGE_ROWS,
+        drill,
         ..TableQuery::default()
     }));
+}
+
+/// What a drill-through's filter says, for its banner: `Payer: X · Encounter
+/// class: wellness`, or that it is every row.
+fn describe_drill(filter: &Filter) -> String {
+    let active = filter.active();
+    if active.is_empty() {
+        return "no filter: every row the dashboard counts".to_string();
+    }
+    active
+        .into_iter()
+        .map(|(d, v)| format!("{}: {v}", d.label()))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 pub fn preview_button_labelled(name: &str, label: &str) -> impl IntoView + use<> {
@@ -87,6 +109,7 @@ pub fn TableExplorer(
             ask(&Request::DownloadTable {
                 name: current.query.name.clone(),
                 format,
+                drill: current.query.drill.clone(),
             });
         }
     };
@@ -162,12 +185,22 @@ pub fn TableExplorer(
         );
         let (limit, offset, matched) = (q.limit, q.offset, current.matched_rows);
         let (at_start, at_end) = (offset == 0, offset + limit >= matched);
+        let drilled = q.drill.is_some();
         Some(view! {
-            <section class="explorer" data-testid="explorer" data-table=q.name.clone() data-search=q.search.clone() aria-label=format!("Table {}", q.name)>
+            <section class="explorer" data-testid="explorer" data-table=q.name.clone() data-search=q.search.clone() data-drill=q.drill.as_ref().map(Filter::describe) aria-label=format!("Table {}", q.name)>
                 <h2 id="explorer-heading" tabindex="-1" data-testid="explorer-heading">{format!("{}: {}", current.layer, q.name)}</h2>
                 <p class="meta">
                     {format!("{} rows · {} columns", format_count(current.total_rows as f64), current.columns.len())}
                 </p>
+                {q.drill.clone().map(|filter| {
+                    let name = q.name.clone();
+                    view! {
+                        <p class="drill" data-testid="explorer-drill">
+                            "Rows behind the dashboard, " {describe_drill(&filter)} ". Downloads hold these rows only. "
+                            <button class="link" data-testid="explorer-all-rows" on:click=move |_| open_table(&name, None)>"Show every row"</button>
+                        </p>
+                    }
+                })}
                 <div class="explorer-tools">
                     <label>
                         "Search "
@@ -187,11 +220,11 @@ pub fn TableExplorer(
                     <button data-testid="page-previous" disabled=at_start on:click=move |_| requery(&move |query: &mut TableQuery| query.offset = offset.saturating_sub(limit))>"Previous"</button>
                     <span data-testid="page-range">{format!("{first}–{last} of {}", format_count(matched as f64))}</span>
                     <button data-testid="page-next" disabled=at_end on:click=move |_| requery(&move |query: &mut TableQuery| query.offset = offset + limit)>"Next"</button>
-                    <button data-testid="download-table-parquet" on:click=move |_| download(TableFormat::Parquet)>"Download Parquet"</button>
-                    <button data-testid="download-table-csv" on:click=move |_| download(TableFormat::Csv)>"Download CSV"</button>
+                    <button data-testid="download-table-parquet" on:click=move |_| download(TableFormat::Parquet)>{if drilled { "Download these rows (Parquet)" } else { "Download Parquet" }}</button>
+                    <button data-testid="download-table-csv" on:click=move |_| download(TableFormat::Csv)>{if drilled { "Download these rows (CSV)" } else { "Download CSV" }}</button>
                     <button on:click=move |_| page.set(None)>"Close"</button>
                 </div>
-                <div class="scroll">
+                <div class="scroll" tabindex="0" role="region" aria-label=format!("Rows of {}", q.name)>
                     <table data-testid="explorer-table">
                         <thead><tr>{is_patients.then(|| view! { <th>"Patient"</th> })}{header}</tr></thead>
                         <tbody>{rows}</tbody>
@@ -232,7 +265,7 @@ fn Timeline(timeline: RwSignal<Option<PatientTimeline>>) -> impl IntoView {
                 <h3>{format!("{} ({})", t.name, t.id)}</h3>
                 <ul class="facts">{facts}</ul>
                 <p class="meta" data-testid="timeline-count">{format!("{} events", t.events.len())}</p>
-                <div class="scroll">
+                <div class="scroll" tabindex="0" role="region" aria-label="Timeline events">
                     <table>
                         <thead><tr><th>"Date"</th><th>"Kind"</th><th>"What"</th><th>"Detail"</th></tr></thead>
                         <tbody>{events}</tbody>

@@ -19,6 +19,14 @@ use crate::protocol::{Bar, Charts, Dimension, Filter, FilterOptions, Kpi, View};
 use crate::state;
 use crate::worker::members::{Indexes, Members, Pass};
 
+/// The tables a chart drills through to (see [`Dashboard::drill`]).
+pub const DRILL_TABLES: [&str; 4] = [
+    "dim_patient",
+    "fact_encounters",
+    "fact_conditions",
+    "fact_procedures",
+];
+
 /// Bars shown per ranked chart.
 pub const TOP_N: usize = 10;
 /// "No value" in a dense index column.
@@ -167,6 +175,9 @@ pub struct Dashboard {
     encounter_organization: Vec<u32>,
     encounter_provider: Vec<u32>,
     encounter_payer: Vec<u32>,
+    /// Each row's number in `fact_encounters` (the rows are regrouped by
+    /// patient).
+    encounter_source: Vec<u32>,
     /// Claim cost and payer coverage, 0 when unknown (they are only summed).
     encounter_cost: Vec<f64>,
     encounter_coverage: Vec<f64>,
@@ -191,6 +202,8 @@ pub struct Dashboard {
     condition_code: Vec<u32>,
     condition_patient: Vec<u32>,
     condition_encounter: Vec<u32>,
+    /// Each row's number in `fact_conditions`.
+    condition_source: Vec<u32>,
     diagnoses: Vec<String>,
     // Procedures.
     procedure_code: Vec<u32>,
@@ -316,6 +329,16 @@ fn fails_of_patient(patient_fail: &[u16], active: u16, p: u32) -> u16 {
     } else {
         patient_fail[p as usize]
     }
+}
+
+/// A filter's masks and its pass over the encounters.
+struct Passed {
+    masks: Masks,
+    patient_fail: Vec<u16>,
+    active: u16,
+    from: Option<i32>,
+    to: Option<i32>,
+    sums: EncounterSums,
 }
 
 /// Per filter, which values of its dimension it chooses (`None`: no filter;
@@ -638,6 +661,7 @@ impl Dashboard {
             encounter_organization: organization.rows,
             encounter_provider: provider.rows,
             encounter_payer: payer.rows,
+            encounter_source: Vec::new(),
             encounter_cost: known(floats(encounters, "total_claim_cost")),
             encounter_coverage: known(floats(encounters, "payer_coverage")),
             inpatient_stays,
@@ -673,6 +697,7 @@ impl Dashboard {
             condition_code: order.iter().map(|&i| diagnosis.rows[i]).collect(),
             condition_patient: order.iter().map(|&i| condition_patient[i]).collect(),
             condition_encounter: order.iter().map(|&i| condition_encounter[i]).collect(),
+            condition_source: order.iter().map(|&i| i as u32).collect(),
             diagnoses: labels(
                 silver,
                 "dim_diagnosis",
@@ -809,6 +834,7 @@ impl Dashboard {
         self.condition_encounter.iter_mut().for_each(renumber);
         self.procedure_encounter.iter_mut().for_each(renumber);
         self.patient_start = by_patient.start;
+        self.encounter_source = order;
         self.class_rows = RowIndex::new(&self.encounter_class, self.classes.len());
         self.organization_rows =
             RowIndex::new(&self.encounter_organization, self.organizations.len());
@@ -1079,6 +1105,14 @@ impl Dashboard {
         self.view_by(filter, true)
     }
 
+    /// How many values of `dimension` are labelled `label` (a filter on a
+    /// label chooses them all: two organizations may share a name).
+    #[cfg(test)]
+    pub(crate) fn label_count(&self, dimension: Dimension, label: &str) -> usize {
+        self.labels(dimension)
+            .map_or(0, |labels| labels.iter().filter(|l| *l == label).count())
+    }
+
     /// [`Dashboard::view`] through the pass over every encounter, whatever
     /// the filter: the reference the indexed passes are tested against.
     #[cfg(test)]
@@ -1086,12 +1120,10 @@ impl Dashboard {
         self.view_by(filter, false)
     }
 
-    /// The view of `filter`: the masks, the pass (none, one dimension's
-    /// index, or every encounter), then the KPIs and every chart from the
-    /// sums. Long because it is the hot path of a filter click: the sums
-    /// are read once, in one place, into the view (docs/benchmarks.md, "At
-    /// 1M encounters"); split into helpers, each chart would walk them again.
-    fn view_by(&self, filter: &Filter, indexed: bool) -> View {
+    /// The masks of `filter`, the patient filters each patient fails, and
+    /// the pass over the encounters (none, one dimension's index, or every
+    /// encounter).
+    fn pass(&self, filter: &Filter, indexed: bool) -> Passed {
         let day = |text: Option<&str>| text.and_then(dates::Day::parse).map(dates::Day::days);
         let (from, to) = (
             day(filter.get(Dimension::From)),
@@ -1112,6 +1144,98 @@ impl Dashboard {
             Some(group) => self.one_dimension_pass(group, &masks, &patient_fail),
             None => self.full_pass(&masks, from, to, &patient_fail, active),
         };
+        Passed {
+            masks,
+            patient_fail,
+            active,
+            from,
+            to,
+            sums,
+        }
+    }
+
+    /// The rows of `table` behind the dashboard under `filter`, as the
+    /// table's own row numbers, ascending: the drill-through from a chart
+    /// to its facts (`None` for a table the dashboard does not filter).
+    ///
+    /// - `fact_encounters`: the encounters that pass every filter (each
+    ///   encounter chart's counts and sums are over these).
+    /// - `dim_patient`: the patients the patient charts and the patient
+    ///   KPI count.
+    /// - `fact_conditions`, `fact_procedures`: the rows the condition and
+    ///   procedure charts count, of the chosen condition or procedure when
+    ///   that filter is set (there it picks the rows, not their patients).
+    pub fn drill(&self, table: &str, filter: &Filter) -> Option<Vec<u32>> {
+        let Passed {
+            masks,
+            patient_fail,
+            active,
+            sums,
+            ..
+        } = self.pass(filter, true);
+        let encounter_filters = active & ENCOUNTER_FILTERS != 0;
+        let fact_passes = |patient: u32, encounter: u32, own: u16| {
+            fails_of_patient(&patient_fail, active, patient) & !own == 0
+                && (!encounter_filters
+                    || (encounter != NONE && sums.encounter_passes[encounter as usize]))
+        };
+        let mut rows: Vec<u32> = match table {
+            "fact_encounters" => sums
+                .passes
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| **p)
+                .map(|(row, _)| self.encounter_source[row])
+                .collect(),
+            "dim_patient" => (0..patient_fail.len() as u32)
+                .filter(|&p| {
+                    patient_fail[p as usize] == 0
+                        && (!encounter_filters || sums.has_encounter[p as usize])
+                })
+                .collect(),
+            "fact_conditions" => (0..self.condition_code.len())
+                .filter(|&i| {
+                    self.condition_patient[i] != NONE
+                        && hit(masks.of(Dimension::Condition), self.condition_code[i])
+                        && fact_passes(
+                            self.condition_patient[i],
+                            self.condition_encounter[i],
+                            CONDITION,
+                        )
+                })
+                .map(|i| self.condition_source[i])
+                .collect(),
+            "fact_procedures" => (0..self.procedure_code.len())
+                .filter(|&i| {
+                    hit(masks.of(Dimension::Procedure), self.procedure_code[i])
+                        && fact_passes(
+                            self.procedure_patient[i],
+                            self.procedure_encounter[i],
+                            PROCEDURE,
+                        )
+                })
+                .map(|i| i as u32)
+                .collect(),
+            _ => return None,
+        };
+        rows.sort_unstable();
+        Some(rows)
+    }
+
+    /// The view of `filter`: the masks, the pass (none, one dimension's
+    /// index, or every encounter), then the KPIs and every chart from the
+    /// sums. Long because it is the hot path of a filter click: the sums
+    /// are read once, in one place, into the view (docs/benchmarks.md, "At
+    /// 1M encounters"); split into helpers, each chart would walk them again.
+    fn view_by(&self, filter: &Filter, indexed: bool) -> View {
+        let Passed {
+            masks,
+            patient_fail,
+            active,
+            from,
+            to,
+            sums,
+        } = self.pass(filter, indexed);
         let patients = patient_fail.len();
         let months = self.months.len();
         let EncounterSums {

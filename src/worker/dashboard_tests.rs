@@ -705,6 +705,77 @@ fn assert_views_close(label: &str, got: &View, want: &View) {
     assert_eq!(g.age_pyramid, w.age_pyramid, "{label}: pyramid");
 }
 
+/// The rows a chart drills through to are the ones its figures count: the
+/// encounters and patients of the view, an organization's or provider's
+/// bar's encounters, a procedure bar's procedures, and a condition bar's
+/// distinct patients.
+fn check_drill(
+    label: &str,
+    lakehouse: &Lakehouse,
+    dashboard: &Dashboard,
+    filter: &Filter,
+    view: &View,
+) {
+    let rows = |table: &str, filter: &Filter| dashboard.drill(table, filter).expect(table);
+    assert_eq!(
+        rows("fact_encounters", filter).len() as u64,
+        view.encounters,
+        "{label}: drill encounters"
+    );
+    assert_eq!(
+        Some(rows("dim_patient", filter).len() as f64),
+        values_of(view).patients,
+        "{label}: drill patients"
+    );
+    let c = &view.charts;
+    for (dimension, table, bars) in [
+        (Dimension::Organization, "fact_encounters", &c.organizations),
+        (Dimension::Provider, "fact_encounters", &c.providers),
+        (Dimension::Procedure, "fact_procedures", &c.top_procedures),
+    ] {
+        // A bar stands for one value; a filter on a shared name (two
+        // organizations of one name) takes both, so it is not one bar's rows.
+        for bar in bars
+            .iter()
+            .filter(|b| dashboard.label_count(dimension, &b.label) == 1)
+            .take(3)
+        {
+            assert_eq!(
+                rows(table, &filter.with(dimension, &bar.label)).len() as f64,
+                bar.value,
+                "{label}: drill {table} {}",
+                bar.label
+            );
+        }
+    }
+    let conditions = lakehouse
+        .silver
+        .table("fact_conditions")
+        .expect("conditions");
+    let patient = conditions
+        .column::<Int64Array>("patient_key")
+        .expect("patient_key");
+    for bar in c
+        .top_conditions
+        .iter()
+        .filter(|b| dashboard.label_count(Dimension::Condition, &b.label) == 1)
+        .take(3)
+    {
+        let drilled = rows(
+            "fact_conditions",
+            &filter.with(Dimension::Condition, &bar.label),
+        );
+        let patients: BTreeSet<i64> = drilled.iter().map(|&r| patient.value(r as usize)).collect();
+        assert_eq!(
+            patients.len() as f64,
+            bar.value,
+            "{label}: drill conditions {}",
+            bar.label
+        );
+    }
+    assert!(dashboard.drill("gold_kpis", filter).is_none());
+}
+
 fn check_filters(name: &str, lakehouse: &Lakehouse) {
     let dashboard = Dashboard::new(lakehouse);
     let unfiltered = dashboard.view(&Filter::default());
@@ -728,6 +799,7 @@ fn check_filters(name: &str, lakehouse: &Lakehouse) {
             .flat_map(|s| s.1.iter())
             .sum();
         assert_eq!(monthly, view.encounters as f64, "{label}: monthly sum");
+        check_drill(&label, lakehouse, &dashboard, &filter, &view);
         // A chart keeps its own dimension's other bars (cross-filtering).
         if filter.is_set(Dimension::Organization)
             && filter.get(Dimension::Organization) != Some("no such organization")

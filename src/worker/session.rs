@@ -6,7 +6,7 @@ use lakehouse_pipeline::Lakehouse;
 
 use super::dashboard::Dashboard;
 use super::handler::{self, Source};
-use crate::protocol::{Progress, Request, Response, UserMessage};
+use crate::protocol::{Filter, Progress, Request, Response, UserMessage};
 
 /// What the worker keeps between requests: the last lakehouse built and
 /// its dashboard model.
@@ -83,14 +83,20 @@ impl Session {
             Request::Export { kind, unzip_folder } => {
                 self.with_lakehouse(|l| download(handler::export_zip(l, kind, &unzip_folder)))
             }
-            Request::DownloadTable { name, format } => {
-                self.with_lakehouse(|l| download(super::tables::table_download(l, &name, format)))
-            }
-            Request::Table(query) => self.with_lakehouse(|l| {
-                super::tables::table_page(l, &query)
-                    .map(|page| Response::Table(Box::new(page)))
-                    .into()
+            Request::DownloadTable {
+                name,
+                format,
+                drill,
+            } => self.with_drill(&name, drill.as_ref(), |l, rows| {
+                download(super::tables::table_download(l, &name, format, rows))
             }),
+            Request::Table(query) => {
+                self.with_drill(&query.name, query.drill.as_ref(), |l, rows| {
+                    super::tables::table_page(l, &query, rows)
+                        .map(|page| Response::Table(Box::new(page)))
+                        .into()
+                })
+            }
             Request::Patient { id } => self.with_lakehouse(|l| {
                 super::patient::timeline(l, &id)
                     .map(|t| Response::Patient(Box::new(t)))
@@ -116,6 +122,34 @@ impl Session {
                 Response::Loaded(Box::new(summary)).into()
             }
             Err(message) => Response::Failed(message).into(),
+        }
+    }
+
+    /// Runs `work` on the lakehouse and, with a drill-through `filter`,
+    /// the rows of table `name` behind the dashboard under it.
+    fn with_drill(
+        &self,
+        name: &str,
+        filter: Option<&Filter>,
+        work: impl FnOnce(&Lakehouse, Option<&[u32]>) -> Reply,
+    ) -> Reply {
+        let Some((lakehouse, dashboard)) = &self.loaded else {
+            return nothing_loaded().into();
+        };
+        let Some(filter) = filter else {
+            return work(lakehouse, None);
+        };
+        match dashboard.drill(name, filter) {
+            Some(rows) => work(lakehouse, Some(&rows)),
+            None => Response::Failed(UserMessage {
+                title: format!("The dashboard does not filter `{name}`"),
+                detail: format!(
+                    "rows behind a chart come from {}",
+                    super::dashboard::DRILL_TABLES.join(", ")
+                ),
+                hint: Some("open the table without the dashboard's filters".into()),
+            })
+            .into(),
         }
     }
 
@@ -231,10 +265,54 @@ mod tests {
             Request::DownloadTable {
                 name: "dim_payer".into(),
                 format: TableFormat::Csv,
+                drill: None,
             },
             Vec::new(),
             &mut no_progress(),
         );
         assert!(reply.bytes.is_some_and(|b| !b.is_empty()));
+
+        // A drill-through: the page and the download hold only the rows
+        // behind the filtered dashboard.
+        let reply = session.handle(
+            Request::Table(TableQuery {
+                name: "fact_encounters".into(),
+                limit: 10,
+                drill: Some(filter.clone()),
+                ..TableQuery::default()
+            }),
+            Vec::new(),
+            &mut no_progress(),
+        );
+        let Response::Table(page) = reply.response else {
+            panic!("no page");
+        };
+        assert_eq!(page.total_rows, view.encounters);
+        assert_eq!(page.matched_rows, view.encounters);
+        let reply = session.handle(
+            Request::DownloadTable {
+                name: "fact_encounters".into(),
+                format: TableFormat::Csv,
+                drill: Some(filter.clone()),
+            },
+            Vec::new(),
+            &mut no_progress(),
+        );
+        let Response::Download(download) = &reply.response else {
+            panic!("no download");
+        };
+        assert_eq!(download.file_name, "fact_encounters-filtered.csv");
+        let text = String::from_utf8(reply.bytes.unwrap()).unwrap();
+        assert_eq!(text.lines().count() as u64, view.encounters + 1);
+        let reply = session.handle(
+            Request::Table(TableQuery {
+                name: "gold_kpis".into(),
+                drill: Some(filter),
+                ..TableQuery::default()
+            }),
+            Vec::new(),
+            &mut no_progress(),
+        );
+        assert!(matches!(reply.response, Response::Failed(m) if m.title.contains("gold_kpis")));
     }
 }

@@ -3,7 +3,7 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
-use arrow_array::{Array, ArrayRef, DictionaryArray, StringArray};
+use arrow_array::{Array, ArrayRef, BooleanArray, DictionaryArray, StringArray};
 use arrow_row::{RowConverter, SortField};
 use arrow_schema::{DataType, SortOptions};
 use lakehouse_pipeline::{Lakehouse, OutputTable, export, render};
@@ -101,20 +101,43 @@ fn locate(table: &OutputTable<'_>, mut i: usize) -> (usize, usize) {
     (table.batches.len(), 0)
 }
 
-/// One page of a table, after search and sort.
-pub fn table_page(lakehouse: &Lakehouse, query: &TableQuery) -> Result<TablePage, UserMessage> {
+/// Per row of a table of `total` rows, whether it is among `rows` (all of
+/// them without a drill-through).
+fn chosen_rows(total: usize, rows: Option<&[u32]>) -> Vec<bool> {
+    match rows {
+        None => vec![true; total],
+        Some(rows) => {
+            let mut chosen = vec![false; total];
+            for &row in rows {
+                if let Some(c) = chosen.get_mut(row as usize) {
+                    *c = true;
+                }
+            }
+            chosen
+        }
+    }
+}
+
+/// One page of a table, after search and sort; with `rows` (a
+/// drill-through: the table's row numbers behind a chart), only those.
+pub fn table_page(
+    lakehouse: &Lakehouse,
+    query: &TableQuery,
+    drilled: Option<&[u32]>,
+) -> Result<TablePage, UserMessage> {
     let table = lakehouse
         .table(&query.name)
         .ok_or_else(|| missing(&query.name))?;
     let total = table.rows();
     let fields = table.schema.fields();
     let needle = query.search.trim().to_ascii_lowercase();
+    let chosen = chosen_rows(total, drilled);
     // Matching rows, in table order.
-    let mut order: Vec<usize> = Vec::with_capacity(total);
+    let mut order: Vec<usize> = Vec::with_capacity(drilled.map_or(total, <[u32]>::len));
     let mut base = 0;
     for batch in table.batches {
         if needle.is_empty() {
-            order.extend(base..base + batch.num_rows());
+            order.extend((base..base + batch.num_rows()).filter(|&row| chosen[row]));
         } else {
             let matchers: Vec<Matcher<'_>> = batch
                 .columns()
@@ -123,7 +146,9 @@ pub fn table_page(lakehouse: &Lakehouse, query: &TableQuery) -> Result<TablePage
                 .collect();
             order.extend(
                 (0..batch.num_rows())
-                    .filter(|&row| matchers.iter().any(|m| m.hit(row, &needle)))
+                    .filter(|&row| {
+                        chosen[base + row] && matchers.iter().any(|m| m.hit(row, &needle))
+                    })
                     .map(|row| base + row),
             );
         }
@@ -188,30 +213,53 @@ pub fn table_page(lakehouse: &Lakehouse, query: &TableQuery) -> Result<TablePage
             })
             .collect(),
         rows,
-        total_rows: total as u64,
+        total_rows: drilled.map_or(total, <[u32]>::len) as u64,
         matched_rows: matched as u64,
     })
 }
 
 /// One table as Parquet (Snappy, as the zip holds it) or as CSV (with
-/// formula-injection escaping).
+/// formula-injection escaping); with `rows` (a drill-through), only those
+/// rows, in table order, in a file named `NAME-filtered`.
 pub fn table_download(
     lakehouse: &Lakehouse,
     name: &str,
     format: TableFormat,
+    rows: Option<&[u32]>,
 ) -> Result<(Download, Vec<u8>), UserMessage> {
     let table = lakehouse.table(name).ok_or_else(|| missing(name))?;
+    let filtered;
+    let batches = match rows {
+        None => table.batches,
+        Some(rows) => {
+            let chosen = chosen_rows(table.rows(), Some(rows));
+            let mut base = 0;
+            let mut kept = Vec::with_capacity(table.batches.len());
+            for batch in table.batches {
+                let end = base + batch.num_rows();
+                let mask = BooleanArray::from(chosen[base..end].to_vec());
+                kept.push(
+                    arrow_select::filter::filter_record_batch(batch, &mask)
+                        .map_err(|e| UserMessage::new("Could not write the download", e))?,
+                );
+                base = end;
+            }
+            filtered = kept;
+            &filtered
+        }
+    };
     let (bytes, mime) = match format {
-        TableFormat::Csv => (export::csv::write(&table.schema, table.batches), "text/csv"),
+        TableFormat::Csv => (export::csv::write(&table.schema, batches), "text/csv"),
         TableFormat::Parquet => (
-            export::parquet::write(table.schema.clone(), table.batches)
+            export::parquet::write(table.schema.clone(), batches)
                 .map_err(|e| UserMessage::from_error("Could not write the download", &e))?,
             "application/vnd.apache.parquet",
         ),
     };
+    let suffix = if rows.is_some() { "-filtered" } else { "" };
     Ok((
         Download {
-            file_name: format!("{name}.{}", format.extension()),
+            file_name: format!("{name}{suffix}.{}", format.extension()),
             mime: mime.into(),
             bytes: bytes.len() as u64,
         },
@@ -232,13 +280,14 @@ mod tests {
             sort: None,
             descending: false,
             search: String::new(),
+            drill: None,
         }
     }
 
     #[test]
     fn pages_sort_and_search_a_table() {
         let lakehouse = load_demo(50, 4, &mut |_| {}).unwrap();
-        let page = table_page(&lakehouse, &query("dim_patient")).unwrap();
+        let page = table_page(&lakehouse, &query("dim_patient"), None).unwrap();
         assert_eq!(page.total_rows, 50);
         assert_eq!(page.matched_rows, 50);
         assert_eq!(page.rows.len(), 10);
@@ -253,6 +302,7 @@ mod tests {
                 offset: 1000,
                 ..query("dim_patient")
             },
+            None,
         )
         .unwrap();
         assert_eq!(last.query.offset, 40);
@@ -266,6 +316,7 @@ mod tests {
                 descending: true,
                 ..query("dim_patient")
             },
+            None,
         )
         .unwrap();
         assert_eq!(sorted.rows[0][0].as_deref(), Some("50"));
@@ -284,6 +335,7 @@ mod tests {
                 search: first_name.to_uppercase(),
                 ..query("dim_patient")
             },
+            None,
         )
         .unwrap();
         assert!(found.matched_rows >= 1);
@@ -299,23 +351,24 @@ mod tests {
                 search: "no such text anywhere".into(),
                 ..query("dim_patient")
             },
+            None,
         )
         .unwrap();
         assert_eq!((none.matched_rows, none.rows.len()), (0, 0));
-        assert!(table_page(&lakehouse, &query("nope")).is_err());
+        assert!(table_page(&lakehouse, &query("nope"), None).is_err());
     }
 
     #[test]
     fn single_tables_download_as_parquet_and_escaped_csv() {
         let lakehouse = load_demo(20, 4, &mut |_| {}).unwrap();
         let (download, bytes) =
-            table_download(&lakehouse, "gold_kpis", TableFormat::Parquet).unwrap();
+            table_download(&lakehouse, "gold_kpis", TableFormat::Parquet, None).unwrap();
         assert_eq!(download.file_name, "gold_kpis.parquet");
         assert_eq!(&bytes[..4], b"PAR1");
         let batches = export::parquet::read(bytes).unwrap();
         assert_eq!(batches[0].num_rows(), 1);
         let (download, bytes) =
-            table_download(&lakehouse, "dim_patient", TableFormat::Csv).unwrap();
+            table_download(&lakehouse, "dim_patient", TableFormat::Csv, None).unwrap();
         assert_eq!(download.mime, "text/csv");
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.starts_with("patient_key,"));

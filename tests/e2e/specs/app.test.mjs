@@ -62,7 +62,7 @@ test("demo data is generated in the worker and its KPIs equal the CLI's", async 
   await conditions.locator("summary").click();
   await conditions.locator("tbody tr").first().waitFor();
   assert.equal(await conditions.locator("tbody tr").count(), await conditions.locator(".mark[data-bar]").count());
-  assert.deepEqual(await conditions.locator("thead th").allInnerTexts(), ["Condition", "patients"]);
+  assert.deepEqual(await conditions.locator("thead th").allInnerTexts(), ["Condition", "patients", "Fact rows"]);
   const firstBar = await conditions.locator('.mark[data-bar="0"] title').textContent();
   const firstRow = await conditions.locator("tbody tr button").first().innerText();
   assert.ok(firstBar.startsWith(`${firstRow}:`), `${firstBar} / ${firstRow}`);
@@ -492,6 +492,133 @@ test("the Power BI, Delta and Databricks exports are built in the worker, pass t
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+/** Rows of the CLI's silver Parquet: `fact_encounters` rows of the organization named `name`, and of class `cls` (or any). */
+function cliEncounters(out, name, cls) {
+  const script = `
+import sys, pyarrow.parquet as pq, pyarrow.compute as pc
+out, name, cls = sys.argv[1:4]
+e = pq.read_table(f"{out}/silver/fact_encounters.parquet")
+o = pq.read_table(f"{out}/silver/dim_organization.parquet")
+keys = o.filter(pc.equal(o["name"], name))["organization_key"]
+chosen = pc.is_in(e["organization_key"], value_set=keys)
+if cls:
+    chosen = pc.and_(chosen, pc.equal(e["encounter_class"], cls))
+print(pc.sum(pc.cast(chosen, "int64")).as_py())`;
+  return Number(execFileSync("python3", ["-c", script, out, name, cls ?? ""], { encoding: "utf8" }));
+}
+
+test("a chart drills through to the rows behind a bar, under the dashboard's filters, and they download alone; a chart saves as SVG and PNG", async () => {
+  const out = cliRun(["--demo", "300"]);
+  const { page, foreign, errors } = await open(browser, `${url}?demo=300&class=wellness`);
+  const app = new AppPage(page);
+  await app.waitForResults();
+  await app.waitForFilter("class=wellness");
+  // A bar's "Rows" button in the chart's table: the encounters of that
+  // organization that pass the filter, as many as the bar says.
+  const chart = app.testId("chart-organizations");
+  await chart.locator("summary").click();
+  const row = chart.locator("tbody tr").first();
+  const name = await row.locator('[data-testid="rows-organizations"]').getAttribute("data-key");
+  const barValue = Number((await row.locator("td.number").innerText()).replace(/,/g, ""));
+  await row.locator('[data-testid="rows-organizations"]').click();
+  await page.locator(`[data-testid="explorer"][data-table="fact_encounters"][data-drill="class=wellness&org=${name}"]`).waitFor();
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "explorer-heading");
+  const shown = Number((await app.testId("page-range").innerText()).split(" of ")[1].replace(/,/g, ""));
+  assert.equal(shown, barValue, "the rows behind a bar are as many as the bar says");
+  assert.equal(shown, cliEncounters(out, name, "wellness"), "and as a query on the CLI's Parquet finds");
+  assert.ok((await app.testId("explorer-drill").innerText()).includes(`Organization: ${name}`));
+  const classColumn = await app.testId("explorer-table").locator("thead th").allInnerTexts();
+  const c = classColumn.findIndex((h) => h.startsWith("encounter_class"));
+  assert.deepEqual([...new Set(await app.testId("explorer-table").locator(`tbody tr td:nth-child(${c + 1})`).allInnerTexts())], ["wellness"]);
+  // The download holds those rows only.
+  const [csv] = await Promise.all([page.waitForEvent("download"), app.testId("download-table-csv").click()]);
+  assert.equal(csv.suggestedFilename(), "fact_encounters-filtered.csv");
+  const csvPath = join(tempDir("drill-"), "rows.csv");
+  await csv.saveAs(csvPath);
+  assert.equal(readFileSync(csvPath, "utf8").trim().split("\r\n").length, shown + 1);
+  const [parquet] = await Promise.all([page.waitForEvent("download"), app.testId("download-table-parquet").click()]);
+  const parquetPath = join(tempDir("drill-"), "rows.parquet");
+  await parquet.saveAs(parquetPath);
+  const rows = execFileSync("python3", ["-c", "import sys, pyarrow.parquet as pq; print(pq.read_table(sys.argv[1]).num_rows)", parquetPath], { encoding: "utf8" });
+  assert.equal(Number(rows), shown);
+  await page.screenshot({ path: join(artifacts, "drill.png") });
+  // "See rows" under a chart: every encounter the filtered dashboard counts.
+  await app.testId("see-rows-monthly").click();
+  await page.locator('[data-testid="explorer"][data-table="fact_encounters"][data-drill="class=wellness"]').waitFor();
+  const encounters = (await app.kpis()).encounters;
+  assert.equal(Number((await app.testId("page-range").innerText()).split(" of ")[1].replace(/,/g, "")), encounters);
+  // "Show every row" leaves the drill-through.
+  await app.testId("explorer-all-rows").click();
+  await page.locator('[data-testid="explorer"][data-table="fact_encounters"]:not([data-drill])').waitFor();
+  assert.ok(Number((await app.testId("page-range").innerText()).split(" of ")[1].replace(/,/g, "")) > encounters);
+
+  // A chart as SVG (the drawing itself) and as PNG (rendered at twice its size).
+  const [svg] = await Promise.all([page.waitForEvent("download"), app.testId("save-svg-monthly").click()]);
+  assert.equal(svg.suggestedFilename(), "chart-monthly.svg");
+  const svgPath = join(tempDir("chart-"), "chart.svg");
+  await svg.saveAs(svgPath);
+  const svgText = readFileSync(svgPath, "utf8");
+  assert.ok(svgText.startsWith("<svg") && svgText.includes("Encounters by month and class"));
+  const [png] = await Promise.all([page.waitForEvent("download"), app.testId("save-png-monthly").click()]);
+  assert.equal(png.suggestedFilename(), "chart-monthly.png");
+  const pngPath = join(tempDir("chart-"), "chart.png");
+  await png.saveAs(pngPath);
+  const bytes = readFileSync(pngPath);
+  assert.equal(bytes.subarray(1, 4).toString(), "PNG");
+  const width = bytes.readUInt32BE(16);
+  const drawn = Number(svgText.match(/width="(\d+)"/)[1]);
+  assert.equal(width, drawn * 2, "the PNG is twice the chart's size");
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+const axeSource = readFileSync(join(root, "tests/e2e/node_modules/axe-core/axe.min.js"), "utf8");
+
+/** axe-core's violations on the page as it is. axe comes from node_modules
+ * and runs through the DevTools protocol: the page's CSP rightly refuses an
+ * injected script tag. */
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+}
+
+test("axe-core finds no accessibility violation on any view, light or dark", async () => {
+  for (const colorScheme of ["light", "dark"]) {
+    const page = await browser.newPage({ colorScheme });
+    const app = new AppPage(page);
+    const found = {};
+    await page.goto(url);
+    await app.testId("load-demo").waitFor();
+    found.landing = await axeViolations(page);
+    await app.loadDemo(120);
+    await app.waitForResults();
+    // Every chart's table open, so that their tables are checked too.
+    for (const summary of await page.locator('[data-testid^="chart-"] summary').all()) await summary.click();
+    await page.locator('[data-testid="chart-monthly"] tbody tr').first().waitFor();
+    found.dashboard = await axeViolations(page);
+    await app.testId("filter-class").selectOption("wellness");
+    await app.waitForFilter("class=wellness");
+    found.filtered = await axeViolations(page);
+    await app.testId("open-dim_patient").first().click();
+    await app.testId("open-timeline").first().click();
+    await app.testId("timeline").waitFor();
+    found.explorer = await axeViolations(page);
+    await app.testId("see-rows-organizations").click();
+    await app.testId("explorer-drill").waitFor();
+    found.drill = await axeViolations(page);
+    await page.screenshot({ path: join(artifacts, `axe-${colorScheme}.png`) });
+    await page.goto(url);
+    await app.chooseFiles([join(root, "tests/fixtures/invalid/missing_patients_file/encounters.csv")]);
+    await app.waitForError();
+    found.error = await axeViolations(page);
+    const clean = Object.fromEntries(Object.keys(found).map((view) => [view, []]));
+    assert.deepEqual(found, clean, `${colorScheme}: violations by view`);
+    await page.close();
+  }
 });
 
 test("files dropped on the drop zone are loaded", async () => {
