@@ -617,6 +617,54 @@ pub fn pyramid(
     add_tooltips(svg, &tooltips, skip)
 }
 
+/// Sparkline size: one month per step across `SPARK_WIDTH` pixels.
+const SPARK_WIDTH: f64 = 120.0;
+const SPARK_HEIGHT: f64 = 28.0;
+
+/// A KPI's monthly values as a small line (no axes): months are evenly
+/// spaced because the months are every calendar month, and a month
+/// without a value breaks the line. Empty with fewer than two values.
+pub fn sparkline(values: &[Option<f64>]) -> String {
+    let known: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    if known.len() < 2 {
+        return String::new();
+    }
+    let (low, high) = known
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
+    let span = if high > low { high - low } else { 1.0 };
+    let step = SPARK_WIDTH / (values.len().max(2) - 1) as f64;
+    let mut paths = String::new();
+    let mut pen_down = false;
+    for (i, value) in values.iter().enumerate() {
+        match value.filter(|v| v.is_finite()) {
+            Some(v) => {
+                let (x, y) = (
+                    i as f64 * step,
+                    2.0 + (SPARK_HEIGHT - 4.0) * (1.0 - (v - low) / span),
+                );
+                paths.push_str(&format!(
+                    "{}{x:.1},{y:.1} ",
+                    if pen_down { "L" } else { "M" }
+                ));
+                pen_down = true;
+            }
+            None => pen_down = false,
+        }
+    }
+    format!(
+        "<svg class=\"sparkline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{SPARK_WIDTH}\" height=\"{SPARK_HEIGHT}\" viewBox=\"0 0 {SPARK_WIDTH} {SPARK_HEIGHT}\" preserveAspectRatio=\"none\" aria-hidden=\"true\" focusable=\"false\"><path d=\"{}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\" vector-effect=\"non-scaling-stroke\"/></svg>",
+        paths.trim_end()
+    )
+}
+
 /// A code the data uses for a name, as a reader wants it
 /// (`NO_INSURANCE` → "No insurance"); other names unchanged.
 pub fn display_name(name: &str) -> String {
@@ -647,6 +695,19 @@ fn svg_error(title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sparkline_breaks_at_a_month_without_a_value() {
+        assert_eq!(sparkline(&[Some(1.0)]), "");
+        let svg = sparkline(&[Some(1.0), Some(3.0), None, Some(2.0), Some(2.0)]);
+        let path = svg.split("d=\"").nth(1).unwrap().split('"').next().unwrap();
+        // Two pieces: the months before the gap, and after it.
+        assert_eq!(path.matches('M').count(), 2);
+        assert!(
+            path.starts_with("M0.0,26.0 L30.0,2.0 M90.0,14.0 L120.0,14.0"),
+            "{path}"
+        );
+    }
     use crate::state::format_count;
 
     #[test]

@@ -410,6 +410,10 @@ pub struct View {
     pub encounters: u64,
     /// Time the worker took to recompute, in milliseconds.
     pub elapsed_ms: f64,
+    /// The period the KPI changes compare with (first and last day), when
+    /// a date filter is set.
+    #[serde(default)]
+    pub previous_period: Option<(String, String)>,
 }
 
 /// A file the worker made for the user to save.
@@ -481,6 +485,22 @@ pub struct Kpi {
     pub value: String,
     /// The unformatted value (null when undefined, e.g. a rate with no discharges).
     pub raw: Option<f64>,
+    /// What a rate is over: its numerator and denominator (`12 of 340 index
+    /// stays`), so that no rate hides its base.
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// The value in the previous period of the same length (with a date
+    /// filter only).
+    #[serde(default)]
+    pub previous: Option<f64>,
+    /// The change against it: `▲ 12.3 %` (counts and money), `▼ 1.2 pts`
+    /// (rates), or why there is none.
+    #[serde(default)]
+    pub change: Option<String>,
+    /// The value per month of the chart axis, for a sparkline (empty for
+    /// the KPIs without one; `None` is a month without a value).
+    #[serde(default)]
+    pub trend: Vec<Option<f64>>,
 }
 
 /// One input file's accounting.

@@ -623,8 +623,10 @@ fn FilterBar(
     }
 }
 
-/// The KPI cards of a view.
-fn kpi_cards(kpis: &[Kpi]) -> impl IntoView + use<> {
+/// The KPI cards of a view: the value, what a rate is over, the change
+/// against the previous period (with a date filter) and a monthly sparkline.
+fn kpi_cards(kpis: &[Kpi], period: Option<&(String, String)>) -> impl IntoView + use<> {
+    let compared = period.map(|(from, to)| format!("vs {from} – {to}"));
     kpis.iter()
         .map(|k| {
             let value_class = if k.value.chars().count() > 9 {
@@ -632,10 +634,28 @@ fn kpi_cards(kpis: &[Kpi]) -> impl IntoView + use<> {
             } else {
                 "card-value"
             };
+            let detail = k
+                .detail
+                .clone()
+                .map(|d| view! { <div class="card-detail">{d}</div> });
+            let change = k.change.clone().map(|c| {
+                view! {
+                    <div class="card-change" data-testid=format!("change-{}", k.id) title=compared.clone()>
+                        {c} <span class="visually-hidden">{compared.clone()}</span>
+                    </div>
+                }
+            });
+            let spark = charts::sparkline(&k.trend);
+            let spark = (!spark.is_empty()).then(|| view! { <div class="card-spark" inner_html=spark></div> });
             view! {
-                <div class="card" data-testid=format!("kpi-{}", k.id) data-raw=k.raw.map(|v| v.to_string()).unwrap_or_default()>
+                <div class="card" data-testid=format!("kpi-{}", k.id) data-raw=k.raw.map(|v| v.to_string()).unwrap_or_default() data-previous=k.previous.map(|v| v.to_string())>
                     <div class="card-label">{k.label.clone()}</div>
-                    <div class=value_class>{k.value.clone()}</div>
+                    <div class="card-line">
+                        <div class=value_class>{k.value.clone()}</div>
+                        {spark}
+                    </div>
+                    {detail}
+                    {change}
                 </div>
             }
         })
@@ -723,7 +743,12 @@ pub fn Results(
                     let options = summary.options.clone();
                     move || controls.get().then(|| view! { <FilterBar options=options.clone() filter=filter view=view apply=apply /> })
                 }
-                {move || view.get().map(|v| view! { <div class="cards">{kpi_cards(&v.kpis)}</div> })}
+                {move || view.get().map(|v| view! {
+                    {v.previous_period.as_ref().map(|(from, to)| view! {
+                        <p class="hint" data-testid="previous-period">{format!("Changes compare with the previous period of the same length, {from} – {to}.")}</p>
+                    })}
+                    <div class="cards">{kpi_cards(&v.kpis, v.previous_period.as_ref())}</div>
+                })}
                 <div class="charts">
                     {drawn
                         .into_iter()

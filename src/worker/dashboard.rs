@@ -399,6 +399,10 @@ impl KpiValues {
             label: label.into(),
             value: raw.map_or_else(|| "–".to_string(), format),
             raw,
+            detail: None,
+            previous: None,
+            change: None,
+            trend: Vec::new(),
         };
         // A rate over member months says so when the filter leaves none.
         let per_member = |id: &str, label: &str, raw: Option<f64>, format: fn(f64) -> String| {
@@ -465,6 +469,41 @@ impl KpiValues {
                 state::format_count,
             ),
         ]
+    }
+}
+
+/// KPIs that are rates in percent (their change is in percentage points),
+/// with the factor from their raw value to percent.
+const PERCENT_KPIS: [(&str, f64); 2] =
+    [("readmission_rate_30d", 100.0), ("payer_coverage_pct", 1.0)];
+
+/// The change of KPI `id` from `was` to `now`: relative for counts and
+/// money (`▲ 12.3 %`), in percentage points for rates (`▼ 1.2 pts`).
+pub fn change(id: &str, now: Option<f64>, was: Option<f64>) -> String {
+    let (Some(now), Some(was)) = (now, was) else {
+        return "no value in the previous period".to_string();
+    };
+    let arrow = |delta: f64| if delta > 0.0 { "▲" } else { "▼" };
+    if let Some((_, factor)) = PERCENT_KPIS.iter().find(|(k, _)| *k == id) {
+        let delta = (now - was) * factor;
+        return if delta.abs() < 0.05 {
+            "no change".to_string()
+        } else {
+            format!("{} {:.1} pts", arrow(delta), delta.abs())
+        };
+    }
+    if was == 0.0 {
+        return if now == 0.0 {
+            "no change".to_string()
+        } else {
+            "none in the previous period".to_string()
+        };
+    }
+    let delta = (now - was) / was.abs() * 100.0;
+    if delta.abs() < 0.05 {
+        "no change".to_string()
+    } else {
+        format!("{} {:.1} %", arrow(delta), delta.abs())
     }
 }
 
@@ -1102,7 +1141,52 @@ impl Dashboard {
 
     /// Every KPI and chart for `filter`.
     pub fn view(&self, filter: &Filter) -> View {
-        self.view_by(filter, true)
+        let mut view = self.view_by(filter, true);
+        if let Some((from, to)) = self.previous_period(filter) {
+            let before = self.view_by(
+                &filter.with(Dimension::From, &from).with(Dimension::To, &to),
+                true,
+            );
+            for (kpi, was) in view.kpis.iter_mut().zip(&before.kpis) {
+                kpi.previous = was.raw;
+                kpi.change = Some(change(&kpi.id, kpi.raw, was.raw));
+            }
+            view.previous_period = Some((from, to));
+        }
+        view
+    }
+
+    /// With a date filter, the period of the same length just before it
+    /// (an open end is the data's first or last encounter day): as many
+    /// calendar months for a range of whole months, else as many days.
+    fn previous_period(&self, filter: &Filter) -> Option<(String, String)> {
+        if !filter.is_set(Dimension::From) && !filter.is_set(Dimension::To) {
+            return None;
+        }
+        let options = self.options();
+        let day = |set: Option<&str>, data: Option<&String>| {
+            set.or(data.map(String::as_str))
+                .and_then(dates::Day::parse)
+                .map(dates::Day::days)
+        };
+        let from = day(filter.get(Dimension::From), options.first_day.as_ref())?;
+        let to = day(filter.get(Dimension::To), options.last_day.as_ref())?;
+        if to < from {
+            return None;
+        }
+        // Whole calendar months (a year, a quarter) compare with as many
+        // months before; any other range with as many days before.
+        let (fy, fm, fd) = dates::civil_from_days(from);
+        let (_, _, next_day) = dates::civil_from_days(to + 1);
+        let start = if fd == 1 && next_day == 1 {
+            let (ty, tm, _) = dates::civil_from_days(to);
+            let months = (ty - fy) * 12 + tm as i32 - fm as i32 + 1;
+            let index = fy * 12 + fm as i32 - 1 - months;
+            dates::days_from_civil(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
+        } else {
+            from - (to - from + 1)
+        };
+        Some((dates::format_date(start), dates::format_date(from - 1)))
     }
 
     /// How many values of `dimension` are labelled `label` (a filter on a
@@ -1469,12 +1553,47 @@ impl Dashboard {
             pmpm_paid: payer_figures.pmpm(),
             admits_per_1000: payer_figures.admits_per_1000(),
         };
+        // Each rate says what it is over (PMPM and coverage are over the
+        // member months and claim cost cards beside them); three KPIs carry
+        // their months.
+        let count = |n: f64| state::format_count(n);
+        let encounters_by_month: Vec<Option<f64>> = (0..charts.months.len())
+            .map(|m| Some(charts.monthly_by_class.iter().map(|s| s.1[m]).sum()))
+            .collect();
+        let pmpm_by_month = payer_figures.pmpm_by_month(&shown);
+        let mut kpis = values.cards();
+        for kpi in &mut kpis {
+            kpi.detail = match kpi.id.as_str() {
+                "alos_days" => Some(format!("over {} stays", count(los_n as f64))),
+                "readmission_rate_30d" => Some(format!(
+                    "{} of {} index stays",
+                    count(readmissions as f64),
+                    count(discharges as f64)
+                )),
+                "admits_per_1000" => Some(format!(
+                    "{} admissions",
+                    count(payer_figures.admissions as f64)
+                )),
+                _ => None,
+            };
+            kpi.trend = match kpi.id.as_str() {
+                "encounters" => encounters_by_month.clone(),
+                "readmission_rate_30d" => charts
+                    .readmission_rate_by_month
+                    .iter()
+                    .map(|r| r.map(|r| r / 100.0))
+                    .collect(),
+                "pmpm_paid" => pmpm_by_month.clone(),
+                _ => Vec::new(),
+            };
+        }
         View {
             filter: filter.clone(),
-            kpis: values.cards(),
+            kpis,
             charts,
             encounters: counted,
             elapsed_ms: 0.0,
+            previous_period: None,
         }
     }
 }

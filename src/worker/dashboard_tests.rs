@@ -856,3 +856,108 @@ fn filter_options_list_each_value_once() {
     organizations.dedup();
     assert_eq!(organizations, options.values(Dimension::Organization));
 }
+
+#[test]
+fn kpis_compare_with_the_previous_period_and_show_their_denominators() {
+    let lakehouse = handler::load_demo(300, 7, &mut |_| {}).unwrap();
+    let dashboard = Dashboard::new(&lakehouse);
+    let unfiltered = dashboard.view(&Filter::default());
+    // No date filter: nothing to compare with.
+    assert_eq!(unfiltered.previous_period, None);
+    assert!(unfiltered.kpis.iter().all(|k| k.change.is_none()));
+    // Rates say what they are over: the gold table's denominators.
+    let gold = lakehouse.gold.table("gold_kpis").unwrap();
+    let int = |name: &str| gold.column::<Int64Array>(name).unwrap().value(0);
+    let kpi = |view: &View, id: &str| view.kpis.iter().find(|k| k.id == id).unwrap().clone();
+    assert_eq!(
+        kpi(&unfiltered, "readmission_rate_30d").detail.unwrap(),
+        format!(
+            "{} of {} index stays",
+            int("readmissions_30d"),
+            int("index_stays")
+        )
+    );
+    assert_eq!(
+        kpi(&unfiltered, "admits_per_1000").detail.unwrap(),
+        format!(
+            "{} admissions",
+            crate::state::format_count(int("inpatient_admissions") as f64)
+        )
+    );
+    // The encounters' sparkline is the monthly chart's total per month.
+    let trend = kpi(&unfiltered, "encounters").trend;
+    assert_eq!(trend.len(), unfiltered.charts.months.len());
+    let total: f64 = trend.iter().flatten().sum();
+    assert_eq!(total, unfiltered.encounters as f64);
+
+    // A year: compared with the year before, as that year's own view.
+    let filter = Filter::default()
+        .with(Dimension::From, "2020-01-01")
+        .with(Dimension::To, "2020-12-31");
+    let view = dashboard.view(&filter);
+    assert_eq!(
+        view.previous_period,
+        Some(("2019-01-01".to_string(), "2019-12-31".to_string()))
+    );
+    let before = dashboard.view(
+        &Filter::default()
+            .with(Dimension::From, "2019-01-01")
+            .with(Dimension::To, "2019-12-31"),
+    );
+    for (now, was) in view.kpis.iter().zip(&before.kpis) {
+        assert_eq!(now.previous, was.raw, "{}", now.id);
+        assert!(now.change.is_some(), "{}", now.id);
+    }
+    let encounters = kpi(&view, "encounters");
+    let (now, was) = (encounters.raw.unwrap(), encounters.previous.unwrap());
+    let expected = crate::worker::dashboard::change("encounters", Some(now), Some(was));
+    assert_eq!(encounters.change.as_deref(), Some(expected.as_str()));
+    assert!(expected.contains(&format!("{:.1} %", ((now - was) / was * 100.0).abs())));
+    // Rates change in percentage points; a missing value says so.
+    assert_eq!(
+        crate::worker::dashboard::change("readmission_rate_30d", Some(0.25), Some(0.2)),
+        "▲ 5.0 pts"
+    );
+    assert_eq!(
+        crate::worker::dashboard::change("payer_coverage_pct", Some(40.0), Some(42.5)),
+        "▼ 2.5 pts"
+    );
+    assert_eq!(
+        crate::worker::dashboard::change("encounters", Some(3.0), None),
+        "no value in the previous period"
+    );
+    // An open end is the data's first or last day.
+    let from_only = dashboard.view(&Filter::default().with(Dimension::From, "2020-01-01"));
+    let last = dashboard.options().last_day.unwrap();
+    let (a, b) = (
+        dates::Day::parse("2020-01-01").unwrap().days(),
+        dates::Day::parse(&last).unwrap().days(),
+    );
+    // (Unless the data ends on a month's last day: then it is whole months.)
+    if dates::civil_from_days(b + 1).2 != 1 {
+        let length = b - a + 1;
+        assert_eq!(
+            from_only.previous_period,
+            Some((dates::format_date(a - length), dates::format_date(a - 1)))
+        );
+    }
+    // A quarter compares with the quarter before; a week with the week before.
+    let quarter = dashboard.view(
+        &Filter::default()
+            .with(Dimension::From, "2021-01-01")
+            .with(Dimension::To, "2021-03-31"),
+    );
+    assert_eq!(
+        quarter.previous_period,
+        Some(("2020-10-01".to_string(), "2020-12-31".to_string()))
+    );
+    let week = dashboard.view(
+        &Filter::default()
+            .with(Dimension::From, "2021-03-08")
+            .with(Dimension::To, "2021-03-14"),
+    );
+    assert_eq!(
+        week.previous_period,
+        Some(("2021-03-01".to_string(), "2021-03-07".to_string()))
+    );
+}

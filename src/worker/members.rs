@@ -75,7 +75,7 @@ pub(super) struct PayerFigures {
     /// Per payer index and month index: member months and paid.
     pub(super) by_payer_month: Vec<Vec<(u32, f64)>>,
     /// Inpatient admissions, in all and per payer index.
-    admissions: u64,
+    pub(super) admissions: u64,
     admissions_by_payer: Vec<u64>,
 }
 
@@ -281,6 +281,23 @@ impl PayerFigures {
     /// PMPM by month for the payers with the most member months (at most
     /// `limit`), over the months `shown`; a month without members is a gap
     /// (`None`), not 0.
+    /// Paid per member month of every payer together, per month of
+    /// `shown` (`None` where the month has no members).
+    pub(super) fn pmpm_by_month(&self, shown: &[usize]) -> Vec<Option<f64>> {
+        shown
+            .iter()
+            .map(|&m| {
+                let (mm, paid) = self
+                    .by_payer_month
+                    .iter()
+                    .fold((0u64, 0.0), |(mm, paid), months| {
+                        (mm + u64::from(months[m].0), paid + months[m].1)
+                    });
+                (mm > 0).then(|| paid / mm as f64)
+            })
+            .collect()
+    }
+
     pub(super) fn pmpm_series(
         &self,
         members: &Members,

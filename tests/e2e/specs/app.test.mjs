@@ -397,6 +397,25 @@ test("a date range outside the data or backwards is refused with the reason", as
   await app.testId("filters").screenshot({ path: join(artifacts, "date-error.png") });
   assert.equal(await from.inputValue(), "");
   assert.equal(await app.testId("chip-from").count(), 0);
+  // A year's KPIs compare with the year before: the card's change is the
+  // CLI-checked value against that year's own view.
+  const year = Number(last.slice(0, 4)) - 1;
+  await page.goto(`${url}?demo=40&from=${year - 1}-01-01&to=${year - 1}-12-31`);
+  await app.waitForResults();
+  await app.waitForFilter(`from=${year - 1}-01-01&to=${year - 1}-12-31`);
+  const before = (await app.kpis()).encounters;
+  await page.goto(`${url}?demo=40&from=${year}-01-01&to=${year}-12-31`);
+  await app.waitForResults();
+  await app.waitForFilter(`from=${year}-01-01&to=${year}-12-31`);
+  assert.equal(await app.testId("previous-period").innerText(), `Changes compare with the previous period of the same length, ${year - 1}-01-01 – ${year - 1}-12-31.`);
+  assert.equal(Number(await app.testId("kpi-encounters").getAttribute("data-previous")), before);
+  const now = (await app.kpis()).encounters;
+  const change = await app.testId("change-encounters").innerText();
+  const expected = now === before ? "no change" : `${now > before ? "▲" : "▼"} ${(Math.abs(now - before) / before * 100).toFixed(1)} %`;
+  assert.ok(change.startsWith(expected), `${change} / ${expected}`);
+  assert.match(await app.testId("kpi-readmission_rate_30d").innerText(), /of \d+ index stays/);
+  assert.equal(await app.testId("kpi-encounters").locator("svg.sparkline").count(), 1);
+  await app.testId("dashboard").locator(".cards").screenshot({ path: join(artifacts, "kpi-changes.png") });
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();
