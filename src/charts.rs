@@ -211,7 +211,7 @@ pub fn bar_chart(
     value_label: &str,
     bars: &[(String, f64)],
     format: fn(f64) -> String,
-    selected: Option<&str>,
+    selected: &[String],
 ) -> String {
     if bars.is_empty() {
         return no_data(title);
@@ -260,7 +260,7 @@ pub fn bar_chart(
                     (0.0, SegmentValue::Exact(row)),
                     (value.max(max * 0.004), SegmentValue::Exact(row + 1)),
                 ],
-                if selected == Some(bars[i].0.as_str()) {
+                if selected.contains(&bars[i].0) {
                     PALETTE[5].filled()
                 } else {
                     PALETTE[0].mix(0.85).filled()
@@ -721,7 +721,7 @@ mod tests {
             "patients",
             &bars,
             format_count,
-            Some("Hypertension"),
+            &["Hypertension".to_string()],
         );
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("Top conditions"));
@@ -813,7 +813,7 @@ mod tests {
 
     #[test]
     fn an_empty_chart_says_so_and_bars_carry_values_and_readable_names() {
-        let empty = bar_chart("Coverage by payer", "%", &[], format_count, None);
+        let empty = bar_chart("Coverage by payer", "%", &[], format_count, &[]);
         assert!(empty.contains("No data for this filter") && !empty.contains("<line"));
         let months = vec!["2024-01".to_string(), "2024-02".to_string()];
         let zeros = line_chart(
@@ -841,7 +841,7 @@ mod tests {
                 ("Medicare".to_string(), 80.0),
             ],
             format_count,
-            None,
+            &[],
         );
         assert!(svg.contains("<title>No insurance: 0</title>"), "{svg}");
         assert!(svg.contains("\n80\n</text>"), "a value label");

@@ -363,10 +363,12 @@ impl Dimension {
 
 /// The dashboard's filters: each narrows every KPI and chart (a ranked chart
 /// ignores the filter on its own dimension and highlights the choice).
-/// Values are the labels the charts show, one per [`Dimension`].
+/// Values are the labels the charts show; a dimension may have several (a
+/// row passes when it has any of them), kept sorted so that a filter has one
+/// form (and one URL).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filter {
-    values: [Option<String>; 12],
+    values: [Vec<String>; 12],
 }
 
 /// The values the filter controls offer.
@@ -644,33 +646,61 @@ pub struct Charts {
 }
 
 impl Filter {
-    /// The chosen value of `dimension`.
+    /// The chosen value of `dimension` (the first, when several are).
     pub fn get(&self, dimension: Dimension) -> Option<&str> {
-        self.values[dimension as usize].as_deref()
+        self.values[dimension as usize].first().map(String::as_str)
+    }
+
+    /// Every chosen value of `dimension`, sorted.
+    pub fn chosen(&self, dimension: Dimension) -> &[String] {
+        &self.values[dimension as usize]
     }
 
     /// Whether `dimension` is filtered.
     pub fn is_set(&self, dimension: Dimension) -> bool {
-        self.values[dimension as usize].is_some()
+        !self.values[dimension as usize].is_empty()
     }
 
-    /// Sets (or, with an empty value, clears) the filter on `dimension`.
+    /// Sets `dimension` to `value` alone (or, with an empty value, clears it).
     pub fn set(&mut self, dimension: Dimension, value: &str) {
-        self.values[dimension as usize] = (!value.is_empty()).then(|| value.to_string());
+        self.values[dimension as usize] = if value.is_empty() {
+            Vec::new()
+        } else {
+            vec![value.to_string()]
+        };
     }
 
-    /// This filter with `dimension` set to `value` (or cleared).
+    /// This filter with `dimension` set to `value` alone (or cleared).
     pub fn with(&self, dimension: Dimension, value: &str) -> Self {
         let mut next = self.clone();
         next.set(dimension, value);
         next
     }
 
-    /// The active filters with their values, in [`Dimension::ALL`] order.
+    /// This filter with `value` added to `dimension`'s choice, or taken
+    /// out of it when it is there (a date takes one value: it is set).
+    pub fn toggled(&self, dimension: Dimension, value: &str) -> Self {
+        if matches!(dimension, Dimension::From | Dimension::To) {
+            return self.with(dimension, value);
+        }
+        let mut next = self.clone();
+        let values = &mut next.values[dimension as usize];
+        match values.binary_search_by(|v| v.as_str().cmp(value)) {
+            Ok(i) => {
+                values.remove(i);
+            }
+            Err(i) if !value.is_empty() => values.insert(i, value.to_string()),
+            Err(_) => {}
+        }
+        next
+    }
+
+    /// The active filters, a pair per chosen value, in [`Dimension::ALL`]
+    /// order.
     pub fn active(&self) -> Vec<(Dimension, String)> {
         Dimension::ALL
             .into_iter()
-            .filter_map(|d| self.get(d).map(|v| (d, v.to_string())))
+            .flat_map(|d| self.chosen(d).iter().map(move |v| (d, v.clone())))
             .collect()
     }
 
@@ -682,12 +712,16 @@ impl Filter {
             .fold(0, |bits, d| bits | d.bit())
     }
 
-    /// The filter from URL query pairs (unknown keys are ignored).
+    /// The filter from URL query pairs: a key given twice chooses both
+    /// values (a date keeps its last); unknown keys are ignored.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut filter = Self::default();
         for (key, value) in pairs {
             if let Some(dimension) = Dimension::from_key(key) {
-                filter.set(dimension, value);
+                if filter.chosen(dimension).iter().any(|v| v == value) {
+                    continue;
+                }
+                filter = filter.toggled(dimension, value);
             }
         }
         filter
@@ -747,6 +781,39 @@ mod tests {
                 .with(Dimension::Organization, "")
                 .with(Dimension::AgeBand, "")
                 .with(Dimension::From, "")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_dimension_can_choose_several_values() {
+        let two = Filter::default()
+            .toggled(Dimension::Payer, "Medicare")
+            .toggled(Dimension::Payer, "Aetna");
+        assert_eq!(two.chosen(Dimension::Payer), ["Aetna", "Medicare"]);
+        assert_eq!(two.describe(), "payer=Aetna&payer=Medicare");
+        // The same pairs in any order give the same filter.
+        let back = Filter::from_pairs([
+            ("payer", "Medicare"),
+            ("payer", "Aetna"),
+            ("payer", "Aetna"),
+        ]);
+        assert_eq!(back, two);
+        // Toggling a chosen value takes it out; `with` chooses one alone.
+        assert_eq!(
+            two.toggled(Dimension::Payer, "Aetna").describe(),
+            "payer=Medicare"
+        );
+        assert_eq!(
+            two.with(Dimension::Payer, "Cigna").describe(),
+            "payer=Cigna"
+        );
+        // A date takes one value.
+        let dates = Filter::from_pairs([("from", "2020-01-01"), ("from", "2021-01-01")]);
+        assert_eq!(dates.describe(), "from=2021-01-01");
+        assert!(
+            two.toggled(Dimension::Payer, "Aetna")
+                .toggled(Dimension::Payer, "Medicare")
                 .is_empty()
         );
     }

@@ -21,6 +21,12 @@ thread_local! {
         const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
 }
 
+/// Whether a click adds its bar to the choice (Ctrl, ⌘ or Shift held)
+/// instead of choosing it alone.
+fn adds(ev: &ev::MouseEvent) -> bool {
+    ev.ctrl_key() || ev.meta_key() || ev.shift_key()
+}
+
 /// Where a chart's numbers come from, for its drill-through: the table,
 /// the view's filter, and the dimension each of its bars (table rows)
 /// stands for.
@@ -75,9 +81,10 @@ fn Chart(
     table: ChartTable,
     /// The rows behind the chart.
     drill: Drill,
-    /// Called with the index of the bar picked.
+    /// Called with the index of the bar picked, and whether it is added to
+    /// the choice (Ctrl, ⌘ or Shift held) rather than chosen alone.
     #[prop(optional)]
-    on_pick: Option<Callback<usize>>,
+    on_pick: Option<Callback<(usize, bool)>>,
 ) -> impl IntoView {
     // The table's rows are made only while it is open: a filter change
     // redraws every chart, and the monthly chart alone has a row per month
@@ -98,10 +105,10 @@ fn Chart(
                             Some(pick) => view! {
                                 <button
                                     class="link"
-                                    title="Filter the dashboard by this"
+                                    title="Filter the dashboard by this (Shift or Ctrl: add to the choice)"
                                     data-testid=format!("pick-{id}")
                                     data-key=key.clone()
-                                    on:click=move |_| pick.run(i)
+                                    on:click=move |ev: ev::MouseEvent| pick.run((i, adds(&ev)))
                                 >
                                     {label}
                                 </button>
@@ -177,7 +184,7 @@ fn Chart(
             .and_then(|e| e.get_attribute("data-bar"))
             .and_then(|i| i.parse::<usize>().ok());
         if let Some(i) = bar {
-            pick.run(i);
+            pick.run((i, adds(&ev)));
         }
     };
     let (table_name, filter) = (drill.table, drill.filter);
@@ -224,26 +231,26 @@ struct Ranked<'a> {
 }
 
 fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> AnyView {
-    let selected = filter.get(chart.dimension).map(str::to_string);
+    let selected = filter.chosen(chart.dimension).to_vec();
     let pairs: Vec<(String, f64)> = chart
         .bars
         .iter()
         .map(|b| (b.label.clone(), b.value))
         .collect();
-    let svg = charts::bar_chart(
-        chart.title,
-        chart.axis,
-        &pairs,
-        chart.format,
-        selected.as_deref(),
-    );
+    let svg = charts::bar_chart(chart.title, chart.axis, &pairs, chart.format, &selected);
     let labels: Vec<String> = chart.bars.iter().map(|b| b.label.clone()).collect();
     let (dimension, base) = (chart.dimension, filter.clone());
-    let pick = Callback::new(move |i: usize| {
+    let pick = Callback::new(move |(i, add): (usize, bool)| {
         if let Some(label) = labels.get(i) {
-            // Clicking the chosen bar again clears the filter.
-            let chosen = base.get(dimension) == Some(label.as_str());
-            apply.run(base.with(dimension, if chosen { "" } else { label }));
+            // A click chooses the bar alone, and clicking the only chosen
+            // bar again clears the filter; with a modifier it is added to
+            // (or taken out of) the choice.
+            let alone = base.chosen(dimension) == std::slice::from_ref(label);
+            apply.run(if add {
+                base.toggled(dimension, label)
+            } else {
+                base.with(dimension, if alone { "" } else { label })
+            });
         }
     });
     view! {
@@ -407,7 +414,7 @@ fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyVie
         .collect();
     let bands: Vec<String> = c.age_pyramid.iter().map(|r| r.0.clone()).collect();
     let base = filter.clone();
-    let pick = Callback::new(move |i: usize| {
+    let pick = Callback::new(move |(i, _): (usize, bool)| {
         if let Some(band) = bands.get(i / 2) {
             let gender = if i.is_multiple_of(2) { "F" } else { "M" };
             let chosen = base.get(Dimension::AgeBand) == Some(band.as_str())
@@ -513,14 +520,17 @@ fn FilterBar(
         // One memo per control: a filter change re-checks the options of
         // the control whose value changed, not of every control (a scaled
         // export has a thousand organizations).
-        let chosen = Memo::new(move |_| current(dimension));
+        let chosen = Memo::new(move |_| filter.with(|f| f.chosen(dimension).to_vec()));
         let choices = values
             .into_iter()
             .map(|v| {
                 let (value, selected) = (v.clone(), v.clone());
-                view! { <option value=value prop:selected=move || chosen.with(|c| *c == selected)>{v}</option> }
+                view! { <option value=value prop:selected=move || chosen.with(|c| c.len() == 1 && c[0] == selected)>{v}</option> }
             })
             .collect_view();
+        // Several values chosen (from the charts, with Shift or Ctrl): the
+        // select says how many; the chips name them.
+        let several = move || chosen.with(Vec::len);
         view! {
             <label class="filter">
                 {label}
@@ -528,7 +538,8 @@ fn FilterBar(
                     data-testid=format!("filter-{key}")
                     on:change=move |ev| apply.run(filter.get_untracked().with(dimension, &event_target_value(&ev)))
                 >
-                    <option value="" prop:selected=move || chosen.with(String::is_empty)>"All"</option>
+                    <option value="" prop:selected=move || chosen.with(Vec::is_empty)>"All"</option>
+                    <option value="" disabled=true hidden={move || several() < 2} prop:selected={move || several() > 1}>{move || format!("{} chosen", several())}</option>
                     {choices}
                 </select>
             </label>
@@ -580,7 +591,7 @@ fn FilterBar(
             .into_iter()
             .map(|(dimension, value)| {
                 let (key, label) = (dimension.key(), dimension.label());
-                let without = active.with(dimension, "");
+                let without = active.toggled(dimension, &value);
                 view! {
                     <li>
                         <button

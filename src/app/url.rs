@@ -11,9 +11,17 @@ pub fn url_state() -> (Filter, Option<u64>) {
     let Some(params) = params else {
         return (Filter::default(), None);
     };
+    // A key may come several times: several values of one dimension.
     let pairs: Vec<(&str, String)> = Dimension::ALL
         .into_iter()
-        .filter_map(|d| params.get(d.key()).map(|value| (d.key(), value)))
+        .flat_map(|d| {
+            params
+                .get_all(d.key())
+                .iter()
+                .filter_map(|v| v.as_string())
+                .map(move |value| (d.key(), value))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let filter = Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
     let demo = params.get("demo").and_then(|n| n.parse().ok());

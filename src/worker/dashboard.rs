@@ -1215,8 +1215,8 @@ impl Dashboard {
         );
         let masks = Masks(Dimension::ALL.map(|d| {
             let labels = self.labels(d)?;
-            let wanted = filter.get(d)?;
-            Some(labels.iter().map(|l| l == wanted).collect())
+            let wanted = filter.chosen(d);
+            (!wanted.is_empty()).then(|| labels.iter().map(|l| wanted.contains(l)).collect())
         }));
         let patient_fail = self.patient_fails(&masks);
         let active = filter.bits();

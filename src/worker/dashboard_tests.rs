@@ -961,3 +961,44 @@ fn kpis_compare_with_the_previous_period_and_show_their_denominators() {
         Some(("2021-03-01".to_string(), "2021-03-07".to_string()))
     );
 }
+
+#[test]
+fn several_values_of_a_dimension_add_up() {
+    let lakehouse = handler::load_demo(300, 7, &mut |_| {}).unwrap();
+    let dashboard = Dashboard::new(&lakehouse);
+    let unfiltered = dashboard.view(&Filter::default());
+    let c = &unfiltered.charts;
+    for (dimension, bars) in [
+        (Dimension::Organization, &c.organizations),
+        (Dimension::Payer, &c.payer_cost),
+    ] {
+        let (a, b) = (&bars[0].label, &bars[1].label);
+        let one = |label: &str| dashboard.view(&Filter::default().with(dimension, label));
+        let both = Filter::default()
+            .toggled(dimension, a)
+            .toggled(dimension, b);
+        let view = dashboard.view(&both);
+        // An encounter has one organization and one payer: the two add up.
+        assert_eq!(view.encounters, one(a).encounters + one(b).encounters);
+        // The indexed pass over two values equals the full pass.
+        assert_views_close(&both.describe(), &view, &dashboard.view_by_full_pass(&both));
+        let rows = dashboard.drill("fact_encounters", &both).unwrap();
+        assert_eq!(rows.len() as u64, view.encounters);
+    }
+    // Two classes with a patient filter: the full pass.
+    let mixed = Filter::default()
+        .toggled(Dimension::Class, "wellness")
+        .toggled(Dimension::Class, "ambulatory")
+        .with(Dimension::Gender, "F");
+    let view = dashboard.view(&mixed);
+    let one = |class: &str| {
+        dashboard
+            .view(
+                &Filter::default()
+                    .with(Dimension::Class, class)
+                    .with(Dimension::Gender, "F"),
+            )
+            .encounters
+    };
+    assert_eq!(view.encounters, one("wellness") + one("ambulatory"));
+}

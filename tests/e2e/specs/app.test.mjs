@@ -173,6 +173,22 @@ test("clicking a bar cross-filters every chart and KPI, lives in the URL, and su
   await app.waitForResults();
   await app.testId("chip-org").waitFor();
   await app.waitForKpi("encounters", (v) => v === top.encounters);
+
+  // Shift-click adds a second organization: both are in the URL, as chips,
+  // and the encounters are the two organizations' together.
+  const second = byOrganization[1];
+  await app.testId("chart-organizations").locator('[data-bar="1"]').click({ modifiers: ["Shift"] });
+  await app.waitForKpi("encounters", (v) => v === top.encounters + second.encounters);
+  assert.deepEqual(new URL(page.url()).searchParams.getAll("org").sort(), [top.organization_name, second.organization_name].sort());
+  assert.equal(await app.testId("chip-org").count(), 2);
+  assert.equal(await app.testId("filter-org").locator("option:checked").innerText(), "2 chosen");
+  // Reloading the link keeps both; removing one chip leaves the other.
+  await page.reload();
+  await app.chooseFiles(files);
+  await app.waitForResults();
+  await app.waitForKpi("encounters", (v) => v === top.encounters + second.encounters);
+  await app.testId("chip-org").filter({ hasText: second.organization_name.trim().split(/\s+/)[0] }).first().click();
+  await app.waitForKpi("encounters", (v) => v === top.encounters);
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();
