@@ -55,6 +55,40 @@ struct ChartTable {
 }
 
 impl ChartTable {
+    /// What the chart shows, in a sentence for screen readers: a ranked
+    /// chart's bars from the highest to the lowest, a monthly chart's span
+    /// and series. Its table holds every number.
+    fn summary(&self) -> String {
+        let (Some(first), Some(last)) = (self.rows.first(), self.rows.last()) else {
+            return "No data for this filter.".to_string();
+        };
+        let cell = |row: &(String, Vec<String>)| row.1.first().cloned().unwrap_or_default();
+        if self.header.len() == 2 && self.header[0] != "Month" {
+            format!(
+                "{} bars of {}, from {} ({}) to {} ({}). Open the table for every value.",
+                self.rows.len(),
+                self.header[1],
+                first.0,
+                cell(first),
+                last.0,
+                cell(last)
+            )
+        } else {
+            format!(
+                "{} months from {} to {}; {}: {}. Open the table for every value.",
+                self.rows.len(),
+                first.0,
+                last.0,
+                if self.header.len() > 2 {
+                    "series"
+                } else {
+                    "column"
+                },
+                self.header[1..].join(", ")
+            )
+        }
+    }
+
     /// A two-column table: label and one value.
     fn pairs(first: &str, second: &str, rows: Vec<(String, String)>) -> Self {
         Self {
@@ -89,6 +123,7 @@ fn Chart(
     // The table's rows are made only while it is open: a filter change
     // redraws every chart, and the monthly chart alone has a row per month
     // (393 at uk-ipop x100).
+    let spoken = format!("{title}. {}", table.summary());
     let ChartTable { header, rows } = table;
     let rows = StoredValue::new(rows);
     let svg = StoredValue::new(svg);
@@ -190,7 +225,7 @@ fn Chart(
     let (table_name, filter) = (drill.table, drill.filter);
     view! {
         <figure class="chart" class:pickable=on_pick.is_some() data-testid=format!("chart-{id}")>
-            <div class="chart-svg" role="img" aria-label=title.clone() inner_html=svg.get_value() on:click=on_click></div>
+            <div class="chart-svg" role="img" aria-label=spoken data-testid=format!("summary-{id}") inner_html=svg.get_value() on:click=on_click></div>
             <div class="chart-tools">
                 <button
                     class="link"
