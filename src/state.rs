@@ -80,9 +80,34 @@ pub fn date_range_problem(
     }
 }
 
+/// The most demo patients the page generates (the CLI has no such limit).
+pub const MAX_DEMO_PATIENTS: u64 = 100_000;
+
+/// The demo size typed in the box, or why it cannot be used.
+pub fn demo_size(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if (1..=MAX_DEMO_PATIENTS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "Demo patients must be a whole number from 1 to {}; `{}` is not.",
+            format_count(MAX_DEMO_PATIENTS as f64),
+            text.trim()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_size_keeps_to_its_bounds() {
+        assert_eq!(demo_size(" 300 "), Ok(300));
+        assert_eq!(demo_size("100000"), Ok(100_000));
+        for bad in ["0", "100001", "-5", "12.5", "abc", ""] {
+            let problem = demo_size(bad).unwrap_err();
+            assert!(problem.contains("from 1 to 100,000"), "{bad}: {problem}");
+        }
+    }
 
     #[test]
     fn a_date_range_outside_the_data_or_backwards_is_refused_with_a_reason() {

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{File, FileList, HtmlInputElement};
 
 use crate::protocol::{Progress, UserMessage, ZipLimits};
-use crate::state::{format_bytes, format_count};
+use crate::state::{self, format_bytes, format_count};
 
 /// The files of a picker or a drop, with their folder-relative paths.
 fn files_of(list: Option<FileList>) -> Vec<(String, File)> {
@@ -111,6 +111,9 @@ pub fn Loader(
     zip_limits: RwSignal<ZipLimits>,
 ) -> impl IntoView {
     let (patients, set_patients) = signal(patients);
+    // A size outside 1..=100,000 (or not a number) is named, and the
+    // button waits for a good one.
+    let demo_problem = RwSignal::new(None::<String>);
     let on_pick = move |ev: ev::Event| {
         if let Some(input) = ev
             .target()
@@ -183,15 +186,26 @@ pub fn Loader(
                     <input
                         type="number"
                         min="1"
-                        max="100000"
+                        max=state::MAX_DEMO_PATIENTS.to_string()
                         data-testid="demo-patients"
-                        prop:value=move || patients.get().to_string()
-                        on:input=move |ev| set_patients.set(event_target_value(&ev).parse().unwrap_or(1000))
+                        aria-invalid=move || demo_problem.get().is_some().to_string()
+                        aria-describedby="demo-problem"
+                        prop:value=patients.get_untracked().to_string()
+                        on:input=move |ev| match state::demo_size(&event_target_value(&ev)) {
+                            Ok(n) => {
+                                set_patients.set(n);
+                                demo_problem.set(None);
+                            }
+                            Err(problem) => demo_problem.set(Some(problem)),
+                        }
                     />
                 </label>
-                <button data-testid="load-demo" on:click=move |_| on_demo.run(patients.get_untracked())>
+                <button data-testid="load-demo" disabled=move || demo_problem.get().is_some() on:click=move |_| on_demo.run(patients.get_untracked())>
                     "Load demo data"
                 </button>
+                <p class="error" id="demo-problem" role="alert" data-testid="demo-problem" hidden=move || demo_problem.get().is_none()>
+                    {move || demo_problem.get().unwrap_or_default()}
+                </p>
             </div>
         </section>
     }

@@ -24,7 +24,10 @@ pub fn url_state() -> (Filter, Option<u64>) {
         })
         .collect();
     let filter = Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
-    let demo = params.get("demo").and_then(|n| n.parse().ok());
+    // A link's demo size keeps to the box's bounds (a bad one loads nothing).
+    let demo = params
+        .get("demo")
+        .and_then(|n| crate::state::demo_size(&n).ok());
     (filter, demo)
 }
 

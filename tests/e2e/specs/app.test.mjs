@@ -413,6 +413,17 @@ test("a date range outside the data or backwards is refused with the reason", as
   await app.testId("filters").screenshot({ path: join(artifacts, "date-error.png") });
   assert.equal(await from.inputValue(), "");
   assert.equal(await app.testId("chip-from").count(), 0);
+  // The demo size box keeps to its bounds: a bad size is named and the
+  // button waits for a good one.
+  await app.openLoader();
+  for (const bad of ["0", "100001", "12.5"]) {
+    await app.testId("demo-patients").fill(bad);
+    assert.match(await app.testId("demo-problem").innerText(), /Demo patients must be a whole number from 1 to 100,000/);
+    assert.equal(await app.testId("load-demo").isDisabled(), true, bad);
+  }
+  await app.testId("demo-patients").fill("40");
+  assert.equal(await app.testId("load-demo").isDisabled(), false);
+  assert.equal(await app.testId("demo-problem").isHidden(), true);
   // A year's KPIs compare with the year before: the card's change is the
   // CLI-checked value against that year's own view.
   const year = Number(last.slice(0, 4)) - 1;
