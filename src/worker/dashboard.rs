@@ -331,6 +331,38 @@ fn fails_of_patient(patient_fail: &[u16], active: u16, p: u32) -> u16 {
     }
 }
 
+/// Which patients and facts count under one filter's pass: the one rule
+/// the view's counts and the drill-through's rows both follow.
+struct Counting<'a> {
+    patient_fail: &'a [u16],
+    active: u16,
+    encounter_passes: &'a [bool],
+    has_encounter: &'a [bool],
+}
+
+impl Counting<'_> {
+    fn encounter_filters(&self) -> bool {
+        self.active & ENCOUNTER_FILTERS != 0
+    }
+
+    /// Patient `p` passes the patient filters (all but `own`) and, when
+    /// encounter filters are on, has a passing encounter.
+    #[inline]
+    fn patient(&self, p: usize, own: u16) -> bool {
+        self.patient_fail[p] & !own == 0 && (!self.encounter_filters() || self.has_encounter[p])
+    }
+
+    /// A condition or procedure of `patient` made in `encounter` passes the
+    /// patient filters (all but `own`) and, when encounter filters are on,
+    /// was made in a passing encounter.
+    #[inline]
+    fn fact(&self, patient: u32, encounter: u32, own: u16) -> bool {
+        fails_of_patient(self.patient_fail, self.active, patient) & !own == 0
+            && (!self.encounter_filters()
+                || (encounter != NONE && self.encounter_passes[encounter as usize]))
+    }
+}
+
 /// A filter's masks and its pass over the encounters.
 struct Passed {
     masks: Masks,
@@ -788,19 +820,10 @@ impl Dashboard {
             v.dedup();
             v
         };
+        let span = self.day_span();
         FilterOptions {
-            first_day: self
-                .encounter_day
-                .iter()
-                .filter(|&&d| d != NO_DAY)
-                .min()
-                .map(|d| dates::format_date(*d)),
-            last_day: self
-                .encounter_day
-                .iter()
-                .filter(|&&d| d != NO_DAY)
-                .max()
-                .map(|d| dates::format_date(*d)),
+            first_day: span.map(|(first, _)| dates::format_date(first)),
+            last_day: span.map(|(_, last)| dates::format_date(last)),
             values: FilterOptions::SELECTS
                 .into_iter()
                 .map(|d| (d, sorted(self.labels(d).unwrap_or_default())))
@@ -1156,6 +1179,13 @@ impl Dashboard {
         view
     }
 
+    /// The first and last encounter day.
+    fn day_span(&self) -> Option<(i32, i32)> {
+        let mut days = self.encounter_day.iter().filter(|&&d| d != NO_DAY);
+        let first = *days.next()?;
+        Some(days.fold((first, first), |(lo, hi), &d| (lo.min(d), hi.max(d))))
+    }
+
     /// With a date filter, the period of the same length just before it
     /// (an open end is the data's first or last encounter day): as many
     /// calendar months for a range of whole months, else as many days.
@@ -1163,14 +1193,15 @@ impl Dashboard {
         if !filter.is_set(Dimension::From) && !filter.is_set(Dimension::To) {
             return None;
         }
-        let options = self.options();
-        let day = |set: Option<&str>, data: Option<&String>| {
-            set.or(data.map(String::as_str))
-                .and_then(dates::Day::parse)
-                .map(dates::Day::days)
+        // Not `options()`: that sorts every dimension's labels.
+        let (first, last) = self.day_span()?;
+        let day = |set: Option<&str>, data: i32| {
+            set.map_or(Some(data), |text| {
+                dates::Day::parse(text).map(dates::Day::days)
+            })
         };
-        let from = day(filter.get(Dimension::From), options.first_day.as_ref())?;
-        let to = day(filter.get(Dimension::To), options.last_day.as_ref())?;
+        let from = day(filter.get(Dimension::From), first)?;
+        let to = day(filter.get(Dimension::To), last)?;
         if to < from {
             return None;
         }
@@ -1257,11 +1288,11 @@ impl Dashboard {
             sums,
             ..
         } = self.pass(filter, true);
-        let encounter_filters = active & ENCOUNTER_FILTERS != 0;
-        let fact_passes = |patient: u32, encounter: u32, own: u16| {
-            fails_of_patient(&patient_fail, active, patient) & !own == 0
-                && (!encounter_filters
-                    || (encounter != NONE && sums.encounter_passes[encounter as usize]))
+        let counting = Counting {
+            patient_fail: &patient_fail,
+            active,
+            encounter_passes: &sums.encounter_passes,
+            has_encounter: &sums.has_encounter,
         };
         let mut rows: Vec<u32> = match table {
             "fact_encounters" => sums
@@ -1272,16 +1303,13 @@ impl Dashboard {
                 .map(|(row, _)| self.encounter_source[row])
                 .collect(),
             "dim_patient" => (0..patient_fail.len() as u32)
-                .filter(|&p| {
-                    patient_fail[p as usize] == 0
-                        && (!encounter_filters || sums.has_encounter[p as usize])
-                })
+                .filter(|&p| counting.patient(p as usize, 0))
                 .collect(),
             "fact_conditions" => (0..self.condition_code.len())
                 .filter(|&i| {
                     self.condition_patient[i] != NONE
                         && hit(masks.of(Dimension::Condition), self.condition_code[i])
-                        && fact_passes(
+                        && counting.fact(
                             self.condition_patient[i],
                             self.condition_encounter[i],
                             CONDITION,
@@ -1292,7 +1320,7 @@ impl Dashboard {
             "fact_procedures" => (0..self.procedure_code.len())
                 .filter(|&i| {
                     hit(masks.of(Dimension::Procedure), self.procedure_code[i])
-                        && fact_passes(
+                        && counting.fact(
                             self.procedure_patient[i],
                             self.procedure_encounter[i],
                             PROCEDURE,
@@ -1399,9 +1427,11 @@ impl Dashboard {
 
         // Which patients count: those passing the patient filters (all but
         // `own`) that, when encounter filters are on, have a passing encounter.
-        let encounter_filters = active & ENCOUNTER_FILTERS != 0;
-        let patient_counts = |p: usize, own: u16| {
-            patient_fail[p] & !own == 0 && (!encounter_filters || has_encounter[p])
+        let counting = Counting {
+            patient_fail: &patient_fail,
+            active,
+            encounter_passes: &encounter_passes,
+            has_encounter: &has_encounter,
         };
         let (mut patient_n, mut deceased) = (0u64, 0u64);
         // Per age band: (female, male, any patient counted).
@@ -1410,11 +1440,11 @@ impl Dashboard {
         let mut by_race = vec![0.0; self.races.len()];
         let mut by_ethnicity = vec![0.0; self.ethnicities.len()];
         for p in 0..patients {
-            if patient_counts(p, 0) {
+            if counting.patient(p, 0) {
                 patient_n += 1;
                 deceased += u64::from(self.patient_deceased[p]);
             }
-            if patient_counts(p, GENDER | AGE_BAND) {
+            if counting.patient(p, GENDER | AGE_BAND) {
                 let band = &mut by_band[self.patient_band[p] as usize];
                 band.2 = true;
                 if female[self.patient_gender[p] as usize] {
@@ -1423,27 +1453,21 @@ impl Dashboard {
                     band.1 += 1.0;
                 }
             }
-            if patient_counts(p, RACE) {
+            if counting.patient(p, RACE) {
                 by_race[self.patient_race[p] as usize] += 1.0;
             }
-            if patient_counts(p, ETHNICITY) {
+            if counting.patient(p, ETHNICITY) {
                 by_ethnicity[self.patient_ethnicity[p] as usize] += 1.0;
             }
         }
 
         // Conditions: distinct patients per diagnosis; with encounter
         // filters on, only diagnoses made in a passing encounter.
-        let fact_passes = |patient: u32, encounter: u32, own: u16| {
-            if fails_of_patient(&patient_fail, active, patient) & !own != 0 {
-                return false;
-            }
-            !encounter_filters || (encounter != NONE && encounter_passes[encounter as usize])
-        };
         let mut condition_patients = vec![0.0; self.diagnoses.len()];
         let mut last: Option<(u32, u32)> = None;
         for i in 0..self.condition_code.len() {
             let (code, patient) = (self.condition_code[i], self.condition_patient[i]);
-            if patient == NONE || !fact_passes(patient, self.condition_encounter[i], CONDITION) {
+            if patient == NONE || !counting.fact(patient, self.condition_encounter[i], CONDITION) {
                 continue;
             }
             if last != Some((code, patient)) {
@@ -1453,7 +1477,7 @@ impl Dashboard {
         }
         let mut procedure_counts = vec![0.0; self.procedure_names.len()];
         for i in 0..self.procedure_code.len() {
-            if fact_passes(
+            if counting.fact(
                 self.procedure_patient[i],
                 self.procedure_encounter[i],
                 PROCEDURE,
