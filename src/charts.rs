@@ -321,17 +321,133 @@ fn month_day(month: &str) -> Option<i32> {
     lakehouse_pipeline::dates::parse_date(format!("{month}-01").as_bytes())
 }
 
-/// A year step for the axis ticks: at most about eight labels.
-fn year_step(years: i32) -> i32 {
+/// A year step for the axis ticks: at most about `most` labels.
+fn year_step(years: i32, most: i32) -> i32 {
     [1, 2, 5, 10, 20, 25, 50, 100]
         .into_iter()
-        .find(|step| years / step <= 8)
+        .find(|step| years / step <= most)
         .unwrap_or(100)
 }
 
 /// One line of a line chart: its name, colour and one value per month (NaN
 /// is a gap).
 pub type Line = (String, RGBColor, Vec<f64>);
+
+/// The calendar axis of consecutive `YYYY-MM` months: each month's first
+/// day and the axis's ends (the first month's first day, the day after the
+/// last month), in days since 1970-01-01; `None` for no or bad months.
+fn month_axis(months: &[String]) -> Option<(Vec<i32>, f64, f64)> {
+    let days: Vec<i32> = months.iter().filter_map(|m| month_day(m)).collect();
+    if days.len() != months.len() || days.is_empty() {
+        return None;
+    }
+    let last = days[days.len() - 1];
+    let (y, m, _) = lakehouse_pipeline::dates::civil_from_days(last);
+    let end = last + lakehouse_pipeline::dates::days_in_month(y, m) as i32;
+    let first = f64::from(days[0]);
+    Some((days, first, f64::from(end)))
+}
+
+/// The calendar axis of a monthly chart, or the SVG that stands in for it:
+/// an error for bad months, "No data for this filter" for nothing to draw.
+fn drawable(
+    title: &str,
+    months: &[String],
+    series: &[Line],
+) -> Result<(Vec<i32>, f64, f64), String> {
+    let axis = month_axis(months).ok_or_else(|| svg_error(title))?;
+    if has_data(series) {
+        Ok(axis)
+    } else {
+        Err(no_data(title))
+    }
+}
+
+/// Whether any series has something to draw: a count series a non-zero
+/// month, a rate series (one with NaN gaps) any value, since a zero rate
+/// beside months without a denominator is a real 0 %.
+fn has_data(series: &[Line]) -> bool {
+    series.iter().any(|(_, _, values)| {
+        if values.iter().any(|v| v.is_nan()) {
+            values.iter().any(|v| v.is_finite())
+        } else {
+            values.iter().any(|v| *v != 0.0)
+        }
+    })
+}
+
+/// Year ticks on 1 January under a time axis from `first` to `last` (days),
+/// at most about `most` labels: `x` maps a day to its pixel column, the
+/// tick hangs from `baseline`. None on the closing edge, where its label
+/// would be cut off.
+fn draw_year_ticks<DB: DrawingBackend>(
+    base: &DrawingArea<DB, plotters::coord::Shift>,
+    x: impl Fn(f64) -> i32,
+    (first, last): (f64, f64),
+    baseline: i32,
+    (most, size): (i32, f64),
+) {
+    let first_year = lakehouse_pipeline::dates::civil_from_days(first as i32).0;
+    let last_year = lakehouse_pipeline::dates::civil_from_days(last as i32).0;
+    let step = year_step(last_year - first_year + 1, most);
+    for year in first_year..=last_year {
+        let day = f64::from(lakehouse_pipeline::dates::days_from_civil(year, 1, 1));
+        if year % step != 0 || day < first || day >= last {
+            continue;
+        }
+        let x = x(day);
+        let _ = base.draw(&PathElement::new(
+            [(x, baseline), (x, baseline + 5)],
+            BLACK.stroke_width(1),
+        ));
+        let _ = base.draw(&Text::new(
+            year.to_string(),
+            (x, baseline + 7),
+            TextStyle::from(("sans-serif", size).into_font()).pos(
+                plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Top,
+                ),
+            ),
+        ));
+    }
+}
+
+type TimeChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A series over the month `days`: each run of values between NaN gaps is
+/// its own line, a lone value a dot.
+fn draw_runs<DB: DrawingBackend>(
+    chart: &mut TimeChart<'_, DB>,
+    days: &[i32],
+    values: &[f64],
+    color: RGBColor,
+) {
+    let points: Vec<(f64, f64)> = days
+        .iter()
+        .zip(values)
+        .map(|(d, v)| (f64::from(*d), *v))
+        .collect();
+    for run in points.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
+        if run.len() == 1 {
+            let _ = chart.draw_series(std::iter::once(Circle::new(run[0], 2, color.filled())));
+        } else {
+            let _ = chart.draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(2)));
+        }
+    }
+}
+
+/// A value as a tooltip shows it: a gap as "–".
+fn shown(value: Option<f64>, format: fn(f64) -> String) -> String {
+    match value {
+        Some(v) if !v.is_nan() => format(v),
+        _ => "–".to_string(),
+    }
+}
 
 /// Lines over calendar months: `months` are consecutive `YYYY-MM`, and each
 /// series has one value per month. The x axis is time: a month's width is
@@ -347,28 +463,10 @@ pub fn line_chart(
     series: &[Line],
     format: fn(f64) -> String,
 ) -> String {
-    let days: Vec<i32> = months.iter().filter_map(|m| month_day(m)).collect();
-    if days.len() != months.len() || days.is_empty() {
-        return svg_error(title);
-    }
-    // Nothing to draw: no series, or only zeros for counts, or only gaps
-    // for a rate (a rate series marks its months without a denominator as
-    // NaN, so a zero rate beside them is a real 0 %).
-    let has_data = series.iter().any(|(_, _, values)| {
-        if values.iter().any(|v| v.is_nan()) {
-            values.iter().any(|v| v.is_finite())
-        } else {
-            values.iter().any(|v| *v != 0.0)
-        }
-    });
-    if !has_data {
-        return no_data(title);
-    }
-    // The axis runs from the first month's first day to the last month's end.
-    let last = days[days.len() - 1];
-    let (y, m, _) = lakehouse_pipeline::dates::civil_from_days(last);
-    let last = last + lakehouse_pipeline::dates::days_in_month(y, m) as i32;
-    let (first, last) = (f64::from(days[0]), f64::from(last));
+    let (days, first, last) = match drawable(title, months, series) {
+        Ok(axis) => axis,
+        Err(svg) => return svg,
+    };
     let legend_rows = legend_layout(series);
     let legend_height = if series.is_empty() {
         0
@@ -407,34 +505,14 @@ pub fn line_chart(
             .y_label_formatter(&|v| tick(*v, max))
             .y_desc(value_label)
             .draw();
-        // Year ticks on 1 January.
-        let (first_year, last_year) = (
-            lakehouse_pipeline::dates::civil_from_days(days[0]).0,
-            lakehouse_pipeline::dates::civil_from_days(last as i32).0,
+        let baseline = chart.backend_coord(&(first, 0.0)).1;
+        draw_year_ticks(
+            &base,
+            |day| chart.backend_coord(&(day, 0.0)).0,
+            (first, last),
+            baseline,
+            (8, 12.0),
         );
-        let step = year_step(last_year - first_year + 1);
-        for year in first_year..=last_year {
-            let day = f64::from(lakehouse_pipeline::dates::days_from_civil(year, 1, 1));
-            // Not on the closing edge, where the label would be cut off.
-            if year % step != 0 || day < first || day >= last {
-                continue;
-            }
-            let (x, y) = chart.backend_coord(&(day, 0.0));
-            let _ = base.draw(&PathElement::new(
-                [(x, y), (x, y + 5)],
-                BLACK.stroke_width(1),
-            ));
-            let _ = base.draw(&Text::new(
-                year.to_string(),
-                (x, y + 8),
-                TextStyle::from(("sans-serif", 12).into_font()).pos(
-                    plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Center,
-                        plotters::style::text_anchor::VPos::Top,
-                    ),
-                ),
-            ));
-        }
         // Hover strips first, so the lines draw over them.
         for (i, &day) in days.iter().enumerate() {
             let end = days.get(i + 1).map_or(last, |d| f64::from(*d));
@@ -445,20 +523,7 @@ pub fn line_chart(
             )));
         }
         for (_, color, values) in series {
-            let points: Vec<(f64, f64)> = days
-                .iter()
-                .zip(values)
-                .map(|(d, v)| (f64::from(*d), *v))
-                .collect();
-            for run in points.split(|p| p.1.is_nan()).filter(|r| !r.is_empty()) {
-                if run.len() == 1 {
-                    let _ =
-                        chart.draw_series(std::iter::once(Circle::new(run[0], 2, color.filled())));
-                } else {
-                    let _ = chart
-                        .draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(2)));
-                }
-            }
+            draw_runs(&mut chart, &days, values, *color);
         }
         let _ = base.present();
     }
@@ -469,19 +534,136 @@ pub fn line_chart(
             let values: Vec<String> = series
                 .iter()
                 .map(|(name, _, values)| {
-                    let v = values.get(i).copied().unwrap_or(f64::NAN);
-                    let text = if v.is_nan() {
-                        "–".to_string()
-                    } else {
-                        format(v)
-                    };
-                    format!("{name} {text}")
+                    format!("{name} {}", shown(values.get(i).copied(), format))
                 })
                 .collect();
             format!("{month}: {}", values.join(", "))
         })
         .collect();
     let rects_before_strips = svg.matches("<rect").count() - months.len();
+    add_tooltips(svg, &tooltips, rects_before_strips)
+}
+
+/// A y tick of a panel of counts: whole numbers only (a line at half an
+/// encounter stays unlabelled).
+fn panel_tick(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        String::new()
+    }
+}
+
+/// Counts over calendar months as small multiples: a panel per series, in
+/// the order given, two to a row (one, full width, for a lone series). Each
+/// panel has its own y scale, labelled, and names its series with its total,
+/// so a class of a few encounters shows its shape instead of lying flat
+/// under the biggest; the x axis is the same calendar time in every panel,
+/// a month as wide as its days, years ticked under each panel. Every
+/// panel's month has a hover strip, `panel * months + month` in order,
+/// whose tooltip names the month, the series and its value.
+pub fn small_multiples(
+    title: &str,
+    value_label: &str,
+    months: &[String],
+    series: &[Line],
+    format: fn(f64) -> String,
+) -> String {
+    let (days, first, last) = match drawable(title, months, series) {
+        Ok(axis) => axis,
+        Err(svg) => return svg,
+    };
+    let columns = if series.len() == 1 { 1 } else { 2 };
+    let rows = series.len().div_ceil(columns);
+    let panel_height = (260 / rows as u32).max(72);
+    // Year labels under a panel: a half-width panel has room for fewer.
+    let year_labels = if columns == 1 { 8 } else { 5 };
+    const CAPTION: u32 = 18;
+    let height = 30 + CAPTION + panel_height * rows as u32;
+    let mut svg = String::new();
+    // The pixel columns of the months and the plot's top and bottom, per
+    // panel, for the hover strips drawn last.
+    let mut strips: Vec<(Vec<i32>, i32, i32)> = Vec::with_capacity(series.len());
+    {
+        let base = Svg::new(&mut svg, (WIDTH, height));
+        let _ = base.fill(&WHITE);
+        let Ok(root) = base.titled(title, ("sans-serif", 16)) else {
+            return svg_error(title);
+        };
+        let (caption, panels) = root.split_vertically(CAPTION);
+        let _ = caption.draw(&Text::new(
+            format!("{value_label} per month; each panel has its own scale"),
+            (8, 0),
+            ("sans-serif", 12.0)
+                .into_font()
+                .color(&RGBColor(87, 96, 106)),
+        ));
+        let areas = panels.split_evenly((rows, columns));
+        for (area, (name, color, values)) in areas.iter().zip(series) {
+            let total: f64 = values.iter().filter(|v| v.is_finite()).sum();
+            let peak = values
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .fold(0.0, f64::max);
+            let max = (peak * 1.15).max(1.0);
+            let chart = ChartBuilder::on(area)
+                .margin_top(18)
+                .margin_right(12)
+                .x_label_area_size(20)
+                .y_label_area_size(36)
+                .build_cartesian_2d(first..last, 0f64..max);
+            let Ok(mut chart) = chart else {
+                return svg_error(title);
+            };
+            let _ = chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(0)
+                .y_labels(3)
+                .y_label_formatter(&|v| panel_tick(*v))
+                .y_label_style(("sans-serif", 10.0))
+                .draw();
+            let _ = area.draw(&Text::new(
+                format!("{name} · {} in all", format(total)),
+                (38, 2),
+                ("sans-serif", 12.0).into_font(),
+            ));
+            draw_runs(&mut chart, &days, values, *color);
+            let x = |day: f64| chart.backend_coord(&(day, 0.0)).0;
+            let (top, bottom) = (
+                chart.backend_coord(&(first, max)).1,
+                chart.backend_coord(&(first, 0.0)).1,
+            );
+            draw_year_ticks(&base, x, (first, last), bottom, (year_labels, 10.0));
+            let mut columns: Vec<i32> = days.iter().map(|d| x(f64::from(*d))).collect();
+            columns.push(x(last));
+            strips.push((columns, top, bottom));
+        }
+        // Hover strips last, nearly transparent (plotters skips a fully
+        // transparent rect), so that every mark under them still shows.
+        for (columns, top, bottom) in &strips {
+            for w in columns.windows(2) {
+                let _ = base.draw(&Rectangle::new(
+                    [(w[0], *top), (w[1], *bottom)],
+                    WHITE.mix(0.01).filled(),
+                ));
+            }
+        }
+        let _ = base.present();
+    }
+    let tooltips: Vec<String> = series
+        .iter()
+        .flat_map(|(name, _, values)| {
+            months.iter().enumerate().map(move |(i, month)| {
+                format!(
+                    "{month} · {name}: {}",
+                    shown(values.get(i).copied(), format)
+                )
+            })
+        })
+        .collect();
+    let rects_before_strips = svg.matches("<rect").count() - tooltips.len();
     add_tooltips(svg, &tooltips, rects_before_strips)
 }
 
@@ -809,6 +991,86 @@ mod tests {
             legend_y < strip_top,
             "legend at {legend_y}, plot from {strip_top}"
         );
+    }
+
+    #[test]
+    fn small_multiples_give_each_series_a_panel_on_its_own_scale_over_calendar_time() {
+        let months: Vec<String> = ["2023-11", "2023-12", "2024-01", "2024-02"]
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
+        let series = [
+            (
+                "wellness".to_string(),
+                PALETTE[1],
+                vec![900.0, 1000.0, 950.0, 990.0],
+            ),
+            (
+                "inpatient".to_string(),
+                PALETTE[5],
+                vec![1.0, 0.0, 3.0, 2.0],
+            ),
+            ("hospice".to_string(), PALETTE[0], vec![0.0, 0.0, 1.0, 0.0]),
+        ];
+        let svg = small_multiples("Encounters", "encounters", &months, &series, format_count);
+        // A line per panel, in the series' colours.
+        for (_, color, _) in &series {
+            let stroke = format!(
+                "<polyline fill=\"none\" opacity=\"1\" stroke=\"#{:02X}{:02X}{:02X}\"",
+                color.0, color.1, color.2
+            );
+            assert_eq!(svg.matches(&stroke).count(), 1, "{stroke} in {svg}");
+        }
+        // A strip per panel and month, panel by panel, named in the tooltip.
+        let strips = strips(&svg);
+        assert_eq!(strips.len(), 12);
+        assert!(
+            svg.contains("<title>2023-12 · inpatient: 0</title>"),
+            "{svg}"
+        );
+        assert!(svg.contains("<title>2024-02 · hospice: 0</title>"), "{svg}");
+        // Within a panel, widths follow the days (30, 31, 31, 29).
+        let per_day = strips[1].1 / 31.0;
+        for ((_, width), days) in strips.iter().zip([30.0, 31.0, 31.0, 29.0]) {
+            assert!(
+                (width - days * per_day).abs() <= 1.0,
+                "{width} px for {days} days"
+            );
+        }
+        // Each panel is labelled with its total and has its own scale of
+        // whole counts: the inpatient panel's ticks stop at 2, not near 1,000.
+        assert!(svg.contains("wellness · 3,840 in all"), "{svg}");
+        assert!(svg.contains("inpatient · 6 in all"), "{svg}");
+        assert!(svg.contains("each panel has its own scale"));
+        let ticks: Vec<f64> = svg
+            .split("<text")
+            .filter_map(|t| t.split('>').nth(1))
+            .filter_map(|t| {
+                t.trim()
+                    .strip_suffix("</text")
+                    .unwrap_or(t)
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        assert_eq!(
+            ticks,
+            [
+                0.0, 500.0, 1000.0, 2024.0, 0.0, 2.0, 2024.0, 0.0, 1.0, 2024.0
+            ]
+        );
+        // One year tick under each panel, on 1 January 2024.
+        assert_eq!(svg.matches(">\n2024\n</text>").count(), 3, "{svg}");
+        // Nothing but zeros says so.
+        let zeros = small_multiples(
+            "Encounters",
+            "encounters",
+            &months,
+            &[("wellness".into(), PALETTE[1], vec![0.0; 4])],
+            format_count,
+        );
+        assert!(zeros.contains("No data for this filter"));
     }
 
     #[test]

@@ -265,6 +265,18 @@ struct Ranked<'a> {
     table: &'static str,
 }
 
+/// The filter after a click on the mark of `value`: a click chooses it
+/// alone, and clicking the only chosen value again clears the dimension;
+/// with a modifier (`add`) it is added to (or taken out of) the choice.
+fn picked(base: &Filter, dimension: Dimension, value: &str, add: bool) -> Filter {
+    if add {
+        base.toggled(dimension, value)
+    } else {
+        let alone = base.chosen(dimension) == [value];
+        base.with(dimension, if alone { "" } else { value })
+    }
+}
+
 fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> AnyView {
     let selected = filter.chosen(chart.dimension).to_vec();
     let pairs: Vec<(String, f64)> = chart
@@ -277,15 +289,7 @@ fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> 
     let (dimension, base) = (chart.dimension, filter.clone());
     let pick = Callback::new(move |(i, add): (usize, bool)| {
         if let Some(label) = labels.get(i) {
-            // A click chooses the bar alone, and clicking the only chosen
-            // bar again clears the filter; with a modifier it is added to
-            // (or taken out of) the choice.
-            let alone = base.chosen(dimension) == std::slice::from_ref(label);
-            apply.run(if add {
-                base.toggled(dimension, label)
-            } else {
-                base.with(dimension, if alone { "" } else { label })
-            });
+            apply.run(picked(&base, dimension, label, add));
         }
     });
     view! {
@@ -328,25 +332,40 @@ fn month_table(
     }
 }
 
-fn monthly_chart(c: &Charts, filter: &Filter) -> AnyView {
-    let classes: Vec<String> = c.monthly_by_class.iter().map(|s| s.0.clone()).collect();
-    let table = month_table("Month", &c.months, &classes, |k, m| {
-        format_count(c.monthly_by_class[k].1[m])
-    });
-    // Each class keeps its colour under every filter.
-    let series: Vec<charts::Line> = c
+/// Encounters by month as a panel per class, the biggest class first; a
+/// click on a panel chooses its class (with Shift, Ctrl or ⌘, adds it).
+fn monthly_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyView {
+    let mut order: Vec<(usize, f64)> = c
         .monthly_by_class
         .iter()
-        .map(|(class, values)| (class.clone(), charts::class_colour(class), values.clone()))
+        .enumerate()
+        .map(|(k, (_, values))| (k, values.iter().sum()))
         .collect();
-    let svg = charts::line_chart(
-        "Encounters by month and class",
-        "encounters",
-        &c.months,
-        &series,
-        format_count,
-    );
-    view! { <Chart id="monthly" title="Encounters by month and class".into() svg=svg table=table drill=Drill::new("fact_encounters", filter, None) /> }
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let classes: Vec<String> = order
+        .iter()
+        .map(|(k, _)| c.monthly_by_class[*k].0.clone())
+        .collect();
+    let table = month_table("Month", &c.months, &classes, |k, m| {
+        format_count(c.monthly_by_class[order[k].0].1[m])
+    });
+    // Each class keeps its colour under every filter.
+    let series: Vec<charts::Line> = order
+        .iter()
+        .map(|(k, _)| {
+            let (class, values) = &c.monthly_by_class[*k];
+            (class.clone(), charts::class_colour(class), values.clone())
+        })
+        .collect();
+    let title = "Encounters by month and class";
+    let svg = charts::small_multiples(title, "encounters", &c.months, &series, format_count);
+    let (months, base) = (c.months.len().max(1), filter.clone());
+    let pick = Callback::new(move |(i, add): (usize, bool)| {
+        if let Some(class) = classes.get(i / months) {
+            apply.run(picked(&base, Dimension::Class, class, add));
+        }
+    });
+    view! { <Chart id="monthly" title=title.into() svg=svg table=table drill=Drill::new("fact_encounters", filter, None) on_pick=pick /> }
         .into_any()
 }
 
@@ -489,7 +508,7 @@ pub fn chart_group(c: &Charts, filter: &Filter, apply: Callback<Filter>, group: 
         )
     };
     match group {
-        0 => monthly_chart(c, filter),
+        0 => monthly_chart(c, filter, apply),
         1 => view! {
             {ranked("conditions", "Top conditions", "patients", &c.top_conditions, count, Dimension::Condition, "fact_conditions")}
             {ranked("procedures", "Top procedures", "procedures", &c.top_procedures, count, Dimension::Procedure, "fact_procedures")}

@@ -307,9 +307,18 @@ test("the monthly chart is a calendar axis and a class keeps its colour under a 
   const { page, foreign, errors } = await open(browser, `${url}?demo=300`);
   const app = new AppPage(page);
   await app.waitForResults();
-  // Every calendar month is on the axis, each as wide as its days.
-  const strips = await app.testId("chart-monthly").locator("svg rect.mark").evaluateAll((rects) =>
-    rects.map((r) => ({ month: r.querySelector("title").textContent.slice(0, 7), x: Number(r.getAttribute("x")), width: Number(r.getAttribute("width")) })));
+  // A panel per class, the biggest first; in each, every calendar month is
+  // on the axis, each as wide as its days.
+  const allStrips = await app.testId("chart-monthly").locator("svg rect.mark").evaluateAll((rects) =>
+    rects.map((r) => {
+      const [, month, panel] = r.querySelector("title").textContent.match(/^(\d{4}-\d{2}) · (.+): /);
+      return { month, panel, x: Number(r.getAttribute("x")), width: Number(r.getAttribute("width")) };
+    }));
+  const panels = [...new Set(allStrips.map((s) => s.panel))];
+  const totals = cliTable(["--demo", "300"], "gold/gold_encounters_monthly").reduce((t, r) => ({ ...t, [r.encounter_class]: (t[r.encounter_class] ?? 0) + r.encounters }), {});
+  assert.deepEqual(panels, Object.keys(totals).sort((a, b) => totals[b] - totals[a] || a.localeCompare(b)), "a panel per class, the biggest first");
+  const strips = allStrips.filter((s) => s.panel === panels[0]);
+  assert.equal(allStrips.length, strips.length * panels.length, "every panel has every month");
   assert.ok(strips.length > 12, `${strips.length} months`);
   const days = (m) => new Date(Date.UTC(Number(m.slice(0, 4)), Number(m.slice(5, 7)), 0)).getUTCDate();
   const perDay = strips.reduce((s, r) => s + r.width, 0) / strips.reduce((s, r) => s + days(r.month), 0);
@@ -324,6 +333,10 @@ test("the monthly chart is a calendar axis and a class keeps its colour under a 
   const wellnessColour = "#E69F00";
   const strokes = async () => app.testId("chart-monthly").locator("svg polyline").evaluateAll((ls) => ls.map((l) => l.getAttribute("stroke").toUpperCase()));
   assert.ok((await strokes()).includes(wellnessColour));
+  // A click on a panel chooses its class.
+  await app.testId("chart-monthly").locator("svg rect.mark").nth(strips.length + 5).click();
+  await app.testId("chip-class").waitFor();
+  await app.waitForKpi("encounters", (v) => v === totals[panels[1]]);
   await page.goto(`${url}?demo=300&class=wellness`);
   await app.waitForResults();
   await app.testId("chip-class").waitFor();
