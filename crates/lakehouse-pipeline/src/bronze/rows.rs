@@ -120,35 +120,72 @@ impl<'a> Rows<'a> {
             .collect()
     }
 
-    /// Every row except exact duplicates of another row (all source columns
-    /// equal; the provenance columns are not compared), and how many were
-    /// dropped. The rows come back in a canonical order (by their encoded
-    /// values), so the result does not depend on the order of the input rows.
+    /// Every row except exact duplicates of an earlier row (all source
+    /// columns equal; the provenance columns are not compared), in file
+    /// order, and how many were dropped. Rows are grouped by a hash of their
+    /// values and compared in place only within a group, so the cost grows
+    /// with the rows, not with rows × log rows as a sort's would; a caller
+    /// that needs an order independent of the input's sorts the survivors by
+    /// its own key, breaking ties with [`canonical`](Self::canonical).
     pub(crate) fn unique(&self) -> Result<(Vec<RowId>, u64)> {
         let Some(table) = self.table else {
             return Ok((Vec::new(), 0));
         };
-        // Rows are compared column by column in place, in the order of Arrow's
-        // row format (nulls first, text by bytes, floats by `total_cmp`):
-        // encoding every row first would hold a second, larger copy of the
-        // table at the memory peak.
-        let columns = (0..table.spec.columns.len())
-            .map(|c| TypedColumn::of(&table.batches, c))
-            .collect::<Result<Vec<_>>>()?;
-        let compare = |a: &RowId, b: &RowId| {
-            columns
-                .iter()
-                .map(|c| c.compare(*a, *b))
-                .find(|o| o.is_ne())
-                .unwrap_or(Ordering::Equal)
+        let canonical = self.canonical()?;
+        let hashes = row_hashes(&table.batches, table.spec.columns.len())?;
+        // The first row of each hash, then a chain through the rows kept
+        // with the same hash (rare: a 64-bit collision).
+        let rows: usize = table.batches.iter().map(RecordBatch::num_rows).sum();
+        let mut first: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
+        first.reserve(rows);
+        let mut kept: Vec<RowId> = Vec::with_capacity(rows);
+        let mut next: Vec<u32> = Vec::with_capacity(rows);
+        let mut duplicates = 0u64;
+        for (b, batch_hashes) in hashes.iter().enumerate() {
+            for (r, hash) in batch_hashes.iter().enumerate() {
+                let id = (b, r);
+                let index = kept.len() as u32;
+                match first.entry(*hash) {
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(index);
+                        next.push(u32::MAX);
+                    }
+                    std::collections::hash_map::Entry::Occupied(mut slot) => {
+                        let mut at = *slot.get();
+                        let mut seen = false;
+                        while at != u32::MAX {
+                            if canonical.cmp(kept[at as usize], id).is_eq() {
+                                seen = true;
+                                break;
+                            }
+                            at = next[at as usize];
+                        }
+                        if seen {
+                            duplicates += 1;
+                            continue;
+                        }
+                        next.push(*slot.get());
+                        slot.insert(index);
+                    }
+                }
+                kept.push(id);
+            }
+        }
+        Ok((kept, duplicates))
+    }
+
+    /// The canonical order of this table's rows: by their values, column by
+    /// column, in the order of Arrow's row format (nulls first, text by
+    /// bytes, floats by `total_cmp`). It does not depend on the order of the
+    /// input rows; rows equal in it are exact duplicates.
+    pub(crate) fn canonical(&self) -> Result<Canonical<'a>> {
+        let columns = match self.table {
+            Some(table) => (0..table.spec.columns.len())
+                .map(|c| TypedColumn::of(&table.batches, c))
+                .collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
         };
-        let mut order = self.all();
-        // Equal rows keep file order, so the first copy is the one kept.
-        order.sort_unstable_by(|a, b| compare(a, b).then(a.cmp(b)));
-        let before = order.len();
-        order.dedup_by(|a, b| compare(a, b).is_eq());
-        let duplicates = (before - order.len()) as u64;
-        Ok((order, duplicates))
+        Ok(Canonical { columns })
     }
 
     /// The unique rows (see [`unique`](Self::unique)) sorted by the text key
@@ -158,11 +195,13 @@ impl<'a> Rows<'a> {
     /// rows, the exact duplicates dropped and the conflicting rows dropped.
     pub(crate) fn unique_by(&self, key: Col) -> Result<UniqueById<'a>> {
         let (rows, exact) = self.unique()?;
+        let canonical = self.canonical()?;
         let mut keyed: Vec<(&'a str, RowId)> = rows
             .into_iter()
             .filter_map(|id| self.text(id, key).map(|k| (k, id)))
             .collect();
-        keyed.sort_by(|a, b| a.0.cmp(b.0));
+        // Rows are compared whole only where a key repeats.
+        keyed.sort_unstable_by(|a, b| a.0.cmp(b.0).then_with(|| canonical.cmp(a.1, b.1)));
         let mut repeated: Vec<&'a str> = keyed
             .windows(2)
             .filter(|w| w[0].0 == w[1].0)
@@ -179,6 +218,96 @@ impl<'a> Rows<'a> {
             repeated,
         })
     }
+}
+
+/// A table's canonical row order (see [`Rows::canonical`]).
+pub(crate) struct Canonical<'a> {
+    columns: Vec<TypedColumn<'a>>,
+}
+
+impl Canonical<'_> {
+    /// Row `a` against row `b`; equal only for exact duplicates.
+    pub(crate) fn cmp(&self, a: RowId, b: RowId) -> Ordering {
+        self.columns
+            .iter()
+            .map(|c| c.compare(a, b))
+            .find(|o| o.is_ne())
+            .unwrap_or(Ordering::Equal)
+    }
+}
+
+/// Mixes a 64-bit value well (the SplitMix64 finaliser), so that hashes of
+/// rows differing in one small number land far apart.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// A hash of each row's first `columns` columns, per batch: rows equal in
+/// every one of them hash alike. A text cell hashes its dictionary value,
+/// hashed once per batch rather than once per cell.
+fn row_hashes(batches: &[RecordBatch], columns: usize) -> Result<Vec<Vec<u64>>> {
+    const NULL: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut out = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let mut hashes = vec![0u64; batch.num_rows()];
+        for (c, array) in batch.columns().iter().take(columns).enumerate() {
+            let salt = mix(c as u64 + 1);
+            let mut add = |row: usize, value: Option<u64>| {
+                let h = &mut hashes[row];
+                *h = mix(h.rotate_left(17) ^ value.map_or(NULL, |v| mix(v ^ salt)));
+            };
+            let any = array.as_any();
+            if let Some(d) = any.downcast_ref::<DictionaryArray<Int32Type>>() {
+                let values = d.values().as_any().downcast_ref::<StringArray>();
+                let values = values.ok_or_else(|| {
+                    crate::Error::from(ArrowError::SchemaError(format!(
+                        "bronze column {c} is not dictionary-encoded text"
+                    )))
+                })?;
+                let value_hashes: Vec<u64> = (0..values.len())
+                    .map(|i| {
+                        use std::hash::Hasher;
+                        let mut hasher = rustc_hash::FxHasher::default();
+                        hasher.write(values.value(i).as_bytes());
+                        hasher.finish()
+                    })
+                    .collect();
+                let keys = d.keys();
+                for row in 0..keys.len() {
+                    let value = keys
+                        .is_valid(row)
+                        .then(|| value_hashes[keys.value(row) as usize]);
+                    add(row, value);
+                }
+            } else if let Some(a) = any.downcast_ref::<Float64Array>() {
+                for row in 0..a.len() {
+                    add(row, a.is_valid(row).then(|| a.value(row).to_bits()));
+                }
+            } else if let Some(a) = any.downcast_ref::<Int64Array>() {
+                for row in 0..a.len() {
+                    add(row, a.is_valid(row).then(|| a.value(row) as u64));
+                }
+            } else if let Some(a) = any.downcast_ref::<Date32Array>() {
+                for row in 0..a.len() {
+                    add(row, a.is_valid(row).then(|| a.value(row) as u64));
+                }
+            } else if let Some(a) = any.downcast_ref::<TimestampMicrosecondArray>() {
+                for row in 0..a.len() {
+                    add(row, a.is_valid(row).then(|| a.value(row) as u64));
+                }
+            } else {
+                return Err(ArrowError::SchemaError(format!(
+                    "bronze column {c} has the unexpected type {}",
+                    array.data_type()
+                ))
+                .into());
+            }
+        }
+        out.push(hashes);
+    }
+    Ok(out)
 }
 
 /// The rows [`Rows::unique_by`] keeps (the first per id, in canonical

@@ -73,6 +73,13 @@ fn grouped<'a>(
             groups.entry(key).or_default().push(row);
         }
     }
+    // A repeated id's rows in canonical order, so that which row gives the
+    // text, and the order its counters are summed in, never depend on the
+    // input's order.
+    let canonical = rows.canonical()?;
+    for group in groups.values_mut().filter(|g| g.len() > 1) {
+        group.sort_unstable_by(|a, b| canonical.cmp(*a, *b));
+    }
     let merged = groups.values().map(|g| g.len() as u64 - 1).sum();
     if rows.table.is_some() {
         cleaning.push(CleaningStats {

@@ -13,7 +13,7 @@ use super::CleaningStats;
 use super::dims::{Codes, PatientIndex, References};
 use super::keys::KeyMap;
 use crate::bronze::Bronze;
-use crate::bronze::rows::{Col, Rows};
+use crate::bronze::rows::{Canonical, Col, RowId, Rows};
 use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
 use crate::table::Table;
@@ -127,11 +127,15 @@ impl EventColumns {
 /// encounter.
 type EventKey<'a, S> = (&'a str, S, &'a str, &'a str);
 
-/// Event rows in the canonical fact order (stable: equal keys keep their
-/// canonical bronze order).
-fn in_event_order<S: Ord, T>(mut rows: Vec<(EventKey<'_, S>, T)>) -> Vec<T> {
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    rows.into_iter().map(|(_, row)| row).collect()
+/// Event rows in the canonical fact order: by their key, then (two events
+/// alike in it) by their bronze rows' canonical order, so the order never
+/// depends on the input's.
+fn in_event_order<S: Ord, T>(
+    mut rows: Vec<(EventKey<'_, S>, RowId, T)>,
+    canonical: &Canonical<'_>,
+) -> Vec<T> {
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| canonical.cmp(a.1, b.1)));
+    rows.into_iter().map(|(_, _, row)| row).collect()
 }
 
 /// How many events fall on each day.

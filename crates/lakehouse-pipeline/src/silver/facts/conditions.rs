@@ -49,6 +49,7 @@ pub(super) fn read(context: &mut Context<'_, '_>) -> Result<Vec<Condition>> {
                 code_value.unwrap_or(""),
                 encounter_id.unwrap_or(""),
             ),
+            row,
             Condition {
                 patient_key: context.patients.keys.get(Some(patient_id)),
                 encounter_key: context.encounter_keys.get(encounter_id),
@@ -58,7 +59,7 @@ pub(super) fn read(context: &mut Context<'_, '_>) -> Result<Vec<Condition>> {
             },
         ));
     }
-    Ok(in_event_order(conditions))
+    Ok(in_event_order(conditions, &rows.canonical()?))
 }
 
 /// `fact_conditions` as of `as_of`.

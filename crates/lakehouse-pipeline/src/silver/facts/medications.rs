@@ -64,6 +64,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Medication<'
                 code_value.unwrap_or(""),
                 encounter_id.unwrap_or(""),
             ),
+            row,
             Medication {
                 patient_key: context.patients.keys.get(Some(patient_id)),
                 encounter_key: context.encounter_keys.get(encounter_id),
@@ -83,7 +84,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Medication<'
             },
         ));
     }
-    Ok(in_event_order(medications))
+    Ok(in_event_order(medications, &rows.canonical()?))
 }
 
 /// `fact_medications` as of `as_of`.

@@ -55,6 +55,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Procedure<'a
                 code_value.unwrap_or(""),
                 encounter_id.unwrap_or(""),
             ),
+            row,
             Procedure {
                 patient_key: context.patients.keys.get(Some(patient_id)),
                 encounter_key: context.encounter_keys.get(encounter_id),
@@ -67,7 +68,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Procedure<'a
             },
         ));
     }
-    Ok(in_event_order(procedures))
+    Ok(in_event_order(procedures, &rows.canonical()?))
 }
 
 /// `fact_procedures`.
