@@ -329,7 +329,7 @@ pub fn summarize(lakehouse: &Lakehouse, dashboard: &Dashboard) -> Summary {
         warnings: bronze.warnings.clone(),
         quality: lakehouse
             .quality()
-            .into_iter()
+            .iter()
             .map(|r| DqRow {
                 rule_id: r.rule_id(),
                 severity: r.severity().as_str().into(),

@@ -12,6 +12,7 @@ use std::fs;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -126,6 +127,10 @@ struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Print each stage's wall time and input MB/s to stderr (bronze,
+    /// silver, gold, encoding the outputs, writing them).
+    #[arg(long)]
+    timings: bool,
     /// Most GiB a .zip input may expand to (a guard against zip bombs).
     #[arg(long, value_name = "GIB", default_value_t = ZipLimits::default().max_gib())]
     zip_max_gib: u64,
@@ -466,6 +471,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         bar
     };
     progress.set_prefix("bronze");
+    let mut clock = Clock::start();
     let lakehouse = if let Some(dir) = &run_output {
         progress.set_message("reading the earlier run's bronze tables");
         load_run_output(dir, as_of)?
@@ -489,15 +495,22 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
                 ingest(&sources, options, &progress)?
             }
         };
+        clock.lap("bronze");
         progress.set_prefix("silver");
         progress.set_message("star schema and gold metrics");
-        lakehouse_pipeline::build(bronze, as_of)?
+        lakehouse_pipeline::build_staged(bronze, as_of, &mut |stage| clock.lap(stage))?
     };
+    if run_output.is_some() {
+        clock.lap("reload");
+    }
     progress.set_prefix("export");
     progress.set_message("writing Parquet");
     let mut written = 0;
     if let Some(out) = &args.out {
-        written += write_outputs(out, &lakehouse.output_files(args.csv)?)?;
+        let files = lakehouse.output_files(args.csv)?;
+        clock.lap("encode");
+        written += write_outputs(out, &files)?;
+        clock.lap("write");
     }
     if let Some(dir) = &args.powerbi {
         progress.set_message("writing the Power BI project");
@@ -513,6 +526,12 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         written += write_outputs(dir, &lakehouse.databricks_files(bundle)?)?;
     }
     progress.finish_and_clear();
+    if args.timings {
+        if args.powerbi.is_some() || args.delta.is_some() || args.databricks.is_some() {
+            clock.lap("other outputs");
+        }
+        clock.print(bytes);
+    }
 
     if !args.quiet {
         for warning in input_notes.iter().chain(&lakehouse.bronze.warnings) {
@@ -628,6 +647,48 @@ fn show(args: &ShowArgs) -> Result<ExitCode> {
 }
 
 /// Writes files under `out`; returns how many.
+/// Wall time per stage of a run, for `--timings`.
+struct Clock {
+    started: Instant,
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Clock {
+    fn start() -> Self {
+        let now = Instant::now();
+        Self {
+            started: now,
+            last: now,
+            laps: Vec::new(),
+        }
+    }
+
+    /// Ends the stage `name` now.
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.laps.push((name, now - self.last));
+        self.last = now;
+    }
+
+    /// The stages and the total, with the input's
+    /// MB per second of each, to stderr.
+    fn print(&self, input_bytes: u64) {
+        let mb = input_bytes as f64 / 1e6;
+        let line = |name: &str, d: Duration| {
+            let seconds = d.as_secs_f64();
+            let rate = if seconds > 0.0 { mb / seconds } else { 0.0 };
+            eprintln!("{name:<14} {seconds:>9.3} {rate:>10.1}");
+        };
+        eprintln!("{:<14} {:>9} {:>10}", "stage", "seconds", "input MB/s");
+        for (name, d) in &self.laps {
+            line(name, *d);
+        }
+        line("total", self.last - self.started);
+        eprintln!("input: {mb:.1} MB");
+    }
+}
+
 fn write_outputs(out: &Path, files: &[lakehouse_pipeline::OutputFile]) -> Result<usize> {
     for file in files {
         let path = out.join(&file.path);

@@ -40,6 +40,9 @@ pub use utilization::VISITS as VISIT_CLASSES;
 pub struct Gold {
     /// The metric tables, in a fixed order, `dq_results` last.
     pub tables: Vec<Table>,
+    /// The data-quality rule results, computed once: `dq_results`, the
+    /// manifest and the CLI's summary all read these.
+    pub quality: Vec<quality::RuleResult>,
 }
 
 impl Gold {
@@ -237,6 +240,7 @@ pub fn compute(bronze: &Bronze, silver: &Silver) -> Result<Gold> {
     tables.push(pmpm::table(&pmpm_cells, &payers)?);
     tables.push(utilization::table(&use_cells, &payers)?);
     tables.push(mortality::table(silver, first_day)?);
-    tables.push(quality::check(bronze, silver)?);
-    Ok(Gold { tables })
+    let quality = quality::rules(bronze, silver);
+    tables.push(quality::check(&quality)?);
+    Ok(Gold { tables, quality })
 }

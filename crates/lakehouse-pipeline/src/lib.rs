@@ -157,8 +157,21 @@ pub fn parse_as_of(text: &str) -> Result<Day> {
 
 /// Runs silver and gold on a finished bronze layer.
 pub fn build(bronze: Bronze, as_of: Option<Day>) -> Result<Lakehouse> {
+    build_staged(bronze, as_of, &mut |_| {})
+}
+
+/// [`build`], calling `done` with each stage's name (`"silver"`, `"gold"`)
+/// as it ends: the CLI's `--timings` reads its clock there (the crate has
+/// none, on wasm32 or natively).
+pub fn build_staged(
+    bronze: Bronze,
+    as_of: Option<Day>,
+    done: &mut dyn FnMut(&'static str),
+) -> Result<Lakehouse> {
     let silver = silver::conform(&bronze, as_of)?;
+    done("silver");
     let gold = gold::compute(&bronze, &silver)?;
+    done("gold");
     Ok(Lakehouse {
         bronze,
         silver,
@@ -215,13 +228,13 @@ impl Lakehouse {
     }
 
     /// The data-quality rule results (the rows of `dq_results`).
-    pub fn quality(&self) -> Vec<gold::quality::RuleResult> {
-        gold::quality::rules(&self.bronze, &self.silver)
+    pub fn quality(&self) -> &[gold::quality::RuleResult] {
+        &self.gold.quality
     }
 
     /// `manifest.json` bytes.
     pub fn manifest_json(&self) -> Vec<u8> {
-        export::manifest::manifest(self, &self.quality())
+        export::manifest::manifest(self, self.quality())
             .pretty()
             .into_bytes()
     }

@@ -34,7 +34,7 @@ fn the_pipeline_reads_it_with_zero_rejects_and_zero_dq_errors() {
     );
     let errors: Vec<_> = lakehouse
         .quality()
-        .into_iter()
+        .iter()
         .filter(|r| r.failed_with(lakehouse_pipeline::gold::quality::Severity::Error))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");

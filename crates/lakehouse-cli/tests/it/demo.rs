@@ -93,3 +93,71 @@ fn run_demo_generates_in_memory_and_matches_running_the_written_files() {
     ]);
     assert_eq!(output.status.code(), Some(2), "--demo and INPUT conflict");
 }
+
+#[test]
+fn timings_name_each_stage_with_its_time_and_rate_and_change_no_output() {
+    let csv = temp_dir("timings-csv");
+    assert!(
+        lakehouse(&["demo", "--patients", "60", "--out", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let (plain, timed) = (temp_dir("timings-plain"), temp_dir("timings-timed"));
+    let output = lakehouse(&[
+        "run",
+        csv.to_str().unwrap(),
+        "--out",
+        plain.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(output.status.success() && output.stderr.is_empty());
+    let output = lakehouse(&[
+        "run",
+        csv.to_str().unwrap(),
+        "--out",
+        timed.to_str().unwrap(),
+        "--quiet",
+        "--timings",
+    ]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut lines = stderr.lines();
+    assert_eq!(
+        lines
+            .next()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>()),
+        Some(vec!["stage", "seconds", "input", "MB/s"])
+    );
+    let stages: Vec<(String, f64, f64)> = lines
+        .by_ref()
+        .take_while(|l| !l.starts_with("input:"))
+        .map(|l| {
+            let parts: Vec<&str> = l.split_whitespace().collect();
+            assert_eq!(parts.len(), 3, "{l}");
+            (
+                parts[0].to_string(),
+                parts[1].parse().unwrap(),
+                parts[2].parse().unwrap(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = stages.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(names.last(), Some(&"total"), "{stderr}");
+    assert_eq!(
+        names,
+        ["bronze", "silver", "gold", "encode", "write", "total"],
+        "{stderr}"
+    );
+    // The stages add up to the total (each printed to the millisecond).
+    let sum: f64 = stages[..stages.len() - 1].iter().map(|s| s.1).sum();
+    let total = stages[stages.len() - 1].1;
+    assert!(
+        (sum - total).abs() <= 0.001 * stages.len() as f64,
+        "{stderr}"
+    );
+    assert!(stderr.contains("input: "), "{stderr}");
+    assert!(
+        files(&plain) == files(&timed),
+        "--timings changes no output byte"
+    );
+}

@@ -766,8 +766,7 @@ fn costs(bronze: &Bronze) -> Vec<RuleResult> {
 }
 
 /// `dq_results` as a table.
-pub fn check(bronze: &Bronze, silver: &Silver) -> Result<Table> {
-    let results = rules(bronze, silver);
+pub fn check(results: &[RuleResult]) -> Result<Table> {
     let ids: Vec<String> = results.iter().map(RuleResult::rule_id).collect();
     let descriptions: Vec<String> = results.iter().map(|r| r.rule.description()).collect();
     let examples: Vec<String> = results
