@@ -188,6 +188,65 @@ impl<'a> Rows<'a> {
         Ok(Canonical { columns })
     }
 
+    /// A text column's dictionary keys and values in one batch, for a
+    /// caller that resolves each distinct value once per batch instead of
+    /// once per row.
+    pub(crate) fn dictionary(
+        &self,
+        batch: usize,
+        col: Col,
+    ) -> Option<(&'a Int32Array, &'a StringArray)> {
+        let d = self
+            .batch(batch)?
+            .columns()
+            .get(col.0)?
+            .as_any()
+            .downcast_ref::<DictionaryArray<Int32Type>>()?;
+        Some((d.keys(), d.values().as_any().downcast_ref::<StringArray>()?))
+    }
+
+    /// What [`unique_by`](Self::unique_by) keeps, the same rows with the
+    /// same counts, but in file order (by each key's first row) instead of
+    /// sorted: a caller that reads many columns of every row reads them in
+    /// the order they lie in memory, and sorts its own smaller output.
+    pub(crate) fn unique_by_in_file_order(&self, key: Col) -> Result<UniqueById<'a>> {
+        let (rows, exact) = self.unique()?;
+        let canonical = self.canonical()?;
+        let mut first: rustc_hash::FxHashMap<&'a str, usize> = rustc_hash::FxHashMap::default();
+        first.reserve(rows.len());
+        let mut kept: Vec<RowId> = Vec::with_capacity(rows.len());
+        let mut repeated: Vec<&'a str> = Vec::new();
+        for id in rows {
+            let Some(k) = self.text(id, key) else {
+                continue;
+            };
+            match first.entry(k) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(kept.len());
+                    kept.push(id);
+                }
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    // A repeated id keeps its first row in canonical order.
+                    repeated.push(k);
+                    let at = *slot.get();
+                    if canonical.cmp(id, kept[at]).is_lt() {
+                        kept[at] = id;
+                    }
+                }
+            }
+        }
+        let merged = repeated.len() as u64;
+        repeated.sort_unstable();
+        repeated.dedup();
+        repeated.truncate(crate::gold::quality::EXAMPLES);
+        Ok(UniqueById {
+            rows: kept,
+            exact,
+            merged,
+            repeated,
+        })
+    }
+
     /// The unique rows (see [`unique`](Self::unique)) sorted by the text key
     /// `key`, one row per key value: where rows disagree for one key (a
     /// repeated id), the first in canonical order wins. Rows without a key are

@@ -170,3 +170,56 @@ fn dq_results_report_the_quirks_of_mini() {
             .all(|r| r.rows_failed == 0)
     );
 }
+
+/// The file-order pass over ids (`fact_claims` reads claims that way) keeps
+/// the same rows and counts the same drops as the sorted one, with exact
+/// duplicates, and repeated ids whose later copy is first in canonical
+/// order, spread over several files.
+#[test]
+fn ids_in_file_order_keep_what_the_sorted_pass_keeps() {
+    use crate::bronze::rows::Rows;
+    let claims = String::from_utf8_lossy(super::fixtures::MINI[1].1).into_owned();
+    let mut lines = claims.lines();
+    let header = lines.next().unwrap();
+    let body: Vec<&str> = lines.collect();
+    // A second file: every row again (exact duplicates), the first row with
+    // a changed department (a repeated id; "0" sorts before "3"), and the
+    // last row with a changed department sorting after it.
+    let change = |line: &str, department: &str| {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        cells[5] = department;
+        cells.join(",")
+    };
+    let mut second = vec![header.to_string()];
+    second.extend(body.iter().rev().map(|l| l.to_string()));
+    second.push(change(body[0], "0"));
+    second.push(change(body[body.len() - 1], "9"));
+    let second = second.join("\n") + "\n";
+    let mut files: Vec<(&str, &[u8])> = super::fixtures::MINI.to_vec();
+    files.push(("again/claims.csv", second.as_bytes()));
+    let mut builder = crate::BronzeBuilder::default();
+    for (name, bytes) in files {
+        builder.add_bytes(name, bytes).unwrap();
+    }
+    let bronze = builder.finish().unwrap();
+    let rows = Rows::of(&bronze, "claims");
+    let id = rows.col("Id");
+    let sorted = rows.unique_by(id).unwrap();
+    let in_file_order = rows.unique_by_in_file_order(id).unwrap();
+    assert_eq!(sorted.exact, body.len() as u64);
+    assert_eq!((sorted.merged, sorted.repeated.len()), (2, 2));
+    assert_eq!(
+        (
+            in_file_order.exact,
+            in_file_order.merged,
+            &in_file_order.repeated
+        ),
+        (sorted.exact, sorted.merged, &sorted.repeated)
+    );
+    let mut kept = in_file_order.rows.clone();
+    kept.sort_by_key(|r| rows.text(*r, id));
+    assert_eq!(kept, sorted.rows);
+    let department = rows.col("DEPARTMENTID");
+    assert!(kept.iter().any(|r| rows.int(*r, department) == Some(0)));
+    assert!(kept.iter().all(|r| rows.int(*r, department) != Some(9)));
+}

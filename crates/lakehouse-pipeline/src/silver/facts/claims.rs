@@ -4,6 +4,8 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::{Context, day, key_of_day};
+use arrow_array::{Array, Int32Array, StringArray};
+
 use crate::bronze::rows::Rows;
 use crate::error::Result;
 use crate::silver::CleaningStats;
@@ -44,10 +46,27 @@ fn cents(value: Option<f64>) -> i64 {
 }
 
 /// The claim ledger, summed in cents so that the order of lines does not
-/// matter (empty when the export has no `claims_transactions.csv`).
-fn ledger<'a>(context: &mut Context<'a, '_>) -> Result<HashMap<&'a str, ClaimLedger>> {
+/// matter (empty when the export has no `claims_transactions.csv`): a slot
+/// per claim Id, found through `index`. The lines are walked in file order,
+/// and each batch resolves its distinct claim Ids and its `CHARGE` type once,
+/// so the cost per line is a few array reads.
+struct Ledger<'a> {
+    index: HashMap<&'a str, usize>,
+    slots: Vec<ClaimLedger>,
+}
+
+impl<'a> Ledger<'a> {
+    fn get(&self, claim_id: &str) -> Option<ClaimLedger> {
+        self.index.get(claim_id).map(|&i| self.slots[i])
+    }
+}
+
+fn ledger<'a>(context: &mut Context<'a, '_>) -> Result<Ledger<'a>> {
     let rows = Rows::of(context.bronze, "claims_transactions");
-    let mut ledger: HashMap<&str, ClaimLedger> = HashMap::default();
+    let mut ledger = Ledger {
+        index: HashMap::default(),
+        slots: Vec::new(),
+    };
     if rows.table.is_none() {
         return Ok(ledger);
     }
@@ -61,13 +80,46 @@ fn ledger<'a>(context: &mut Context<'a, '_>) -> Result<HashMap<&'a str, ClaimLed
     );
     let (unique, exact) = rows.unique()?;
     context.cleaned("claims_transactions", exact);
+    // Per batch: the ledger slot of each CLAIMID dictionary value (resolved
+    // on first use), and the TYPE dictionary key of CHARGE.
+    let mut batch = usize::MAX;
+    let mut slot_of: Vec<usize> = Vec::new();
+    let mut ids: Option<(&Int32Array, &StringArray)> = None;
+    let mut types: Option<(&Int32Array, Option<i32>)> = None;
     for row in unique {
-        let Some(claim_id) = rows.text(row, claim) else {
+        if row.0 != batch {
+            batch = row.0;
+            ids = rows.dictionary(batch, claim);
+            slot_of = vec![usize::MAX; ids.map_or(0, |(_, v)| v.len())];
+            types = rows.dictionary(batch, kind).map(|(keys, values)| {
+                let charge =
+                    (0..values.len()).find(|&i| values.is_valid(i) && values.value(i) == "CHARGE");
+                (keys, charge.map(|i| i as i32))
+            });
+        }
+        let Some((keys, values)) = ids else {
             continue;
         };
-        let entry = ledger.entry(claim_id).or_default();
+        if keys.is_null(row.1) {
+            continue;
+        }
+        let key = keys.value(row.1) as usize;
+        if values.is_null(key) {
+            continue;
+        }
+        if slot_of[key] == usize::MAX {
+            let next = ledger.slots.len();
+            slot_of[key] = *ledger.index.entry(values.value(key)).or_insert(next);
+            if slot_of[key] == next {
+                ledger.slots.push(ClaimLedger::default());
+            }
+        }
+        let entry = &mut ledger.slots[slot_of[key]];
         entry.lines += 1;
-        if rows.text(row, kind) == Some("CHARGE") {
+        let is_charge = types.is_some_and(|(keys, charge)| {
+            keys.is_valid(row.1) && Some(keys.value(row.1)) == charge
+        });
+        if is_charge {
             entry.charges_cents += cents(rows.float(row, amount));
         }
         entry.payments_cents += cents(rows.float(row, payments));
@@ -76,7 +128,8 @@ fn ledger<'a>(context: &mut Context<'a, '_>) -> Result<HashMap<&'a str, ClaimLed
     Ok(ledger)
 }
 
-/// The claims, one per Id, in Id order (none before Synthea 3.0).
+/// The claims, one per Id, in Id order (none before Synthea 3.0): read in
+/// file order, then sorted.
 pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Claim<'a>>> {
     let ledger = ledger(context)?;
     let rows = Rows::of(context.bronze, "claims");
@@ -101,9 +154,10 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Claim<'a>>> 
     let (status1, status2, statusp) = (c("STATUS1"), c("STATUS2"), c("STATUSP"));
     let (out1, out2, outp) = (c("OUTSTANDING1"), c("OUTSTANDING2"), c("OUTSTANDINGP"));
     let diagnoses: Vec<_> = (1..=8).map(|i| c(&format!("DIAGNOSIS{i}"))).collect();
-    let unique = rows.unique_by(id)?;
+    let unique = rows.unique_by_in_file_order(id)?;
     context.cleaning.push(CleaningStats::of("claims", &unique));
     let unique = unique.rows;
+    claims.reserve(unique.len());
     let (references, patients) = (context.references, context.patients);
     for row in unique {
         let Some(claim_id) = rows.text(row, id) else {
@@ -140,9 +194,10 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Claim<'a>>> 
                 .iter()
                 .filter(|d| rows.text(row, **d).is_some())
                 .count() as i64,
-            ledger: ledger.get(claim_id).copied(),
+            ledger: ledger.get(claim_id),
         });
     }
+    claims.sort_unstable_by(|a, b| a.id.cmp(b.id));
     Ok(claims)
 }
 
