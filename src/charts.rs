@@ -581,8 +581,8 @@ pub fn small_multiples(
     const CAPTION: u32 = 18;
     let height = 30 + CAPTION + panel_height * rows as u32;
     let mut svg = String::new();
-    // The pixel columns of the months and the plot's top and bottom, per
-    // panel, for the hover strips drawn last.
+    // The months' pixel edges and the plot's top and bottom, per panel,
+    // for the hover strips drawn last.
     let mut strips: Vec<(Vec<i32>, i32, i32)> = Vec::with_capacity(series.len());
     {
         let base = Svg::new(&mut svg, (WIDTH, height));
@@ -636,14 +636,14 @@ pub fn small_multiples(
                 chart.backend_coord(&(first, 0.0)).1,
             );
             draw_year_ticks(&base, x, (first, last), bottom, (year_labels, 10.0));
-            let mut columns: Vec<i32> = days.iter().map(|d| x(f64::from(*d))).collect();
-            columns.push(x(last));
-            strips.push((columns, top, bottom));
+            let mut edges: Vec<i32> = days.iter().map(|d| x(f64::from(*d))).collect();
+            edges.push(x(last));
+            strips.push((edges, top, bottom));
         }
         // Hover strips last, nearly transparent (plotters skips a fully
         // transparent rect), so that every mark under them still shows.
-        for (columns, top, bottom) in &strips {
-            for w in columns.windows(2) {
+        for (edges, top, bottom) in &strips {
+            for w in edges.windows(2) {
                 let _ = base.draw(&Rectangle::new(
                     [(w[0], *top), (w[1], *bottom)],
                     WHITE.mix(0.01).filled(),

@@ -151,16 +151,10 @@ impl<'a> Rows<'a> {
                         next.push(u32::MAX);
                     }
                     std::collections::hash_map::Entry::Occupied(mut slot) => {
-                        let mut at = *slot.get();
-                        let mut seen = false;
-                        while at != u32::MAX {
-                            if canonical.cmp(kept[at as usize], id).is_eq() {
-                                seen = true;
-                                break;
-                            }
-                            at = next[at as usize];
-                        }
-                        if seen {
+                        let mut chain = std::iter::successors(Some(*slot.get()), |&at| {
+                            Some(next[at as usize]).filter(|&n| n != u32::MAX)
+                        });
+                        if chain.any(|at| canonical.cmp(kept[at as usize], id).is_eq()) {
                             duplicates += 1;
                             continue;
                         }
@@ -210,41 +204,8 @@ impl<'a> Rows<'a> {
     /// sorted: a caller that reads many columns of every row reads them in
     /// the order they lie in memory, and sorts its own smaller output.
     pub(crate) fn unique_by_in_file_order(&self, key: Col) -> Result<UniqueById<'a>> {
-        let (rows, exact) = self.unique()?;
-        let canonical = self.canonical()?;
-        let mut first: rustc_hash::FxHashMap<&'a str, usize> = rustc_hash::FxHashMap::default();
-        first.reserve(rows.len());
-        let mut kept: Vec<RowId> = Vec::with_capacity(rows.len());
-        let mut repeated: Vec<&'a str> = Vec::new();
-        for id in rows {
-            let Some(k) = self.text(id, key) else {
-                continue;
-            };
-            match first.entry(k) {
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(kept.len());
-                    kept.push(id);
-                }
-                std::collections::hash_map::Entry::Occupied(slot) => {
-                    // A repeated id keeps its first row in canonical order.
-                    repeated.push(k);
-                    let at = *slot.get();
-                    if canonical.cmp(id, kept[at]).is_lt() {
-                        kept[at] = id;
-                    }
-                }
-            }
-        }
-        let merged = repeated.len() as u64;
-        repeated.sort_unstable();
-        repeated.dedup();
-        repeated.truncate(crate::gold::quality::EXAMPLES);
-        Ok(UniqueById {
-            rows: kept,
-            exact,
-            merged,
-            repeated,
-        })
+        let (keyed, kept) = self.first_per_key(key)?;
+        Ok(kept.with_rows(keyed.into_iter().map(|(_, id)| id).collect()))
     }
 
     /// The unique rows (see [`unique`](Self::unique)) sorted by the text key
@@ -253,29 +214,51 @@ impl<'a> Rows<'a> {
     /// dropped (bronze already rejected them for required keys). Returns the
     /// rows, the exact duplicates dropped and the conflicting rows dropped.
     pub(crate) fn unique_by(&self, key: Col) -> Result<UniqueById<'a>> {
+        let (mut keyed, kept) = self.first_per_key(key)?;
+        // One row per key: the key alone orders them.
+        keyed.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        Ok(kept.with_rows(keyed.into_iter().map(|(_, id)| id).collect()))
+    }
+
+    /// The unique rows with a `key`, one per key value (the first in
+    /// canonical order), as (key, row) in the file order of each key's first
+    /// row; and what was dropped, with no rows yet.
+    fn first_per_key(&self, key: Col) -> Result<(Vec<(&'a str, RowId)>, UniqueById<'a>)> {
         let (rows, exact) = self.unique()?;
         let canonical = self.canonical()?;
-        let mut keyed: Vec<(&'a str, RowId)> = rows
-            .into_iter()
-            .filter_map(|id| self.text(id, key).map(|k| (k, id)))
-            .collect();
-        // Rows are compared whole only where a key repeats.
-        keyed.sort_unstable_by(|a, b| a.0.cmp(b.0).then_with(|| canonical.cmp(a.1, b.1)));
-        let mut repeated: Vec<&'a str> = keyed
-            .windows(2)
-            .filter(|w| w[0].0 == w[1].0)
-            .map(|w| w[0].0)
-            .collect();
+        let mut first: rustc_hash::FxHashMap<&'a str, usize> = rustc_hash::FxHashMap::default();
+        first.reserve(rows.len());
+        let mut keyed: Vec<(&'a str, RowId)> = Vec::with_capacity(rows.len());
+        let mut repeated: Vec<&'a str> = Vec::new();
+        for id in rows {
+            let Some(k) = self.text(id, key) else {
+                continue;
+            };
+            match first.entry(k) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(keyed.len());
+                    keyed.push((k, id));
+                }
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    repeated.push(k);
+                    let kept = &mut keyed[*slot.get()].1;
+                    if canonical.cmp(id, *kept).is_lt() {
+                        *kept = id;
+                    }
+                }
+            }
+        }
+        let merged = repeated.len() as u64;
+        repeated.sort_unstable();
         repeated.dedup();
         repeated.truncate(crate::gold::quality::EXAMPLES);
-        let before = keyed.len();
-        keyed.dedup_by(|a, b| a.0 == b.0);
-        Ok(UniqueById {
-            merged: (before - keyed.len()) as u64,
-            rows: keyed.into_iter().map(|(_, id)| id).collect(),
+        let dropped = UniqueById {
+            rows: Vec::new(),
             exact,
+            merged,
             repeated,
-        })
+        };
+        Ok((keyed, dropped))
     }
 }
 
@@ -380,6 +363,12 @@ pub(crate) struct UniqueById<'a> {
     pub(crate) merged: u64,
     /// The smallest ids that repeat, for examples.
     pub(crate) repeated: Vec<&'a str>,
+}
+
+impl UniqueById<'_> {
+    fn with_rows(self, rows: Vec<RowId>) -> Self {
+        Self { rows, ..self }
+    }
 }
 
 /// One source column over every batch of a table, typed once.

@@ -107,14 +107,14 @@ fn ledger<'a>(context: &mut Context<'a, '_>) -> Result<Ledger<'a>> {
         if values.is_null(key) {
             continue;
         }
+        let Ledger { index, slots } = &mut ledger;
         if slot_of[key] == usize::MAX {
-            let next = ledger.slots.len();
-            slot_of[key] = *ledger.index.entry(values.value(key)).or_insert(next);
-            if slot_of[key] == next {
-                ledger.slots.push(ClaimLedger::default());
-            }
+            slot_of[key] = *index.entry(values.value(key)).or_insert_with(|| {
+                slots.push(ClaimLedger::default());
+                slots.len() - 1
+            });
         }
-        let entry = &mut ledger.slots[slot_of[key]];
+        let entry = &mut slots[slot_of[key]];
         entry.lines += 1;
         let is_charge = types.is_some_and(|(keys, charge)| {
             keys.is_valid(row.1) && Some(keys.value(row.1)) == charge
