@@ -4,6 +4,7 @@ compares it with the Parquet file of the same table in PARQUET_DIR (a
 `lakehouse run` output, silver/ and gold/): same schema (names and types),
 same row count, same values. Usage: check_delta.py DELTA_DIR PARQUET_DIR."""
 import json
+import os
 import pathlib
 import sys
 
@@ -42,5 +43,13 @@ for name in tables:
 for failure in failures:
     print(failure)
 if failures or not tables:
-    sys.exit(f"{len(failures)} problems in {len(tables)} Delta tables")
-print(f"ok: {len(tables)} Delta tables read by deltalake equal the Parquet output")
+    print(f"{len(failures)} problems in {len(tables)} Delta tables")
+else:
+    print(f"ok: {len(tables)} Delta tables read by deltalake equal the Parquet output")
+# deltalake's Rust runtime threads can still be winding down when Python
+# finalizes, and the process then aborts with "terminate called without an
+# active exception" after a check that passed (delta-rs issue #2184; seen
+# once in CI). The verdict is printed, so leave without the finalization.
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(1 if failures or not tables else 0)
