@@ -14,6 +14,7 @@ pub mod explorer;
 pub mod loader;
 pub mod medallion;
 pub mod url;
+pub mod workspace;
 
 use std::sync::Arc;
 
@@ -23,8 +24,10 @@ use web_sys::File;
 
 use crate::client;
 use crate::protocol::{Filter, PatientTimeline, Progress, Request, Response, Summary};
-use crate::protocol::{TablePage, UserMessage, View, ZipLimits};
+use crate::protocol::{SavedLakehouse, TablePage, UserMessage, View, ZipLimits};
 pub use dashboard::dashboard_charts;
+use url::Origin;
+use workspace::SaveState;
 
 /// Runs `redraw`, which may replace the focused element with a new one
 /// (a chart's table, the explorer's page), then gives the focus back to
@@ -106,19 +109,36 @@ pub enum Phase {
 #[component]
 pub fn App() -> impl IntoView {
     let (phase, set_phase) = signal(Phase::Idle);
-    let (initial_filter, initial_demo) = url::url_state();
+    let (initial_filter, initial_origin) = url::url_state();
     let (note, set_note) = signal(String::new());
     let filter = RwSignal::new(initial_filter);
     let view_model = RwSignal::new(None::<View>);
     let explorer = RwSignal::new(None::<TablePage>);
     let timeline = RwSignal::new(None::<PatientTimeline>);
-    let demo = RwSignal::new(initial_demo);
+    let origin = RwSignal::new(initial_origin.clone());
+    let save_state = RwSignal::new(SaveState::Unsaved(String::new()));
+    let saved_list = RwSignal::new(None::<Vec<SavedLakehouse>>);
+    // Where the next load comes from, for its save: files are saved as
+    // soon as they are loaded, demo data when the user asks.
+    let loading = RwSignal::new((String::new(), false));
     let refilter = move || {
         let current = filter.get_untracked();
         if matches!(phase.get_untracked(), Phase::Ready(_))
             && let Err(error) = client::request(&Request::Filter(Box::new(current)))
         {
             set_note.set(error);
+        }
+    };
+    // Asks the worker that holds the lakehouse to save it in the browser.
+    let save_lakehouse = move |source: String| {
+        save_state.set(SaveState::Saving);
+        if let Err(error) = client::request(&Request::Save {
+            source: source.clone(),
+        }) {
+            save_state.set(SaveState::Failed(
+                UserMessage::new("Could not save", error),
+                source,
+            ));
         }
     };
     let start = move |request: Request, files: Vec<File>| {
@@ -129,6 +149,16 @@ pub fn App() -> impl IntoView {
         let result = client::send(&request, files, move |response| match response {
             Response::Progress(p) => set_phase.set(Phase::Working(p)),
             Response::Loaded(summary) => {
+                let (source, save) = loading.get_untracked();
+                match &summary.saved {
+                    Some(saved) => {
+                        save_state.set(SaveState::Saved(saved.clone()));
+                        origin.set(Origin::Saved(saved.id.clone()));
+                        url::set_url_state(&filter.get_untracked(), &origin.get_untracked(), false);
+                    }
+                    None if save => save_lakehouse(source),
+                    None => save_state.set(SaveState::Unsaved(source)),
+                }
                 view_model.set(Some(summary.view.clone()));
                 set_phase.set(Phase::Ready(Arc::new(*summary)));
                 if !filter.get_untracked().is_empty() {
@@ -156,6 +186,25 @@ pub fn App() -> impl IntoView {
                 download.file_name,
                 crate::state::format_bytes(download.bytes)
             )),
+            Response::Saved(saved) => {
+                origin.set(Origin::Saved(saved.id.clone()));
+                // The load's history entry now names its saved lakehouse.
+                url::set_url_state(&filter.get_untracked(), &origin.get_untracked(), false);
+                save_state.set(SaveState::Saved(saved));
+                workspace::storage_request(
+                    Request::ListSaved,
+                    saved_list,
+                    RwSignal::new(String::new()),
+                    None,
+                );
+                leptos::task::spawn_local(async {
+                    workspace::ask_to_persist().await;
+                });
+            }
+            Response::SaveFailed(message) => {
+                save_state.set(SaveState::Failed(message, loading.get_untracked().0))
+            }
+            Response::Workspace { saved } => saved_list.set(Some(saved)),
             Response::Ready => {}
         });
         if let Err(detail) = result {
@@ -169,7 +218,7 @@ pub fn App() -> impl IntoView {
         if next == filter.get_untracked() {
             return;
         }
-        url::record_filter(&next, demo.get_untracked());
+        url::record_filter(&next, &origin.get_untracked());
         filter.set(next);
         refilter();
     });
@@ -185,6 +234,7 @@ pub fn App() -> impl IntoView {
     });
     on_cleanup(move || popstate.remove());
     let load_demo = move |n: u64| {
+        loading.set((format!("Demo data ({n} patients)"), false));
         start(
             Request::LoadDemo {
                 patients: n,
@@ -193,18 +243,36 @@ pub fn App() -> impl IntoView {
             Vec::new(),
         )
     };
-    // A shared demo link (`?demo=N&…`) rebuilds the same view on opening.
-    if let Some(n) = initial_demo {
-        load_demo(n);
+    let open_saved = move |id: String| {
+        loading.set((String::new(), false));
+        start(Request::OpenSaved { id }, Vec::new());
+    };
+    // A shared demo link (`?demo=N&…`) rebuilds the same view on opening;
+    // a bookmark of a saved lakehouse (`?lakehouse=…`) reopens it.
+    match initial_origin.clone() {
+        Origin::Demo(n) => load_demo(n),
+        Origin::Saved(id) => open_saved(id),
+        Origin::Files => {}
     }
+    let on_open = Callback::new(move |id: String| {
+        filter.set(Filter::default());
+        origin.set(Origin::Saved(id.clone()));
+        url::push_url_state(&Filter::default(), &origin.get_untracked());
+        open_saved(id);
+    });
+    let on_save = Callback::new(move |source: String| {
+        loading.set((source.clone(), true));
+        save_lakehouse(source);
+    });
     let zip_limits = RwSignal::new(ZipLimits::default());
     let on_files = Callback::new(move |files: Vec<(String, File)>| {
         if files.is_empty() {
             return;
         }
-        demo.set(None);
-        url::push_url_state(&filter.get_untracked(), None);
+        origin.set(Origin::Files);
+        url::push_url_state(&filter.get_untracked(), &Origin::Files);
         let (paths, files): (Vec<String>, Vec<File>) = files.into_iter().unzip();
+        loading.set((crate::state::describe_source(&paths), true));
         start(
             Request::LoadFiles {
                 paths,
@@ -214,9 +282,9 @@ pub fn App() -> impl IntoView {
         );
     });
     let on_demo = Callback::new(move |n: u64| {
-        demo.set(Some(n));
+        origin.set(Origin::Demo(n));
         filter.set(Filter::default());
-        url::push_url_state(&Filter::default(), Some(n));
+        url::push_url_state(&Filter::default(), &Origin::Demo(n));
         load_demo(n);
     });
     let on_error = Callback::new(move |message: UserMessage| set_phase.set(Phase::Failed(message)));
@@ -226,6 +294,10 @@ pub fn App() -> impl IntoView {
     });
 
     let ready = Memo::new(move |_| matches!(phase.get(), Phase::Ready(_)));
+    let current_saved = Signal::derive(move || match (ready.get(), save_state.get()) {
+        (true, SaveState::Saved(saved)) => Some(saved.id),
+        _ => None,
+    });
     view! {
         <header class="top">
             <h1>"Synthea Lakehouse"</h1>
@@ -243,12 +315,13 @@ pub fn App() -> impl IntoView {
             <details class="load-panel" data-testid="load-panel" prop:open=move || !ready.get()>
                 <summary>{move || if ready.get() { "Load other data" } else { "Load data" }}</summary>
                 <loader::Loader
-                    patients=initial_demo.unwrap_or(1000)
+                    patients=match initial_origin { Origin::Demo(n) => n, _ => 1000 }
                     on_files=on_files
                     on_demo=on_demo
                     on_error=on_error
                     zip_limits=zip_limits
                 />
+                <workspace::Workspace saved=saved_list current=current_saved on_open=on_open />
             </details>
             {move || match phase.get() {
                 Phase::Idle => view! { <p class="hint">"No data loaded yet."</p> }.into_any(),
@@ -262,6 +335,7 @@ pub fn App() -> impl IntoView {
                 }
                 .into_any(),
                 Phase::Ready(summary) => view! {
+                    <workspace::SaveStatus state=save_state on_save=on_save />
                     <downloads::Downloads note=note set_note=set_note />
                     <dashboard::Results summary=summary filter=filter view=view_model apply=apply />
                     <explorer::TableExplorer page=explorer timeline=timeline note=set_note />

@@ -90,19 +90,9 @@ mod imp {
         });
         worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            // The worker posts `[json]` or `[json, bytes]`.
-            let data = js_sys::Array::from(&event.data());
-            let Some(text) = data.get(0).as_string() else {
+            let Some(response) = decode(&event) else {
                 return;
             };
-            let Ok(response) = serde_json::from_str::<Response>(&text) else {
-                return;
-            };
-            if let Response::Download(download) = &response
-                && let Ok(bytes) = data.get(1).dyn_into::<js_sys::Uint8Array>()
-            {
-                save(&download.file_name, &download.mime, &bytes);
-            }
             if response == Response::Ready {
                 CLIENT.with(|c| {
                     if let Some(client) = c.borrow_mut().as_mut() {
@@ -152,6 +142,61 @@ mod imp {
                 }
             }
         });
+        Ok(())
+    }
+
+    /// A worker's message, `[json]` or `[json, bytes]`; a download's bytes
+    /// are offered to the user as a file here.
+    fn decode(event: &MessageEvent) -> Option<Response> {
+        let data = js_sys::Array::from(&event.data());
+        let response = serde_json::from_str::<Response>(&data.get(0).as_string()?).ok()?;
+        if let Response::Download(download) = &response
+            && let Ok(bytes) = data.get(1).dyn_into::<js_sys::Uint8Array>()
+        {
+            save(&download.file_name, &download.mime, &bytes);
+        }
+        Some(response)
+    }
+
+    /// A worker answering one storage request: its key, the worker and
+    /// its listener (kept alive until the answer).
+    type StorageWorker = (u32, Worker, Closure<dyn FnMut(MessageEvent)>);
+
+    thread_local! {
+        /// Workers answering one storage request each, until they answer.
+        static STORAGE: RefCell<Vec<StorageWorker>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Answers `request` (a [`Request::is_storage`] one) in a worker of its
+    /// own, ended after its answer: the lakehouse on screen stays loaded in
+    /// the main worker.
+    pub(super) fn storage(
+        request: &Request,
+        on_response: impl Fn(Response) + 'static,
+    ) -> Result<(), String> {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let key = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let worker = Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))?;
+        let text = serde_json::to_string(request).map_err(|e| e.to_string())?;
+        let sender = worker.clone();
+        let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            match decode(&event) {
+                Some(Response::Ready) => {
+                    let _ = sender.post_message(&js_sys::Array::of1(&JsValue::from_str(&text)));
+                }
+                Some(Response::Progress(_)) | None => {}
+                Some(response) => {
+                    sender.terminate();
+                    // Dropped after this call returns, not inside it.
+                    wasm_bindgen_futures::spawn_local(async move {
+                        STORAGE.with(|s| s.borrow_mut().retain(|(k, _, _)| *k != key));
+                    });
+                    on_response(response);
+                }
+            }
+        });
+        worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        STORAGE.with(|s| s.borrow_mut().push((key, worker, onmessage)));
         Ok(())
     }
 
@@ -206,6 +251,10 @@ mod imp {
     }
 
     pub(super) fn cancel() {}
+
+    pub(super) fn storage(_: &Request, _: impl Fn(Response) + 'static) -> Result<(), String> {
+        Err("the browser's storage is only in a browser".into())
+    }
 }
 
 /// Starts `request` in a fresh worker (ending any running one); responses go to `on_response`.
@@ -221,6 +270,13 @@ pub fn send(
 /// (responses go to the callback given to [`send`]).
 pub fn request(request: &Request) -> Result<(), String> {
     imp::request(request)
+}
+
+/// Answers a storage request (list, rename, delete or download saved
+/// lakehouses) in a short-lived worker of its own, so that the lakehouse
+/// on screen stays loaded.
+pub fn storage(request: &Request, on_response: impl Fn(Response) + 'static) -> Result<(), String> {
+    imp::storage(request, on_response)
 }
 
 /// Stops the running work, if any.

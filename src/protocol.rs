@@ -52,6 +52,77 @@ pub enum Request {
         /// The patient's Synthea id.
         id: String,
     },
+    /// Save the lakehouse just built in the browser's origin private file
+    /// system (OPFS), a table at a time.
+    Save {
+        /// Where the data came from (`3 files from csv/`, `Demo data`).
+        source: String,
+    },
+    /// The saved lakehouses.
+    ListSaved,
+    /// Rebuild the dashboard from a saved lakehouse's Parquet.
+    OpenSaved {
+        /// Its id.
+        id: String,
+    },
+    /// Give a saved lakehouse a new name.
+    RenameSaved {
+        /// Its id.
+        id: String,
+        /// The new name.
+        name: String,
+    },
+    /// Delete a saved lakehouse and its files.
+    DeleteSaved {
+        /// Its id.
+        id: String,
+    },
+    /// A saved lakehouse's files, zipped.
+    DownloadSaved {
+        /// Its id.
+        id: String,
+    },
+}
+
+impl Request {
+    /// Whether the request works on the browser's storage (OPFS), whose
+    /// calls are asynchronous: the worker answers it from a task of its own.
+    pub fn is_storage(&self) -> bool {
+        matches!(
+            self,
+            Request::Save { .. }
+                | Request::ListSaved
+                | Request::OpenSaved { .. }
+                | Request::RenameSaved { .. }
+                | Request::DeleteSaved { .. }
+                | Request::DownloadSaved { .. }
+        )
+    }
+}
+
+/// A lakehouse saved in the browser (its `lakehouse.json`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SavedLakehouse {
+    /// Its folder's name in the origin private file system.
+    pub id: String,
+    /// The name the user gave it (at first, its source).
+    pub name: String,
+    /// Where the data came from.
+    pub source: String,
+    /// Detected Synthea version.
+    pub version: String,
+    /// When it was loaded, `YYYY-MM-DD HH:MM` in the browser's time zone.
+    pub saved_at: String,
+    /// Bytes of its files.
+    pub bytes: u64,
+    /// Its files (Parquet per table, and `manifest.json`).
+    pub files: u64,
+    /// Rows of the bronze tables (with the rejects).
+    pub bronze_rows: u64,
+    /// Rows of the silver tables.
+    pub silver_rows: u64,
+    /// Rows of the gold tables.
+    pub gold_rows: u64,
 }
 
 /// How far a `.zip` input may expand: the user can raise the limits that
@@ -128,6 +199,8 @@ pub enum Stage {
     Silver,
     /// Computing the metrics.
     Gold,
+    /// Reading a saved lakehouse's Parquet from the browser's storage.
+    Opening,
 }
 
 impl Stage {
@@ -139,6 +212,7 @@ impl Stage {
             Stage::Bronze => "Reading files (bronze)",
             Stage::Silver => "Building the star schema (silver)",
             Stage::Gold => "Computing metrics (gold)",
+            Stage::Opening => "Opening the saved lakehouse",
         }
     }
 }
@@ -236,6 +310,16 @@ pub enum Response {
     Table(Box<TablePage>),
     /// A patient's timeline.
     Patient(Box<PatientTimeline>),
+    /// The lakehouse just built is saved in the browser.
+    Saved(SavedLakehouse),
+    /// Saving it failed; nothing of it was kept.
+    SaveFailed(UserMessage),
+    /// The saved lakehouses, newest first (a struct variant: an internally
+    /// tagged enum cannot hold a bare list).
+    Workspace {
+        /// The list.
+        saved: Vec<SavedLakehouse>,
+    },
 }
 
 /// A dimension the dashboard filters on. Its URL key, its label, its bit in
@@ -591,6 +675,9 @@ pub struct Summary {
     /// The worker's WebAssembly memory after the build, in bytes (it only
     /// grows, so this is its peak; 0 natively).
     pub wasm_memory_bytes: u64,
+    /// The saved lakehouse this was opened from.
+    #[serde(default)]
+    pub saved: Option<SavedLakehouse>,
 }
 
 /// A labelled value (one bar).
@@ -745,6 +832,44 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_storage_message_crosses_the_worker_boundary() {
+        let saved = SavedLakehouse {
+            id: "lh-1".into(),
+            name: "pilot".into(),
+            ..SavedLakehouse::default()
+        };
+        let requests = [
+            Request::Save { source: "x".into() },
+            Request::ListSaved,
+            Request::OpenSaved { id: "lh-1".into() },
+            Request::RenameSaved {
+                id: "lh-1".into(),
+                name: "n".into(),
+            },
+            Request::DeleteSaved { id: "lh-1".into() },
+            Request::DownloadSaved { id: "lh-1".into() },
+        ];
+        for request in requests {
+            assert!(request.is_storage());
+            let text = serde_json::to_string(&request).unwrap();
+            assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), request);
+        }
+        assert!(!Request::Download.is_storage());
+        let responses = [
+            Response::Saved(saved.clone()),
+            Response::SaveFailed(UserMessage::new("a", "b")),
+            Response::Workspace {
+                saved: vec![saved.clone(), saved],
+            },
+            Response::Workspace { saved: Vec::new() },
+        ];
+        for response in responses {
+            let text = serde_json::to_string(&response).unwrap();
+            assert_eq!(serde_json::from_str::<Response>(&text).unwrap(), response);
+        }
+    }
 
     #[test]
     fn filters_round_trip_through_url_pairs() {

@@ -41,6 +41,39 @@ pub fn format_days(value: f64) -> String {
     format!("{value:.1} days")
 }
 
+/// Whether `id` is a saved lakehouse's id as the worker makes them
+/// (`lh-` and digits, perhaps `x`s): a URL's value is used as a folder
+/// name, so nothing else passes.
+pub fn is_saved_id(id: &str) -> bool {
+    id.strip_prefix("lh-").is_some_and(|rest| {
+        let digits = rest.trim_end_matches('x');
+        !digits.is_empty() && digits.len() <= 20 && digits.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// Where loaded files came from, for a saved lakehouse's source: one file
+/// by its name (`export.zip`), several by their common folder
+/// (`18 files from csv/`).
+pub fn describe_source(paths: &[String]) -> String {
+    match paths {
+        [] => "no files".into(),
+        [one] => one.rsplit('/').next().unwrap_or(one).to_string(),
+        [first, ..] => {
+            let folder = first.rsplit_once('/').map(|(f, _)| f).unwrap_or("");
+            let common = !folder.is_empty()
+                && paths
+                    .iter()
+                    .all(|p| p.rsplit_once('/').is_some_and(|(f, _)| f == folder));
+            if common {
+                let last = folder.rsplit('/').next().unwrap_or(folder);
+                format!("{} files from {last}/", paths.len())
+            } else {
+                format!("{} files", paths.len())
+            }
+        }
+    }
+}
+
 /// Bytes: `12.3 MB`.
 pub fn format_bytes(bytes: u64) -> String {
     let value = bytes as f64;
@@ -97,6 +130,34 @@ pub fn demo_size(text: &str) -> Result<u64, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_source_is_named_by_its_file_or_folder() {
+        let paths = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            super::describe_source(&paths(&["a/b/export.zip"])),
+            "export.zip"
+        );
+        assert_eq!(
+            super::describe_source(&paths(&["x/csv/patients.csv", "x/csv/payers.csv"])),
+            "2 files from csv/"
+        );
+        assert_eq!(
+            super::describe_source(&paths(&["patients.csv", "payers.csv"])),
+            "2 files"
+        );
+    }
+    #[test]
+    fn only_the_workers_ids_name_a_saved_lakehouse() {
+        for good in ["lh-1764748800000", "lh-1764748800000x", "lh-1xx"] {
+            assert!(super::is_saved_id(good), "{good}");
+        }
+        for bad in [
+            "", "lh-", "lh-x", "lh-12/..", "../lh-1", "lh-1 2", "lh-1a", "LH-1",
+        ] {
+            assert!(!super::is_saved_id(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -12,4 +12,6 @@ pub mod patient;
 #[cfg(target_arch = "wasm32")]
 pub mod runtime;
 pub mod session;
+#[cfg(target_arch = "wasm32")]
+pub mod storage;
 pub mod tables;

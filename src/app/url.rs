@@ -1,15 +1,28 @@
-//! The view in the page's URL: the filter and the demo size, so that a
-//! link rebuilds the same view and back/forward restore a filter.
+//! The view in the page's URL: the filter and where the data came from
+//! (the demo size, or a lakehouse saved in this browser), so that a link or
+//! a bookmark rebuilds the same view and back/forward restore a filter.
 
 use crate::protocol::{Dimension, Filter};
 
-/// The filter and demo size in the page's URL (`?demo=1000&org=…`).
-pub fn url_state() -> (Filter, Option<u64>) {
+/// Where the data on screen came from, as far as a URL can say it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// Nothing loaded, or files not saved yet (a link cannot carry files).
+    #[default]
+    Files,
+    /// The demo data with this many patients (`?demo=1000`).
+    Demo(u64),
+    /// A lakehouse saved in this browser (`?lakehouse=lh-…`).
+    Saved(String),
+}
+
+/// The filter and origin in the page's URL (`?demo=1000&org=…`).
+pub fn url_state() -> (Filter, Origin) {
     let params = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok());
     let Some(params) = params else {
-        return (Filter::default(), None);
+        return (Filter::default(), Origin::Files);
     };
     // A key may come several times: several values of one dimension.
     let pairs: Vec<(&str, String)> = Dimension::ALL
@@ -28,7 +41,15 @@ pub fn url_state() -> (Filter, Option<u64>) {
     let demo = params
         .get("demo")
         .and_then(|n| crate::state::demo_size(&n).ok());
-    (filter, demo)
+    let saved = params
+        .get("lakehouse")
+        .filter(|id| crate::state::is_saved_id(id));
+    let origin = match (saved, demo) {
+        (Some(id), _) => Origin::Saved(id),
+        (None, Some(n)) => Origin::Demo(n),
+        (None, None) => Origin::Files,
+    };
+    (filter, origin)
 }
 
 thread_local! {
@@ -47,7 +68,7 @@ pub fn focus_moved() {
 /// select is a new history entry; its further changes while it keeps the
 /// focus (Chromium fires `change` on every arrow key) replace that entry,
 /// so one trip through the options is one step back.
-pub fn record_filter(filter: &Filter, demo: Option<u64>) {
+pub fn record_filter(filter: &Filter, origin: &Origin) {
     let active = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.active_element())
@@ -57,30 +78,32 @@ pub fn record_filter(filter: &Filter, demo: Option<u64>) {
         matches!((&*pushed, &active), (Some(a), Some(b)) if a == b)
     });
     if same {
-        set_url_state(filter, demo, false);
+        set_url_state(filter, origin, false);
     } else {
-        set_url_state(filter, demo, true);
+        set_url_state(filter, origin, true);
         PUSHED_FROM.with(|p| *p.borrow_mut() = active);
     }
 }
 
 /// Records the view in the URL as a new history entry (so it can be
 /// shared, and the back button returns to the previous filter).
-pub fn push_url_state(filter: &Filter, demo: Option<u64>) {
-    set_url_state(filter, demo, true);
+pub fn push_url_state(filter: &Filter, origin: &Origin) {
+    set_url_state(filter, origin, true);
 }
 
 /// The view in the URL: a new history entry (`push`), or the current one
-/// replaced.
-fn set_url_state(filter: &Filter, demo: Option<u64>, push: bool) {
+/// replaced (a save names its lakehouse in the entry of the load).
+pub fn set_url_state(filter: &Filter, origin: &Origin, push: bool) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let Ok(params) = web_sys::UrlSearchParams::new() else {
         return;
     };
-    if let Some(n) = demo {
-        params.append("demo", &n.to_string());
+    match origin {
+        Origin::Files => {}
+        Origin::Demo(n) => params.append("demo", &n.to_string()),
+        Origin::Saved(id) => params.append("lakehouse", id),
     }
     for (dimension, value) in filter.active() {
         params.append(dimension.key(), &value);

@@ -159,6 +159,29 @@ pub fn load_demo(
     load_sources(&mut sources, ZipLimits::default(), progress)
 }
 
+/// Rebuilds a lakehouse from the files a save wrote (its Parquet, as
+/// `lakehouse export` reads a run output): silver and gold are computed
+/// again from the lossless bronze tables.
+pub fn open_run_output(
+    files: Vec<(String, Vec<u8>)>,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Lakehouse, UserMessage> {
+    let total = files.iter().map(|(_, b)| b.len() as u64).sum();
+    progress(&Progress {
+        stage: Stage::Opening,
+        bytes_total: total,
+        ..Progress::default()
+    });
+    let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
+    let inputs = paths
+        .iter()
+        .map(String::as_str)
+        .zip(files.into_iter().map(|(_, b)| b));
+    lakehouse_pipeline::from_run_output(inputs, None).map_err(|error| {
+        UserMessage::from_error("This saved lakehouse could not be opened", &error)
+    })
+}
+
 fn build(
     bronze: lakehouse_pipeline::Bronze,
     total: u64,
@@ -225,7 +248,7 @@ pub fn export_zip(
 
 /// Files as a deterministic zip: Parquet stored (already compressed), text
 /// deflated, every entry with a fixed date.
-fn zip_files(
+pub(crate) fn zip_files(
     files: &[lakehouse_pipeline::OutputFile],
     name: &str,
 ) -> Result<(Download, Vec<u8>), UserMessage> {
@@ -282,6 +305,7 @@ pub fn summarize(lakehouse: &Lakehouse, dashboard: &Dashboard) -> Summary {
         view: dashboard.view(&Filter::default()),
         options: dashboard.options(),
         wasm_memory_bytes: 0,
+        saved: None,
         star: lakehouse
             .silver
             .tables

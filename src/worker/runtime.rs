@@ -21,9 +21,14 @@ thread_local! {
 
 /// Posts `[json]`, or `[json, bytes]` with the bytes' buffer transferred (not copied).
 fn post_with(response: &Response, bytes: Option<&[u8]>) {
-    let Ok(text) = serde_json::to_string(response) else {
-        return;
-    };
+    let text = serde_json::to_string(response).unwrap_or_else(|error| {
+        // Never silent: the page shows what could not be sent.
+        let failed = Response::Failed(UserMessage::new(
+            "The worker could not send its answer",
+            error,
+        ));
+        serde_json::to_string(&failed).unwrap_or_default()
+    });
     let message = js_sys::Array::new();
     message.push(&JsValue::from_str(&text));
     match bytes {
@@ -41,6 +46,11 @@ fn post_with(response: &Response, bytes: Option<&[u8]>) {
 
 fn post(response: &Response) {
     post_with(response, None);
+}
+
+/// Runs `work` on the worker's session (never held across an `await`).
+pub fn with_session<R>(work: impl FnOnce(&mut Session) -> R) -> R {
+    SESSION.with(|s| work(&mut s.borrow_mut()))
 }
 
 /// A `File` as a [`Source`] read in slices with `FileReaderSync` (which
@@ -91,17 +101,17 @@ fn failed(title: &str, detail: impl std::fmt::Display) -> Reply {
     Response::Failed(UserMessage::new(title, detail)).into()
 }
 
-/// Decodes one message, with the `File`s posted beside its JSON, and lets
-/// the session answer it.
-fn respond(event: &MessageEvent) -> Reply {
-    let data = js_sys::Array::from(&event.data());
+/// Decodes one message's request (the JSON text first).
+fn decode(data: &js_sys::Array) -> Result<Request, Reply> {
     let Some(text) = data.get(0).as_string() else {
-        return failed("Bad request", "no request text");
+        return Err(failed("Bad request", "no request text"));
     };
-    let request: Request = match serde_json::from_str(&text) {
-        Ok(request) => request,
-        Err(error) => return failed("Bad request", error),
-    };
+    serde_json::from_str(&text).map_err(|error| failed("Bad request", error))
+}
+
+/// Lets the session answer a request, with the `File`s posted beside its
+/// JSON.
+fn respond(request: Request, data: &js_sys::Array) -> Reply {
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
     if let Request::LoadFiles { paths, .. } = &request {
         let reader = match FileReaderSync::new() {
@@ -127,27 +137,41 @@ fn respond(event: &MessageEvent) -> Reply {
     }
     let mut progress = |p: &Progress| post(&Response::Progress(p.clone()));
     let started = now();
-    let mut reply = SESSION.with(|s| s.borrow_mut().handle(request, sources, &mut progress));
-    match &mut reply.response {
-        Response::Filtered(view) => view.elapsed_ms = now() - started,
-        Response::Loaded(summary) => {
-            summary.wasm_memory_bytes = core::arch::wasm32::memory_size(0) as u64 * 65_536;
-        }
-        _ => {}
+    let mut reply = with_session(|s| s.handle(request, sources, &mut progress));
+    if let Response::Filtered(view) = &mut reply.response {
+        view.elapsed_ms = now() - started;
     }
     reply
+}
+
+/// Posts a reply; after a load, gets the filter recompute's code optimized
+/// before the first click, with the results already on their way.
+fn answer(mut reply: Reply) {
+    if let Response::Loaded(summary) = &mut reply.response {
+        summary.wasm_memory_bytes = core::arch::wasm32::memory_size(0) as u64 * 65_536;
+    }
+    let loaded = matches!(reply.response, Response::Loaded(_));
+    post_with(&reply.response, reply.bytes.as_deref());
+    if loaded {
+        with_session(|s| s.warm_up());
+    }
 }
 
 /// Starts listening; posts `Ready` once the listener is in place.
 pub fn start() {
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let reply = respond(&event);
-        let loaded = matches!(reply.response, Response::Loaded(_));
-        post_with(&reply.response, reply.bytes.as_deref());
-        // With the results on their way to the page, get the filter
-        // recompute's code optimized before the first click.
-        if loaded {
-            SESSION.with(|s| s.borrow().warm_up());
+        let data = js_sys::Array::from(&event.data());
+        match decode(&data) {
+            // The browser's storage answers asynchronously: a task of its
+            // own, so that the worker reads further messages meanwhile.
+            Ok(request) if request.is_storage() => {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let mut progress = |p: &Progress| post(&Response::Progress(p.clone()));
+                    answer(super::storage::answer(request, &mut progress).await);
+                });
+            }
+            Ok(request) => answer(respond(request, &data)),
+            Err(reply) => answer(reply),
         }
     });
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));

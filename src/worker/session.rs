@@ -6,13 +6,16 @@ use lakehouse_pipeline::Lakehouse;
 
 use super::dashboard::Dashboard;
 use super::handler::{self, Source};
-use crate::protocol::{Filter, Progress, Request, Response, UserMessage};
+use crate::protocol::{Filter, Progress, Request, Response, SavedLakehouse, UserMessage};
 
 /// What the worker keeps between requests: the last lakehouse built and
 /// its dashboard model.
 #[derive(Default)]
 pub struct Session {
     loaded: Option<(Lakehouse, Dashboard)>,
+    /// Counts loads, so that a save in progress notices that a new load
+    /// replaced the lakehouse it was writing.
+    generation: u64,
 }
 
 /// The answer to one request: a response, and for a download the bytes
@@ -102,7 +105,101 @@ impl Session {
                     .map(|t| Response::Patient(Box::new(t)))
                     .into()
             }),
+            // The runtime answers these from a task of its own, over OPFS
+            // (`worker::storage`).
+            Request::Save { .. }
+            | Request::ListSaved
+            | Request::OpenSaved { .. }
+            | Request::RenameSaved { .. }
+            | Request::DeleteSaved { .. }
+            | Request::DownloadSaved { .. } => Response::Failed(UserMessage {
+                title: "Saving needs the browser's storage".into(),
+                detail: "saved lakehouses live in the browser's origin private file system".into(),
+                hint: Some("the command-line tool writes the same files: `lakehouse run`".into()),
+            })
+            .into(),
         }
+    }
+
+    /// Builds the lakehouse again from a saved lakehouse's files (see
+    /// [`handler::open_run_output`]) and answers with its summary, which
+    /// names the saved lakehouse.
+    pub fn open_saved(
+        &mut self,
+        files: Vec<(String, Vec<u8>)>,
+        saved: SavedLakehouse,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Reply {
+        let mut reply = self.load(handler::open_run_output(files, progress));
+        if let Response::Loaded(summary) = &mut reply.response {
+            summary.saved = Some(saved);
+        }
+        reply
+    }
+
+    /// Which load the session holds (it changes with every load).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// How many files a save writes: a Parquet file per table, then
+    /// `manifest.json` (none before a load).
+    pub fn files_to_save(&self) -> Option<usize> {
+        self.lakehouse().map(|l| l.tables().len() + 1)
+    }
+
+    /// The `index`th file a save writes, encoded now, so that a save holds
+    /// one file's bytes at a time; `None` when the lakehouse of load
+    /// `generation` is no longer the session's.
+    pub fn file_to_save(
+        &self,
+        index: usize,
+        generation: u64,
+    ) -> Option<Result<lakehouse_pipeline::OutputFile, UserMessage>> {
+        let lakehouse = self.lakehouse().filter(|_| generation == self.generation)?;
+        let tables = lakehouse.tables();
+        Some(match tables.get(index) {
+            Some(table) => lakehouse
+                .parquet_file(table)
+                .map_err(|e| UserMessage::from_error("Could not encode a table to save", &e)),
+            None => Ok(lakehouse_pipeline::OutputFile {
+                path: "manifest.json".into(),
+                bytes: lakehouse.manifest_json(),
+            }),
+        })
+    }
+
+    /// The description of the lakehouse a save wrote: its rows per layer
+    /// from the lakehouse, the rest from the save.
+    pub fn saved_description(
+        &self,
+        id: String,
+        source: String,
+        saved_at: String,
+        bytes: u64,
+        files: u64,
+    ) -> Option<SavedLakehouse> {
+        let lakehouse = self.lakehouse()?;
+        let rows = |layer: &str| {
+            lakehouse
+                .tables()
+                .iter()
+                .filter(|t| t.layer == layer)
+                .map(|t| t.rows() as u64)
+                .sum()
+        };
+        Some(SavedLakehouse {
+            id,
+            name: source.clone(),
+            source,
+            version: lakehouse.bronze.version.label(),
+            saved_at,
+            bytes,
+            files,
+            bronze_rows: rows("bronze"),
+            silver_rows: rows("silver"),
+            gold_rows: rows("gold"),
+        })
     }
 
     /// Runs each kind of filter recompute, so that the engine has optimized
@@ -116,6 +213,7 @@ impl Session {
     fn load(&mut self, result: Result<Lakehouse, UserMessage>) -> Reply {
         match result {
             Ok(lakehouse) => {
+                self.generation += 1;
                 let dashboard = Dashboard::new(&lakehouse);
                 let summary = handler::summarize(&lakehouse, &dashboard);
                 self.loaded = Some((lakehouse, dashboard));
@@ -314,5 +412,88 @@ mod tests {
             &mut no_progress(),
         );
         assert!(matches!(reply.response, Response::Failed(m) if m.title.contains("gold_kpis")));
+    }
+
+    #[test]
+    fn a_saved_lakehouse_opens_to_the_same_dashboard_and_a_new_load_stops_its_save() {
+        let mut session = Session::default();
+        let demo = Request::LoadDemo {
+            patients: 60,
+            seed: 5,
+        };
+        let Response::Loaded(first) = session
+            .handle(demo.clone(), Vec::new(), &mut no_progress())
+            .response
+        else {
+            panic!("not loaded");
+        };
+        let generation = session.generation();
+        let count = session.files_to_save().unwrap();
+        let files: Vec<(String, Vec<u8>)> = (0..count)
+            .map(|i| {
+                let file = session.file_to_save(i, generation).unwrap().unwrap();
+                (file.path, file.bytes)
+            })
+            .collect();
+        assert_eq!(files.last().unwrap().0, "manifest.json");
+        assert!(
+            files[..count - 1]
+                .iter()
+                .all(|(p, _)| p.ends_with(".parquet"))
+        );
+        // A save writes what the CLI and the lakehouse download write.
+        let whole = session.lakehouse().unwrap().output_files(false).unwrap();
+        assert_eq!(
+            whole
+                .iter()
+                .map(|f| (f.path.clone(), f.bytes.clone()))
+                .collect::<Vec<_>>(),
+            files
+        );
+        let bytes = files.iter().map(|(_, b)| b.len() as u64).sum();
+        let saved = session
+            .saved_description(
+                "lh-1".into(),
+                "Demo data".into(),
+                "2026-12-03 08:00".into(),
+                bytes,
+                count as u64,
+            )
+            .unwrap();
+        assert_eq!(saved.version, first.version);
+        let rows = |layer: &str| {
+            first
+                .tables
+                .iter()
+                .filter(|t| t.layer == layer)
+                .map(|t| t.rows)
+                .sum::<u64>()
+        };
+        assert_eq!(
+            (saved.bronze_rows, saved.silver_rows, saved.gold_rows),
+            (rows("bronze"), rows("silver"), rows("gold"))
+        );
+
+        let mut stages = Vec::new();
+        let mut reopened = Session::default();
+        let Response::Loaded(second) = reopened
+            .open_saved(files, saved.clone(), &mut |p: &Progress| {
+                stages.push(p.stage)
+            })
+            .response
+        else {
+            panic!("not reopened");
+        };
+        assert_eq!(stages.first(), Some(&crate::protocol::Stage::Opening));
+        assert_eq!(second.saved.as_ref(), Some(&saved));
+        assert_eq!(second.view, first.view);
+        assert_eq!(second.tables, first.tables);
+        assert_eq!(second.quality, first.quality);
+        assert_eq!(second.as_of, first.as_of);
+
+        // A new load while a save runs: the save's next file is refused.
+        session.handle(demo, Vec::new(), &mut no_progress());
+        assert!(session.file_to_save(0, generation).is_none());
+        assert!(session.file_to_save(0, session.generation()).is_some());
     }
 }

@@ -269,24 +269,30 @@ impl Lakehouse {
         export::databricks::bundle(self, options)
     }
 
+    /// One table's Parquet file, as [`Lakehouse::output_files`] writes it:
+    /// a bronze table records its source files in the footer, so that an
+    /// output can be read again ([`from_run_output`]). Encoding a table at
+    /// a time lets a caller write each file before encoding the next.
+    pub fn parquet_file(&self, table: &OutputTable<'_>) -> Result<OutputFile> {
+        let sources = bronze::spec::table_named(table.name)
+            .map(|spec| vec![(bronze::SOURCES_KEY, self.bronze.sources(spec))])
+            .unwrap_or_default();
+        Ok(OutputFile {
+            path: table.path("parquet"),
+            bytes: export::parquet::write_with_metadata(
+                table.schema.clone(),
+                table.batches,
+                &sources,
+            )?,
+        })
+    }
+
     /// Every output file: one Parquet file per table (plus a CSV copy when
     /// `csv`), then `manifest.json`.
     pub fn output_files(&self, csv: bool) -> Result<Vec<OutputFile>> {
         let mut files = Vec::new();
         for table in self.tables() {
-            // Bronze tables record their source files, so that an output can be
-            // exported again (`from_run_output`).
-            let sources = bronze::spec::table_named(table.name)
-                .map(|spec| vec![(bronze::SOURCES_KEY, self.bronze.sources(spec))])
-                .unwrap_or_default();
-            files.push(OutputFile {
-                path: table.path("parquet"),
-                bytes: export::parquet::write_with_metadata(
-                    table.schema.clone(),
-                    table.batches,
-                    &sources,
-                )?,
-            });
+            files.push(self.parquet_file(&table)?);
             if csv {
                 files.push(OutputFile {
                     path: table.path("csv"),
