@@ -335,9 +335,8 @@ pub fn App() -> impl IntoView {
                 }
                 .into_any(),
                 Phase::Ready(summary) => view! {
-                    <workspace::SaveStatus state=save_state on_save=on_save />
                     <downloads::Downloads note=note set_note=set_note />
-                    <dashboard::Results summary=summary filter=filter view=view_model apply=apply />
+                    <dashboard::Results summary=summary filter=filter view=view_model apply=apply save_state=save_state on_save=on_save />
                     <explorer::TableExplorer page=explorer timeline=timeline note=set_note />
                 }
                 .into_any(),

@@ -765,6 +765,10 @@ pub fn Results(
     filter: RwSignal<Filter>,
     view: RwSignal<Option<View>>,
     apply: Callback<Filter>,
+    /// Whether the lakehouse is saved in the browser (in the header line).
+    save_state: RwSignal<super::workspace::SaveState>,
+    /// Save it (its source).
+    on_save: Callback<String>,
 ) -> impl IntoView {
     // Short tasks, not one long one: the header and KPI cards first, then
     // the filter controls, then each group of charts in a task of its own
@@ -802,6 +806,7 @@ pub fn Results(
                         " · as of " <strong data-testid="as-of">{summary.as_of.clone()}</strong>
                         " · " {format_count(summary.rejected_rows as f64)} " rejected rows"
                         " · worker memory " <span data-testid="wasm-memory" data-bytes=summary.wasm_memory_bytes.to_string()>{format_bytes(summary.wasm_memory_bytes)}</span>
+                        " · " <super::workspace::SaveStatus state=save_state on_save=on_save />
                     </p>
                 </div>
                 {

@@ -277,40 +277,50 @@ pub fn Workspace(
 }
 
 /// Whether the lakehouse on screen is saved, with a button to save it (or
-/// to try again).
+/// to try again): inline, in the dashboard's header line.
 #[component]
 pub fn SaveStatus(state: RwSignal<SaveState>, on_save: Callback<String>) -> impl IntoView {
     move || {
         match state.get() {
         SaveState::Saving => view! {
-            <p class="save-status" data-testid="save-status" data-state="saving" aria-live="polite">
-                "Saving in this browser…"
-            </p>
+            <span class="save-status" data-testid="save-status" data-state="saving" aria-live="polite">
+                "saving in this browser…"
+            </span>
         }
         .into_any(),
         SaveState::Saved(saved) => view! {
-            <p class="save-status" data-testid="save-status" data-state="saved" data-id=saved.id.clone() aria-live="polite">
-                {format!("Saved in this browser as “{}”: it opens again from Load data, or from this page's address.", saved.name)}
-            </p>
+            <span
+                class="save-status"
+                data-testid="save-status"
+                data-state="saved"
+                data-id=saved.id.clone()
+                title=format!("Saved as “{}”: it opens again from Load data, or from this page's address", saved.name)
+                aria-live="polite"
+            >
+                "saved in this browser"
+            </span>
         }
         .into_any(),
         SaveState::Unsaved(source) => view! {
-            <p class="save-status" data-testid="save-status" data-state="unsaved">
-                "Not saved in this browser. "
+            <span class="save-status" data-testid="save-status" data-state="unsaved">
                 <button type="button" data-testid="save-lakehouse" on:click=move |_| on_save.run(source.clone())>
                     "Save in this browser"
                 </button>
-            </p>
+            </span>
         }
         .into_any(),
         SaveState::Failed(message, source) => view! {
-            <div class="save-status error" data-testid="save-status" data-state="failed" role="alert">
-                <p>{format!("{}: {}.", message.title, message.detail)}</p>
-                {message.hint.clone().map(|h| view! { <p class="hint">{h}</p> })}
+            <span class="save-status failed" data-testid="save-status" data-state="failed" role="alert">
+                {format!("{}: {}. ", message.title, message.detail)}
+                {message.hint.clone().map(|h| {
+                    let mut chars = h.chars();
+                    let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+                    format!("{}{}. ", first.unwrap_or_default(), chars.as_str())
+                })}
                 <button type="button" data-testid="save-lakehouse" on:click=move |_| on_save.run(source.clone())>
                     "Try again"
                 </button>
-            </div>
+            </span>
         }
         .into_any(),
     }
