@@ -20,8 +20,9 @@ const types = {
 };
 export const SUB_PATH = "/synthea-lakehouse/app/";
 
-/** Serves dist/ at SUB_PATH on 127.0.0.1; resolves to the base URL. */
-export function serve(dist = resolve(root, "dist")) {
+/** Serves dist/ (or $LAKEHOUSE_DIST: a benchmark can compare two builds)
+ * at SUB_PATH on 127.0.0.1; resolves to the base URL. */
+export function serve(dist = process.env.LAKEHOUSE_DIST ?? resolve(root, "dist")) {
   const server = createServer((request, response) => {
     const url = new URL(request.url, "http://localhost");
     if (!url.pathname.startsWith(SUB_PATH)) {
