@@ -22,6 +22,9 @@ use lakehouse_pipeline::export::databricks::BundleOptions;
 use lakehouse_pipeline::gold::quality::Severity;
 use lakehouse_pipeline::{BronzeBuilder, Day, IngestOptions, Lakehouse};
 
+#[cfg(feature = "sql")]
+mod sql;
+
 /// Synthea Lakehouse: Synthea CSV exports → bronze → silver star schema → gold metrics, as Parquet.
 #[derive(Parser)]
 #[command(
@@ -49,6 +52,10 @@ enum Command {
     /// project (--powerbi), Delta tables (--delta) and a Databricks Asset Bundle
     /// (--databricks); `run` takes the same options.
     Export(RunArgs),
+    #[cfg(feature = "sql")]
+    /// Query the bronze, silver and gold tables of a `run --out` folder with
+    /// SQL (DataFusion): a table, CSV or Parquet.
+    Sql(sql::SqlArgs),
 }
 
 #[derive(clap::Args)]
@@ -147,6 +154,8 @@ fn main() -> ExitCode {
         Command::Show(args) => show(&args),
         Command::Demo(args) => demo(&args),
         Command::Export(args) => run(&args),
+        #[cfg(feature = "sql")]
+        Command::Sql(args) => sql::sql(&args),
     };
     match result {
         Ok(code) => code,

@@ -7,30 +7,8 @@
 //! equals the Parquet output.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::support::{REAL_SETS, lakehouse, real_set, synthea_root, temp_dir};
-
-/// Runs a check script; (whether it passed, its output).
-fn run_python(script: &str, args: &[&Path]) -> (bool, String) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/checks")
-        .join(script);
-    let output = Command::new("python3")
-        .arg(&path)
-        .args(args)
-        .output()
-        .expect("python3 runs (scripts/install-tools --test installs its packages)");
-    let text = String::from_utf8_lossy(&output.stdout).to_string()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
-}
-
-fn python(script: &str, args: &[&Path]) -> String {
-    let (passed, text) = run_python(script, args);
-    assert!(passed, "{script} failed:\n{text}");
-    text
-}
+use crate::support::{REAL_SETS, lakehouse, python, real_set, run_python, synthea_root, temp_dir};
 
 #[test]
 fn every_real_export_gives_a_valid_power_bi_project_and_readable_delta_tables() {

@@ -6,4 +6,6 @@ mod demo;
 mod errors;
 mod exports;
 mod real_data;
+#[cfg(feature = "sql")]
+mod sql;
 mod support;

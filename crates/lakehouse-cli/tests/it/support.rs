@@ -149,3 +149,24 @@ pub(crate) fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walk(dir, dir, &mut out);
     out
 }
+
+/// Runs a check script; (whether it passed, its output).
+pub(crate) fn run_python(script: &str, args: &[&Path]) -> (bool, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/checks")
+        .join(script);
+    let output = Command::new("python3")
+        .arg(&path)
+        .args(args)
+        .output()
+        .expect("python3 runs (scripts/install-tools --test installs its packages)");
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+pub(crate) fn python(script: &str, args: &[&Path]) -> String {
+    let (passed, text) = run_python(script, args);
+    assert!(passed, "{script} failed:\n{text}");
+    text
+}
