@@ -90,12 +90,6 @@ def normal(value):
         if value.tzinfo is None:
             value = value.replace(tzinfo=datetime.timezone.utc)
         return ("instant", value.astimezone(datetime.timezone.utc).isoformat())
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return value
     return value
 
 

@@ -227,17 +227,22 @@ impl Found {
     }
 }
 
-fn collect_dir(root: &Path, dir: &Path, found: &mut Found) -> Result<()> {
-    if !found.first_visit(dir) {
-        return Ok(());
-    }
+/// The paths in a folder, sorted (so every run reads them in one order).
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
         .with_context(|| format!("reading folder `{}`", dir.display()))?
         .map(|e| e.map(|e| e.path()))
         .collect::<std::io::Result<_>>()
         .with_context(|| format!("reading folder `{}`", dir.display()))?;
     entries.sort();
-    for path in entries {
+    Ok(entries)
+}
+
+fn collect_dir(root: &Path, dir: &Path, found: &mut Found) -> Result<()> {
+    if !found.first_visit(dir) {
+        return Ok(());
+    }
+    for path in sorted_entries(dir)? {
         let name_text = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

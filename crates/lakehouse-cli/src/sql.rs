@@ -151,13 +151,7 @@ fn open(dir: &Path) -> Result<SqlSession> {
                 dir.display()
             );
         }
-        let mut files: Vec<PathBuf> = fs::read_dir(&folder)
-            .with_context(|| format!("reading folder `{}`", folder.display()))?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<std::io::Result<_>>()
-            .with_context(|| format!("reading folder `{}`", folder.display()))?;
-        files.sort();
-        for path in files {
+        for path in crate::sorted_entries(&folder)? {
             if path.extension().is_none_or(|e| e != "parquet") {
                 continue;
             }

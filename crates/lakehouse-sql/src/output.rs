@@ -3,9 +3,11 @@
 use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::csv::WriterBuilder;
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
+use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 
 use crate::{QueryResult, SqlError};
@@ -26,18 +28,17 @@ pub fn cell_text(column: &dyn Array, row: usize) -> String {
 /// The answer as CSV: a header line, then a line per row; nulls are empty
 /// fields, timestamps RFC 3339.
 pub fn to_csv(result: &QueryResult) -> Result<Vec<u8>, SqlError> {
+    let failed = |e: ArrowError| SqlError::new(format!("could not write CSV: {e}"));
     let mut out = Vec::new();
     {
         let mut writer = WriterBuilder::new().with_header(true).build(&mut out);
         if result.batches.is_empty() {
             writer
                 .write(&RecordBatch::new_empty(result.schema.clone()))
-                .map_err(|e| SqlError::new(format!("could not write CSV: {e}")))?;
+                .map_err(failed)?;
         }
         for batch in &result.batches {
-            writer
-                .write(batch)
-                .map_err(|e| SqlError::new(format!("could not write CSV: {e}")))?;
+            writer.write(batch).map_err(failed)?;
         }
     }
     Ok(out)
@@ -50,18 +51,14 @@ pub fn to_parquet(result: &QueryResult) -> Result<Vec<u8>, SqlError> {
         .set_compression(Compression::SNAPPY)
         .set_created_by(format!("synthea-lakehouse {}", env!("CARGO_PKG_VERSION")))
         .build();
+    let failed = |e: ParquetError| SqlError::new(format!("could not write Parquet: {e}"));
     let schema: SchemaRef = result.schema.clone();
     let mut out = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut out, schema, Some(properties))
-        .map_err(|e| SqlError::new(format!("could not write Parquet: {e}")))?;
+    let mut writer = ArrowWriter::try_new(&mut out, schema, Some(properties)).map_err(failed)?;
     for batch in &result.batches {
-        writer
-            .write(batch)
-            .map_err(|e| SqlError::new(format!("could not write Parquet: {e}")))?;
+        writer.write(batch).map_err(failed)?;
     }
-    writer
-        .close()
-        .map_err(|e| SqlError::new(format!("could not write Parquet: {e}")))?;
+    writer.close().map_err(failed)?;
     Ok(out)
 }
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::support::{
-    REAL_SETS, fixtures, lakehouse, python, read_parquet, real_set, rows, run_ok, temp_dir,
+    REAL_SETS, TempDir, fixtures, lakehouse, python, read_parquet, real_set, rows, run_ok, temp_dir,
 };
 
 #[test]
@@ -20,6 +20,13 @@ fn sql_on_every_real_export_equals_duckdb() {
     }
 }
 
+/// The mini fixture run into a fresh folder: what `lakehouse sql` reads.
+fn mini_run(label: &str) -> TempDir {
+    let out = temp_dir(label);
+    run_ok(&fixtures().join("mini"), &out);
+    out
+}
+
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -30,8 +37,7 @@ fn stdout(output: &std::process::Output) -> String {
 
 #[test]
 fn sql_prints_tables_csv_and_parquet_and_lists_the_tables() {
-    let out = temp_dir("sql-mini");
-    run_ok(&fixtures().join("mini"), &out);
+    let out = mini_run("sql-mini");
     let dir = out.to_str().unwrap();
 
     let table = lakehouse(&[
@@ -133,8 +139,7 @@ fn sql_prints_tables_csv_and_parquet_and_lists_the_tables() {
 
 #[test]
 fn sql_errors_exit_2_and_point_at_the_query() {
-    let out = temp_dir("sql-errors");
-    run_ok(&fixtures().join("mini"), &out);
+    let out = mini_run("sql-errors");
     let dir = out.to_str().unwrap();
 
     let typo = lakehouse(&[
