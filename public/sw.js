@@ -5,6 +5,9 @@
 // never seen here (files are read in the page's worker, not fetched).
 const VERSION = "__VERSION__";
 const FILES = __FILES__;
+// Cached when first fetched, not at install: the SQL worker, which only the
+// SQL console loads.
+const LAZY = __LAZY__;
 const CACHE = `synthea-lakehouse-${VERSION}`;
 
 self.addEventListener("install", (event) => {
@@ -27,5 +30,14 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
   // The page itself is served for any query (shared links carry filters).
   const lookup = request.mode === "navigate" ? caches.match("./", { ignoreSearch: true }) : caches.match(request, { ignoreSearch: true });
-  event.respondWith(lookup.then((hit) => hit ?? fetch(request)));
+  const lazy = LAZY.some((file) => new URL(file, self.registration.scope).href === request.url.split("?")[0]);
+  const fetched = () =>
+    fetch(request).then((response) => {
+      if (lazy && response.ok) {
+        const copy = response.clone();
+        caches.open(CACHE).then((cache) => cache.put(request, copy));
+      }
+      return response;
+    });
+  event.respondWith(lookup.then((hit) => hit ?? fetched()));
 });

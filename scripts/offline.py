@@ -2,7 +2,7 @@
 """Trunk post-build hook: fill in the service worker's file list and version.
 
 The service worker (public/sw.js) caches exactly the files Trunk built, by
-relative URL, under a version derived from their contents, so the app works
+relative URL (the SQL worker's when first fetched, the rest at install), under a version derived from their contents, so the app works
 offline after the first visit and a new build replaces the old cache.
 """
 import hashlib
@@ -23,12 +23,19 @@ for name in names:
     digest.update(name.encode())
     with open(os.path.join(staging, name), "rb") as f:
         digest.update(f.read())
-files = ["./"] + [f"./{n}" for n in names if n != "index.html"]
+# The SQL worker (DataFusion, about 5 MB gzipped) is fetched only when the
+# console opens: it is cached when first fetched, not at install.
+lazy = [f"./{n}" for n in names if n.startswith("sql_worker")]
+files = ["./"] + [f"./{n}" for n in names if n != "index.html" and f"./{n}" not in lazy]
 path = os.path.join(staging, "sw.js")
 with open(path, encoding="utf-8") as f:
     text = f.read()
-if "__FILES__" not in text or "__VERSION__" not in text:
-    sys.exit("offline.py: sw.js has no __FILES__/__VERSION__ placeholders")
-text = text.replace("__FILES__", json.dumps(files)).replace("__VERSION__", digest.hexdigest()[:16])
+if "__FILES__" not in text or "__VERSION__" not in text or "__LAZY__" not in text:
+    sys.exit("offline.py: sw.js has no __FILES__/__LAZY__/__VERSION__ placeholders")
+text = (
+    text.replace("__FILES__", json.dumps(files))
+    .replace("__LAZY__", json.dumps(lazy))
+    .replace("__VERSION__", digest.hexdigest()[:16])
+)
 with open(path, "w", encoding="utf-8") as f:
     f.write(text)

@@ -1,11 +1,11 @@
 //! The page: loading (drop zone, file, folder and zip pickers, demo data),
 //! progress with cancel, errors, and the results (KPI cards, the filter bar
 //! and charts, the bronze accounting, the tables built, data quality and
-//! rejected rows).
+//! rejected rows) and the SQL console.
 //!
 //! Components only render view models; the worker computes them. One file
 //! per part of the page: `loader`, `url` (the view in the URL),
-//! `downloads`, `dashboard`, `medallion` and `explorer`.
+//! `downloads`, `dashboard`, `medallion`, `explorer`, `workspace` and `sql`.
 
 pub mod chart_export;
 pub mod dashboard;
@@ -13,6 +13,7 @@ pub mod downloads;
 pub mod explorer;
 pub mod loader;
 pub mod medallion;
+pub mod sql;
 pub mod url;
 pub mod workspace;
 
@@ -338,6 +339,7 @@ pub fn App() -> impl IntoView {
                     <downloads::Downloads note=note set_note=set_note />
                     <dashboard::Results summary=summary filter=filter view=view_model apply=apply save_state=save_state on_save=on_save />
                     <explorer::TableExplorer page=explorer timeline=timeline note=set_note />
+                    <sql::SqlConsole lakehouse=current_saved />
                 }
                 .into_any(),
             }}

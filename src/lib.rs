@@ -9,6 +9,10 @@ pub mod app;
 pub mod charts;
 pub mod client;
 pub mod protocol;
+pub mod sql_client;
+pub mod sql_protocol;
+#[cfg(feature = "sql")]
+pub mod sql_worker;
 pub mod star;
 pub mod state;
 pub mod worker;

@@ -30,6 +30,9 @@ const ROOT: &str = "lakehouses";
 const DESCRIPTION: &str = "lakehouse.json";
 /// The description's name until the save is complete.
 const PARTIAL: &str = "lakehouse.json.partial";
+/// The SQL console's saved queries, next to the lakehouse they query (not
+/// part of the run output: not listed by [`files_under`]).
+const QUERIES: &str = "queries.json";
 
 /// Answers a storage request ([`Request::is_storage`]). The worker's
 /// session is borrowed only between `await`s (`with_session`), so that
@@ -191,7 +194,7 @@ async fn files_under(dir: &FileSystemDirectoryHandle) -> Result<Vec<String>, JsV
             let path = format!("{prefix}{name}");
             match handle.dyn_into::<FileSystemDirectoryHandle>() {
                 Ok(sub) => folders.push((format!("{path}/"), sub)),
-                Err(_) if path == DESCRIPTION || path == PARTIAL => {}
+                Err(_) if [DESCRIPTION, PARTIAL, QUERIES].contains(&path.as_str()) => {}
                 Err(_) => paths.push(path),
             }
         }
@@ -340,8 +343,11 @@ async fn rename_file(dir: &FileSystemDirectoryHandle, from: &str, to: &str) -> R
     JsFuture::from(dir.remove_entry(from)).await.map(drop)
 }
 
-/// A saved lakehouse's files (path, bytes) and its description.
-async fn read_saved(id: &str) -> Result<(Vec<(String, Vec<u8>)>, SavedLakehouse), UserMessage> {
+/// A saved lakehouse's files (path, bytes) and its description (the
+/// pipeline worker reopens it from them, the SQL worker queries them).
+pub(crate) async fn read_saved(
+    id: &str,
+) -> Result<(Vec<(String, Vec<u8>)>, SavedLakehouse), UserMessage> {
     let failed = |e: JsValue| storage_error("Could not open the saved lakehouse", &e);
     let root = root().await.map_err(failed)?;
     let dir = folder(&root, id, false).await.map_err(failed)?;
@@ -352,6 +358,37 @@ async fn read_saved(id: &str) -> Result<(Vec<(String, Vec<u8>)>, SavedLakehouse)
         files.push((path, bytes));
     }
     Ok((files, saved))
+}
+
+/// The saved lakehouse `id`'s saved queries file, `None` when it has none.
+#[cfg(feature = "sql")]
+pub(crate) async fn read_queries(id: &str) -> Result<Option<Vec<u8>>, UserMessage> {
+    let failed = |e: JsValue| storage_error("Could not read the saved queries", &e);
+    let dir = folder(&root().await.map_err(failed)?, id, false)
+        .await
+        .map_err(failed)?;
+    match read(&dir, QUERIES).await {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e)
+            if e.dyn_ref::<DomException>()
+                .map(DomException::name)
+                .as_deref()
+                == Some("NotFoundError") =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(failed(e)),
+    }
+}
+
+/// Replaces the saved lakehouse `id`'s saved queries file.
+#[cfg(feature = "sql")]
+pub(crate) async fn write_queries(id: &str, bytes: &[u8]) -> Result<(), UserMessage> {
+    let failed = |e: JsValue| storage_error("Could not save the query", &e);
+    let dir = folder(&root().await.map_err(failed)?, id, false)
+        .await
+        .map_err(failed)?;
+    write(&dir, QUERIES, bytes).await.map_err(failed)
 }
 
 /// Gives a saved lakehouse a new name (1 to 120 characters, trimmed);

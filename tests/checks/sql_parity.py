@@ -1,6 +1,11 @@
 """`lakehouse sql` against DuckDB: the same SQL over the same Parquet.
 
 Usage: sql_parity.py LAKEHOUSE_BIN RUN_OUT_DIR
+       sql_parity.py --answers ANSWER_DIR RUN_OUT_DIR
+
+The second form checks answers another engine already wrote (the browser's
+SQL console, in the end-to-end tests): each NAME.sql in ANSWER_DIR with
+its answer NAME.parquet beside it.
 
 Runs every example query (crates/lakehouse-sql/queries/*.sql) and the
 queries below through `lakehouse sql --format parquet`, and through DuckDB
@@ -148,33 +153,57 @@ def ours(lakehouse, out, sql, work):
     )
     if run.returncode != 0:
         raise SystemExit(f"lakehouse sql failed ({run.returncode}):\n{sql}\n{run.stderr}")
-    table = pq.read_table(target)
+    return table_rows(target)
+
+
+def table_rows(path):
+    table = pq.read_table(path)
     return table.column_names, [tuple(row.values()) for row in table.to_pylist()]
 
 
+def compare(label, sql, names, rows, con):
+    """Names the first difference between an answer and DuckDB's (SystemExit)."""
+    cursor = con.execute(sql)
+    duck_names = [d[0] for d in cursor.description]
+    duck_rows = cursor.fetchall()
+    if [n.lower() for n in names] != [n.lower() for n in duck_names]:
+        raise SystemExit(f"{label}: columns {names} vs DuckDB {duck_names}")
+    if len(rows) != len(duck_rows):
+        raise SystemExit(f"{label}: {len(rows)} rows vs DuckDB {len(duck_rows)}")
+    rows = [tuple(normal(v) for v in row) for row in rows]
+    duck_rows = [tuple(normal(v) for v in row) for row in duck_rows]
+    if not ordered(sql):
+        rows.sort(key=sort_key)
+        duck_rows.sort(key=sort_key)
+    for i, (a, b) in enumerate(zip(rows, duck_rows)):
+        for name, x, y in zip(names, a, b):
+            if not same(x, y):
+                raise SystemExit(f"{label}: row {i} column {name}: {x!r} vs DuckDB {y!r}\n{a}\n{b}")
+
+
 def main():
+    if sys.argv[1] == "--answers":
+        answers, out = sys.argv[2], sys.argv[3]
+        con = duckdb_session(out)
+        labels = sorted(n[: -len(".sql")] for n in os.listdir(answers) if n.endswith(".sql"))
+        if not labels:
+            raise SystemExit(f"no NAME.sql in {answers}")
+        for label in labels:
+            with open(os.path.join(answers, label + ".sql"), encoding="utf-8") as f:
+                sql = f.read()
+            names, rows = table_rows(os.path.join(answers, label + ".parquet"))
+            if not rows:
+                raise SystemExit(f"{label}: the answer has no rows")
+            compare(label, sql, names, rows, con)
+        print(f"ok: {len(labels)} answers equal DuckDB over {out}", flush=True)
+        return
     lakehouse, out = sys.argv[1], sys.argv[2]
     con = duckdb_session(out)
     queries = list(examples()) + list(QUERIES.items())
     with tempfile.TemporaryDirectory() as work:
         for label, sql in queries:
             names, rows = ours(lakehouse, out, sql, work)
-            cursor = con.execute(sql)
-            duck_names = [d[0] for d in cursor.description]
-            duck_rows = cursor.fetchall()
-            if [n.lower() for n in names] != [n.lower() for n in duck_names]:
-                raise SystemExit(f"{label}: columns {names} vs DuckDB {duck_names}")
-            if len(rows) != len(duck_rows):
-                raise SystemExit(f"{label}: {len(rows)} rows vs DuckDB {len(duck_rows)}")
-            rows = [tuple(normal(v) for v in row) for row in rows]
-            duck_rows = [tuple(normal(v) for v in row) for row in duck_rows]
-            if not ordered(sql):
-                rows.sort(key=sort_key)
-                duck_rows.sort(key=sort_key)
-            for i, (a, b) in enumerate(zip(rows, duck_rows)):
-                for name, x, y in zip(names, a, b):
-                    if not same(x, y):
-                        raise SystemExit(f"{label}: row {i} column {name}: {x!r} vs DuckDB {y!r}\n{a}\n{b}")
+            compare(label, sql, names, rows, con)
     print(f"ok: {len(queries)} queries equal DuckDB over {out}", flush=True)
 
 

@@ -177,12 +177,8 @@ fn open(dir: &Path) -> Result<SqlSession> {
 /// Prints a SQL error with its place in the script.
 fn report(error: &SqlError, statement: &str, first_line: usize) {
     eprintln!("error: SQL: {}", error.message);
-    if let Some(position) = error.position {
-        eprintln!(
-            "  --> line {}, column {}",
-            first_line + position.line - 1,
-            position.column
-        );
+    if let Some(position) = error.clone().in_script(first_line).position {
+        eprintln!("  --> line {}, column {}", position.line, position.column);
         if let Some(pointer) = error.pointer(statement) {
             for line in pointer.lines() {
                 eprintln!("   | {line}");

@@ -68,6 +68,15 @@ impl TableInfo {
     }
 }
 
+/// The layer and table name of a run output's file path
+/// (`silver/fact_encounters.parquet`), `None` for any other file
+/// (`manifest.json`, `powerbi/…`).
+pub fn table_of_path(path: &str) -> Option<(&str, &str)> {
+    let (layer, file) = path.split_once('/')?;
+    let name = file.strip_suffix(".parquet")?;
+    LAYERS.contains(&layer).then_some((layer, name))
+}
+
 /// A place in the query text, 1-based, in characters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
@@ -90,6 +99,16 @@ impl SqlError {
             message: message.into(),
             position: None,
         }
+    }
+
+    /// The error with its line counted in the whole script, for a
+    /// statement that starts on the script's line `first_line` (1-based;
+    /// [`split_statements`] gives it).
+    pub fn in_script(mut self, first_line: usize) -> Self {
+        if let Some(position) = &mut self.position {
+            position.line += first_line.saturating_sub(1);
+        }
+        self
     }
 
     /// The query line the error points at, with a caret under the column:

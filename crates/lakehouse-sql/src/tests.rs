@@ -36,10 +36,7 @@ fn demo_files() -> &'static Vec<(String, Vec<u8>)> {
 fn demo_session() -> SqlSession {
     let mut session = SqlSession::new();
     for (path, bytes) in demo_files() {
-        let Some((layer, file)) = path.split_once('/') else {
-            continue;
-        };
-        let Some(name) = file.strip_suffix(".parquet") else {
+        let Some((layer, name)) = table_of_path(path) else {
             continue;
         };
         session
