@@ -205,15 +205,31 @@ impl Console {
                 self.note.set("Saved queries updated.".into());
                 self.queries.set(queries);
             }
-            SqlResponse::Failed { message } => {
-                if matches!(self.status.get_untracked(), Status::Opening) || !sql_client::running()
-                {
-                    self.status.set(Status::Failed(message));
-                } else {
+            SqlResponse::Failed { message } => match self.status.get_untracked() {
+                // A query stopped the worker (a trap, such as running out of
+                // memory): say so where its answer would be, and start a
+                // fresh worker so the console works again.
+                Status::Running(_) if !sql_client::running() => {
+                    self.answer.set(None);
+                    self.error.set(Some(SqlFailure {
+                        message,
+                        position: None,
+                        pointer: None,
+                    }));
+                    self.answers.update(|n| *n += 1);
+                    if let Some(id) = self.opened.get_untracked() {
+                        self.open(id);
+                    }
+                }
+                // Opening failed: nothing to query.
+                Status::Opening | Status::Closed => self.status.set(Status::Failed(message)),
+                _ if !sql_client::running() => self.status.set(Status::Failed(message)),
+                // A download or a saved query failed: the console goes on.
+                _ => {
                     self.status.set(Status::Ready);
                     self.note.set(message);
                 }
-            }
+            },
         }
     }
 

@@ -151,7 +151,7 @@ test("the console's example queries give DuckDB's answers over the CLI's Parquet
   await page.close();
 });
 
-test("a slow query cancels, and the console works again after it", async () => {
+test("a slow query cancels, an answer too big for the tab stops only its worker, and the console works again after each", async () => {
   const { page, errors } = await open(browser, url);
   const app = new AppPage(page);
   await app.loadDemo(100);
@@ -170,6 +170,16 @@ test("a slow query cancels, and the console works again after it", async () => {
   await page.waitForFunction(() => /^Cancelled after [\d.]+ s\./.test(document.querySelector('[data-testid="sql-status"]')?.textContent ?? "") || /ready/.test(document.querySelector('[data-testid="sql-status"]')?.textContent ?? ""));
   await page.waitForFunction(() => !document.querySelector('[data-testid="sql-run"]')?.disabled, null, { timeout: 60_000 });
   assert.ok(Date.now() - cancelled < 30_000, "cancelled promptly");
+  await setQuery(app, "SELECT count(*) AS patients FROM dim_patient");
+  await run(app);
+  assert.equal(await app.testId("sql-result").locator("tbody td").first().innerText(), "100");
+
+  // An answer too big for the tab's memory stops the worker: the console
+  // says what happened and what to do, and works again.
+  await setQuery(app, "SELECT value FROM range(2000000000)");
+  await run(app);
+  assert.match(await app.testId("sql-error").innerText(), /The SQL worker stopped .*add a LIMIT or aggregate/s);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="sql-run"]')?.disabled, null, { timeout: 60_000 });
   await setQuery(app, "SELECT count(*) AS patients FROM dim_patient");
   await run(app);
   assert.equal(await app.testId("sql-result").locator("tbody td").first().innerText(), "100");
