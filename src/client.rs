@@ -201,7 +201,7 @@ mod imp {
     }
 
     /// Offers `bytes` to the user as a file.
-    fn save(file_name: &str, mime: &str, bytes: &js_sys::Uint8Array) {
+    pub(super) fn save(file_name: &str, mime: &str, bytes: &js_sys::Uint8Array) {
         let parts = js_sys::Array::of1(bytes);
         let options = web_sys::BlobPropertyBag::new();
         options.set_type(mime);
@@ -282,4 +282,11 @@ pub fn storage(request: &Request, on_response: impl Fn(Response) + 'static) -> R
 /// Stops the running work, if any.
 pub fn cancel() {
     imp::cancel();
+}
+
+/// Offers `bytes` to the user as a file of type `mime` (a worker's
+/// download: the pipeline worker's exports, the SQL worker's answers).
+#[cfg(target_arch = "wasm32")]
+pub fn save_bytes(file_name: &str, mime: &str, bytes: &js_sys::Uint8Array) {
+    imp::save(file_name, mime, bytes);
 }

@@ -75,18 +75,12 @@ mod imp {
                 }
                 SqlResponse::File { file_name, .. } => {
                     if let Ok(bytes) = data.get(1).dyn_into::<js_sys::Uint8Array>() {
-                        let options = web_sys::BlobPropertyBag::new();
-                        options.set_type(if file_name.ends_with(".csv") {
+                        let mime = if file_name.ends_with(".csv") {
                             "text/csv"
                         } else {
                             "application/vnd.apache.parquet"
-                        });
-                        if let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(
-                            &js_sys::Array::of1(&bytes),
-                            &options,
-                        ) {
-                            crate::client::save_blob(file_name, &blob);
-                        }
+                        };
+                        crate::client::save_bytes(file_name, mime, &bytes);
                     }
                 }
                 _ => {}

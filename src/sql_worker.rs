@@ -6,7 +6,6 @@
 //! A query runs to the end on the worker's one thread; the page cancels it
 //! by terminating the worker and starting another.
 
-use lakehouse_sql::arrow::array::Array;
 use lakehouse_sql::{QueryResult, SqlSession};
 
 use crate::sql_protocol::{
@@ -132,28 +131,10 @@ impl SqlState {
 
 /// One page of `result`, nulls as `None`.
 fn page(result: &QueryResult, offset: usize) -> SqlPage {
-    let mut rows = Vec::new();
-    let mut skip = offset;
-    for batch in &result.batches {
-        if rows.len() == PAGE_ROWS {
-            break;
-        }
-        if skip >= batch.num_rows() {
-            skip -= batch.num_rows();
-            continue;
-        }
-        for row in skip..batch.num_rows().min(skip + PAGE_ROWS - rows.len()) {
-            rows.push(
-                batch
-                    .columns()
-                    .iter()
-                    .map(|c| (!c.is_null(row)).then(|| lakehouse_sql::cell_text(c.as_ref(), row)))
-                    .collect(),
-            );
-        }
-        skip = 0;
+    SqlPage {
+        offset,
+        rows: result.page_cells(offset, PAGE_ROWS),
     }
-    SqlPage { offset, rows }
 }
 
 fn failed(message: impl Into<String>) -> SqlResponse {

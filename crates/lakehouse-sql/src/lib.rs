@@ -22,7 +22,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
 use datafusion::datasource::MemTable;
@@ -224,8 +224,21 @@ impl QueryResult {
     }
 
     /// Rows `offset..offset + limit` as display text, one `Vec` per row
-    /// ([`cell_text`] per cell): a page for a results table.
+    /// ([`cell_text`] per cell, `NULL` for a null): a page for a text table.
     pub fn page(&self, offset: usize, limit: usize) -> Vec<Vec<String>> {
+        self.page_cells(offset, limit)
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|cell| cell.unwrap_or_else(|| "NULL".to_string()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Rows `offset..offset + limit`, each cell as display text or `None`
+    /// for a null: a page for a results table that shows nulls apart.
+    pub fn page_cells(&self, offset: usize, limit: usize) -> Vec<Vec<Option<String>>> {
         let mut rows = Vec::new();
         let mut skip = offset;
         for batch in &self.batches {
@@ -244,7 +257,7 @@ impl QueryResult {
                     batch
                         .columns()
                         .iter()
-                        .map(|column| cell_text(column.as_ref(), row))
+                        .map(|c| (!c.is_null(row)).then(|| cell_text(c.as_ref(), row)))
                         .collect(),
                 );
             }

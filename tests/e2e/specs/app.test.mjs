@@ -1,22 +1,16 @@
 // End to end: the built app, served from a sub-path, in headless Chromium.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AppPage } from "../pages/app_page.mjs";
 import { execFileSync } from "node:child_process";
-import { serve, launch, open, cliKpis, cliRun, cliTable, close, shared, root, artifacts, tempDir } from "./support.mjs";
+import { serveAndLaunch, open, cliKpis, cliRun, cliTable, close, shared, root, artifacts, tempDir } from "./support.mjs";
 
-let server, url, browser;
-
-before(async () => {
-  ({ server, url } = await serve());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
+let url, browser;
+serveAndLaunch((u, b) => {
+  url = u;
+  browser = b;
 });
 
 function assertKpisEqualCli(page, cli) {

@@ -3,24 +3,18 @@
 // error shows its line and column; a slow query cancels; history and saved
 // queries survive a reload; the SQL worker's wasm is fetched only when the
 // console opens.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { AppPage } from "../pages/app_page.mjs";
-import { serve, launch, open, cliRun, shared, root, artifacts, tempDir } from "./support.mjs";
+import { serveAndLaunch, open, cliRun, shared, root, artifacts, tempDir } from "./support.mjs";
 
-let server, url, browser;
-
-before(async () => {
-  ({ server, url } = await serve());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
+let url, browser;
+serveAndLaunch((u, b) => {
+  url = u;
+  browser = b;
 });
 
 const EXAMPLES = join(root, "crates/lakehouse-sql/queries");

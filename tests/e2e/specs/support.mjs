@@ -1,6 +1,7 @@
 // Shared set-up: serve dist/ from a sub-path on loopback, launch Debian's
 // Chromium through playwright-core, record every request, run the CLI.
 
+import { before, after } from "node:test";
 import { spawn, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, readFileSync, existsSync, statSync, mkdirSync, rmSync } from "node:fs";
@@ -22,6 +23,24 @@ export const SUB_PATH = "/synthea-lakehouse/app/";
 
 /** Serves dist/ (or $LAKEHOUSE_DIST: a benchmark can compare two builds)
  * at SUB_PATH on 127.0.0.1; resolves to the base URL. */
+/**
+ * Serves dist/ and launches Chromium once for a test file (node:test's
+ * before/after); `ready(url, browser)` receives them before the first test.
+ */
+export function serveAndLaunch(ready) {
+  let server, browser;
+  before(async () => {
+    let url;
+    ({ server, url } = await serve());
+    browser = await launch();
+    ready(url, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+}
+
 export function serve(dist = process.env.LAKEHOUSE_DIST ?? resolve(root, "dist")) {
   const server = createServer((request, response) => {
     const url = new URL(request.url, "http://localhost");

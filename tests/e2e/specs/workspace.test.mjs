@@ -2,24 +2,18 @@
 // private file system survive a reload, reopen from the list or the URL with
 // the same KPIs, rename, download and delete; a full disk keeps nothing.
 // Every test has a browser context of its own, so its own storage.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { AppPage } from "../pages/app_page.mjs";
-import { serve, launch, open, cliRun, shared, root, artifacts } from "./support.mjs";
+import { serveAndLaunch, open, cliRun, shared, root, artifacts } from "./support.mjs";
 
-let server, url, browser;
-
-before(async () => {
-  ({ server, url } = await serve());
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
+let url, browser;
+serveAndLaunch((u, b) => {
+  url = u;
+  browser = b;
 });
 
 /** The folders under `lakehouses/` in the page's origin private file system. */
