@@ -109,23 +109,33 @@ test("a loaded export is saved in the browser, survives a reload, reopens from t
 
 test("when the browser's storage is full, the save says what to do and keeps no half-written lakehouse", async () => {
   const { page, errors } = await open(browser, url);
-  // Every worker's OPFS writes fail after the first few files.
+  // Every worker's OPFS writes fail after the first few files. The patch
+  // reaches a worker only once its thread is free (after the load), so the
+  // save waits for every patch to be in place: on a busy machine the click
+  // could otherwise win the race and the save succeed.
+  const patched = [];
   page.on("worker", (worker) =>
-    worker
+    patched.push(worker
       .evaluate(() => {
         const write = FileSystemSyncAccessHandle.prototype.write;
         let calls = 0;
+        self.quotaPatched = true;
         FileSystemSyncAccessHandle.prototype.write = function (...args) {
           calls += 1;
           if (calls > 4) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
           return write.apply(this, args);
         };
       })
-      .catch(() => {}),
+      .catch(() => {})),
   );
   const app = new AppPage(page);
   await app.loadDemo(200);
   await app.waitForResults();
+  await Promise.all(patched);
+  // The worker that holds the lakehouse (and will save it) has the patch.
+  const live = page.workers();
+  assert.ok(live.length > 0, "the pipeline worker is running");
+  for (const worker of live) assert.equal(await worker.evaluate(() => self.quotaPatched === true), true, worker.url());
   assert.equal(await app.testId("save-status").getAttribute("data-state"), "unsaved");
   await app.testId("save-lakehouse").click();
   await page.locator('[data-testid="save-status"][data-state="failed"]').waitFor({ timeout: 60_000 });
