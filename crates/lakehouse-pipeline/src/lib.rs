@@ -34,6 +34,7 @@ pub mod error;
 pub mod export;
 pub mod gold;
 pub mod render;
+mod reopen;
 pub mod silver;
 pub mod table;
 
@@ -44,6 +45,7 @@ pub use bronze::{Bronze, BronzeBuilder, IngestOptions};
 pub use dates::Day;
 pub use error::{Error, Result};
 pub use gold::Gold;
+pub use reopen::{from_run_output, reopen_run_output};
 pub use silver::Silver;
 
 /// The whole lakehouse of one run.
@@ -89,65 +91,6 @@ pub struct OutputFile {
     pub path: String,
     /// Contents.
     pub bytes: Vec<u8>,
-}
-
-/// Rebuilds the lakehouse of an earlier run from the files it wrote
-/// (`bronze/*.parquet` and `gold/gold_kpis.parquet`; other files are
-/// ignored): bronze is lossless, so silver and gold are computed again, with
-/// that run's reference day unless `as_of` is given.
-pub fn from_run_output<'a>(
-    files: impl IntoIterator<Item = (&'a str, Vec<u8>)>,
-    as_of: Option<Day>,
-) -> Result<Lakehouse> {
-    use arrow_array::Array;
-    let mut tables = Vec::new();
-    let mut rejects = Vec::new();
-    let mut run_as_of = None;
-    for (path, bytes) in files {
-        let normalized = path.replace('\\', "/");
-        let Some(name) = normalized.strip_suffix(".parquet") else {
-            continue;
-        };
-        let (layer, table) = name
-            .rsplit_once('/')
-            .map_or(("", name), |(l, t)| (l.rsplit('/').next().unwrap_or(l), t));
-        let read = |bytes| {
-            export::parquet::read_with_metadata(bytes).map_err(|e| Error::RunOutput {
-                path: path.to_string(),
-                message: e.to_string(),
-            })
-        };
-        match (layer, table) {
-            ("bronze", bronze::REJECTS_TABLE) => rejects = read(bytes)?.0,
-            ("bronze", table) => {
-                let (batches, metadata) = read(bytes)?;
-                let sources = metadata
-                    .into_iter()
-                    .find(|(k, _)| k == bronze::SOURCES_KEY)
-                    .map(|(_, v)| v);
-                tables.push((table.to_string(), batches, sources));
-            }
-            ("gold", "gold_kpis") => {
-                let (batches, _) = read(bytes)?;
-                run_as_of = batches.first().and_then(|b| {
-                    let column = b.column_by_name("as_of_date")?;
-                    let days = column.as_any().downcast_ref::<arrow_array::Date32Array>()?;
-                    (!days.is_empty() && days.is_valid(0)).then(|| Day::from_days(days.value(0)))
-                });
-                // The reference day as ingest could have set it (a year 0000-9999).
-                if let Some(day) = run_as_of
-                    && Day::parse(&day.to_string()).is_none_or(|parsed| parsed != day)
-                {
-                    return Err(Error::RunOutput {
-                        path: path.to_string(),
-                        message: format!("`as_of_date` is {} days from 1970, no date", day.days()),
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    build(Bronze::from_tables(tables, rejects)?, as_of.or(run_as_of))
 }
 
 /// Parses an `--as-of` date (`YYYY-MM-DD`) into days since the epoch.

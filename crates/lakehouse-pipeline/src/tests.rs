@@ -11,6 +11,7 @@ mod metrics;
 mod powerbi;
 #[cfg(not(target_arch = "wasm32"))]
 mod props;
+mod reopen;
 mod silver_gold;
 #[cfg(not(target_arch = "wasm32"))]
 mod tidy;

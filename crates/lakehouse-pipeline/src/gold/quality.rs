@@ -185,6 +185,36 @@ impl Rule {
         }
     }
 
+    /// Every rule the pipeline can run, in no particular order: a run's
+    /// rules are those of them its input has (see [`rules`]).
+    pub fn all() -> Vec<Rule> {
+        let files = || crate::bronze::TABLES.iter().map(|spec| spec.file);
+        let mut all = vec![
+            Rule::RowsRejected,
+            Rule::SharedProviderIds,
+            Rule::LateEventDays,
+            Rule::EncountersAfterDeath,
+            Rule::EncountersBeforeBirth,
+            Rule::DeathBeforeBirth,
+        ];
+        all.extend(files().map(|file| Rule::UsDates { file }));
+        all.extend(files().map(|file| Rule::ExactDuplicates { file }));
+        all.extend(
+            files()
+                .flat_map(|file| [true, false].map(|merged| Rule::DuplicateIds { file, merged })),
+        );
+        for (key, _) in crate::silver::checked_in_bronze() {
+            all.extend([Rule::ForeignKey(key), Rule::HoldsOtherIds(key)]);
+        }
+        all.extend(PERIOD_RULES.iter().map(Rule::Period));
+        all.extend(PLACEHOLDER_RULES.iter().map(Rule::Placeholder));
+        for cost in &COST_RULES {
+            all.extend([Rule::NegativeCost(cost), Rule::AmountTooLarge(cost)]);
+        }
+        all.extend(COVERAGE_RULES.iter().map(Rule::CoverageExceedsCost));
+        all
+    }
+
     /// The table the rule reads.
     pub fn table(&self) -> &'static str {
         match self {
@@ -763,6 +793,37 @@ fn costs(bronze: &Bronze) -> Vec<RuleResult> {
         results.push(rule);
     }
     results
+}
+
+/// The rule results a stored `dq_results` table holds, when [`check`] of
+/// them gives that table back exactly (so every rule, count and example is
+/// this version's); `None` otherwise. A repeated id is told apart by its
+/// severity (merged or kept first).
+pub fn read_back(table: &Table) -> Option<Vec<RuleResult>> {
+    let ids = table.column::<arrow_array::StringArray>("rule_id")?;
+    let severities = table.column::<arrow_array::StringArray>("severity")?;
+    let checked = table.column::<arrow_array::Int64Array>("rows_checked")?;
+    let failed = table.column::<arrow_array::Int64Array>("rows_failed")?;
+    let examples = table.column::<arrow_array::StringArray>("example_ids")?;
+    let catalogue = Rule::all();
+    let mut results = Vec::with_capacity(table.num_rows());
+    for row in 0..table.num_rows() {
+        let id = crate::table::text(Some(ids), row)?;
+        let severity = crate::table::text(Some(severities), row)?;
+        let rule = *catalogue
+            .iter()
+            .find(|rule| rule.id() == id && rule.severity().as_str() == severity)?;
+        results.push(RuleResult {
+            rule,
+            rows_checked: u64::try_from(crate::table::int(Some(checked), row)?).ok()?,
+            rows_failed: u64::try_from(crate::table::int(Some(failed), row)?).ok()?,
+            examples: crate::table::text(Some(examples), row)
+                .map(|text| text.split("; ").map(str::to_string).collect())
+                .unwrap_or_default(),
+        });
+    }
+    let again = check(&results).ok()?;
+    (again.batch == table.batch).then_some(results)
 }
 
 /// `dq_results` as a table.
