@@ -250,10 +250,12 @@ pub fn App() -> impl IntoView {
     };
     // A shared demo link (`?demo=N&…`) rebuilds the same view on opening;
     // a bookmark of a saved lakehouse (`?lakehouse=…`) reopens it.
+    // Otherwise the landing page starts a worker ahead of the user's files
+    // or click (its WebAssembly compiled while they choose).
     match initial_origin.clone() {
         Origin::Demo(n) => load_demo(n),
         Origin::Saved(id) => open_saved(id),
-        Origin::Files => {}
+        Origin::Files => client::prewarm(),
     }
     let on_open = Callback::new(move |id: String| {
         filter.set(Filter::default());

@@ -66,12 +66,64 @@ mod imp {
         _onerror: Closure<dyn FnMut(ErrorEvent)>,
     }
 
+    /// A worker started ahead of need (see [`super::prewarm`]): whether it
+    /// said `Ready`, and its listener until then.
+    struct Spare {
+        worker: Worker,
+        ready: std::rc::Rc<std::cell::Cell<bool>>,
+        _onmessage: Closure<dyn FnMut(MessageEvent)>,
+        _onerror: Closure<dyn FnMut(ErrorEvent)>,
+    }
+
     thread_local! {
         static CLIENT: RefCell<Option<Client>> = const { RefCell::new(None) };
+        static SPARE: RefCell<Option<Spare>> = const { RefCell::new(None) };
+    }
+
+    pub(super) fn prewarm() {
+        if SPARE.with(|s| s.borrow().is_some()) {
+            return;
+        }
+        let Ok(worker) = Worker::new("./worker_loader.js") else {
+            return;
+        };
+        let ready = std::rc::Rc::new(std::cell::Cell::new(false));
+        let said = ready.clone();
+        let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if decode(&event) == Some(Response::Ready) {
+                said.set(true);
+            }
+        });
+        worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        // A spare that failed to start is dropped: the next request starts
+        // a worker of its own, and reports its error.
+        let onerror = Closure::<dyn FnMut(ErrorEvent)>::new(move |_: ErrorEvent| {
+            if let Some(spare) = SPARE.with(|s| s.borrow_mut().take()) {
+                spare.worker.terminate();
+                // Dropped after this call returns, not inside it.
+                wasm_bindgen_futures::spawn_local(async move { drop(spare) });
+            }
+        });
+        worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+        SPARE.with(|s| {
+            *s.borrow_mut() = Some(Spare {
+                worker,
+                ready,
+                _onmessage: onmessage,
+                _onerror: onerror,
+            })
+        });
     }
 
     fn spawn(on_response: impl Fn(Response) + 'static) -> Result<(), String> {
-        let worker = Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))?;
+        // The spare, when there is one: its wasm is already compiled.
+        let (worker, ready) = match SPARE.with(|s| s.borrow_mut().take()) {
+            Some(spare) => (spare.worker, spare.ready.get()),
+            None => (
+                Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))?,
+                false,
+            ),
+        };
         let on_response = std::rc::Rc::new(on_response);
         // An error the worker did not catch (a WebAssembly trap, such as
         // running out of memory) stops it for good: without this the page
@@ -110,7 +162,7 @@ mod imp {
         CLIENT.with(|c| {
             *c.borrow_mut() = Some(Client {
                 worker,
-                ready: false,
+                ready,
                 pending: None,
                 _onmessage: onmessage,
                 _onerror: onerror,
@@ -252,6 +304,8 @@ mod imp {
 
     pub(super) fn cancel() {}
 
+    pub(super) fn prewarm() {}
+
     pub(super) fn storage(_: &Request, _: impl Fn(Response) + 'static) -> Result<(), String> {
         Err("the browser's storage is only in a browser".into())
     }
@@ -277,6 +331,13 @@ pub fn request(request: &Request) -> Result<(), String> {
 /// on screen stays loaded.
 pub fn storage(request: &Request, on_response: impl Fn(Response) + 'static) -> Result<(), String> {
     imp::storage(request, on_response)
+}
+
+/// Starts a worker before it is needed, so that the next load or open
+/// does not wait for its WebAssembly to be fetched and compiled (about
+/// 100 ms); [`send`] takes it. An idle worker holds no lakehouse.
+pub fn prewarm() {
+    imp::prewarm();
 }
 
 /// Stops the running work, if any.

@@ -159,9 +159,10 @@ pub fn load_demo(
     load_sources(&mut sources, ZipLimits::default(), progress)
 }
 
-/// Rebuilds a lakehouse from the files a save wrote (its Parquet, as
-/// `lakehouse export` reads a run output): silver and gold are computed
-/// again from the lossless bronze tables.
+/// Opens a lakehouse from the files a save wrote (its Parquet): every
+/// layer as it was saved, or silver and gold computed again from bronze
+/// when a save from another version holds other tables (see
+/// [`lakehouse_pipeline::reopen_run_output`]).
 pub fn open_run_output(
     files: Vec<(String, Vec<u8>)>,
     progress: &mut dyn FnMut(&Progress),
@@ -177,7 +178,7 @@ pub fn open_run_output(
         .iter()
         .map(String::as_str)
         .zip(files.into_iter().map(|(_, b)| b));
-    lakehouse_pipeline::from_run_output(inputs, None).map_err(|error| {
+    lakehouse_pipeline::reopen_run_output(inputs).map_err(|error| {
         UserMessage::from_error("This saved lakehouse could not be opened", &error)
     })
 }

@@ -121,7 +121,7 @@ impl Session {
         }
     }
 
-    /// Builds the lakehouse again from a saved lakehouse's files (see
+    /// Opens a saved lakehouse from its files (see
     /// [`handler::open_run_output`]) and answers with its summary, which
     /// names the saved lakehouse.
     pub fn open_saved(

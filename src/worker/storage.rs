@@ -185,9 +185,12 @@ async fn entries(dir: &FileSystemDirectoryHandle) -> Result<Vec<(String, JsValue
     }
 }
 
-/// Every file under `dir` but the description: `/`-separated paths, sorted.
-async fn files_under(dir: &FileSystemDirectoryHandle) -> Result<Vec<String>, JsValue> {
-    let mut paths = Vec::new();
+/// Every file under `dir` but the description: `/`-separated paths, sorted,
+/// with their handles.
+async fn files_under(
+    dir: &FileSystemDirectoryHandle,
+) -> Result<Vec<(String, FileSystemFileHandle)>, JsValue> {
+    let mut files = Vec::new();
     let mut folders = vec![(String::new(), dir.clone())];
     while let Some((prefix, folder)) = folders.pop() {
         for (name, handle) in entries(&folder).await? {
@@ -195,12 +198,12 @@ async fn files_under(dir: &FileSystemDirectoryHandle) -> Result<Vec<String>, JsV
             match handle.dyn_into::<FileSystemDirectoryHandle>() {
                 Ok(sub) => folders.push((format!("{path}/"), sub)),
                 Err(_) if [DESCRIPTION, PARTIAL, QUERIES].contains(&path.as_str()) => {}
-                Err(_) => paths.push(path),
+                Err(handle) => files.push((path, handle.dyn_into::<FileSystemFileHandle>()?)),
             }
         }
     }
-    paths.sort();
-    Ok(paths)
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
 }
 
 async fn remove(root: &FileSystemDirectoryHandle, id: &str) -> Result<(), JsValue> {
@@ -352,10 +355,22 @@ pub(crate) async fn read_saved(
     let root = root().await.map_err(failed)?;
     let dir = folder(&root, id, false).await.map_err(failed)?;
     let saved = description(&dir).await.map_err(failed)?;
-    let mut files = Vec::new();
-    for path in files_under(&dir).await.map_err(failed)? {
-        let bytes = read(&dir, &path).await.map_err(failed)?;
-        files.push((path, bytes));
+    let (paths, handles): (Vec<String>, Vec<FileSystemFileHandle>) =
+        files_under(&dir).await.map_err(failed)?.into_iter().unzip();
+    // Every file's `File` asked for at once (one wait, not one per file),
+    // then read whole. Read-only synchronous access handles were slower
+    // here: 70-85 ms against 50-60 ms for a ×10 lakehouse's 48 files.
+    let asked: js_sys::Array = handles.iter().map(|h| h.get_file()).collect();
+    let blobs = JsFuture::from(js_sys::Promise::all(&asked))
+        .await
+        .map_err(failed)?;
+    let reader = FileReaderSync::new().map_err(failed)?;
+    let mut files = Vec::with_capacity(paths.len());
+    for (path, blob) in paths.into_iter().zip(js_sys::Array::from(&blobs).iter()) {
+        let buffer = reader
+            .read_as_array_buffer(blob.unchecked_ref())
+            .map_err(failed)?;
+        files.push((path, js_sys::Uint8Array::new(&buffer).to_vec()));
     }
     Ok((files, saved))
 }
