@@ -205,8 +205,9 @@ pub fn App() -> impl IntoView {
             Response::SaveFailed(message) => {
                 save_state.set(SaveState::Failed(message, loading.get_untracked().0))
             }
-            Response::Workspace { saved } => saved_list.set(Some(saved)),
-            Response::Ready => {}
+            // The list comes from storage workers (`workspace::storage_request`),
+            // never from this one.
+            Response::Workspace { .. } | Response::Ready => {}
         });
         if let Err(detail) = result {
             set_phase.set(Phase::Failed(UserMessage::new(

@@ -423,7 +423,12 @@ async fn rename(id: &str, name: &str) -> Result<Reply, UserMessage> {
     let mut saved = description(&dir).await.map_err(failed)?;
     saved.name = name.to_string();
     let text = serde_json::to_vec(&saved).map_err(|e| UserMessage::new("Could not rename", e))?;
-    write(&dir, DESCRIPTION, &text).await.map_err(failed)?;
+    // Written beside it, then moved over it: a full disk or a closed tab
+    // mid-write leaves the old name, never half a description.
+    write(&dir, PARTIAL, &text).await.map_err(failed)?;
+    rename_file(&dir, PARTIAL, DESCRIPTION)
+        .await
+        .map_err(failed)?;
     workspace().await
 }
 
