@@ -80,11 +80,16 @@ mod imp {
         static SPARE: RefCell<Option<Spare>> = const { RefCell::new(None) };
     }
 
+    /// A pipeline worker, starting (`public/worker_loader.js`).
+    fn new_worker() -> Result<Worker, String> {
+        Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))
+    }
+
     pub(super) fn prewarm() {
         if SPARE.with(|s| s.borrow().is_some()) {
             return;
         }
-        let Ok(worker) = Worker::new("./worker_loader.js") else {
+        let Ok(worker) = new_worker() else {
             return;
         };
         let ready = std::rc::Rc::new(std::cell::Cell::new(false));
@@ -119,10 +124,7 @@ mod imp {
         // The spare, when there is one: its wasm is already compiled.
         let (worker, ready) = match SPARE.with(|s| s.borrow_mut().take()) {
             Some(spare) => (spare.worker, spare.ready.get()),
-            None => (
-                Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))?,
-                false,
-            ),
+            None => (new_worker()?, false),
         };
         let on_response = std::rc::Rc::new(on_response);
         // An error the worker did not catch (a WebAssembly trap, such as
@@ -228,7 +230,7 @@ mod imp {
     ) -> Result<(), String> {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let key = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let worker = Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))?;
+        let worker = new_worker()?;
         let text = serde_json::to_string(request).map_err(|e| e.to_string())?;
         let sender = worker.clone();
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {

@@ -167,8 +167,21 @@ async fn write(dir: &FileSystemDirectoryHandle, path: &str, bytes: &[u8]) -> Res
 async fn read(dir: &FileSystemDirectoryHandle, path: &str) -> Result<Vec<u8>, JsValue> {
     let handle = file(dir, path, false).await?;
     let blob: web_sys::File = resolve(handle.get_file()).await?;
-    let buffer = FileReaderSync::new()?.read_as_array_buffer(&blob)?;
+    bytes_of(&FileReaderSync::new()?, &blob)
+}
+
+/// The whole of `blob`, copied into memory.
+fn bytes_of(reader: &FileReaderSync, blob: &web_sys::Blob) -> Result<Vec<u8>, JsValue> {
+    let buffer = reader.read_as_array_buffer(blob)?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// Writes `dir`'s description beside it and moves it over the old one: a
+/// full disk or a closed tab mid-write leaves the old description (or,
+/// for a new save, none: an unfinished save), never half of one.
+async fn write_description(dir: &FileSystemDirectoryHandle, text: &[u8]) -> Result<(), JsValue> {
+    write(dir, PARTIAL, text).await?;
+    rename_file(dir, PARTIAL, DESCRIPTION).await
 }
 
 /// The entries of `dir`: (name, handle).
@@ -323,10 +336,7 @@ async fn write_all(
     })
     .ok_or_else(replaced)?;
     let text = serde_json::to_vec(&saved).map_err(|e| UserMessage::new(TITLE, e))?;
-    write(&dir, PARTIAL, &text).await.map_err(failed)?;
-    rename_file(&dir, PARTIAL, DESCRIPTION)
-        .await
-        .map_err(failed)?;
+    write_description(&dir, &text).await.map_err(failed)?;
     Ok(saved)
 }
 
@@ -367,10 +377,10 @@ pub(crate) async fn read_saved(
     let reader = FileReaderSync::new().map_err(failed)?;
     let mut files = Vec::with_capacity(paths.len());
     for (path, blob) in paths.into_iter().zip(js_sys::Array::from(&blobs).iter()) {
-        let buffer = reader
-            .read_as_array_buffer(blob.unchecked_ref())
-            .map_err(failed)?;
-        files.push((path, js_sys::Uint8Array::new(&buffer).to_vec()));
+        files.push((
+            path,
+            bytes_of(&reader, blob.unchecked_ref()).map_err(failed)?,
+        ));
     }
     Ok((files, saved))
 }
@@ -423,12 +433,7 @@ async fn rename(id: &str, name: &str) -> Result<Reply, UserMessage> {
     let mut saved = description(&dir).await.map_err(failed)?;
     saved.name = name.to_string();
     let text = serde_json::to_vec(&saved).map_err(|e| UserMessage::new("Could not rename", e))?;
-    // Written beside it, then moved over it: a full disk or a closed tab
-    // mid-write leaves the old name, never half a description.
-    write(&dir, PARTIAL, &text).await.map_err(failed)?;
-    rename_file(&dir, PARTIAL, DESCRIPTION)
-        .await
-        .map_err(failed)?;
+    write_description(&dir, &text).await.map_err(failed)?;
     workspace().await
 }
 

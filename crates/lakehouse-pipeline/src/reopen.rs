@@ -14,6 +14,9 @@ use crate::silver::{CleaningStats, LateDays, Silver};
 use crate::table::Table;
 use crate::{Day, Lakehouse, build, export};
 
+/// Silver and gold tables read from a run output, by (layer, name).
+type Upper = std::collections::BTreeMap<(String, String), Vec<RecordBatch>>;
+
 /// A run output's tables, read and checked.
 struct RunOutput {
     /// Per bronze table: name, batches, its [`bronze::SOURCES_KEY`] entry.
@@ -22,8 +25,8 @@ struct RunOutput {
     rejects: Vec<RecordBatch>,
     /// The reference day of `gold_kpis`.
     as_of: Option<Day>,
-    /// The silver and gold tables, when they were kept: (layer, name, batches).
-    upper: Vec<(String, String, Vec<RecordBatch>)>,
+    /// The silver and gold tables, when they were kept, by (layer, name).
+    upper: Upper,
 }
 
 /// Reads the Parquet files of a run output; other files are ignored. Silver
@@ -33,7 +36,7 @@ fn read<'a>(files: impl IntoIterator<Item = (&'a str, Vec<u8>)>, upper: bool) ->
         bronze: Vec::new(),
         rejects: Vec::new(),
         as_of: None,
-        upper: Vec::new(),
+        upper: Upper::new(),
     };
     for (path, bytes) in files {
         let normalized = path.replace('\\', "/");
@@ -63,13 +66,13 @@ fn read<'a>(files: impl IntoIterator<Item = (&'a str, Vec<u8>)>, upper: bool) ->
                 let (batches, _) = read(bytes)?;
                 output.as_of = reference_day(&batches, path)?;
                 if upper {
-                    output.upper.push((layer.into(), table.into(), batches));
+                    output.upper.insert((layer.into(), table.into()), batches);
                 }
             }
             ("silver" | "gold", _) if upper => {
                 output
                     .upper
-                    .push((layer.into(), table.into(), read(bytes)?.0));
+                    .insert((layer.into(), table.into()), read(bytes)?.0);
             }
             _ => {}
         }
@@ -140,14 +143,10 @@ pub fn reopen_run_output<'a>(
     }
 }
 
-/// Silver and gold as stored, when every table this version builds over
-/// `bronze` is there, in its order, with its schema, and `dq_results`
-/// reads back.
-fn stored_layers(
-    bronze: &Bronze,
-    upper: Vec<(String, String, Vec<RecordBatch>)>,
-    as_of: Day,
-) -> Option<(Silver, Gold)> {
+/// Silver and gold as stored (put in this version's order), when every
+/// table this version builds over `bronze` is there with its schema, and
+/// `dq_results` reads back.
+fn stored_layers(bronze: &Bronze, mut stored: Upper, as_of: Day) -> Option<(Silver, Gold)> {
     // The schemas this version gives these bronze tables: the lakehouse of
     // the same tables without rows.
     let empty = Bronze::from_tables(
@@ -163,10 +162,6 @@ fn stored_layers(
     )
     .and_then(|empty| build(empty, Some(as_of)))
     .ok()?;
-    let mut stored: std::collections::BTreeMap<(String, String), Vec<RecordBatch>> = upper
-        .into_iter()
-        .map(|(layer, name, batches)| ((layer, name), batches))
-        .collect();
     let (mut silver_tables, mut gold_tables) = (Vec::new(), Vec::new());
     for expected in empty.tables().into_iter().filter(|t| t.layer != "bronze") {
         let batches = stored.remove(&(expected.layer.to_string(), expected.name.to_string()))?;
@@ -182,7 +177,7 @@ fn stored_layers(
             _ => gold_tables.push(table),
         }
     }
-    let quality = quality::read_back(gold_tables.iter().find(|t| t.name == "dq_results")?)?;
+    let quality = quality::read_back(gold_tables.iter().find(|t| t.name == quality::TABLE)?)?;
     let silver = Silver {
         tables: silver_tables,
         as_of,

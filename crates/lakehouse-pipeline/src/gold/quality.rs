@@ -18,6 +18,9 @@ use crate::error::Result;
 use crate::silver::{ForeignKey, Silver};
 use crate::table::{Table, TableBuilder};
 
+/// The name of the rule results' table.
+pub const TABLE: &str = "dq_results";
+
 /// How many example ids a rule keeps.
 pub const EXAMPLES: usize = 5;
 
@@ -859,5 +862,5 @@ pub fn check(results: &[RuleResult]) -> Result<Table> {
                 .iter()
                 .map(|e| (!e.is_empty()).then_some(e.as_str())),
         )
-        .finish("dq_results")
+        .finish(TABLE)
 }
