@@ -22,6 +22,7 @@ use lakehouse_pipeline::export::databricks::BundleOptions;
 use lakehouse_pipeline::gold::quality::Severity;
 use lakehouse_pipeline::{BronzeBuilder, Day, IngestOptions, Lakehouse};
 
+mod parallel;
 #[cfg(feature = "sql")]
 mod sql;
 
@@ -138,6 +139,10 @@ struct RunArgs {
     /// silver, gold, encoding the outputs, writing them).
     #[arg(long)]
     timings: bool,
+    /// Threads to read the input files and encode the outputs on (default:
+    /// the machine's cores). Outputs are byte-identical for every N.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     /// Most GiB a .zip input may expand to (a guard against zip bombs).
     #[arg(long, value_name = "GIB", default_value_t = ZipLimits::default().max_gib())]
     zip_max_gib: u64,
@@ -471,6 +476,9 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         Some(files) => files.iter().map(|f| f.1.len() as u64).sum(),
         None => total_bytes(&sources),
     };
+    let threads = args
+        .threads
+        .map_or_else(parallel::default_threads, usize::from);
     let progress = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
@@ -486,6 +494,8 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     };
     progress.set_prefix("bronze");
     let mut clock = Clock::start();
+    // With --threads > 1, the bronze tables' files, encoded while silver was built.
+    let mut bronze_files = None;
     let lakehouse = if let Some(dir) = &run_output {
         progress.set_message("reading the earlier run's bronze tables");
         load_run_output(dir, as_of)?
@@ -506,13 +516,36 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
                     as_of,
                     ..IngestOptions::default()
                 };
-                ingest(&sources, options, &progress)?
+                let files: Option<Vec<(&Path, &str)>> = sources
+                    .iter()
+                    .map(|source| match source {
+                        Source::File { path, name } => Some((path.as_path(), name.as_str())),
+                        // A zip is read from start to end by one reader.
+                        Source::Zip { .. } => None,
+                    })
+                    .collect();
+                match files {
+                    Some(files) if threads > 1 => {
+                        parallel::read_files(&files, options, threads, &progress)?
+                    }
+                    _ => ingest(&sources, options, &progress)?,
+                }
             }
         };
         clock.lap("bronze");
         progress.set_prefix("silver");
         progress.set_message("star schema and gold metrics");
-        lakehouse_pipeline::build_staged(bronze, as_of, &mut |stage| clock.lap(stage))?
+        if threads > 1 {
+            let encode = args.out.as_ref().map(|_| args.csv);
+            let (lakehouse, files) =
+                parallel::build_while_encoding(bronze, as_of, encode, threads, &mut |stage| {
+                    clock.lap(stage)
+                })?;
+            bronze_files = Some(files);
+            lakehouse
+        } else {
+            lakehouse_pipeline::build_staged(bronze, as_of, &mut |stage| clock.lap(stage))?
+        }
     };
     if run_output.is_some() {
         clock.lap("reload");
@@ -521,7 +554,12 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     progress.set_message("writing Parquet");
     let mut written = 0;
     if let Some(out) = &args.out {
-        let files = lakehouse.output_files(args.csv)?;
+        let files = match bronze_files {
+            Some(bronze_files) => {
+                parallel::output_files(&lakehouse, bronze_files, args.csv, threads)?
+            }
+            None => lakehouse.output_files(args.csv)?,
+        };
         clock.lap("encode");
         written += write_outputs(out, &files)?;
         clock.lap("write");

@@ -61,6 +61,44 @@ impl Default for IngestOptions {
     }
 }
 
+/// Shares of the input files (path and size, in input order) for up to
+/// `parts` builders read side by side and then joined by
+/// [`BronzeBuilder::merge`]. Every file of one kind lands in one share, so
+/// its table is batched as one builder would batch it; kinds go largest
+/// first to the share with the fewest bytes so far. Each share lists input
+/// positions in input order; no share is empty.
+pub fn plan_parts(files: &[(&str, u64)], parts: usize) -> Vec<Vec<usize>> {
+    let mut groups: Vec<(Option<String>, u64, Vec<usize>)> = Vec::new();
+    for (position, (path, bytes)) in files.iter().enumerate() {
+        let kind = file_kind(path);
+        match groups.iter_mut().find(|g| kind.is_some() && g.0 == kind) {
+            Some(group) => {
+                group.1 += bytes;
+                group.2.push(position);
+            }
+            None => groups.push((kind, *bytes, vec![position])),
+        }
+    }
+    // Largest first; ties keep input order (the sort is stable).
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1));
+    let mut shares: Vec<(u64, Vec<usize>)> = vec![(0, Vec::new()); parts.max(1)];
+    for (_, bytes, positions) in groups {
+        let lightest = (0..shares.len())
+            .min_by_key(|&s| (shares[s].0, s))
+            .unwrap_or_default();
+        shares[lightest].0 += bytes;
+        shares[lightest].1.extend(positions);
+    }
+    shares
+        .into_iter()
+        .filter(|(_, positions)| !positions.is_empty())
+        .map(|(_, mut positions)| {
+            positions.sort_unstable();
+            positions
+        })
+        .collect()
+}
+
 /// What happened to one input file.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileReport {

@@ -134,11 +134,10 @@ pub fn run_bytes<'a>(
     build(builder.finish()?, as_of)
 }
 
-impl Lakehouse {
-    /// Every output table: bronze (with `bronze_rejects`), silver, gold.
-    pub fn tables(&self) -> Vec<OutputTable<'_>> {
+impl Bronze {
+    /// The bronze output tables: every typed table, then `bronze_rejects`.
+    pub fn output_tables(&self) -> Vec<OutputTable<'_>> {
         let mut tables: Vec<OutputTable<'_>> = self
-            .bronze
             .tables
             .iter()
             .map(|t| OutputTable {
@@ -151,9 +150,36 @@ impl Lakehouse {
         tables.push(OutputTable {
             layer: "bronze",
             name: bronze::REJECTS_TABLE,
-            schema: self.bronze.rejects.schema(),
-            batches: std::slice::from_ref(&self.bronze.rejects),
+            schema: self.rejects.schema(),
+            batches: std::slice::from_ref(&self.rejects),
         });
+        tables
+    }
+
+    /// A table's Parquet file (of any layer: only a bronze table's depends
+    /// on the bronze layer, which records its source files in the footer so
+    /// that an output can be read again, [`from_run_output`]). The CLI
+    /// encodes the bronze tables this way while silver is built.
+    pub fn parquet_file(&self, table: &OutputTable<'_>) -> Result<OutputFile> {
+        let sources = bronze::spec::table_named(table.name)
+            .filter(|_| table.layer == "bronze")
+            .map(|spec| vec![(bronze::SOURCES_KEY, self.sources(spec))])
+            .unwrap_or_default();
+        Ok(OutputFile {
+            path: table.path("parquet"),
+            bytes: export::parquet::write_with_metadata(
+                table.schema.clone(),
+                table.batches,
+                &sources,
+            )?,
+        })
+    }
+}
+
+impl Lakehouse {
+    /// Every output table: bronze (with `bronze_rejects`), silver, gold.
+    pub fn tables(&self) -> Vec<OutputTable<'_>> {
+        let mut tables = self.bronze.output_tables();
         for (layer, list) in [("silver", &self.silver.tables), ("gold", &self.gold.tables)] {
             tables.extend(list.iter().map(|t| OutputTable {
                 layer,
@@ -212,22 +238,11 @@ impl Lakehouse {
         export::databricks::bundle(self, options)
     }
 
-    /// One table's Parquet file, as [`Lakehouse::output_files`] writes it:
-    /// a bronze table records its source files in the footer, so that an
-    /// output can be read again ([`from_run_output`]). Encoding a table at
-    /// a time lets a caller write each file before encoding the next.
+    /// One table's Parquet file, as [`Lakehouse::output_files`] writes it
+    /// (see [`Bronze::parquet_file`]). Encoding a table at a time lets a
+    /// caller write each file before encoding the next.
     pub fn parquet_file(&self, table: &OutputTable<'_>) -> Result<OutputFile> {
-        let sources = bronze::spec::table_named(table.name)
-            .map(|spec| vec![(bronze::SOURCES_KEY, self.bronze.sources(spec))])
-            .unwrap_or_default();
-        Ok(OutputFile {
-            path: table.path("parquet"),
-            bytes: export::parquet::write_with_metadata(
-                table.schema.clone(),
-                table.batches,
-                &sources,
-            )?,
-        })
+        self.bronze.parquet_file(table)
     }
 
     /// Every output file: one Parquet file per table (plus a CSV copy when

@@ -6,11 +6,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch};
 
-use crate::support::{REAL_SETS, files, real_set, rows, run_ok, table, temp_dir};
+use crate::support::{
+    REAL_SETS, files, fixtures, lakehouse, real_set, rows, run_ok, table, temp_dir,
+};
 
 fn data_lines(path: &Path) -> usize {
     let text = std::fs::read_to_string(path).unwrap();
@@ -543,4 +545,81 @@ fn the_summary_names_the_version_and_the_accounting() {
         "{stdout}"
     );
     assert!(stdout.contains("gold     gold_kpis"), "{stdout}");
+}
+
+/// `--threads N` reads shares of the files side by side and encodes tables
+/// side by side: every file it writes, its summary, warnings, exit code and
+/// error must be those of `--threads 1`, on every real export and every
+/// invalid fixture (rejects, warnings, errors), and when two files fail the
+/// one reported is the one a single reader meets first.
+#[test]
+fn every_thread_count_writes_the_same_bytes_and_says_the_same() {
+    let mut inputs: Vec<PathBuf> = REAL_SETS.iter().filter_map(|set| real_set(set)).collect();
+    let mut invalid: Vec<PathBuf> = std::fs::read_dir(fixtures().join("invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    invalid.sort();
+    inputs.extend(invalid);
+    // Two files of different kinds that both stop the run.
+    let two_failures = temp_dir("threads-two-failures");
+    for entry in std::fs::read_dir(fixtures().join("mini")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, two_failures.join(path.file_name().unwrap())).unwrap();
+    }
+    for (file, column) in [("claims.csv", "Id"), ("procedures.csv", "CODE")] {
+        let path = two_failures.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (header, rest) = text.split_once('\n').unwrap();
+        let header = header.replacen(column, "RENAMED", 1);
+        std::fs::write(&path, format!("{header}\n{rest}")).unwrap();
+    }
+    inputs.push(two_failures.to_path_buf());
+    for input in &inputs {
+        let runs: Vec<_> = ["1", "2", "5"]
+            .iter()
+            .map(|threads| {
+                let out = temp_dir(&format!("threads-{threads}"));
+                let output = lakehouse(&[
+                    "run",
+                    input.to_str().unwrap(),
+                    "--out",
+                    out.to_str().unwrap(),
+                    "--csv",
+                    "--threads",
+                    threads,
+                ]);
+                let said = String::from_utf8_lossy(&output.stderr)
+                    .replace(out.to_str().unwrap(), "OUT")
+                    + &String::from_utf8_lossy(&output.stdout)
+                        .replace(out.to_str().unwrap(), "OUT");
+                (output.status.code(), said, files(&out), out)
+            })
+            .collect();
+        let (code, said, written, _) = &runs[0];
+        for (other_code, other_said, other_written, _) in &runs[1..] {
+            assert_eq!(other_code, code, "{}", input.display());
+            assert_eq!(other_said, said, "{}", input.display());
+            assert_eq!(
+                other_written.keys().collect::<Vec<_>>(),
+                written.keys().collect::<Vec<_>>(),
+                "{}",
+                input.display()
+            );
+            for (path, bytes) in written {
+                assert!(
+                    bytes == &other_written[path],
+                    "{}: {path} differs",
+                    input.display()
+                );
+            }
+        }
+        if input.as_path() == &*two_failures {
+            assert_eq!(*code, Some(2), "{said}");
+            assert!(
+                said.contains("claims.csv") && !said.contains("procedures.csv"),
+                "{said}"
+            );
+        }
+    }
 }

@@ -9,6 +9,7 @@ use arrow_array::builder::{
     Date32Builder, Float64Builder, Int64Builder, StringBuilder, StringDictionaryBuilder,
     TimestampMicrosecondBuilder,
 };
+use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
 use arrow_schema::SchemaRef;
@@ -153,6 +154,23 @@ impl RejectsBuilder {
         self.column.append_option(column);
         self.reason.append_value(reason);
         self.raw_line.append_value(String::from_utf8_lossy(raw));
+    }
+
+    /// Appends `count` rows of a finished rejects batch from `offset`.
+    fn extend(&mut self, batch: &RecordBatch, offset: usize, count: usize) {
+        let text = |column: usize| batch.column(column).as_string::<i32>();
+        let (file, column, reason, raw) = (text(0), text(2), text(3), text(4));
+        let line = batch
+            .column(1)
+            .as_primitive::<arrow_array::types::Int64Type>();
+        for row in offset..offset + count {
+            self.file.append_value(file.value(row));
+            self.line.append_value(line.value(row));
+            self.column
+                .append_option(column.is_valid(row).then(|| column.value(row)));
+            self.reason.append_value(reason.value(row));
+            self.raw_line.append_value(raw.value(row));
+        }
     }
 
     fn finish(mut self) -> Result<RecordBatch> {
@@ -303,6 +321,9 @@ pub struct BronzeBuilder {
     open: Option<OpenFile>,
     /// Each file's first rejected row, as `line N, column C: reason`.
     first_rejects: Vec<(String, String)>,
+    /// For each file begun, where its warnings start in `warnings`: what
+    /// [`merge`](Self::merge) needs to put them back in input order.
+    warnings_from: Vec<usize>,
 }
 
 impl Default for BronzeBuilder {
@@ -322,6 +343,7 @@ impl BronzeBuilder {
             warnings: Vec::new(),
             open: None,
             first_rejects: Vec::new(),
+            warnings_from: Vec::new(),
         }
     }
 
@@ -342,6 +364,7 @@ impl BronzeBuilder {
         if self.open.is_some() {
             self.end_file()?;
         }
+        self.warnings_from.push(self.warnings.len());
         let table = file_kind(path).and_then(|kind| TABLES.iter().position(|t| t.file == kind));
         let report = FileReport {
             path: path.to_string(),
@@ -741,6 +764,90 @@ impl BronzeBuilder {
             };
             Ok(false)
         }
+    }
+
+    /// One builder holding what several read, as if it had read every file
+    /// itself in input order: `parts` pairs each builder with the input
+    /// positions of the files it read, in the order it read them (the CLI
+    /// reads shares of the files on several threads this way; see
+    /// [`plan_parts`](super::plan_parts)). Reports, warnings and rejects are
+    /// put back in input order. When every file kind was read by one part
+    /// (what `plan_parts` gives), the bronze layer is byte-identical to one
+    /// builder's; otherwise a kind's batches are appended part after part:
+    /// the same rows, batched differently.
+    pub fn merge(options: IngestOptions, parts: Vec<(Self, Vec<usize>)>) -> Result<Self> {
+        let mut merged = Self::new(options);
+        // (input position, part, file index in that part)
+        let mut order = Vec::new();
+        let mut finished = Vec::with_capacity(parts.len());
+        for (index, (mut part, positions)) in parts.into_iter().enumerate() {
+            if part.open.is_some() {
+                part.end_file()?;
+            }
+            // A file without a position (a caller's slip) goes last, never missing.
+            order.extend((0..part.files.len()).map(|file| {
+                (
+                    positions.get(file).copied().unwrap_or(usize::MAX),
+                    index,
+                    file,
+                )
+            }));
+            for (slot, accumulator) in part.accumulators.iter_mut().enumerate() {
+                let Some(mut accumulator) = accumulator.take() else {
+                    continue;
+                };
+                match &mut merged.accumulators[slot] {
+                    None => merged.accumulators[slot] = Some(accumulator),
+                    Some(existing) => {
+                        existing.flush()?;
+                        accumulator.flush()?;
+                        existing.batches.append(&mut accumulator.batches);
+                    }
+                }
+            }
+            // Each file with a reject has exactly one first reject, in file order.
+            let mut first = std::mem::take(&mut part.first_rejects).into_iter();
+            let firsts: Vec<Option<(String, String)>> = part
+                .files
+                .iter()
+                .map(|f| {
+                    if f.rows_rejected > 0 {
+                        first.next()
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            let mut starts = part.warnings_from.clone();
+            starts.push(part.warnings.len());
+            let rejects = std::mem::replace(&mut part.rejects, RejectsBuilder::new()).finish()?;
+            // Where each file's rejects start in the part's.
+            let offsets: Vec<usize> = part
+                .files
+                .iter()
+                .scan(0, |at, f| {
+                    let start = *at;
+                    *at += f.rows_rejected as usize;
+                    Some(start)
+                })
+                .collect();
+            finished.push((part, firsts, starts, (rejects, offsets)));
+        }
+        order.sort_unstable();
+        for (_, index, file) in order {
+            let (part, firsts, starts, rejects) = &mut finished[index];
+            merged.warnings_from.push(merged.warnings.len());
+            merged
+                .warnings
+                .extend_from_slice(&part.warnings[starts[file]..starts[file + 1]]);
+            if let Some(first) = firsts[file].take() {
+                merged.first_rejects.push(first);
+            }
+            let count = part.files[file].rows_rejected as usize;
+            merged.rejects.extend(&rejects.0, rejects.1[file], count);
+            merged.files.push(std::mem::take(&mut part.files[file]));
+        }
+        Ok(merged)
     }
 
     /// Closes any open file and returns the bronze layer.

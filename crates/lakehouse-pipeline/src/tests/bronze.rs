@@ -843,3 +843,102 @@ fn every_spelling_of_nan_and_infinity_is_empty_and_counted() {
     );
     assert_eq!(ingest(&files).unwrap().rejects.num_rows(), 1);
 }
+
+/// Files read in shares by several builders and merged give the bronze layer
+/// (and so every output file) one builder gives, byte for byte: reports,
+/// warnings and rejects back in input order, each kind batched as one
+/// builder batches it (two rows a batch here, so batches span part files).
+#[test]
+#[wasm_bindgen_test]
+fn shares_read_apart_and_merged_equal_one_reader() {
+    let mut files: Vec<(String, Vec<u8>)> = super::fixtures::MINI
+        .iter()
+        .map(|(name, bytes)| ((*name).to_string(), bytes.to_vec()))
+        .collect();
+    let mut more_encounters = String::from_utf8(files[4].1.clone()).expect("utf-8");
+    more_encounters = more_encounters.replace("\ne", "\nx");
+    more_encounters.push_str("bad,not-a-date,,p1,,,,wellness,1,Exam,1,1,1,,\n");
+    files.insert(
+        2,
+        ("part2/encounters.csv".into(), more_encounters.into_bytes()),
+    );
+    files.insert(0, ("notes.txt".into(), b"not synthea".to_vec()));
+    files.push((
+        "part2/allergies.csv".into(),
+        b"START,STOP,PATIENT,ENCOUNTER,CODE,SYSTEM,DESCRIPTION,EXTRA\n2020-13-01,,p1,e1,1,SNOMED-CT,x,y\n"
+            .to_vec(),
+    ));
+    let options = IngestOptions {
+        batch_rows: 2,
+        ..IngestOptions::default()
+    };
+    let build = |bronze: Bronze| {
+        let lakehouse = crate::build(bronze, None).expect("builds");
+        let warnings = lakehouse.bronze.warnings.clone();
+        let reports = lakehouse.bronze.files.clone();
+        (
+            lakehouse.output_files(false).expect("encodes"),
+            warnings,
+            reports,
+        )
+    };
+    let mut one = BronzeBuilder::new(options.clone());
+    for (path, bytes) in &files {
+        one.add_bytes(path, bytes).expect("reads");
+    }
+    let (expected, warnings, reports) = build(one.finish().expect("finishes"));
+    assert!(warnings.len() >= 3, "{warnings:?}");
+    assert!(reports.iter().filter(|f| f.rows_rejected > 0).count() >= 2);
+    let sizes: Vec<(&str, u64)> = files
+        .iter()
+        .map(|(path, bytes)| (path.as_str(), bytes.len() as u64))
+        .collect();
+    for parts in [1, 2, 3, 16] {
+        let shares = crate::bronze::plan_parts(&sizes, parts);
+        assert_eq!(
+            shares.len(),
+            parts.min(sizes.len() - 2),
+            "one share per kind at most"
+        );
+        let mut all: Vec<usize> = shares.concat();
+        all.sort_unstable();
+        assert_eq!(
+            all,
+            (0..files.len()).collect::<Vec<_>>(),
+            "every file in one share"
+        );
+        // Read the shares in reverse, as threads may finish in any order.
+        let read: Vec<(BronzeBuilder, Vec<usize>)> = shares
+            .iter()
+            .rev()
+            .map(|share| {
+                let mut builder = BronzeBuilder::new(options.clone());
+                for &at in share {
+                    builder
+                        .add_bytes(&files[at].0, &files[at].1)
+                        .expect("reads");
+                }
+                (builder, share.clone())
+            })
+            .collect();
+        let merged = BronzeBuilder::merge(options.clone(), read).expect("merges");
+        let (got, got_warnings, got_reports) = build(merged.finish().expect("finishes"));
+        assert_eq!(got_warnings, warnings, "{parts} shares");
+        assert_eq!(got_reports, reports, "{parts} shares");
+        assert_eq!(got.len(), expected.len());
+        for (a, b) in got.iter().zip(&expected) {
+            if a != b {
+                eprintln!(
+                    "{}",
+                    String::from_utf8_lossy(&a.bytes[..a.bytes.len().min(3000)])
+                );
+                eprintln!("----");
+                eprintln!(
+                    "{}",
+                    String::from_utf8_lossy(&b.bytes[..b.bytes.len().min(3000)])
+                );
+            }
+            assert!(a == b, "{} differs with {parts} shares", a.path);
+        }
+    }
+}
