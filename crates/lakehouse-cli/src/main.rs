@@ -143,6 +143,10 @@ struct RunArgs {
     /// the machine's cores). Outputs are byte-identical for every N.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
+    /// Rows per bronze batch (tests make it small, so that a small file is
+    /// cut into segments under --threads as a large one is).
+    #[arg(long, hide = true, default_value_t = IngestOptions::default().batch_rows)]
+    batch_rows: usize,
     /// Most GiB a .zip input may expand to (a guard against zip bombs).
     #[arg(long, value_name = "GIB", default_value_t = ZipLimits::default().max_gib())]
     zip_max_gib: u64,
@@ -514,7 +518,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
                 let options = IngestOptions {
                     zip,
                     as_of,
-                    ..IngestOptions::default()
+                    batch_rows: args.batch_rows.max(1),
                 };
                 let files: Option<Vec<(&Path, &str)>> = sources
                     .iter()

@@ -7,6 +7,8 @@
 //! Every output is byte-identical to `--threads 1` (the `threads` test runs
 //! both and compares the files).
 
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,43 +72,231 @@ fn map_indices<T: Send>(
     Ok(out)
 }
 
+/// What one thread does at a time while reading the input.
+enum Unit {
+    /// Whole files (input positions), read by one builder in order.
+    Share(Vec<usize>),
+    /// A segment of a large file: from byte `start` to `end`, after
+    /// `lines_before` lines; `segment` 0 reads the header itself.
+    Segment {
+        position: usize,
+        segment: usize,
+        lines_before: u64,
+        start: u64,
+        end: u64,
+    },
+    /// The SHA-256 of a file read in segments.
+    Hash(usize),
+}
+
+/// A file's line 1 and where it may be cut: (lines before, byte offset).
+type Cuts = (Vec<u8>, Vec<(u64, u64)>);
+
+/// What a unit gives back.
+enum Done {
+    Part(Box<BronzeBuilder>, Vec<(usize, usize)>),
+    Hash(usize, String),
+}
+
+/// Where a large file may be cut so that each segment holds whole batches:
+/// after line 1 (the header) and every `batch_rows` lines after it, as
+/// (lines before, byte offset). `None` when the file holds a `"` (a quoted
+/// field may hold a line end, so a cut could fall inside a record) or is
+/// too short to cut. Also returns line 1.
+fn cut_points(path: &Path, batch_rows: u64) -> Result<Option<Cuts>> {
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+    let mut buffer = vec![0u8; lakehouse_pipeline::bronze::READ_CHUNK_BYTES];
+    let (mut lines, mut offset, mut header) = (0u64, 0u64, None);
+    let mut points = Vec::new();
+    loop {
+        let read = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => {
+                return Err(error).with_context(|| format!("reading `{}`", path.display()));
+            }
+        };
+        let chunk = &buffer[..read];
+        if memchr::memchr(b'"', chunk).is_some() {
+            return Ok(None);
+        }
+        for end in memchr::memchr_iter(b'\n', chunk) {
+            lines += 1;
+            if lines == 1 {
+                header = Some(chunk[..end].to_vec());
+            }
+            if lines > 1 && (lines - 1) % batch_rows == 0 {
+                points.push((lines, offset + end as u64 + 1));
+            }
+        }
+        if header.is_none() {
+            // Line 1 longer than a chunk: not a Synthea header; read whole.
+            return Ok(None);
+        }
+        offset += read as u64;
+    }
+    Ok(header.filter(|_| !points.is_empty()).map(|h| (h, points)))
+}
+
 /// Reads `files` (input path, name in the lakehouse, in input order) into
-/// the bronze layer, on up to `threads` threads.
+/// the bronze layer, on up to `threads` threads. A file that is its kind's
+/// only file and larger than one thread's share of the input (dbt-synthea's
+/// `claims_transactions.csv` is two thirds of it) is cut into segments of
+/// whole batches, read side by side and hashed on the side.
 pub(crate) fn read_files(
     files: &[(&Path, &str)],
     options: IngestOptions,
     threads: usize,
     progress: &ProgressBar,
 ) -> Result<Bronze> {
+    read(files, options, threads, progress, true)
+}
+
+/// [`read_files`], cutting large files into segments only when `cut`.
+fn read(
+    files: &[(&Path, &str)],
+    options: IngestOptions,
+    threads: usize,
+    progress: &ProgressBar,
+    cut: bool,
+) -> Result<Bronze> {
     let sizes: Vec<(&str, u64)> = files
         .iter()
         .map(|(path, name)| (*name, std::fs::metadata(path).map_or(0, |m| m.len())))
         .collect();
-    let shares = lakehouse_pipeline::bronze::plan_parts(&sizes, threads);
-    // A share stops at its first failing file. The failure at the lowest
-    // input position is the one a single reader, going through the files in
-    // order, would have met first (each failure depends on its file alone).
-    let parts = map_indices(shares.len(), threads, |share| {
-        let mut builder = BronzeBuilder::new(options.clone());
-        for &position in &shares[share] {
-            let (path, name) = files[position];
-            progress.set_message(name.to_string());
-            let read = std::fs::File::open(path)
-                .with_context(|| format!("opening `{}`", path.display()))
-                .and_then(
-                    |file| Ok(builder.read(name, file, &mut |bytes, _| progress.inc(bytes))?),
-                );
-            if let Err(error) = read {
-                return Ok(Err((position, error)));
+    let total: u64 = sizes.iter().map(|s| s.1).sum();
+    let kind = |position: usize| lakehouse_pipeline::bronze::file_kind(sizes[position].0);
+    let mut units: Vec<(u64, Unit)> = Vec::new();
+    let mut headers: HashMap<usize, Vec<u8>> = HashMap::new();
+    let mut whole = Vec::new();
+    for (position, (_, bytes)) in sizes.iter().enumerate() {
+        let alone = kind(position).is_some()
+            && (0..sizes.len())
+                .filter(|&p| kind(p) == kind(position))
+                .count()
+                == 1;
+        let cuts = if cut && alone && *bytes * threads as u64 > total * 2 / 3 {
+            cut_points(files[position].0, options.batch_rows as u64)?
+        } else {
+            None
+        };
+        let Some((header, points)) = cuts else {
+            whole.push(position);
+            continue;
+        };
+        // About two segments a thread, at the cut points nearest to them.
+        let segments = (threads * 2) as u64;
+        let mut bounds: Vec<(u64, u64)> = vec![(0, 0)];
+        for k in 1..segments {
+            let target = bytes * k / segments;
+            if let Some(point) = points.iter().min_by_key(|p| p.1.abs_diff(target))
+                && point.1 > bounds.last().map_or(0, |b| b.1)
+                && point.1 < *bytes
+            {
+                bounds.push(*point);
             }
         }
-        Ok(Ok((builder, shares[share].clone())))
+        for (segment, &(lines_before, start)) in bounds.iter().enumerate() {
+            let end = bounds.get(segment + 1).map_or(*bytes, |b| b.1);
+            units.push((
+                end - start,
+                Unit::Segment {
+                    position,
+                    segment,
+                    lines_before,
+                    start,
+                    end,
+                },
+            ));
+        }
+        // Hashing runs at several times the speed of reading.
+        units.push((bytes / 6, Unit::Hash(position)));
+        headers.insert(position, header);
+    }
+    let rest: Vec<(&str, u64)> = whole.iter().map(|&p| sizes[p]).collect();
+    for share in lakehouse_pipeline::bronze::plan_parts(&rest, threads) {
+        let share: Vec<usize> = share.into_iter().map(|at| whole[at]).collect();
+        units.push((share.iter().map(|&p| sizes[p].1).sum(), Unit::Share(share)));
+    }
+    // The largest first, so that no thread is left with a big one at the end.
+    units.sort_by_key(|unit| std::cmp::Reverse(unit.0));
+    // A unit stops at its first failing file. The failure at the lowest
+    // input position is the one a single reader, going through the files in
+    // order, would have met first (each failure depends on its file alone).
+    let done = map_indices(units.len(), threads, |at| {
+        let read = |position: usize, builder: &mut BronzeBuilder| -> Result<()> {
+            let (path, name) = files[position];
+            progress.set_message(name.to_string());
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("opening `{}`", path.display()))?;
+            match &units[at].1 {
+                Unit::Segment {
+                    segment,
+                    lines_before,
+                    start,
+                    end,
+                    ..
+                } => {
+                    let header = (*segment > 0).then(|| headers[&position].as_slice());
+                    builder.begin_segment(name, header, *lines_before)?;
+                    let mut file = std::io::BufReader::new(file);
+                    file.seek(SeekFrom::Start(*start))
+                        .with_context(|| format!("reading `{}`", path.display()))?;
+                    let mut range = file.take(end - start);
+                    let mut buffer = vec![0u8; lakehouse_pipeline::bronze::READ_CHUNK_BYTES];
+                    loop {
+                        let n = match range.read(&mut buffer) {
+                            Ok(0) => break,
+                            Ok(n) => n,
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                            Err(e) => {
+                                return Err(e)
+                                    .with_context(|| format!("reading `{}`", path.display()));
+                            }
+                        };
+                        builder.push(&buffer[..n])?;
+                        progress.inc(n as u64);
+                    }
+                    builder.end_file()?;
+                }
+                _ => builder.read(name, file, &mut |bytes, _| progress.inc(bytes))?,
+            }
+            Ok(())
+        };
+        let mut builder = BronzeBuilder::new(options.clone());
+        Ok(match &units[at].1 {
+            Unit::Share(share) => {
+                for &position in share {
+                    if let Err(error) = read(position, &mut builder) {
+                        return Ok(Err((position, error)));
+                    }
+                }
+                Ok(Done::Part(
+                    Box::new(builder),
+                    share.iter().map(|&p| (p, 0)).collect(),
+                ))
+            }
+            Unit::Segment {
+                position, segment, ..
+            } => match read(*position, &mut builder) {
+                Ok(()) => Ok(Done::Part(Box::new(builder), vec![(*position, *segment)])),
+                Err(error) => Err((*position, error)),
+            },
+            Unit::Hash(position) => match sha256(files[*position].0) {
+                Ok(hash) => Ok(Done::Hash(*position, hash)),
+                Err(error) => Err((*position, error)),
+            },
+        })
     })?;
-    let mut read = Vec::with_capacity(parts.len());
+    let mut parts = Vec::with_capacity(done.len());
+    let mut hashes = Vec::new();
     let mut first_failure: Option<(usize, anyhow::Error)> = None;
-    for part in parts {
-        match part {
-            Ok(part) => read.push(part),
+    for unit in done {
+        match unit {
+            Ok(Done::Part(builder, keys)) => parts.push((*builder, keys)),
+            Ok(Done::Hash(position, hash)) => hashes.push((position, hash)),
             Err((position, error)) => {
                 if first_failure
                     .as_ref()
@@ -120,7 +310,35 @@ pub(crate) fn read_files(
     if let Some((_, error)) = first_failure {
         return Err(error);
     }
-    Ok(BronzeBuilder::merge(options, read)?.finish()?)
+    let mut merged = match BronzeBuilder::merge(options.clone(), parts) {
+        Ok(merged) => merged,
+        // A segment that did not end on a batch boundary (a blank line, a
+        // rejected row): everything is read again, each file whole.
+        Err(lakehouse_pipeline::Error::UnalignedSegments { .. }) => {
+            progress.set_position(0);
+            return read(files, options, threads, progress, false);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    for (position, hash) in hashes {
+        merged.set_sha256(position, hash);
+    }
+    Ok(merged.finish()?)
+}
+
+/// A file's SHA-256, lower-case hex, as the bronze manifest records it.
+fn sha256(path: &Path) -> Result<String> {
+    use sha2::Digest;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut file, &mut hasher)
+        .with_context(|| format!("reading `{}`", path.display()))?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// A table's output files: its Parquet file, and its CSV copy when `csv`.

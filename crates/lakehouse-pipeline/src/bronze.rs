@@ -146,6 +146,32 @@ pub struct UsDates {
     pub first_lines: Vec<u64>,
 }
 
+impl FileReport {
+    /// Adds what a later segment of this file read (see
+    /// [`BronzeBuilder::begin_segment`]): counts add up, examples and
+    /// columns are kept as one reader would have kept them.
+    pub(crate) fn add_segment(&mut self, segment: &FileReport) {
+        self.bytes += segment.bytes;
+        self.rows_read += segment.rows_read;
+        self.rows_accepted += segment.rows_accepted;
+        self.rows_rejected += segment.rows_rejected;
+        self.blank_lines += segment.blank_lines;
+        self.repeated_headers += segment.repeated_headers;
+        self.non_finite_numbers += segment.non_finite_numbers;
+        let dates = &segment.us_dates;
+        self.us_dates.rows += dates.rows;
+        let room = 5usize.saturating_sub(self.us_dates.first_lines.len());
+        self.us_dates
+            .first_lines
+            .extend(dates.first_lines.iter().take(room));
+        for column in &dates.columns {
+            if !self.us_dates.columns.contains(column) {
+                self.us_dates.columns.push(column);
+            }
+        }
+    }
+}
+
 impl UsDates {
     /// Notes a row at `line` with such dates in `columns`.
     pub(crate) fn note(&mut self, line: u64, columns: impl Iterator<Item = &'static str>) {

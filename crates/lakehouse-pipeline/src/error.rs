@@ -107,6 +107,13 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// Segments of a file read apart do not join into what one reader
+    /// would give (`BronzeBuilder::merge`): the caller reads the file whole.
+    #[error("`{file}`: its segments do not end on batch boundaries; read it whole")]
+    UnalignedSegments {
+        /// The file.
+        file: String,
+    },
     /// Arrow rejected a batch (a pipeline bug if it ever happens).
     #[error("arrow: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),
@@ -133,7 +140,7 @@ impl Error {
             Error::ZipTooLarge { .. } => "if it is a genuine export, unzip it and pass the folder, or raise the limits (`lakehouse run --zip-max-gib N --zip-max-ratio N`; in the app, \"Zip limits\" under the pickers)".into(),
             Error::NestedZip { .. } => "unzip the outer archive and pass the folder (or the inner .zip itself)".into(),
             Error::Read { .. } => "check that the file is complete and readable, then try again".into(),
-            Error::NoOpenFile | Error::AsOf(_) | Error::Arrow(_) | Error::Parquet(_) => return None,
+            Error::NoOpenFile | Error::UnalignedSegments { .. } | Error::AsOf(_) | Error::Arrow(_) | Error::Parquet(_) => return None,
         })
     }
 }

@@ -547,20 +547,45 @@ fn the_summary_names_the_version_and_the_accounting() {
     assert!(stdout.contains("gold     gold_kpis"), "{stdout}");
 }
 
-/// `--threads N` reads shares of the files side by side and encodes tables
-/// side by side: every file it writes, its summary, warnings, exit code and
-/// error must be those of `--threads 1`, on every real export and every
-/// invalid fixture (rejects, warnings, errors), and when two files fail the
-/// one reported is the one a single reader meets first.
+/// `--threads N` reads shares of the files side by side, cuts a large file
+/// into segments, and encodes tables side by side: every file it writes,
+/// its summary, warnings, exit code and error must be those of
+/// `--threads 1`, on every real export (whole, and with batches of 300 rows
+/// so that its largest file is cut), on one whose large file has a blank
+/// line (the segments do not join: it is read again whole), on every invalid
+/// fixture (rejects, warnings, errors), and when two files fail the one
+/// reported is the one a single reader meets first.
 #[test]
 fn every_thread_count_writes_the_same_bytes_and_says_the_same() {
-    let mut inputs: Vec<PathBuf> = REAL_SETS.iter().filter_map(|set| real_set(set)).collect();
+    let mut inputs: Vec<(PathBuf, &[&str])> = Vec::new();
+    for set in REAL_SETS.iter().filter_map(|set| real_set(set)) {
+        inputs.push((set.clone(), &[]));
+        inputs.push((set, &["--batch-rows", "300"]));
+    }
+    let blank = temp_dir("threads-blank-line");
+    if let Some(set) = real_set("dbt-synthea-v3.0.0") {
+        for entry in std::fs::read_dir(&set).unwrap() {
+            let path = entry.unwrap().path();
+            let mut bytes = std::fs::read(&path).unwrap();
+            if path.ends_with("claims_transactions.csv") {
+                let middle = bytes.len() / 3;
+                let end = middle + bytes[middle..].iter().position(|b| *b == b'\n').unwrap();
+                bytes.insert(end, b'\n');
+            }
+            std::fs::write(blank.join(path.file_name().unwrap()), bytes).unwrap();
+        }
+        inputs.push((blank.to_path_buf(), &["--batch-rows", "300"]));
+    }
     let mut invalid: Vec<PathBuf> = std::fs::read_dir(fixtures().join("invalid"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     invalid.sort();
-    inputs.extend(invalid);
+    inputs.extend(
+        invalid
+            .into_iter()
+            .map(|path| (path, &["--batch-rows", "1"][..])),
+    );
     // Two files of different kinds that both stop the run.
     let two_failures = temp_dir("threads-two-failures");
     for entry in std::fs::read_dir(fixtures().join("mini")).unwrap() {
@@ -574,13 +599,14 @@ fn every_thread_count_writes_the_same_bytes_and_says_the_same() {
         let header = header.replacen(column, "RENAMED", 1);
         std::fs::write(&path, format!("{header}\n{rest}")).unwrap();
     }
-    inputs.push(two_failures.to_path_buf());
-    for input in &inputs {
+    inputs.push((two_failures.to_path_buf(), &[]));
+    for (input, extra) in &inputs {
+        let what = format!("{} {extra:?}", input.display());
         let runs: Vec<_> = ["1", "2", "5"]
             .iter()
             .map(|threads| {
                 let out = temp_dir(&format!("threads-{threads}"));
-                let output = lakehouse(&[
+                let mut args = vec![
                     "run",
                     input.to_str().unwrap(),
                     "--out",
@@ -588,7 +614,9 @@ fn every_thread_count_writes_the_same_bytes_and_says_the_same() {
                     "--csv",
                     "--threads",
                     threads,
-                ]);
+                ];
+                args.extend_from_slice(extra);
+                let output = lakehouse(&args);
                 let said = String::from_utf8_lossy(&output.stderr)
                     .replace(out.to_str().unwrap(), "OUT")
                     + &String::from_utf8_lossy(&output.stdout)
@@ -598,20 +626,15 @@ fn every_thread_count_writes_the_same_bytes_and_says_the_same() {
             .collect();
         let (code, said, written, _) = &runs[0];
         for (other_code, other_said, other_written, _) in &runs[1..] {
-            assert_eq!(other_code, code, "{}", input.display());
-            assert_eq!(other_said, said, "{}", input.display());
+            assert_eq!(other_code, code, "{what}");
+            assert_eq!(other_said, said, "{what}");
             assert_eq!(
                 other_written.keys().collect::<Vec<_>>(),
                 written.keys().collect::<Vec<_>>(),
-                "{}",
-                input.display()
+                "{what}"
             );
             for (path, bytes) in written {
-                assert!(
-                    bytes == &other_written[path],
-                    "{}: {path} differs",
-                    input.display()
-                );
+                assert!(bytes == &other_written[path], "{what}: {path} differs");
             }
         }
         if input.as_path() == &*two_failures {

@@ -297,7 +297,9 @@ fn start_record(open: &mut OpenFile) {
 struct OpenFile {
     report: FileReport,
     state: FileState,
-    hasher: Sha256,
+    /// `None` for a segment ([`BronzeBuilder::begin_segment`]): the caller
+    /// hashes the whole file.
+    hasher: Option<Sha256>,
     partial: Partial,
     line_number: u64,
     /// The typed fields of the current line.
@@ -316,7 +318,7 @@ pub struct BronzeBuilder {
     options: IngestOptions,
     accumulators: Vec<Option<TableAccumulator>>,
     rejects: RejectsBuilder,
-    files: Vec<FileReport>,
+    pub(crate) files: Vec<FileReport>,
     warnings: Vec<String>,
     open: Option<OpenFile>,
     /// Each file's first rejected row, as `line N, column C: reason`.
@@ -379,7 +381,7 @@ impl BronzeBuilder {
         self.open = Some(OpenFile {
             report,
             state: table.map_or(FileState::Unknown, FileState::AwaitingHeader),
-            hasher: Sha256::new(),
+            hasher: Some(Sha256::new()),
             partial: Partial::Line {
                 bytes: Vec::new(),
                 quote_open: false,
@@ -393,6 +395,51 @@ impl BronzeBuilder {
         Ok(())
     }
 
+    /// Starts a segment of a file: the bytes that follow the first
+    /// `lines_before` physical lines (`header` is the file's line 1, read
+    /// again here without its warnings), or, with `header` `None`, the file
+    /// from its start. Bytes follow through [`push`](Self::push), up to a
+    /// line end; [`end_file`](Self::end_file) closes the segment. The
+    /// segment is not hashed: the caller gives the whole file's SHA-256 to
+    /// [`set_sha256`](Self::set_sha256) after [`merge`](Self::merge), which
+    /// joins a file's segments into one report and one table as if one
+    /// builder had read the file, when every segment but the last holds a
+    /// whole number of batches of accepted rows (and fails with
+    /// [`Error::UnalignedSegments`] otherwise: read the file whole then).
+    pub fn begin_segment(
+        &mut self,
+        path: &str,
+        header: Option<&[u8]>,
+        lines_before: u64,
+    ) -> Result<()> {
+        self.begin_file(path)?;
+        let mut open = self.open.take().ok_or(Error::NoOpenFile)?;
+        open.hasher = None;
+        let result = match (header, &open.state) {
+            (Some(header), FileState::AwaitingHeader(table)) => {
+                let (table, warnings) = (*table, self.warnings.len());
+                open.line_number = 1;
+                let header = header.strip_suffix(b"\r").unwrap_or(header);
+                let header = header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(header);
+                let result = self.header(&mut open, table, header).map(|_| ());
+                self.warnings.truncate(warnings);
+                open.line_number = lines_before;
+                result
+            }
+            _ => Ok(()),
+        };
+        self.open = Some(open);
+        result
+    }
+
+    /// Sets the SHA-256 (lower-case hex) of file `index` (input order), for
+    /// a file read in segments ([`begin_segment`](Self::begin_segment)).
+    pub fn set_sha256(&mut self, index: usize, sha256: String) {
+        if let Some(file) = self.files.get_mut(index) {
+            file.sha256 = sha256;
+        }
+    }
+
     /// Feeds the next chunk of the open file.
     pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
         let mut open = self.open.take().ok_or(Error::NoOpenFile)?;
@@ -402,7 +449,9 @@ impl BronzeBuilder {
     }
 
     fn push_into(&mut self, open: &mut OpenFile, chunk: &[u8]) -> Result<()> {
-        open.hasher.update(chunk);
+        if let Some(hasher) = &mut open.hasher {
+            hasher.update(chunk);
+        }
         open.report.bytes += chunk.len() as u64;
         if matches!(open.state, FileState::Unknown) {
             return Ok(());
@@ -489,7 +538,9 @@ impl BronzeBuilder {
             };
             self.warnings.push(warning);
         }
-        open.report.sha256 = hex(&open.hasher.finalize());
+        if let Some(hasher) = open.hasher {
+            open.report.sha256 = hex(&hasher.finalize());
+        }
         self.files.push(open.report);
         Ok(())
     }
@@ -767,30 +818,33 @@ impl BronzeBuilder {
     }
 
     /// One builder holding what several read, as if it had read every file
-    /// itself in input order: `parts` pairs each builder with the input
-    /// positions of the files it read, in the order it read them (the CLI
-    /// reads shares of the files on several threads this way; see
-    /// [`plan_parts`](super::plan_parts)). Reports, warnings and rejects are
-    /// put back in input order. When every file kind was read by one part
-    /// (what `plan_parts` gives), the bronze layer is byte-identical to one
-    /// builder's; otherwise a kind's batches are appended part after part:
-    /// the same rows, batched differently.
-    pub fn merge(options: IngestOptions, parts: Vec<(Self, Vec<usize>)>) -> Result<Self> {
+    /// itself in input order: `parts` pairs each builder with where the
+    /// files it read sit in the input, in the order it read them: a file's
+    /// input position, and its segment (0 for a whole file; see
+    /// [`begin_segment`](Self::begin_segment)). The CLI reads shares of the
+    /// files on several threads this way ([`plan_parts`](super::plan_parts)).
+    /// Reports, warnings and rejects are put back in input order, and a
+    /// file's segments become one report. When every file kind was read by
+    /// one part, or in aligned segments of one file, the bronze layer is
+    /// byte-identical to one builder's; otherwise a kind's batches are
+    /// appended part after part: the same rows, batched differently.
+    pub fn merge(options: IngestOptions, parts: Vec<(Self, Vec<(usize, usize)>)>) -> Result<Self> {
+        let batch_rows = options.batch_rows;
         let mut merged = Self::new(options);
-        // (input position, part, file index in that part)
+        // (input position, segment, part, file index in that part)
         let mut order = Vec::new();
         let mut finished = Vec::with_capacity(parts.len());
-        for (index, (mut part, positions)) in parts.into_iter().enumerate() {
+        let mut parts: Vec<(Self, Vec<(usize, usize)>)> = parts;
+        // Tables are appended in input order of each part's first file.
+        parts.sort_by_key(|(_, keys)| keys.first().copied());
+        for (index, (mut part, keys)) in parts.into_iter().enumerate() {
             if part.open.is_some() {
                 part.end_file()?;
             }
             // A file without a position (a caller's slip) goes last, never missing.
             order.extend((0..part.files.len()).map(|file| {
-                (
-                    positions.get(file).copied().unwrap_or(usize::MAX),
-                    index,
-                    file,
-                )
+                let (position, segment) = keys.get(file).copied().unwrap_or((usize::MAX, 0));
+                (position, segment, index, file)
             }));
             for (slot, accumulator) in part.accumulators.iter_mut().enumerate() {
                 let Some(mut accumulator) = accumulator.take() else {
@@ -834,18 +888,37 @@ impl BronzeBuilder {
             finished.push((part, firsts, starts, (rejects, offsets)));
         }
         order.sort_unstable();
-        for (_, index, file) in order {
+        for (at, &(position, segment, index, file)) in order.iter().enumerate() {
             let (part, firsts, starts, rejects) = &mut finished[index];
-            merged.warnings_from.push(merged.warnings.len());
+            let report = std::mem::take(&mut part.files[file]);
+            if segment > 0 {
+                let whole = merged.files.last_mut().filter(|w| w.path == report.path);
+                let Some(whole) = whole else {
+                    return Err(Error::UnalignedSegments { file: report.path });
+                };
+                whole.add_segment(&report);
+            } else {
+                merged.warnings_from.push(merged.warnings.len());
+            }
+            // Every segment but the last must end on a batch boundary, or
+            // its batches would not be those of one reader.
+            let more = order.get(at + 1).is_some_and(|next| next.0 == position);
+            if more && report.rows_accepted % batch_rows as u64 != 0 {
+                return Err(Error::UnalignedSegments { file: report.path });
+            }
             merged
                 .warnings
                 .extend_from_slice(&part.warnings[starts[file]..starts[file + 1]]);
-            if let Some(first) = firsts[file].take() {
+            if let Some(first) = firsts[file].take()
+                && (segment == 0 || merged.first_rejects.last().is_none_or(|f| f.0 != first.0))
+            {
                 merged.first_rejects.push(first);
             }
-            let count = part.files[file].rows_rejected as usize;
+            let count = report.rows_rejected as usize;
             merged.rejects.extend(&rejects.0, rejects.1[file], count);
-            merged.files.push(std::mem::take(&mut part.files[file]));
+            if segment == 0 {
+                merged.files.push(report);
+            }
         }
         Ok(merged)
     }

@@ -908,7 +908,7 @@ fn shares_read_apart_and_merged_equal_one_reader() {
             "every file in one share"
         );
         // Read the shares in reverse, as threads may finish in any order.
-        let read: Vec<(BronzeBuilder, Vec<usize>)> = shares
+        let read: Vec<(BronzeBuilder, Vec<(usize, usize)>)> = shares
             .iter()
             .rev()
             .map(|share| {
@@ -918,7 +918,7 @@ fn shares_read_apart_and_merged_equal_one_reader() {
                         .add_bytes(&files[at].0, &files[at].1)
                         .expect("reads");
                 }
-                (builder, share.clone())
+                (builder, share.iter().map(|at| (*at, 0)).collect())
             })
             .collect();
         let merged = BronzeBuilder::merge(options.clone(), read).expect("merges");
@@ -941,4 +941,92 @@ fn shares_read_apart_and_merged_equal_one_reader() {
             assert!(a == b, "{} differs with {parts} shares", a.path);
         }
     }
+}
+
+/// A file read in segments (each after a number of lines, the header read
+/// again) and merged gives what one reader gives, byte for byte, when every
+/// segment but the last ends on a batch boundary; otherwise the merge says
+/// so, and the caller reads the file whole.
+#[test]
+#[wasm_bindgen_test]
+fn segments_on_batch_boundaries_merge_into_one_readers_file() {
+    let options = IngestOptions {
+        batch_rows: 2,
+        ..IngestOptions::default()
+    };
+    let files: Vec<(&str, &[u8])> = super::fixtures::MINI.to_vec();
+    let big = files
+        .iter()
+        .position(|(name, _)| *name == "claims_transactions.csv")
+        .expect("mini has claims_transactions");
+    let text = files[big].1;
+    let line_ends: Vec<usize> = memchr::memchr_iter(b'\n', text).collect();
+    assert!(line_ends.len() >= 7, "enough lines to cut");
+    let build = |builder: BronzeBuilder| {
+        let lakehouse = crate::build(builder.finish().expect("finishes"), None).expect("builds");
+        (
+            lakehouse.output_files(false).expect("encodes"),
+            lakehouse.bronze.files.clone(),
+        )
+    };
+    let mut one = BronzeBuilder::new(options.clone());
+    for (path, bytes) in &files {
+        one.add_bytes(path, bytes).expect("reads");
+    }
+    let (expected, reports) = build(one);
+    // Segments after lines 1+2k (the header and k batches of two rows).
+    let cut = |cuts: &[u64]| {
+        let mut parts: Vec<(BronzeBuilder, Vec<(usize, usize)>)> = Vec::new();
+        let mut rest = BronzeBuilder::new(options.clone());
+        let mut keys = Vec::new();
+        for (at, (path, bytes)) in files.iter().enumerate() {
+            if at != big {
+                rest.add_bytes(path, bytes).expect("reads");
+                keys.push((at, 0));
+            }
+        }
+        parts.push((rest, keys));
+        let header = &text[..line_ends[0]];
+        let mut bounds: Vec<(u64, usize)> = vec![(0, 0)];
+        bounds.extend(
+            cuts.iter()
+                .map(|&lines| (lines, line_ends[lines as usize - 1] + 1)),
+        );
+        for (segment, window) in bounds.iter().enumerate() {
+            let end = bounds.get(segment + 1).map_or(text.len(), |b| b.1);
+            let mut builder = BronzeBuilder::new(options.clone());
+            let header = (segment > 0).then_some(header);
+            builder
+                .begin_segment(files[big].0, header, window.0)
+                .expect("begins");
+            // In two pushes, as a reader's chunks would come.
+            let middle = window.1 + (end - window.1) / 2;
+            builder.push(&text[window.1..middle]).expect("pushes");
+            builder.push(&text[middle..end]).expect("pushes");
+            builder.end_file().expect("ends");
+            parts.push((builder, vec![(big, segment)]));
+        }
+        // Threads finish in any order.
+        parts.reverse();
+        BronzeBuilder::merge(options.clone(), parts)
+    };
+    for cuts in [&[3u64][..], &[3, 5], &[5, 7]] {
+        let mut merged = cut(cuts).expect("aligned segments merge");
+        assert_eq!(merged.files.len(), files.len());
+        assert!(
+            merged.files[big].sha256.is_empty(),
+            "a segmented file is hashed by the caller"
+        );
+        merged.set_sha256(big, reports[big].sha256.clone());
+        let (got, got_reports) = build(merged);
+        assert_eq!(got_reports, reports, "cut after lines {cuts:?}");
+        for (a, b) in got.iter().zip(&expected) {
+            assert!(a == b, "{} differs, cut after lines {cuts:?}", a.path);
+        }
+    }
+    // After line 4: the first segment holds three rows, not whole batches.
+    assert!(matches!(
+        cut(&[4]),
+        Err(crate::Error::UnalignedSegments { .. })
+    ));
 }
