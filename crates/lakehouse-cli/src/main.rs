@@ -498,8 +498,8 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     };
     progress.set_prefix("bronze");
     let mut clock = Clock::start();
-    // With --threads > 1, the bronze tables' files, encoded while silver was built.
-    let mut bronze_files = None;
+    // With --threads > 1, how many bronze files were written while silver was built.
+    let mut bronze_written = None;
     let lakehouse = if let Some(dir) = &run_output {
         progress.set_message("reading the earlier run's bronze tables");
         load_run_output(dir, as_of)?
@@ -540,12 +540,12 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         progress.set_prefix("silver");
         progress.set_message("star schema and gold metrics");
         if threads > 1 {
-            let encode = args.out.as_ref().map(|_| args.csv);
+            let out = args.out.as_deref().map(|out| (out, args.csv));
             let (lakehouse, files) =
-                parallel::build_while_encoding(bronze, as_of, encode, threads, &mut |stage| {
+                parallel::build_while_encoding(bronze, as_of, out, threads, &mut |stage| {
                     clock.lap(stage)
                 })?;
-            bronze_files = Some(files);
+            bronze_written = Some(files);
             lakehouse
         } else {
             lakehouse_pipeline::build_staged(bronze, as_of, &mut |stage| clock.lap(stage))?
@@ -558,15 +558,21 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     progress.set_message("writing Parquet");
     let mut written = 0;
     if let Some(out) = &args.out {
-        let files = match bronze_files {
-            Some(bronze_files) => {
-                parallel::output_files(&lakehouse, bronze_files, args.csv, threads)?
+        match bronze_written {
+            // Each file was written as soon as it was encoded: "encode"
+            // holds the writing, "write" is empty.
+            Some(bronze) => {
+                written += bronze + parallel::write_rest(&lakehouse, out, args.csv, threads)?;
+                clock.lap("encode");
+                clock.lap("write");
             }
-            None => lakehouse.output_files(args.csv)?,
-        };
-        clock.lap("encode");
-        written += write_outputs(out, &files)?;
-        clock.lap("write");
+            None => {
+                let files = lakehouse.output_files(args.csv)?;
+                clock.lap("encode");
+                written += write_outputs(out, &files)?;
+                clock.lap("write");
+            }
+        }
     }
     if let Some(dir) = &args.powerbi {
         progress.set_message("writing the Power BI project");

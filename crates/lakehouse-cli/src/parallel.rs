@@ -354,41 +354,43 @@ fn table_files(bronze: &Bronze, table: &OutputTable<'_>, csv: bool) -> Result<Ve
 }
 
 /// Encodes `tables` on up to `threads` threads, largest first (so that no
-/// thread is left with a big one at the end); the files come back in table order.
-fn encode(
+/// thread is left with a big one at the end), and writes each file into
+/// `out` as soon as it is encoded, so that no encoded file waits in memory
+/// for the others. Returns the number of files written.
+fn encode_and_write(
     bronze: &Bronze,
     tables: &[OutputTable<'_>],
     csv: bool,
     threads: usize,
-) -> Result<Vec<OutputFile>> {
+    out: &Path,
+) -> Result<usize> {
     let mut order: Vec<usize> = (0..tables.len()).collect();
     order.sort_by_key(|&t| std::cmp::Reverse(tables[t].rows()));
-    let encoded = map_indices(order.len(), threads, |at| {
-        Ok((order[at], table_files(bronze, &tables[order[at]], csv)?))
+    let written = map_indices(order.len(), threads, |at| {
+        let files = table_files(bronze, &tables[order[at]], csv)?;
+        crate::write_outputs(out, &files)
     })?;
-    let mut by_table: Vec<Vec<OutputFile>> = vec![Vec::new(); tables.len()];
-    for (table, files) in encoded {
-        by_table[table] = files;
-    }
-    Ok(by_table.into_iter().flatten().collect())
+    Ok(written.into_iter().sum())
 }
 
 /// Silver and gold, built on this thread while the others encode the bronze
-/// tables (when `csv` is `Some`: `--out` was given, with CSV copies or not).
-/// Calls `done` with each stage's name as it ends, as
+/// tables and write them into `out` (when `--out` was given; `csv` adds
+/// CSV copies). Calls `done` with each stage's name as it ends, as
 /// [`lakehouse_pipeline::build_staged`] does; returns the lakehouse and the
-/// bronze tables' files.
+/// number of files written.
 pub(crate) fn build_while_encoding(
     bronze: Bronze,
     as_of: Option<Day>,
-    csv: Option<bool>,
+    out: Option<(&Path, bool)>,
     threads: usize,
     done: &mut dyn FnMut(&'static str),
-) -> Result<(Lakehouse, Vec<OutputFile>)> {
-    let (silver, gold, files) = std::thread::scope(|scope| {
-        let encoding = csv.map(|csv| {
+) -> Result<(Lakehouse, usize)> {
+    let (silver, gold, written) = std::thread::scope(|scope| {
+        let encoding = out.map(|(out, csv)| {
             let bronze = &bronze;
-            scope.spawn(move || encode(bronze, &bronze.output_tables(), csv, threads - 1))
+            scope.spawn(move || {
+                encode_and_write(bronze, &bronze.output_tables(), csv, threads - 1, out)
+            })
         });
         let built = silver::conform(&bronze, as_of).and_then(|silver| {
             done("silver");
@@ -396,14 +398,14 @@ pub(crate) fn build_while_encoding(
             done("gold");
             Ok((silver, gold))
         });
-        let files = match encoding {
+        let written = match encoding {
             Some(thread) => thread
                 .join()
                 .map_err(|_| anyhow!("the thread encoding the bronze tables panicked"))??,
-            None => Vec::new(),
+            None => 0,
         };
         let (silver, gold) = built?;
-        Ok::<_, anyhow::Error>((silver, gold, files))
+        Ok::<_, anyhow::Error>((silver, gold, written))
     })?;
     Ok((
         Lakehouse {
@@ -411,31 +413,32 @@ pub(crate) fn build_while_encoding(
             silver,
             gold,
         },
-        files,
+        written,
     ))
 }
 
-/// Every output file of `--out`, as [`Lakehouse::output_files`] gives them:
-/// `bronze_files` (from [`build_while_encoding`]), then the silver and gold
-/// tables encoded on up to `threads` threads, then `manifest.json`.
-pub(crate) fn output_files(
+/// The rest of `--out` after [`build_while_encoding`]: the silver and gold
+/// tables encoded and written on up to `threads` threads, then
+/// `manifest.json`, as [`Lakehouse::output_files`] gives them. Returns the
+/// number of files written.
+pub(crate) fn write_rest(
     lakehouse: &Lakehouse,
-    bronze_files: Vec<OutputFile>,
+    out: &Path,
     csv: bool,
     threads: usize,
-) -> Result<Vec<OutputFile>> {
+) -> Result<usize> {
     let tables = lakehouse.tables();
     let bronze_tables = lakehouse.bronze.output_tables().len();
-    let mut files = bronze_files;
-    files.extend(encode(
+    let written = encode_and_write(
         &lakehouse.bronze,
         &tables[bronze_tables..],
         csv,
         threads,
-    )?);
-    files.push(OutputFile {
+        out,
+    )?;
+    let manifest = OutputFile {
         path: "manifest.json".into(),
         bytes: lakehouse.manifest_json(),
-    });
-    Ok(files)
+    };
+    Ok(written + crate::write_outputs(out, &[manifest])?)
 }
