@@ -13,7 +13,11 @@ and its DuckDB script (bench/duckdb_pipeline.py translate); then, once per
 input and untimed, each contender's output is compared table by table with
 ours (--check), so every contender is known to do the same job. The Polars
 contender runs the same SQL through Polars' SQL engine
-(bench/polars_pipeline.py)."""
+(bench/polars_pipeline.py). The plain DuckDB job (bench/duckdb_plain.py)
+is a floor, not the same job, and is not checked.
+
+BENCH_CONTENDERS (comma-separated, default lakehouse,plain,duckdb,polars)
+picks the engines; lakehouse first gives the ratios."""
 import json
 import os
 import subprocess
@@ -55,6 +59,11 @@ def contenders(work, path):
             [sys.executable, os.path.join(HERE, "duckdb_pipeline.py"), "run", sql, path, out, "--threads", str(cores)],
             {},
         ),
+        # A floor, not the same job: bench/duckdb_plain.py says what it leaves out.
+        "plain": lambda out, cores: (
+            [sys.executable, os.path.join(HERE, "duckdb_plain.py"), path, out, "--threads", str(cores)],
+            {},
+        ),
         "polars": lambda out, cores: (
             [sys.executable, os.path.join(HERE, "polars_pipeline.py"), "run", plan, path, out, "--threads", str(cores)],
             {},
@@ -77,7 +86,7 @@ def prepare(work, path):
 
 def check(work, path, reference, names):
     for name in names:
-        if name == "lakehouse":
+        if name in ("lakehouse", "plain"):
             continue
         command, env = contenders(work, path)[name](os.path.join(work, "check-" + name), 2)
         result = subprocess.run(
@@ -90,7 +99,7 @@ def check(work, path, reference, names):
 
 
 def main():
-    names = [n for n in os.environ.get("BENCH_CONTENDERS", "lakehouse,duckdb,polars").split(",") if n]
+    names = [n for n in os.environ.get("BENCH_CONTENDERS", "lakehouse,plain,duckdb,polars").split(",") if n]
     results = []
     print("| input | MB | cores | engine | wall s | peak RSS MB | RSS / input | MB/s | lakehouse time ÷ this |")
     print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
