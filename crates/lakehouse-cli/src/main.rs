@@ -739,8 +739,14 @@ impl Clock {
         let mb = input_bytes as f64 / 1e6;
         let line = |name: &str, d: Duration| {
             let seconds = d.as_secs_f64();
-            let rate = if seconds > 0.0 { mb / seconds } else { 0.0 };
-            eprintln!("{name:<14} {seconds:>9.3} {rate:>10.1}");
+            // A stage under a millisecond (with --threads, "write" is done
+            // inside "encode") has no meaningful rate.
+            let rate = if seconds >= 0.001 {
+                format!("{:.1}", mb / seconds)
+            } else {
+                "-".to_string()
+            };
+            eprintln!("{name:<14} {seconds:>9.3} {rate:>10}");
         };
         eprintln!("{:<14} {:>9} {:>10}", "stage", "seconds", "input MB/s");
         for (name, d) in &self.laps {

@@ -98,29 +98,44 @@ enum Done {
     Hash(usize, String),
 }
 
-/// Where a large file may be cut so that each segment holds whole batches:
-/// after line 1 (the header) and every `batch_rows` lines after it, as
-/// (lines before, byte offset). `None` when the file holds a `"` (a quoted
-/// field may hold a line end, so a cut could fall inside a record) or is
-/// too short to cut. Also returns line 1.
-fn cut_points(path: &Path, batch_rows: u64) -> Result<Option<Cuts>> {
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+/// Reads `reader` to its end in the pipeline's chunk size, handing each
+/// chunk to `chunk`, which returns whether to go on.
+fn for_each_chunk(
+    mut reader: impl Read,
+    path: &Path,
+    mut chunk: impl FnMut(&[u8]) -> Result<bool>,
+) -> Result<()> {
     let mut buffer = vec![0u8; lakehouse_pipeline::bronze::READ_CHUNK_BYTES];
-    let (mut lines, mut offset, mut header) = (0u64, 0u64, None);
-    let mut points = Vec::new();
     loop {
-        let read = match file.read(&mut buffer) {
-            Ok(0) => break,
+        let read = match reader.read(&mut buffer) {
+            Ok(0) => return Ok(()),
             Ok(read) => read,
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(error) => {
                 return Err(error).with_context(|| format!("reading `{}`", path.display()));
             }
         };
-        let chunk = &buffer[..read];
+        if !chunk(&buffer[..read])? {
+            return Ok(());
+        }
+    }
+}
+
+/// Where a large file may be cut so that each segment holds whole batches:
+/// after line 1 (the header) and every `batch_rows` lines after it, as
+/// (lines before, byte offset). `None` when the file holds a `"` (a quoted
+/// field may hold a line end, so a cut could fall inside a record) or is
+/// too short to cut. Also returns line 1.
+fn cut_points(path: &Path, batch_rows: u64) -> Result<Option<Cuts>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+    let (mut lines, mut offset, mut header) = (0u64, 0u64, None);
+    let mut points = Vec::new();
+    let mut whole = false;
+    for_each_chunk(file, path, |chunk| {
         if memchr::memchr(b'"', chunk).is_some() {
-            return Ok(None);
+            whole = true;
+            return Ok(false);
         }
         for end in memchr::memchr_iter(b'\n', chunk) {
             lines += 1;
@@ -131,11 +146,13 @@ fn cut_points(path: &Path, batch_rows: u64) -> Result<Option<Cuts>> {
                 points.push((lines, offset + end as u64 + 1));
             }
         }
-        if header.is_none() {
-            // Line 1 longer than a chunk: not a Synthea header; read whole.
-            return Ok(None);
-        }
-        offset += read as u64;
+        // Line 1 longer than a chunk is no Synthea header: read it whole.
+        whole = header.is_none();
+        offset += chunk.len() as u64;
+        Ok(!whole)
+    })?;
+    if whole {
+        return Ok(None);
     }
     Ok(header.filter(|_| !points.is_empty()).map(|h| (h, points)))
 }
@@ -244,21 +261,11 @@ fn read(
                     let mut file = std::io::BufReader::new(file);
                     file.seek(SeekFrom::Start(*start))
                         .with_context(|| format!("reading `{}`", path.display()))?;
-                    let mut range = file.take(end - start);
-                    let mut buffer = vec![0u8; lakehouse_pipeline::bronze::READ_CHUNK_BYTES];
-                    loop {
-                        let n = match range.read(&mut buffer) {
-                            Ok(0) => break,
-                            Ok(n) => n,
-                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                            Err(e) => {
-                                return Err(e)
-                                    .with_context(|| format!("reading `{}`", path.display()));
-                            }
-                        };
-                        builder.push(&buffer[..n])?;
-                        progress.inc(n as u64);
-                    }
+                    for_each_chunk(file.take(end - start), path, |chunk| {
+                        builder.push(chunk)?;
+                        progress.inc(chunk.len() as u64);
+                        Ok(true)
+                    })?;
                     builder.end_file()?;
                 }
                 _ => builder.read(name, file, &mut |bytes, _| progress.inc(bytes))?,

@@ -134,11 +134,16 @@ fn timings_name_each_stage_with_its_time_and_rate_and_change_no_output() {
         .map(|l| {
             let parts: Vec<&str> = l.split_whitespace().collect();
             assert_eq!(parts.len(), 3, "{l}");
-            (
-                parts[0].to_string(),
-                parts[1].parse().unwrap(),
-                parts[2].parse().unwrap(),
-            )
+            let seconds: f64 = parts[1].parse().unwrap();
+            // A stage under a millisecond has no rate ("-").
+            let rate = match parts[2] {
+                "-" => {
+                    assert!(seconds < 0.001, "{l}");
+                    0.0
+                }
+                rate => rate.parse().unwrap(),
+            };
+            (parts[0].to_string(), seconds, rate)
         })
         .collect();
     let names: Vec<&str> = stages.iter().map(|s| s.0.as_str()).collect();
