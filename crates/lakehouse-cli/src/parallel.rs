@@ -195,7 +195,11 @@ fn read(
                 .count()
                 == 1;
         let cuts = if cut && alone && *bytes * threads as u64 > total * 2 / 3 {
-            cut_points(files[position].0, options.batch_rows as u64)?
+            // A file the scan cannot read is read whole, so that its error
+            // comes in input order, as one reader would meet it.
+            cut_points(files[position].0, options.batch_rows as u64)
+                .ok()
+                .flatten()
         } else {
             None
         };
