@@ -162,10 +162,7 @@ impl Session {
             Some(table) => lakehouse
                 .parquet_file(table)
                 .map_err(|e| UserMessage::from_error("Could not encode a table to save", &e)),
-            None => Ok(lakehouse_pipeline::OutputFile {
-                path: "manifest.json".into(),
-                bytes: lakehouse.manifest_json(),
-            }),
+            None => Ok(lakehouse.manifest_file()),
         })
     }
 

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result, anyhow};
 use indicatif::ProgressBar;
 use lakehouse_pipeline::{
-    Bronze, BronzeBuilder, Day, IngestOptions, Lakehouse, OutputFile, OutputTable, gold, silver,
+    Bronze, BronzeBuilder, Day, IngestOptions, Lakehouse, OutputTable, gold, silver,
 };
 
 /// The cores to use when `--threads` is not given.
@@ -184,16 +184,16 @@ fn read(
         .map(|(path, name)| (*name, std::fs::metadata(path).map_or(0, |m| m.len())))
         .collect();
     let total: u64 = sizes.iter().map(|s| s.1).sum();
-    let kind = |position: usize| lakehouse_pipeline::bronze::file_kind(sizes[position].0);
+    let kinds: Vec<Option<String>> = sizes
+        .iter()
+        .map(|(name, _)| lakehouse_pipeline::bronze::file_kind(name))
+        .collect();
     let mut units: Vec<(u64, Unit)> = Vec::new();
     let mut headers: HashMap<usize, Vec<u8>> = HashMap::new();
     let mut whole = Vec::new();
     for (position, (_, bytes)) in sizes.iter().enumerate() {
-        let alone = kind(position).is_some()
-            && (0..sizes.len())
-                .filter(|&p| kind(p) == kind(position))
-                .count()
-                == 1;
+        let kind = &kinds[position];
+        let alone = kind.is_some() && kinds.iter().filter(|k| *k == kind).count() == 1;
         let cuts = if cut && alone && *bytes * threads as u64 > total * 2 / 3 {
             // A file the scan cannot read is read whole, so that its error
             // comes in input order, as one reader would meet it.
@@ -247,54 +247,38 @@ fn read(
     // input position is the one a single reader, going through the files in
     // order, would have met first (each failure depends on its file alone).
     let done = map_indices(units.len(), threads, |at| {
-        let read = |position: usize, builder: &mut BronzeBuilder| -> Result<()> {
-            let (path, name) = files[position];
-            progress.set_message(name.to_string());
-            let file = std::fs::File::open(path)
-                .with_context(|| format!("opening `{}`", path.display()))?;
-            match &units[at].1 {
-                Unit::Segment {
-                    segment,
-                    lines_before,
-                    start,
-                    end,
-                    ..
-                } => {
-                    let header = (*segment > 0).then(|| headers[&position].as_slice());
-                    builder.begin_segment(name, header, *lines_before)?;
-                    let mut file = std::io::BufReader::new(file);
-                    file.seek(SeekFrom::Start(*start))
-                        .with_context(|| format!("reading `{}`", path.display()))?;
-                    for_each_chunk(file.take(end - start), path, |chunk| {
-                        builder.push(chunk)?;
-                        progress.inc(chunk.len() as u64);
-                        Ok(true)
-                    })?;
-                    builder.end_file()?;
-                }
-                _ => builder.read(name, file, &mut |bytes, _| progress.inc(bytes))?,
-            }
-            Ok(())
-        };
         let mut builder = BronzeBuilder::new(options.clone());
         Ok(match &units[at].1 {
             Unit::Share(share) => {
                 for &position in share {
-                    if let Err(error) = read(position, &mut builder) {
+                    let (path, name) = files[position];
+                    progress.set_message(name.to_string());
+                    let read = std::fs::File::open(path)
+                        .with_context(|| format!("opening `{}`", path.display()))
+                        .and_then(|file| {
+                            Ok(builder.read(name, file, &mut |bytes, _| progress.inc(bytes))?)
+                        });
+                    if let Err(error) = read {
                         return Ok(Err((position, error)));
                     }
                 }
-                Ok(Done::Part(
-                    Box::new(builder),
-                    share.iter().map(|&p| (p, 0)).collect(),
-                ))
+                let keys = share.iter().map(|&p| (p, 0)).collect();
+                Ok(Done::Part(Box::new(builder), keys))
             }
             Unit::Segment {
-                position, segment, ..
-            } => match read(*position, &mut builder) {
-                Ok(()) => Ok(Done::Part(Box::new(builder), vec![(*position, *segment)])),
-                Err(error) => Err((*position, error)),
-            },
+                position,
+                segment,
+                lines_before,
+                start,
+                end,
+            } => {
+                let header = (*segment > 0).then(|| headers[position].as_slice());
+                let range = (*lines_before, *start, *end);
+                match read_segment(&mut builder, files[*position], header, range, progress) {
+                    Ok(()) => Ok(Done::Part(Box::new(builder), vec![(*position, *segment)])),
+                    Err(error) => Err((*position, error)),
+                }
+            }
             Unit::Hash(position) => match sha256(files[*position].0) {
                 Ok(hash) => Ok(Done::Hash(*position, hash)),
                 Err(error) => Err((*position, error)),
@@ -337,6 +321,31 @@ fn read(
     Ok(merged.finish()?)
 }
 
+/// Reads one segment of a file (`path`, `name`) into `builder`: the bytes
+/// from `start` to `end`, after `lines_before` lines (see
+/// [`BronzeBuilder::begin_segment`]; `header` is `None` for the first).
+fn read_segment(
+    builder: &mut BronzeBuilder,
+    (path, name): (&Path, &str),
+    header: Option<&[u8]>,
+    (lines_before, start, end): (u64, u64, u64),
+    progress: &ProgressBar,
+) -> Result<()> {
+    progress.set_message(name.to_string());
+    let mut file = std::io::BufReader::new(
+        std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?,
+    );
+    file.seek(SeekFrom::Start(start))
+        .with_context(|| format!("reading `{}`", path.display()))?;
+    builder.begin_segment(name, header, lines_before)?;
+    for_each_chunk(file.take(end - start), path, |chunk| {
+        builder.push(chunk)?;
+        progress.inc(chunk.len() as u64);
+        Ok(true)
+    })?;
+    Ok(builder.end_file()?)
+}
+
 /// A file's SHA-256, lower-case hex, as the bronze manifest records it.
 fn sha256(path: &Path) -> Result<String> {
     use sha2::Digest;
@@ -345,23 +354,7 @@ fn sha256(path: &Path) -> Result<String> {
     let mut hasher = sha2::Sha256::new();
     std::io::copy(&mut file, &mut hasher)
         .with_context(|| format!("reading `{}`", path.display()))?;
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
-/// A table's output files: its Parquet file, and its CSV copy when `csv`.
-fn table_files(bronze: &Bronze, table: &OutputTable<'_>, csv: bool) -> Result<Vec<OutputFile>> {
-    let mut files = vec![bronze.parquet_file(table)?];
-    if csv {
-        files.push(OutputFile {
-            path: table.path("csv"),
-            bytes: lakehouse_pipeline::export::csv::write(&table.schema, table.batches),
-        });
-    }
-    Ok(files)
+    Ok(lakehouse_pipeline::bronze::hex(&hasher.finalize()))
 }
 
 /// Encodes `tables` on up to `threads` threads, largest first (so that no
@@ -378,7 +371,7 @@ fn encode_and_write(
     let mut order: Vec<usize> = (0..tables.len()).collect();
     order.sort_by_key(|&t| std::cmp::Reverse(tables[t].rows()));
     let written = map_indices(order.len(), threads, |at| {
-        let files = table_files(bronze, &tables[order[at]], csv)?;
+        let files = bronze.table_files(&tables[order[at]], csv)?;
         crate::write_outputs(out, &files)
     })?;
     Ok(written.into_iter().sum())
@@ -447,9 +440,5 @@ pub(crate) fn write_rest(
         threads,
         out,
     )?;
-    let manifest = OutputFile {
-        path: "manifest.json".into(),
-        bytes: lakehouse.manifest_json(),
-    };
-    Ok(written + crate::write_outputs(out, &[manifest])?)
+    Ok(written + crate::write_outputs(out, &[lakehouse.manifest_file()])?)
 }

@@ -359,7 +359,9 @@ pub fn file_kind(path: &str) -> Option<String> {
     Some(stem.to_string())
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lower-case hex: how a file's SHA-256 is written in its
+/// [`FileReport`] (and by a caller that hashes a file read in segments).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -156,6 +156,19 @@ impl Bronze {
         tables
     }
 
+    /// A table's files in a run output: its Parquet file
+    /// ([`Bronze::parquet_file`]), and its CSV copy when `csv`.
+    pub fn table_files(&self, table: &OutputTable<'_>, csv: bool) -> Result<Vec<OutputFile>> {
+        let mut files = vec![self.parquet_file(table)?];
+        if csv {
+            files.push(OutputFile {
+                path: table.path("csv"),
+                bytes: export::csv::write(&table.schema, table.batches),
+            });
+        }
+        Ok(files)
+    }
+
     /// A table's Parquet file (of any layer: only a bronze table's depends
     /// on the bronze layer, which records its source files in the footer so
     /// that an output can be read again, [`from_run_output`]). The CLI
@@ -245,23 +258,22 @@ impl Lakehouse {
         self.bronze.parquet_file(table)
     }
 
+    /// `manifest.json`, as [`Lakehouse::output_files`] writes it last.
+    pub fn manifest_file(&self) -> OutputFile {
+        OutputFile {
+            path: "manifest.json".into(),
+            bytes: self.manifest_json(),
+        }
+    }
+
     /// Every output file: one Parquet file per table (plus a CSV copy when
     /// `csv`), then `manifest.json`.
     pub fn output_files(&self, csv: bool) -> Result<Vec<OutputFile>> {
         let mut files = Vec::new();
         for table in self.tables() {
-            files.push(self.parquet_file(&table)?);
-            if csv {
-                files.push(OutputFile {
-                    path: table.path("csv"),
-                    bytes: export::csv::write(&table.schema, table.batches),
-                });
-            }
+            files.extend(self.bronze.table_files(&table, csv)?);
         }
-        files.push(OutputFile {
-            path: "manifest.json".into(),
-            bytes: self.manifest_json(),
-        });
+        files.push(self.manifest_file());
         Ok(files)
     }
 }

@@ -313,6 +313,16 @@ struct OpenFile {
     lines_owed: u64,
 }
 
+/// A part [`BronzeBuilder::merge`] joins, with where each of its files'
+/// first reject, warnings (up to the next file's) and rejects start.
+struct PartRead {
+    part: BronzeBuilder,
+    firsts: Vec<Option<(String, String)>>,
+    warnings_from: Vec<usize>,
+    rejects: RecordBatch,
+    rejects_from: Vec<usize>,
+}
+
 /// Ingests Synthea CSV files pushed in chunks; see the module docs.
 pub struct BronzeBuilder {
     options: IngestOptions,
@@ -885,11 +895,23 @@ impl BronzeBuilder {
                     Some(start)
                 })
                 .collect();
-            finished.push((part, firsts, starts, (rejects, offsets)));
+            finished.push(PartRead {
+                part,
+                firsts,
+                warnings_from: starts,
+                rejects,
+                rejects_from: offsets,
+            });
         }
         order.sort_unstable();
         for (at, &(position, segment, index, file)) in order.iter().enumerate() {
-            let (part, firsts, starts, rejects) = &mut finished[index];
+            let PartRead {
+                part,
+                firsts,
+                warnings_from,
+                rejects,
+                rejects_from,
+            } = &mut finished[index];
             let report = std::mem::take(&mut part.files[file]);
             if segment > 0 {
                 let whole = merged.files.last_mut().filter(|w| w.path == report.path);
@@ -908,14 +930,14 @@ impl BronzeBuilder {
             }
             merged
                 .warnings
-                .extend_from_slice(&part.warnings[starts[file]..starts[file + 1]]);
+                .extend_from_slice(&part.warnings[warnings_from[file]..warnings_from[file + 1]]);
             if let Some(first) = firsts[file].take()
                 && (segment == 0 || merged.first_rejects.last().is_none_or(|f| f.0 != first.0))
             {
                 merged.first_rejects.push(first);
             }
             let count = report.rows_rejected as usize;
-            merged.rejects.extend(&rejects.0, rejects.1[file], count);
+            merged.rejects.extend(rejects, rejects_from[file], count);
             if segment == 0 {
                 merged.files.push(report);
             }
