@@ -8,15 +8,17 @@ Usage: native.py BIN RESULTS_JSON INPUT_DIR...
 Prints a Markdown table (ratios against `lakehouse run` from the same run)
 and writes every measurement to RESULTS_JSON for bench/chart.py.
 
-Before timing, each input gets its bundle (`lakehouse export --databricks`)
-and its DuckDB script (bench/duckdb_pipeline.py translate); then, once per
-input and untimed, each contender's output is compared table by table with
-ours (--check), so every contender is known to do the same job. The Polars
+Before timing, each input gets its bundle (`lakehouse export --databricks`),
+its DuckDB script (bench/duckdb_pipeline.py translate) and the tuned DuckDB
+script (bench/duckdb_tuned.py: that script with its slow statements
+rewritten as a DuckDB user would); then, once per input and untimed, each
+contender's output is compared table by table with ours (--check), so every
+contender is known to do the same job. The Polars
 contender runs the same SQL through Polars' SQL engine
 (bench/polars_pipeline.py). The plain DuckDB job (bench/duckdb_plain.py)
 is a floor, not the same job, and is not checked.
 
-BENCH_CONTENDERS (comma-separated, default lakehouse,plain,duckdb,polars)
+BENCH_CONTENDERS (comma-separated, default lakehouse,plain,tuned,duckdb,polars)
 picks the engines; lakehouse first gives the ratios."""
 import json
 import os
@@ -46,17 +48,22 @@ def timed(command, cores, env=None):
 
 
 def scripts(work):
-    """Where prepare() writes the DuckDB script and the Polars plan."""
-    return os.path.join(work, "pipeline.duckdb.sql"), os.path.join(work, "pipeline.polars.json")
+    """Where prepare() writes the DuckDB script, the Polars plan and the tuned DuckDB script."""
+    return (os.path.join(work, "pipeline.duckdb.sql"), os.path.join(work, "pipeline.polars.json"),
+            os.path.join(work, "pipeline.tuned.sql"))
 
 
 def contenders(work, path):
     """name -> (command writing Parquet to OUT, extra environment per core count)."""
-    sql, plan = scripts(work)
+    sql, plan, tuned = scripts(work)
     return {
         "lakehouse": lambda out, cores: ([binary, "run", path, "--out", out, "--quiet"], {}),
         "duckdb": lambda out, cores: (
             [sys.executable, os.path.join(HERE, "duckdb_pipeline.py"), "run", sql, path, out, "--threads", str(cores)],
+            {},
+        ),
+        "tuned": lambda out, cores: (
+            [sys.executable, os.path.join(HERE, "duckdb_tuned.py"), "run", tuned, path, out, "--threads", str(cores)],
             {},
         ),
         # A floor, not the same job: bench/duckdb_plain.py says what it leaves out.
@@ -74,13 +81,17 @@ def contenders(work, path):
 def prepare(work, path):
     """Our own run (the reference for --check), the bundle and the DuckDB script."""
     reference = os.path.join(work, "reference")
-    sql, plan = scripts(work)
+    sql, plan, tuned = scripts(work)
     subprocess.run([binary, "run", path, "--out", reference, "--databricks", os.path.join(work, "bundle"), "--quiet"], check=True)
     subprocess.run(
         [sys.executable, os.path.join(HERE, "duckdb_pipeline.py"), "translate", os.path.join(work, "bundle"), sql],
         check=True,
     )
     subprocess.run([sys.executable, os.path.join(HERE, "polars_pipeline.py"), "translate", sql, plan], check=True)
+    subprocess.run(
+        [sys.executable, os.path.join(HERE, "duckdb_tuned.py"), "translate", os.path.join(work, "bundle"), tuned],
+        check=True,
+    )
     return reference
 
 
@@ -99,7 +110,7 @@ def check(work, path, reference, names):
 
 
 def main():
-    names = [n for n in os.environ.get("BENCH_CONTENDERS", "lakehouse,plain,duckdb,polars").split(",") if n]
+    names = [n for n in os.environ.get("BENCH_CONTENDERS", "lakehouse,plain,tuned,duckdb,polars").split(",") if n]
     results = []
     print("| input | MB | cores | engine | wall s | peak RSS MB | RSS / input | MB/s | lakehouse time ÷ this |")
     print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
