@@ -3,7 +3,9 @@
 //! Worker); here, natively, shares of the input files are read side by side
 //! ([`lakehouse_pipeline::bronze::plan_parts`], joined by
 //! [`BronzeBuilder::merge`]), the bronze tables are encoded while silver and
-//! gold are built, and the silver and gold tables are encoded side by side.
+//! gold are built (their independent pieces side by side, through
+//! [`lakehouse_pipeline::join::Join`]), and the silver and gold tables are
+//! encoded side by side.
 //! Every output is byte-identical to `--threads 1` (the `threads` test runs
 //! both and compares the files).
 
@@ -15,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, anyhow};
 use indicatif::ProgressBar;
+use lakehouse_pipeline::join::Join;
 use lakehouse_pipeline::{
     Bronze, BronzeBuilder, Day, IngestOptions, Lakehouse, OutputTable, gold, silver,
 };
@@ -357,6 +360,32 @@ fn sha256(path: &Path) -> Result<String> {
     Ok(lakehouse_pipeline::bronze::hex(&hasher.finalize()))
 }
 
+/// The pipeline's independent silver and gold pieces
+/// ([`lakehouse_pipeline::join`]), the second on a thread of its own. Both
+/// may run beside the bronze encoding: the operating system shares the
+/// cores, and the second core no longer idles once the encoding is done.
+struct SideBySide;
+
+impl Join for SideBySide {
+    fn join<A: Send, B: Send>(
+        &self,
+        a: impl FnOnce() -> A + Send,
+        b: impl FnOnce() -> B + Send,
+    ) -> (A, B) {
+        std::thread::scope(|scope| {
+            let b = scope.spawn(b);
+            let a = a();
+            // A panic on the other thread is this thread's panic, as it
+            // would have been with the pieces run in turn.
+            (
+                a,
+                b.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            )
+        })
+    }
+}
+
 /// Encodes `tables` on up to `threads` threads, largest first (so that no
 /// thread is left with a big one at the end), and writes each file into
 /// `out` as soon as it is encoded, so that no encoded file waits in memory
@@ -396,9 +425,9 @@ pub(crate) fn build_while_encoding(
                 encode_and_write(bronze, &bronze.output_tables(), csv, threads - 1, out)
             })
         });
-        let built = silver::conform(&bronze, as_of).and_then(|silver| {
+        let built = silver::conform_with(&bronze, as_of, &SideBySide).and_then(|silver| {
             done("silver");
-            let gold = gold::compute(&bronze, &silver)?;
+            let gold = gold::compute_with(&bronze, &silver, &SideBySide)?;
             done("gold");
             Ok((silver, gold))
         });

@@ -30,6 +30,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::bronze::Bronze;
 use crate::dates;
 use crate::error::Result;
+use crate::join::{InTurn, Join};
 use crate::silver::Silver;
 use crate::table::{Columns, Table};
 use money::Money;
@@ -206,6 +207,21 @@ impl<'a> Dimension<'a> {
 /// Computes every gold table, in [`TABLE_NAMES`] order; `bronze` feeds the
 /// data-quality rules.
 pub fn compute(bronze: &Bronze, silver: &Silver) -> Result<Gold> {
+    compute_with(bronze, silver, &InTurn)
+}
+
+/// [`compute`], with the data-quality rules and the metric tables (which
+/// read nothing of each other) run by `join`. The result is the same for
+/// every [`Join`].
+pub fn compute_with<J: Join>(bronze: &Bronze, silver: &Silver, join: &J) -> Result<Gold> {
+    let (tables, quality) = join.join(|| metrics(silver), || quality::rules(bronze, silver));
+    let mut tables = tables?;
+    tables.push(quality::check(&quality)?);
+    Ok(Gold { tables, quality })
+}
+
+/// The metric tables: every gold table but `dq_results`, in order.
+fn metrics(silver: &Silver) -> Result<Vec<Table>> {
     let e = Encounters::new(silver);
     let providers = Dimension::new(silver, "dim_provider", "provider_key");
     let organizations = Dimension::new(silver, "dim_organization", "organization_key");
@@ -240,7 +256,5 @@ pub fn compute(bronze: &Bronze, silver: &Silver) -> Result<Gold> {
     tables.push(pmpm::table(&pmpm_cells, &payers)?);
     tables.push(utilization::table(&use_cells, &payers)?);
     tables.push(mortality::table(silver, first_day)?);
-    let quality = quality::rules(bronze, silver);
-    tables.push(quality::check(&quality)?);
-    Ok(Gold { tables, quality })
+    Ok(tables)
 }

@@ -33,6 +33,7 @@ pub mod dates;
 pub mod error;
 pub mod export;
 pub mod gold;
+pub mod join;
 pub mod render;
 mod reopen;
 pub mod silver;

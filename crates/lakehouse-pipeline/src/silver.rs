@@ -18,6 +18,7 @@ mod relations;
 use crate::bronze::Bronze;
 use crate::dates::{self, Day};
 use crate::error::Result;
+use crate::join::{InTurn, Join};
 use crate::table::Table;
 pub use dims::age_band;
 pub(crate) use dims::default_system as dims_default_system;
@@ -95,11 +96,19 @@ pub const TABLE_NAMES: [&str; 14] = [
 /// Builds the star schema from bronze. `as_of` is the reference day; `None`
 /// means the last event day in the data.
 pub fn conform(bronze: &Bronze, as_of: Option<Day>) -> Result<Silver> {
+    conform_with(bronze, as_of, &InTurn)
+}
+
+/// [`conform`], with the pieces that do not read each other's results run
+/// by `join`: the fact files (see `facts::build`), then the fact tables, the
+/// patient dimension and the member months. The result is the same for
+/// every [`Join`].
+pub fn conform_with<J: Join>(bronze: &Bronze, as_of: Option<Day>, join: &J) -> Result<Silver> {
     let mut cleaning = Vec::new();
     let references = dims::references(bronze, &mut cleaning)?;
     let patients = dims::PatientIndex::build(bronze, &mut cleaning)?;
     let codes = dims::codes(bronze)?;
-    let facts = facts::build(bronze, &references, &patients, &codes, &mut cleaning)?;
+    let facts = facts::build(bronze, &references, &patients, &codes, &mut cleaning, join)?;
     let as_of = as_of.map_or_else(
         || {
             facts
@@ -109,14 +118,24 @@ pub fn conform(bronze: &Bronze, as_of: Option<Day>) -> Result<Silver> {
         },
         Day::days,
     );
-    let dim_patient = patients.table(as_of)?;
-    let member_months = member_months::build(bronze, &references, &patients, as_of);
+    let late_days = facts.late_days.clone();
+    let first_fact_day = facts.first_day;
+    let (fact_tables, (dim_patient, member_months)) = join.join(
+        || facts.finish(as_of),
+        || {
+            join.join(
+                || patients.table(as_of),
+                || member_months::build(bronze, &references, &patients, as_of),
+            )
+        },
+    );
+    let (fact_tables, dim_patient) = (fact_tables?, dim_patient?);
     // The calendar spans every day a fact points at, member months included,
     // in whole years (a date table that starts or ends mid-year breaks
     // year-to-date and same-period-last-year figures in BI tools).
     let months = member_months.iter().map(|m| m.month);
-    let first_day = facts.first_day.into_iter().chain(months.clone()).min();
-    let last_day = facts.late_days.last_day.into_iter().chain(months).max();
+    let first_day = first_fact_day.into_iter().chain(months.clone()).min();
+    let last_day = late_days.last_day.into_iter().chain(months).max();
     let first_day = first_day.map(|d| dates::days_from_civil(dates::civil_from_days(d).0, 1, 1));
     let last_day = last_day.map(|d| dates::days_from_civil(dates::civil_from_days(d).0, 12, 31));
     let dim_date = dims::date_table(first_day, last_day)?;
@@ -124,8 +143,7 @@ pub fn conform(bronze: &Bronze, as_of: Option<Day>) -> Result<Silver> {
     tables.extend(references.tables);
     tables.extend(codes.tables);
     tables.push(dim_date);
-    let late_days = facts.late_days.clone();
-    tables.extend(facts.finish(as_of)?);
+    tables.extend(fact_tables);
     tables.push(member_months::table(&member_months)?);
     Ok(Silver {
         tables,

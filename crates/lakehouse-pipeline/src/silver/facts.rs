@@ -16,6 +16,7 @@ use crate::bronze::Bronze;
 use crate::bronze::rows::{Canonical, Col, RowId, Rows};
 use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
+use crate::join::{Join, both};
 use crate::table::Table;
 
 pub use encounters::READMISSION_WINDOW_MICROS;
@@ -28,12 +29,33 @@ struct Context<'a, 'r> {
     references: &'r References<'a>,
     patients: &'r PatientIndex<'a>,
     codes: &'r Codes<'a>,
-    encounter_keys: KeyMap<'a>,
+    encounter_keys: &'r KeyMap<'a>,
     days: DayRange,
-    cleaning: &'r mut Vec<CleaningStats>,
+    cleaning: Vec<CleaningStats>,
 }
 
-impl Context<'_, '_> {
+impl<'a, 'r> Context<'a, 'r> {
+    /// A context for readers that run apart from this one: the same
+    /// dimensions, these encounter keys, and days and cleaning of its own
+    /// (joined back by [`Context::absorb`]).
+    fn fork(&self, encounter_keys: &'r KeyMap<'a>) -> Self {
+        Self {
+            bronze: self.bronze,
+            references: self.references,
+            patients: self.patients,
+            codes: self.codes,
+            encounter_keys,
+            days: DayRange::default(),
+            cleaning: Vec::new(),
+        }
+    }
+
+    /// Takes in what a forked context saw, after what this one saw.
+    fn absorb(&mut self, other: Self) {
+        self.days.merge(other.days);
+        self.cleaning.extend(other.cleaning);
+    }
+
     /// Notes the exact duplicates dropped from an event file (no ids).
     fn cleaned(&mut self, file: &'static str, exact_duplicates: u64) {
         self.cleaning.push(CleaningStats {
@@ -161,6 +183,17 @@ impl DayRange {
         *self.counts.entry(day).or_default() += 1;
     }
 
+    /// Adds another range's days (the counts add, so the order of merging
+    /// does not matter).
+    fn merge(&mut self, other: DayRange) {
+        if let Some(day) = other.first {
+            self.first = Some(self.first.map_or(day, |f| f.min(day)));
+        }
+        for (day, count) in other.counts {
+            *self.counts.entry(day).or_default() += count;
+        }
+    }
+
     /// The latest day kept, and the days after it ([`late_days`]).
     fn split(&self) -> LateDays {
         let mut days: Vec<(i32, u64)> = self.counts.iter().map(|(d, c)| (*d, *c)).collect();
@@ -199,29 +232,41 @@ fn late_days(days: &[(i32, u64)]) -> LateDays {
 }
 
 /// Reads every fact table from bronze. Encounters come first: the other
-/// facts take their encounter keys.
-pub(crate) fn build<'a>(
+/// facts take their encounter keys. Then claims (with their transactions,
+/// the largest files) are read apart from conditions, procedures and
+/// medications, on `join`; what each saw is joined in that order.
+pub(crate) fn build<'a, J: Join>(
     bronze: &'a Bronze,
     references: &References<'a>,
     patients: &PatientIndex<'a>,
     codes: &Codes<'a>,
     cleaning: &mut Vec<CleaningStats>,
+    join: &J,
 ) -> Result<Facts<'a>> {
+    let no_keys = KeyMap::from_sorted(std::iter::empty());
     let mut context = Context {
         bronze,
         references,
         patients,
         codes,
-        encounter_keys: KeyMap::from_sorted(std::iter::empty()),
+        encounter_keys: &no_keys,
         days: DayRange::default(),
-        cleaning,
+        cleaning: Vec::new(),
     };
     let encounters = encounters::read(&mut context)?;
-    context.encounter_keys = KeyMap::from_sorted(encounters.iter().map(|e| e.id));
-    let conditions = conditions::read(&mut context)?;
-    let procedures = procedures::read(&mut context)?;
-    let medications = medications::read(&mut context)?;
-    let claims = claims::read(&mut context)?;
+    let encounter_keys = KeyMap::from_sorted(encounters.iter().map(|e| e.id));
+    let (mut events, mut billing) = (context.fork(&encounter_keys), context.fork(&encounter_keys));
+    let ((conditions, procedures, medications), claims) = both(join.join(
+        || -> Result<_> {
+            let conditions = conditions::read(&mut events)?;
+            let procedures = procedures::read(&mut events)?;
+            Ok((conditions, procedures, medications::read(&mut events)?))
+        },
+        || claims::read(&mut billing, join),
+    ))?;
+    context.absorb(events);
+    context.absorb(billing);
+    cleaning.extend(context.cleaning);
     let late_days = context.days.split();
     Ok(Facts {
         encounters,

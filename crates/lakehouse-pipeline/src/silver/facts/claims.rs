@@ -8,6 +8,7 @@ use arrow_array::{Array, Int32Array, StringArray};
 
 use crate::bronze::rows::Rows;
 use crate::error::Result;
+use crate::join::{Join, both};
 use crate::silver::CleaningStats;
 use crate::silver::dims::insurance_id;
 use crate::table::{Table, TableBuilder};
@@ -128,10 +129,26 @@ fn ledger<'a>(context: &mut Context<'a, '_>) -> Result<Ledger<'a>> {
     Ok(ledger)
 }
 
-/// The claims, one per Id, in Id order (none before Synthea 3.0): read in
-/// file order, then sorted.
-pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Claim<'a>>> {
-    let ledger = ledger(context)?;
+/// The claims, one per Id, in Id order (none before Synthea 3.0), each with
+/// its ledger: the ledger (from `claims_transactions`) and the claims are
+/// read apart, on `join`.
+pub(super) fn read<'a, J: Join>(context: &mut Context<'a, '_>, join: &J) -> Result<Vec<Claim<'a>>> {
+    let (mut lines, mut heads) = (
+        context.fork(context.encounter_keys),
+        context.fork(context.encounter_keys),
+    );
+    let (ledger, mut claims) =
+        both(join.join(|| ledger(&mut lines), || heads_of_claims(&mut heads)))?;
+    context.absorb(lines);
+    context.absorb(heads);
+    for claim in &mut claims {
+        claim.ledger = ledger.get(claim.id);
+    }
+    Ok(claims)
+}
+
+/// The claims without their ledger, read in file order, then sorted.
+fn heads_of_claims<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Claim<'a>>> {
     let rows = Rows::of(context.bronze, "claims");
     let mut claims = Vec::new();
     if rows.table.is_none() {
@@ -194,7 +211,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Claim<'a>>> 
                 .iter()
                 .filter(|d| rows.text(row, **d).is_some())
                 .count() as i64,
-            ledger: ledger.get(claim_id),
+            ledger: None,
         });
     }
     claims.sort_unstable_by(|a, b| a.id.cmp(b.id));
