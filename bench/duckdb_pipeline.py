@@ -235,8 +235,10 @@ def run_sql(path, source, out, threads, check_against=None):
         check_or_exit(con, written, check_against)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def cli(write, doc):
+    """The `translate` and `run` verbs, with `write(bundle, as_of, path)`
+    writing the script (this translation, or bench/duckdb_tuned.py's)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     verbs = parser.add_subparsers(dest="verb", required=True)
     make = verbs.add_parser("translate", help="bundle notebooks -> one DuckDB SQL script")
     make.add_argument("bundle")
@@ -250,9 +252,13 @@ def main():
     run.add_argument("--check", metavar="RUN_OUT", help="compare with `lakehouse run --out RUN_OUT`")
     args = parser.parse_args()
     if args.verb == "translate":
-        write_sql(args.bundle, args.as_of, args.sql)
+        write(args.bundle, args.as_of, args.sql)
     else:
         run_sql(args.sql, args.source, args.out, args.threads, args.check)
+
+
+def main():
+    cli(write_sql, __doc__)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ Usage:
 table-by-table check.
 """
 
-import argparse
 import os
 import re
 import sys
@@ -177,23 +176,7 @@ def write_sql(bundle, as_of, path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    verbs = parser.add_subparsers(dest="verb", required=True)
-    make = verbs.add_parser("translate", help="bundle notebooks -> one tuned DuckDB SQL script")
-    make.add_argument("bundle")
-    make.add_argument("sql")
-    make.add_argument("--as-of", default="")
-    run = verbs.add_parser("run", help="run a tuned script on a CSV folder")
-    run.add_argument("sql")
-    run.add_argument("source")
-    run.add_argument("out")
-    run.add_argument("--threads", type=int, default=os.cpu_count())
-    run.add_argument("--check", metavar="RUN_OUT", help="compare with `lakehouse run --out RUN_OUT`")
-    args = parser.parse_args()
-    if args.verb == "translate":
-        write_sql(args.bundle, args.as_of, args.sql)
-    else:
-        duckdb_pipeline.run_sql(args.sql, args.source, args.out, args.threads, args.check)
+    duckdb_pipeline.cli(write_sql, __doc__)
 
 
 if __name__ == "__main__":
