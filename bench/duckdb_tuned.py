@@ -84,7 +84,7 @@ def fast_typing(statement):
     """Rewrite 2 and 3 of one `typed_*` statement (see the module text)."""
     tree = sqlglot.parse_one(statement, read="duckdb")
     select = tree.expression
-    inner, outer, checks = [exp.Star()], [], ["_corrupt_record IS NULL"]
+    inner, outer, checks = ["*"], [], ["_corrupt_record IS NULL"]
     fault = raw_line = None
     typed = set()
     for item in select.expressions:
@@ -123,7 +123,7 @@ def fast_typing(statement):
         f"CREATE OR REPLACE TEMPORARY TABLE {table} AS SELECT {', '.join(outer)}, "
         f"CASE WHEN _ok THEN NULL ELSE {fault_sql} END AS _fault, "
         f"CASE WHEN _ok THEN NULL ELSE {raw_line.sql(dialect='duckdb')} END AS _raw_line "
-        f"FROM (SELECT *, {ok} AS _ok FROM (SELECT {', '.join(i if isinstance(i, str) else i.sql() for i in inner)} "
+        f"FROM (SELECT *, {ok} AS _ok FROM (SELECT {', '.join(inner)} "
         f"{source}))"
     )
 

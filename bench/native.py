@@ -79,7 +79,7 @@ def contenders(work, path):
 
 
 def prepare(work, path):
-    """Our own run (the reference for --check), the bundle and the DuckDB script."""
+    """Our own run (the reference for --check), the bundle, the DuckDB script, the Polars plan and the tuned DuckDB script."""
     reference = os.path.join(work, "reference")
     sql, plan, tuned = scripts(work)
     subprocess.run([binary, "run", path, "--out", reference, "--databricks", os.path.join(work, "bundle"), "--quiet"], check=True)

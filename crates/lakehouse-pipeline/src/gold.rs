@@ -214,8 +214,8 @@ pub fn compute(bronze: &Bronze, silver: &Silver) -> Result<Gold> {
 /// read nothing of each other) run by `join`. The result is the same for
 /// every [`Join`].
 pub fn compute_with<J: Join>(bronze: &Bronze, silver: &Silver, join: &J) -> Result<Gold> {
-    let (tables, quality) = join.join(|| metrics(silver), || quality::rules(bronze, silver));
-    let mut tables = tables?;
+    let (mut tables, quality) =
+        join.try_join(|| metrics(silver), || Ok(quality::rules(bronze, silver)))?;
     tables.push(quality::check(&quality)?);
     Ok(Gold { tables, quality })
 }

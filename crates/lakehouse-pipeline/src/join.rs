@@ -15,6 +15,17 @@ pub trait Join: Sync {
         a: impl FnOnce() -> A + Send,
         b: impl FnOnce() -> B + Send,
     ) -> (A, B);
+
+    /// [`Join::join`] of two fallible pieces: `a`'s error first, as running
+    /// them in turn would meet it.
+    fn try_join<A: Send, B: Send, E: Send>(
+        &self,
+        a: impl FnOnce() -> Result<A, E> + Send,
+        b: impl FnOnce() -> Result<B, E> + Send,
+    ) -> Result<(A, B), E> {
+        let (a, b) = self.join(a, b);
+        Ok((a?, b?))
+    }
 }
 
 /// One piece after the other, `a` first, on the caller's thread.
@@ -30,10 +41,4 @@ impl Join for InTurn {
         let a = a();
         (a, b())
     }
-}
-
-/// Two fallible results as one: `a`'s error first, as running them in turn
-/// would meet it.
-pub(crate) fn both<A, B, E>((a, b): (Result<A, E>, Result<B, E>)) -> Result<(A, B), E> {
-    Ok((a?, b?))
 }

@@ -120,16 +120,15 @@ pub fn conform_with<J: Join>(bronze: &Bronze, as_of: Option<Day>, join: &J) -> R
     );
     let late_days = facts.late_days.clone();
     let first_fact_day = facts.first_day;
-    let (fact_tables, (dim_patient, member_months)) = join.join(
+    let (fact_tables, (dim_patient, member_months)) = join.try_join(
         || facts.finish(as_of),
         || {
-            join.join(
+            join.try_join(
                 || patients.table(as_of),
-                || member_months::build(bronze, &references, &patients, as_of),
+                || Ok(member_months::build(bronze, &references, &patients, as_of)),
             )
         },
-    );
-    let (fact_tables, dim_patient) = (fact_tables?, dim_patient?);
+    )?;
     // The calendar spans every day a fact points at, member months included,
     // in whole years (a date table that starts or ends mid-year breaks
     // year-to-date and same-period-last-year figures in BI tools).

@@ -16,7 +16,7 @@ use crate::bronze::Bronze;
 use crate::bronze::rows::{Canonical, Col, RowId, Rows};
 use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
-use crate::join::{Join, both};
+use crate::join::Join;
 use crate::table::Table;
 
 pub use encounters::READMISSION_WINDOW_MICROS;
@@ -256,14 +256,14 @@ pub(crate) fn build<'a, J: Join>(
     let encounters = encounters::read(&mut context)?;
     let encounter_keys = KeyMap::from_sorted(encounters.iter().map(|e| e.id));
     let (mut events, mut billing) = (context.fork(&encounter_keys), context.fork(&encounter_keys));
-    let ((conditions, procedures, medications), claims) = both(join.join(
-        || -> Result<_> {
+    let ((conditions, procedures, medications), claims) = join.try_join(
+        || {
             let conditions = conditions::read(&mut events)?;
             let procedures = procedures::read(&mut events)?;
             Ok((conditions, procedures, medications::read(&mut events)?))
         },
         || claims::read(&mut billing, join),
-    ))?;
+    )?;
     context.absorb(events);
     context.absorb(billing);
     cleaning.extend(context.cleaning);

@@ -8,7 +8,7 @@ use arrow_array::{Array, Int32Array, StringArray};
 
 use crate::bronze::rows::Rows;
 use crate::error::Result;
-use crate::join::{Join, both};
+use crate::join::Join;
 use crate::silver::CleaningStats;
 use crate::silver::dims::insurance_id;
 use crate::table::{Table, TableBuilder};
@@ -138,7 +138,7 @@ pub(super) fn read<'a, J: Join>(context: &mut Context<'a, '_>, join: &J) -> Resu
         context.fork(context.encounter_keys),
     );
     let (ledger, mut claims) =
-        both(join.join(|| ledger(&mut lines), || heads_of_claims(&mut heads)))?;
+        join.try_join(|| ledger(&mut lines), || heads_of_claims(&mut heads))?;
     context.absorb(lines);
     context.absorb(heads);
     for claim in &mut claims {
