@@ -727,37 +727,6 @@ fn kpi_cards(kpis: &[Kpi], period: Option<&(String, String)>) -> impl IntoView +
         .collect_view()
 }
 
-/// Runs `f` in a task of its own, next in line: a message through a fresh
-/// `MessageChannel` (messages run in the order they were posted). Unlike
-/// `setTimeout` it has no minimum delay: with timeouts a millisecond apart
-/// the chart groups' redraw waited about 20 ms at 1M encounters.
-fn next_task(f: impl FnOnce() + 'static) {
-    // Runs `f` at most once, from whichever path gets there.
-    let task = std::rc::Rc::new(std::cell::Cell::new(Some(f)));
-    let run = move || {
-        if let Some(f) = task.take() {
-            f();
-        }
-    };
-    let Ok(channel) = web_sys::MessageChannel::new() else {
-        return run();
-    };
-    let on_message = {
-        let run = run.clone();
-        wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::MessageEvent| run())
-    };
-    channel
-        .port1()
-        .set_onmessage(Some(on_message.unchecked_ref()));
-    if channel
-        .port2()
-        .post_message(&wasm_bindgen::JsValue::NULL)
-        .is_err()
-    {
-        run();
-    }
-}
-
 /// The built lakehouse: KPIs, then the medallion layers.
 #[component]
 pub fn Results(
@@ -779,13 +748,13 @@ pub fn Results(
         let current = view.get();
         for slot in drawn {
             let value = current.clone();
-            next_task(move || slot.set(value));
+            crate::client::next_task(move || slot.set(value));
         }
     });
     // The filter controls next, in a task of their own (on a cold page the
     // header, cards and controls together took 57-84 ms at dbt x10).
     let controls = RwSignal::new(false);
-    next_task(move || controls.set(true));
+    crate::client::next_task(move || controls.set(true));
     let medallion = RwSignal::new(false);
     set_timeout(
         move || medallion.set(true),
