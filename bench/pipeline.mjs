@@ -6,9 +6,10 @@
 // Twice, each in a fresh browser: with the files chosen as soon as the page
 // is interactive (the figures at the top level), and with them chosen 2 s
 // later (`settled`), as a person choosing files would. In the first the
-// worker's WebAssembly is still being compiled in the background, on the
-// same two cores as the page and the pipeline: a main-thread task of a few
-// milliseconds of CPU then takes 50-80 ms of wall time (docs/benchmarks.md).
+// page has only just started its worker (whose WebAssembly is probably still
+// compiling), on the same two cores as the pipeline: a main-thread task of a
+// few milliseconds of CPU then took 50-80 ms of wall time in some runs
+// (docs/benchmarks.md).
 import { serve, launch } from "../tests/e2e/specs/support.mjs";
 import { csvFiles, rendererPeakMb } from "./support.mjs";
 
