@@ -558,21 +558,11 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     progress.set_message("writing Parquet");
     let mut written = 0;
     if let Some(out) = &args.out {
-        match bronze_written {
-            // Each file was written as soon as it was encoded: "encode"
-            // holds the writing, "write" is empty.
-            Some(bronze) => {
-                written += bronze + parallel::write_rest(&lakehouse, out, args.csv, threads)?;
-                clock.lap("encode");
-                clock.lap("write");
-            }
-            None => {
-                let files = lakehouse.output_files(args.csv)?;
-                clock.lap("encode");
-                written += write_outputs(out, &files)?;
-                clock.lap("write");
-            }
-        }
+        // Each file is written as soon as it is encoded, its Parquet bytes
+        // streamed into the file: "encode" holds the writing.
+        written += bronze_written.unwrap_or(0)
+            + parallel::write_rest(&lakehouse, out, args.csv, threads, bronze_written.is_none())?;
+        clock.lap("encode");
     }
     if let Some(dir) = &args.powerbi {
         progress.set_message("writing the Power BI project");
@@ -739,8 +729,7 @@ impl Clock {
         let mb = input_bytes as f64 / 1e6;
         let line = |name: &str, d: Duration| {
             let seconds = d.as_secs_f64();
-            // A stage under a millisecond (with --threads, "write" is done
-            // inside "encode") has no meaningful rate.
+            // A stage under a millisecond has no meaningful rate.
             let rate = if seconds >= 0.001 {
                 format!("{:.1}", mb / seconds)
             } else {
@@ -759,14 +748,20 @@ impl Clock {
 
 fn write_outputs(out: &Path, files: &[lakehouse_pipeline::OutputFile]) -> Result<usize> {
     for file in files {
-        let path = out.join(&file.path);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("creating output folder `{}`", parent.display()))?;
-        }
+        let path = output_path(out, &file.path)?;
         fs::write(&path, &file.bytes).with_context(|| format!("writing `{}`", path.display()))?;
     }
     Ok(files.len())
+}
+
+/// `out` joined with an output file's relative path, its folder created.
+fn output_path(out: &Path, file: &str) -> Result<PathBuf> {
+    let path = out.join(file);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("creating output folder `{}`", parent.display()))?;
+    }
+    Ok(path)
 }
 
 fn print_summary(

@@ -388,8 +388,9 @@ impl Join for SideBySide {
 
 /// Encodes `tables` on up to `threads` threads, largest first (so that no
 /// thread is left with a big one at the end), and writes each file into
-/// `out` as soon as it is encoded, so that no encoded file waits in memory
-/// for the others. Returns the number of files written.
+/// `out` as it is encoded: a Parquet file's bytes stream into the file, so
+/// that no encoded table waits in memory, neither for the others nor whole
+/// beside its open row group. Returns the number of files written.
 fn encode_and_write(
     bronze: &Bronze,
     tables: &[OutputTable<'_>],
@@ -400,8 +401,24 @@ fn encode_and_write(
     let mut order: Vec<usize> = (0..tables.len()).collect();
     order.sort_by_key(|&t| std::cmp::Reverse(tables[t].rows()));
     let written = map_indices(order.len(), threads, |at| {
-        let files = bronze.table_files(&tables[order[at]], csv)?;
-        crate::write_outputs(out, &files)
+        let table = &tables[order[at]];
+        let path = crate::output_path(out, &table.path("parquet"))?;
+        let writing = || format!("writing `{}`", path.display());
+        let file = std::fs::File::create(&path).with_context(writing)?;
+        let sink = bronze
+            .write_parquet(table, std::io::BufWriter::new(file))
+            .with_context(writing)?;
+        sink.into_inner()
+            .map_err(std::io::IntoInnerError::into_error)
+            .with_context(writing)?;
+        if csv {
+            let copy = lakehouse_pipeline::OutputFile {
+                path: table.path("csv"),
+                bytes: lakehouse_pipeline::export::csv::write(&table.schema, table.batches),
+            };
+            crate::write_outputs(out, &[copy])?;
+        }
+        Ok(1 + usize::from(csv))
     })?;
     Ok(written.into_iter().sum())
 }
@@ -450,24 +467,24 @@ pub(crate) fn build_while_encoding(
     ))
 }
 
-/// The rest of `--out` after [`build_while_encoding`]: the silver and gold
-/// tables encoded and written on up to `threads` threads, then
-/// `manifest.json`, as [`Lakehouse::output_files`] gives them. Returns the
-/// number of files written.
+/// The rest of `--out`: the tables not yet written (the silver and gold
+/// ones after [`build_while_encoding`]; all of them, `with_bronze`, after a
+/// run that wrote none) encoded and written on up to `threads` threads,
+/// then `manifest.json`, as [`Lakehouse::output_files`] gives them.
+/// Returns the number of files written.
 pub(crate) fn write_rest(
     lakehouse: &Lakehouse,
     out: &Path,
     csv: bool,
     threads: usize,
+    with_bronze: bool,
 ) -> Result<usize> {
     let tables = lakehouse.tables();
-    let bronze_tables = lakehouse.bronze.output_tables().len();
-    let written = encode_and_write(
-        &lakehouse.bronze,
-        &tables[bronze_tables..],
-        csv,
-        threads,
-        out,
-    )?;
+    let skip = if with_bronze {
+        0
+    } else {
+        lakehouse.bronze.output_tables().len()
+    };
+    let written = encode_and_write(&lakehouse.bronze, &tables[skip..], csv, threads, out)?;
     Ok(written + crate::write_outputs(out, &[lakehouse.manifest_file()])?)
 }

@@ -175,18 +175,25 @@ impl Bronze {
     /// that an output can be read again, [`from_run_output`]). The CLI
     /// encodes the bronze tables this way while silver is built.
     pub fn parquet_file(&self, table: &OutputTable<'_>) -> Result<OutputFile> {
+        Ok(OutputFile {
+            path: table.path("parquet"),
+            bytes: self.write_parquet(table, Vec::new())?,
+        })
+    }
+
+    /// [`Bronze::parquet_file`]'s bytes written into `sink`, which is
+    /// handed back when the file is complete. The CLI streams them into the
+    /// output file.
+    pub fn write_parquet<W: std::io::Write + Send>(
+        &self,
+        table: &OutputTable<'_>,
+        sink: W,
+    ) -> Result<W> {
         let sources = bronze::spec::table_named(table.name)
             .filter(|_| table.layer == "bronze")
             .map(|spec| vec![(bronze::SOURCES_KEY, self.sources(spec))])
             .unwrap_or_default();
-        Ok(OutputFile {
-            path: table.path("parquet"),
-            bytes: export::parquet::write_with_metadata(
-                table.schema.clone(),
-                table.batches,
-                &sources,
-            )?,
-        })
+        export::parquet::write_into(sink, table.schema.clone(), table.batches, &sources)
     }
 }
 

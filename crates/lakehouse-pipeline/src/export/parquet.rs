@@ -5,6 +5,7 @@
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowColumnWriter, compute_leaves};
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
@@ -35,6 +36,27 @@ pub fn write_with_metadata(
     batches: &[RecordBatch],
     metadata: &[(&str, String)],
 ) -> Result<Vec<u8>> {
+    write_into(Vec::new(), schema, batches, metadata)
+}
+
+/// [`write_with_metadata()`] into `sink`, which is handed back when the
+/// file is complete. The caller picks where the bytes go: the CLI streams
+/// them into the output file, so that a large table's encoded bytes are
+/// not held whole in a `Vec`.
+///
+/// Each row group is encoded a column at a time, and each column chunk
+/// goes to `sink` as soon as it is encoded: only one column's encoded pages
+/// wait in memory, where `ArrowWriter::write` would hold every column of
+/// the row group (a million rows) until it is full. The bytes are the ones
+/// `ArrowWriter` writes: the same row groups (batches cut where a group is
+/// full), each column writer fed the same slices in the same order (a
+/// test compares the two).
+pub fn write_into<W: std::io::Write + Send>(
+    sink: W,
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+    metadata: &[(&str, String)],
+) -> Result<W> {
     let mut properties = properties();
     if !metadata.is_empty() {
         properties = properties.set_key_value_metadata(Some(
@@ -44,13 +66,69 @@ pub fn write_with_metadata(
                 .collect(),
         ));
     }
-    let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(properties.build()))?;
-    for batch in batches {
-        writer.write(batch)?;
+    by_column(sink, properties.build(), schema, batches, ROW_GROUP_ROWS)
+}
+
+/// [`write_into()`]'s encoding, with row groups of `group_rows` (the test
+/// compares it with `ArrowWriter` on small groups).
+fn by_column<W: std::io::Write + Send>(
+    sink: W,
+    properties: WriterProperties,
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+    group_rows: usize,
+) -> Result<W> {
+    // The ArrowWriter adds the Arrow schema to the footer; its lower-level
+    // parts then encode one column of a row group at a time.
+    let (mut file, columns) =
+        ArrowWriter::try_new(sink, schema.clone(), Some(properties))?.into_serialized_writer()?;
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    for (group, start) in (0..rows).step_by(group_rows.max(1)).enumerate() {
+        let slices = rows_between(batches, start, (start + group_rows).min(rows));
+        let mut row_group = file.next_row_group()?;
+        let mut writers = columns.create_column_writers(group)?.into_iter();
+        for (index, field) in schema.fields().iter().enumerate() {
+            // A flat column is one leaf; a nested one has several, each
+            // with a writer of its own, in order.
+            let mut leaves: Vec<ArrowColumnWriter> = Vec::new();
+            for slice in &slices {
+                for (at, leaf) in compute_leaves(field, slice.column(index))?
+                    .into_iter()
+                    .enumerate()
+                {
+                    if at == leaves.len() {
+                        leaves.push(writers.next().ok_or_else(|| {
+                            parquet::errors::ParquetError::General(format!(
+                                "no Parquet column writer left for `{}`",
+                                field.name()
+                            ))
+                        })?);
+                    }
+                    leaves[at].write(&leaf)?;
+                }
+            }
+            for writer in leaves {
+                writer.close()?.append_to_row_group(&mut row_group)?;
+            }
+        }
+        row_group.close()?;
     }
-    writer.close()?;
-    Ok(bytes)
+    Ok(file.into_inner()?)
+}
+
+/// Rows `start..end` of `batches` taken together, as slices of the batches
+/// (no copy), empty ones left out.
+fn rows_between(batches: &[RecordBatch], start: usize, end: usize) -> Vec<RecordBatch> {
+    let mut slices = Vec::new();
+    let mut offset = 0;
+    for batch in batches {
+        let (from, to) = (start.max(offset), end.min(offset + batch.num_rows()));
+        if from < to {
+            slices.push(batch.slice(from - offset, to - from));
+        }
+        offset += batch.num_rows();
+    }
+    slices
 }
 
 /// Reads Parquet bytes back into batches (round-trip checks, the web app).
@@ -81,4 +159,96 @@ pub fn read_with_metadata(bytes: Vec<u8>) -> Result<(Vec<RecordBatch>, FooterMet
         reader.collect::<std::result::Result<Vec<_>, _>>()?,
         metadata,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::types::Int32Type;
+    use arrow_array::{ArrayRef, DictionaryArray, Float64Array, Int64Array, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+
+    use super::*;
+
+    /// Batches of uneven sizes (one empty) with nulls, text, a dictionary
+    /// column and numbers.
+    fn batches() -> (SchemaRef, Vec<RecordBatch>) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("name", DataType::Utf8, true),
+            Field::new(
+                "kind",
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                true,
+            ),
+            Field::new("amount", DataType::Float64, true),
+        ]));
+        let mut next = 0i64;
+        let batches = [5usize, 0, 13, 1, 7, 30]
+            .into_iter()
+            .map(|rows| {
+                let ids: Vec<i64> = (next..next + rows as i64).collect();
+                next += rows as i64;
+                let columns: Vec<ArrayRef> = vec![
+                    Arc::new(Int64Array::from(ids.clone())),
+                    Arc::new(StringArray::from_iter(
+                        ids.iter()
+                            .map(|i| (i % 4 != 0).then(|| format!("name {i}"))),
+                    )),
+                    Arc::new(DictionaryArray::<Int32Type>::from_iter(
+                        ids.iter()
+                            .map(|i| (i % 5 != 0).then(|| ["a", "b", "c"][*i as usize % 3])),
+                    )),
+                    Arc::new(Float64Array::from_iter(
+                        ids.iter().map(|i| (i % 3 != 0).then(|| *i as f64 / 8.0)),
+                    )),
+                ];
+                RecordBatch::try_new(schema.clone(), columns).unwrap()
+            })
+            .collect();
+        (schema, batches)
+    }
+
+    #[test]
+    fn encoding_a_column_at_a_time_writes_arrow_writers_bytes() {
+        let (schema, batches) = batches();
+        // Group sizes that cut batches, fall on their ends, hold them all,
+        // and hold one row.
+        for group_rows in [1, 4, 5, 7, 18, 56, 1000] {
+            let properties = || {
+                properties()
+                    .set_max_row_group_row_count(Some(group_rows))
+                    .set_key_value_metadata(Some(vec![KeyValue::new("k".into(), "v".to_string())]))
+                    .build()
+            };
+            let mut expected = Vec::new();
+            let mut writer =
+                ArrowWriter::try_new(&mut expected, schema.clone(), Some(properties())).unwrap();
+            for batch in &batches {
+                writer.write(batch).unwrap();
+            }
+            writer.close().unwrap();
+            let got = by_column(
+                Vec::new(),
+                properties(),
+                schema.clone(),
+                &batches,
+                group_rows,
+            )
+            .unwrap();
+            assert!(got == expected, "{group_rows} rows per group");
+            let back = read(got).unwrap();
+            let rows: usize = back.iter().map(RecordBatch::num_rows).sum();
+            assert_eq!(rows, 56);
+        }
+        // No rows at all: a file with the schema and no row group.
+        let empty = by_column(Vec::new(), properties().build(), schema.clone(), &[], 7).unwrap();
+        let mut expected = Vec::new();
+        ArrowWriter::try_new(&mut expected, schema, Some(properties().build()))
+            .unwrap()
+            .close()
+            .unwrap();
+        assert!(empty == expected);
+    }
 }
