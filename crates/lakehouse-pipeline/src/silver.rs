@@ -120,21 +120,27 @@ pub fn conform_with<J: Join>(bronze: &Bronze, as_of: Option<Day>, join: &J) -> R
     );
     let late_days = facts.late_days.clone();
     let first_fact_day = facts.first_day;
-    let (fact_tables, (dim_patient, member_months)) = join.try_join(
+    let (fact_tables, (dim_patient, (member_months, first_month, last_month))) = join.try_join(
         || facts.finish(as_of),
         || {
             join.try_join(
                 || patients.table(as_of),
-                || Ok(member_months::build(bronze, &references, &patients, as_of)),
+                || {
+                    // The table, and the months it spans; the rows are
+                    // dropped here, before `dim_date` is built.
+                    let months = member_months::build(bronze, &references, &patients, as_of);
+                    let first = months.iter().map(|m| m.month).min();
+                    let last = months.iter().map(|m| m.month).max();
+                    Ok((member_months::table(&months)?, first, last))
+                },
             )
         },
     )?;
     // The calendar spans every day a fact points at, member months included,
     // in whole years (a date table that starts or ends mid-year breaks
     // year-to-date and same-period-last-year figures in BI tools).
-    let months = member_months.iter().map(|m| m.month);
-    let first_day = first_fact_day.into_iter().chain(months.clone()).min();
-    let last_day = late_days.last_day.into_iter().chain(months).max();
+    let first_day = first_fact_day.into_iter().chain(first_month).min();
+    let last_day = late_days.last_day.into_iter().chain(last_month).max();
     let first_day = first_day.map(|d| dates::days_from_civil(dates::civil_from_days(d).0, 1, 1));
     let last_day = last_day.map(|d| dates::days_from_civil(dates::civil_from_days(d).0, 12, 31));
     let dim_date = dims::date_table(first_day, last_day)?;
@@ -143,7 +149,7 @@ pub fn conform_with<J: Join>(bronze: &Bronze, as_of: Option<Day>, join: &J) -> R
     tables.extend(codes.tables);
     tables.push(dim_date);
     tables.extend(fact_tables);
-    tables.push(member_months::table(&member_months)?);
+    tables.push(member_months);
     Ok(Silver {
         tables,
         as_of: Day::from_days(as_of),

@@ -99,6 +99,13 @@ impl<'a> Columns<'a> {
         self.len() == 0
     }
 
+    /// An integer column as it is (no copy): read it with [`int`]. For
+    /// the long tables (`fact_member_months`), where a copied-out vector
+    /// would be a large transient.
+    pub fn int_array(&self, name: &str) -> Option<&'a Int64Array> {
+        self.table.and_then(|t| t.column::<Int64Array>(name))
+    }
+
     /// An integer column.
     pub fn ints(&self, name: &str) -> Vec<Option<i64>> {
         match self.table.and_then(|t| t.column::<Int64Array>(name)) {

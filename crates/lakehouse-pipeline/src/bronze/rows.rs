@@ -107,17 +107,13 @@ impl<'a> Rows<'a> {
         format!("{file}:{line}")
     }
 
-    /// Every row, in file order.
-    pub(crate) fn all(&self) -> Vec<RowId> {
-        let Some(table) = self.table else {
-            return Vec::new();
-        };
-        table
-            .batches
-            .iter()
-            .enumerate()
+    /// Every row, in file order (walked, not collected: a table may have
+    /// millions).
+    pub(crate) fn all(&self) -> impl Iterator<Item = RowId> + use<'a> {
+        self.table
+            .into_iter()
+            .flat_map(|table| table.batches.iter().enumerate())
             .flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| (b, r)))
-            .collect()
     }
 
     /// Every row except exact duplicates of an earlier row (all source

@@ -6,17 +6,19 @@ use std::collections::BTreeMap;
 use super::columns;
 use crate::dates;
 use crate::silver::Silver;
+use crate::table::int;
 
 /// Member months by (first day of the month, payer key).
 pub(super) fn by_month_and_payer(silver: &Silver) -> BTreeMap<(i32, Option<i64>), i64> {
     let facts = columns(silver, "fact_member_months");
-    let (payer, month) = (facts.ints("payer_key"), facts.ints("month_key"));
+    // Read in place: a million member months or more.
+    let (payer, month) = (facts.int_array("payer_key"), facts.int_array("month_key"));
     let mut out: BTreeMap<(i32, Option<i64>), i64> = BTreeMap::new();
     for i in 0..facts.len() {
-        let Some(day) = month[i].and_then(dates::day_of_key) else {
+        let Some(day) = int(month, i).and_then(dates::day_of_key) else {
             continue;
         };
-        *out.entry((day, payer[i])).or_default() += 1;
+        *out.entry((day, int(payer, i))).or_default() += 1;
     }
     out
 }

@@ -463,12 +463,7 @@ pub fn id_column(file: &str) -> Option<&'static str> {
 fn ids<'a>(rows: &Rows<'a>) -> Option<HashSet<&'a str>> {
     rows.table?;
     let id = rows.col("Id");
-    Some(
-        rows.all()
-            .into_iter()
-            .filter_map(|r| rows.text(r, id))
-            .collect(),
-    )
+    Some(rows.all().filter_map(|r| rows.text(r, id)).collect())
 }
 
 /// A row's id for examples: the value of `id`, else `file:line`.
@@ -689,7 +684,6 @@ fn life_events(bronze: &Bronze) -> [RuleResult; 3] {
     );
     let life: std::collections::HashMap<&str, (Option<i32>, Option<i32>)> = patients
         .all()
-        .into_iter()
         .filter_map(|r| {
             patients
                 .text(r, pid)

@@ -81,7 +81,10 @@ pub(crate) struct Facts<'a> {
     conditions: Vec<conditions::Condition>,
     procedures: Vec<procedures::Procedure<'a>>,
     medications: Vec<medications::Medication<'a>>,
-    claims: Vec<claims::Claim<'a>>,
+    /// `fact_claims`, written as soon as it is read: unlike the other
+    /// facts, nothing in it depends on `as_of`, and its rows are the
+    /// largest to hold.
+    claims: Table,
     /// The earliest day any fact date key points at.
     pub(crate) first_day: Option<i32>,
     /// The last event day that is not a far-future outlier, and the days
@@ -262,7 +265,7 @@ pub(crate) fn build<'a, J: Join>(
             let procedures = procedures::read(&mut events)?;
             Ok((conditions, procedures, medications::read(&mut events)?))
         },
-        || claims::read(&mut billing, join),
+        || claims::write(&claims::read(&mut billing, join)?),
     )?;
     context.absorb(events);
     context.absorb(billing);
@@ -280,16 +283,32 @@ pub(crate) fn build<'a, J: Join>(
 }
 
 impl Facts<'_> {
-    /// The fact tables, with "active" flags and open durations as of `as_of`.
+    /// The fact tables, with "active" flags and open durations as of
+    /// `as_of`. Each fact's rows are dropped as soon as its table is
+    /// written, so that the rows of one and the table of another are not
+    /// all held at once.
     pub(crate) fn finish(self, as_of: i32) -> Result<Vec<Table>> {
+        let Self {
+            encounters,
+            conditions,
+            procedures,
+            medications,
+            claims,
+            ..
+        } = self;
         Ok(vec![
-            encounters::write(&self.encounters, as_of)?,
-            conditions::write(&self.conditions, as_of)?,
-            procedures::write(&self.procedures)?,
-            medications::write(&self.medications, as_of)?,
-            claims::write(&self.claims)?,
+            written(encounters, |e| encounters::write(e, as_of))?,
+            written(conditions, |c| conditions::write(c, as_of))?,
+            written(procedures, procedures::write)?,
+            written(medications, |m| medications::write(m, as_of))?,
+            claims,
         ])
     }
+}
+
+/// The table `write` makes of `rows`, which are dropped before it returns.
+fn written<T>(rows: Vec<T>, write: impl FnOnce(&[T]) -> Result<Table>) -> Result<Table> {
+    write(&rows)
 }
 
 #[cfg(test)]

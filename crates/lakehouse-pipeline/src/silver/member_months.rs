@@ -11,15 +11,29 @@ use crate::dates;
 use crate::error::Result;
 use crate::table::{Table, TableBuilder};
 
-/// One member month.
+/// One member month, in 24 bytes (there are millions: 40 with an
+/// `Option<i64>` payer and an `i64` day count).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct MemberMonth {
     pub(crate) patient_key: i64,
-    pub(crate) payer_key: Option<i64>,
+    /// The payer key, 0 for none (surrogate keys start at 1).
+    payer: i64,
     /// The first day of the month (days since the epoch).
     pub(crate) month: i32,
+    /// Days of the month the assigned payer covers (1 to 31).
+    covered_days: i32,
+}
+
+impl MemberMonth {
+    /// The assigned payer's key, if any.
+    pub(crate) fn payer_key(&self) -> Option<i64> {
+        (self.payer != 0).then_some(self.payer)
+    }
+
     /// Days of the month the assigned payer covers.
-    pub(crate) covered_days: i64,
+    pub(crate) fn covered_days(&self) -> i64 {
+        i64::from(self.covered_days)
+    }
 }
 
 /// A patient's coverage by one payer: whole days, both ends included, and the
@@ -63,14 +77,14 @@ fn months_of(
     out: &mut Vec<MemberMonth>,
 ) {
     // month → (days, latest start, payer): the best so far.
-    let mut best: BTreeMap<i32, (i64, i32, Option<i64>)> = BTreeMap::new();
+    let mut best: BTreeMap<i32, (i32, i32, Option<i64>)> = BTreeMap::new();
     for (payer, spans) in periods {
-        let mut by_month: BTreeMap<i32, (i64, i32)> = BTreeMap::new();
+        let mut by_month: BTreeMap<i32, (i32, i32)> = BTreeMap::new();
         for span in merged(spans) {
             let mut month = dates::month_start(span.first);
             while month <= span.last {
                 let end = next_month(month) - 1;
-                let days = i64::from(span.last.min(end) - span.first.max(month) + 1);
+                let days = span.last.min(end) - span.first.max(month) + 1;
                 let entry = by_month.entry(month).or_insert((0, i32::MIN));
                 entry.0 += days;
                 entry.1 = entry.1.max(span.latest_start);
@@ -94,7 +108,7 @@ fn months_of(
         best.into_iter()
             .map(|(month, (covered_days, _, payer_key))| MemberMonth {
                 patient_key,
-                payer_key,
+                payer: payer_key.unwrap_or(0),
                 month,
                 covered_days,
             }),
@@ -154,9 +168,9 @@ pub(crate) fn build(
 pub(crate) fn table(months: &[MemberMonth]) -> Result<Table> {
     TableBuilder::new()
         .int("patient_key", months.iter().map(|m| m.patient_key))
-        .int_opt("payer_key", months.iter().map(|m| m.payer_key))
+        .int_opt("payer_key", months.iter().map(MemberMonth::payer_key))
         .int("month_key", months.iter().map(|m| dates::date_key(m.month)))
-        .int("covered_days", months.iter().map(|m| m.covered_days))
+        .int("covered_days", months.iter().map(MemberMonth::covered_days))
         .finish("fact_member_months")
 }
 
@@ -187,7 +201,7 @@ mod tests {
         let mut out = Vec::new();
         months_of(1, by_payer, &mut out);
         out.into_iter()
-            .map(|m| (dates::date_key(m.month), m.payer_key, m.covered_days))
+            .map(|m| (dates::date_key(m.month), m.payer_key(), m.covered_days()))
             .collect()
     }
 
