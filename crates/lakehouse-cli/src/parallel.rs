@@ -412,11 +412,7 @@ fn encode_and_write(
             .map_err(std::io::IntoInnerError::into_error)
             .with_context(writing)?;
         if csv {
-            let copy = lakehouse_pipeline::OutputFile {
-                path: table.path("csv"),
-                bytes: lakehouse_pipeline::export::csv::write(&table.schema, table.batches),
-            };
-            crate::write_outputs(out, &[copy])?;
+            crate::write_outputs(out, &[Bronze::csv_file(table)])?;
         }
         Ok(1 + usize::from(csv))
     })?;

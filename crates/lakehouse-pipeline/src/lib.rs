@@ -162,12 +162,17 @@ impl Bronze {
     pub fn table_files(&self, table: &OutputTable<'_>, csv: bool) -> Result<Vec<OutputFile>> {
         let mut files = vec![self.parquet_file(table)?];
         if csv {
-            files.push(OutputFile {
-                path: table.path("csv"),
-                bytes: export::csv::write(&table.schema, table.batches),
-            });
+            files.push(Self::csv_file(table));
         }
         Ok(files)
+    }
+
+    /// A table's CSV copy (`--csv`).
+    pub fn csv_file(table: &OutputTable<'_>) -> OutputFile {
+        OutputFile {
+            path: table.path("csv"),
+            bytes: export::csv::write(&table.schema, table.batches),
+        }
     }
 
     /// A table's Parquet file (of any layer: only a bronze table's depends
