@@ -24,6 +24,7 @@ mod stays;
 mod utilization;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::Hash;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -210,6 +211,31 @@ pub fn compute(bronze: &Bronze, silver: &Silver) -> Result<Gold> {
     compute_with(bronze, silver, &InTurn)
 }
 
+/// Cells keyed by `K`, filled a row at a time in a hash map and handed
+/// over in key order: the gold tables list their cells sorted, and a
+/// `BTreeMap` entry per fact row costs a tree search each.
+pub(super) struct Cells<K, V> {
+    cells: HashMap<K, V>,
+}
+
+impl<K: Copy + Eq + Hash + Ord, V: Default> Cells<K, V> {
+    pub(super) fn new() -> Self {
+        Self {
+            cells: HashMap::default(),
+        }
+    }
+
+    /// The cell of `key`, made empty the first time.
+    pub(super) fn entry(&mut self, key: K) -> &mut V {
+        self.cells.entry(key).or_default()
+    }
+
+    /// The cells in key order.
+    pub(super) fn sorted(self) -> BTreeMap<K, V> {
+        self.cells.into_iter().collect()
+    }
+}
+
 /// [`compute`], with the data-quality rules and the metric tables (which
 /// read nothing of each other) run by `join`. The result is the same for
 /// every [`Join`].
@@ -227,8 +253,9 @@ fn metrics(silver: &Silver) -> Result<Vec<Table>> {
     let organizations = Dimension::new(silver, "dim_organization", "organization_key");
     let payers = Dimension::new(silver, "dim_payer", "payer_key");
     let stays = stays::read(&e);
-    let pmpm_cells = pmpm::cells(silver, &e);
-    let use_cells = utilization::cells(silver, &e, &stays);
+    let members = members::by_month_and_payer(silver);
+    let pmpm_cells = pmpm::cells(silver, &e, &members);
+    let use_cells = utilization::cells(&e, &stays, &members);
     let inputs = kpis::Inputs {
         encounters: &e,
         stays: &stays,

@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::members;
 use super::money::sum;
-use super::{Dimension, Encounters, Money, columns, ratio};
+use super::{Cells, Dimension, Encounters, Money, columns, ratio};
 use crate::dates;
 use crate::error::Result;
 use crate::silver::Silver;
@@ -48,15 +47,21 @@ impl Cell {
 }
 
 /// The cells by (first day of the month, payer key).
-pub(super) fn cells(silver: &Silver, e: &Encounters<'_>) -> BTreeMap<(i32, Option<i64>), Cell> {
-    let mut cells: BTreeMap<(i32, Option<i64>), Cell> = BTreeMap::new();
-    for (key, n) in members::by_month_and_payer(silver) {
-        cells.entry(key).or_default().member_months = n;
+/// `members` holds the member months by the same key
+/// ([`by_month_and_payer`](super::members::by_month_and_payer)).
+pub(super) fn cells(
+    silver: &Silver,
+    e: &Encounters<'_>,
+    members: &BTreeMap<(i32, Option<i64>), i64>,
+) -> BTreeMap<(i32, Option<i64>), Cell> {
+    let mut cells: Cells<(i32, Option<i64>), Cell> = Cells::new();
+    for (key, n) in members {
+        cells.entry(*key).member_months = *n;
     }
     let month = |micros: i64| dates::month_start(dates::day_of_timestamp(micros));
     for i in 0..e.rows {
         let Some(start) = e.start[i] else { continue };
-        let cell = cells.entry((month(start), e.payer[i])).or_default();
+        let cell = cells.entry((month(start), e.payer[i]));
         cell.medical_allowed.add(e.total[i]);
         cell.medical_paid.add(e.coverage[i]);
     }
@@ -69,11 +74,11 @@ pub(super) fn cells(silver: &Silver, e: &Encounters<'_>) -> BTreeMap<(i32, Optio
     );
     for i in 0..meds.len() {
         let Some(s) = start[i] else { continue };
-        let cell = cells.entry((month(s), payer[i])).or_default();
+        let cell = cells.entry((month(s), payer[i]));
         cell.pharmacy_allowed.add(total[i]);
         cell.pharmacy_paid.add(paid[i]);
     }
-    cells
+    cells.sorted()
 }
 
 /// `gold_pmpm_monthly`.

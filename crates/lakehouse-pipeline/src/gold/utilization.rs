@@ -4,12 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use super::members::{self, year_of_day};
+use super::members::year_of_day;
 use super::stays::Stay;
-use super::{Dimension, Encounters, ratio};
+use super::{Cells, Dimension, Encounters, ratio};
 use crate::dates;
 use crate::error::Result;
-use crate::silver::Silver;
 use crate::table::{Table, TableBuilder};
 
 /// The position of ED visits in [`VISITS`].
@@ -45,21 +44,20 @@ pub(super) fn visit_kind(class: Option<&str>) -> Option<usize> {
 }
 
 /// The cells by (year, payer key).
+/// `members` holds the member months by (first day of the month, payer
+/// key) ([`by_month_and_payer`](super::members::by_month_and_payer)).
 pub(super) fn cells(
-    silver: &Silver,
     e: &Encounters<'_>,
     stays: &[Stay],
+    members: &BTreeMap<(i32, Option<i64>), i64>,
 ) -> BTreeMap<(i64, Option<i64>), Use> {
-    let mut cells: BTreeMap<(i64, Option<i64>), Use> = BTreeMap::new();
-    for ((month, payer), n) in members::by_month_and_payer(silver) {
-        cells
-            .entry((year_of_day(month), payer))
-            .or_default()
-            .member_months += n;
+    let mut cells: Cells<(i64, Option<i64>), Use> = Cells::new();
+    for ((month, payer), n) in members {
+        cells.entry((year_of_day(*month), *payer)).member_months += n;
     }
     let year = |micros: i64| year_of_day(dates::day_of_timestamp(micros));
     for stay in stays {
-        let cell = cells.entry((year(stay.admission), stay.payer)).or_default();
+        let cell = cells.entry((year(stay.admission), stay.payer));
         cell.admissions += 1;
         cell.inpatient_days += stay.days.unwrap_or(0);
     }
@@ -67,9 +65,9 @@ pub(super) fn cells(
         let (Some(kind), Some(start)) = (visit_kind(e.class[i]), e.start[i]) else {
             continue;
         };
-        cells.entry((year(start), e.payer[i])).or_default().visits[kind] += 1;
+        cells.entry((year(start), e.payer[i])).visits[kind] += 1;
     }
-    cells
+    cells.sorted()
 }
 
 /// `gold_utilization_yearly`.
