@@ -16,6 +16,7 @@ mod fields;
 mod reload;
 pub(crate) mod rows;
 pub mod spec;
+mod text;
 mod version;
 
 use std::sync::Arc;

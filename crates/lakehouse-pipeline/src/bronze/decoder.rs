@@ -6,8 +6,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    Date32Builder, Float64Builder, Int64Builder, StringBuilder, StringDictionaryBuilder,
-    TimestampMicrosecondBuilder,
+    Date32Builder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
@@ -17,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::fields::{Parsed, RowError, parse_row, split_quoted};
 use super::spec::{self, ColumnType, TABLES, TableSpec};
+use super::text::TextBuilder;
 use super::version::{self, VersionRange};
 use super::{
     Bronze, BronzeTable, FileReport, IngestOptions, MAX_LINE_BYTES, bronze_schema, file_kind, hex,
@@ -35,7 +35,7 @@ fn fitted<A: Array + 'static>(mut array: A) -> ArrayRef {
 }
 
 enum ColumnBuilder {
-    Text(StringDictionaryBuilder<Int32Type>),
+    Text(TextBuilder),
     Date(Date32Builder),
     Timestamp(TimestampMicrosecondBuilder),
     Float(Float64Builder),
@@ -45,7 +45,7 @@ enum ColumnBuilder {
 impl ColumnBuilder {
     fn new(column_type: ColumnType) -> Self {
         match column_type {
-            ColumnType::Text => Self::Text(StringDictionaryBuilder::new()),
+            ColumnType::Text => Self::Text(TextBuilder::new()),
             ColumnType::Date => Self::Date(Date32Builder::new()),
             ColumnType::DateTime | ColumnType::YearOrDateTime => {
                 Self::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
@@ -71,14 +71,14 @@ impl ColumnBuilder {
     }
 
     /// The column so far (see [`fitted`]).
-    fn finish(&mut self) -> ArrayRef {
-        match self {
-            Self::Text(b) => fitted(b.finish()),
+    fn finish(&mut self) -> Result<ArrayRef> {
+        Ok(match self {
+            Self::Text(b) => fitted(b.finish()?),
             Self::Date(b) => fitted(b.finish()),
             Self::Timestamp(b) => fitted(b.finish()),
             Self::Float(b) => fitted(b.finish()),
             Self::Int(b) => fitted(b.finish()),
-        }
+        })
     }
 }
 
@@ -114,8 +114,11 @@ impl TableAccumulator {
         if self.rows == 0 {
             return Ok(());
         }
-        let mut arrays: Vec<ArrayRef> =
-            self.columns.iter_mut().map(ColumnBuilder::finish).collect();
+        let mut arrays: Vec<ArrayRef> = self
+            .columns
+            .iter_mut()
+            .map(ColumnBuilder::finish)
+            .collect::<Result<_>>()?;
         let keys = Int32Array::from(std::mem::take(&mut self.source_file));
         let values = Arc::new(StringArray::from_iter_values(self.file_names.iter()));
         arrays.push(Arc::new(DictionaryArray::<Int32Type>::try_new(
