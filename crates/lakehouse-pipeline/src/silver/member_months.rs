@@ -2,8 +2,6 @@
 //! coverage, the denominator of PMPM and of rates per 1,000 member-years.
 //! The rules are docs/metrics.md's "Member months".
 
-use std::collections::BTreeMap;
-
 use super::dims::{PatientIndex, References};
 use crate::bronze::Bronze;
 use crate::bronze::rows::Rows;
@@ -52,10 +50,10 @@ fn next_month(month: i32) -> i32 {
 }
 
 /// Merges one payer's periods so that overlapping days count once.
-fn merged(mut spans: Vec<Span>) -> Vec<Span> {
+fn merged(spans: &mut [Span]) -> Vec<Span> {
     spans.sort_by_key(|s| (s.first, s.last));
     let mut out: Vec<Span> = Vec::with_capacity(spans.len());
-    for s in spans {
+    for &s in spans.iter() {
         match out.last_mut() {
             Some(last) if s.first <= last.last => {
                 last.last = last.last.max(s.last);
@@ -67,52 +65,90 @@ fn merged(mut spans: Vec<Span>) -> Vec<Span> {
     out
 }
 
-/// The member months of one patient, from their coverage periods by payer
-/// (already clipped to life and `as_of`): each month goes to the payer with
-/// the most covered days, a tie to the period that starts later, then to
-/// the lower payer key.
-fn months_of(
-    patient_key: i64,
-    periods: BTreeMap<Option<i64>, Vec<Span>>,
-    out: &mut Vec<MemberMonth>,
-) {
-    // month → (days, latest start, payer): the best so far.
-    let mut best: BTreeMap<i32, (i32, i32, Option<i64>)> = BTreeMap::new();
-    for (payer, spans) in periods {
-        let mut by_month: BTreeMap<i32, (i32, i32)> = BTreeMap::new();
-        for span in merged(spans) {
+/// A month's ordinal (12 × year + month − 1) and the first day of the month
+/// of an ordinal.
+fn ordinal(day: i32) -> i64 {
+    let (y, m, _) = dates::civil_from_days(day);
+    i64::from(y) * 12 + i64::from(m) - 1
+}
+
+fn first_day_of(ordinal: i64) -> i32 {
+    let (y, m) = (ordinal.div_euclid(12), ordinal.rem_euclid(12) + 1);
+    dates::days_from_civil(y as i32, m as u32, 1)
+}
+
+/// One coverage period: the patient key, the payer key (`None`: a payer
+/// not in `dim_payer`) and its days.
+type Period = (i64, Option<i64>, Span);
+
+/// Buffers [`months_of`] reuses from one patient to the next, by month
+/// (its ordinal less the patient's first): days covered, latest start, and
+/// for `best` the payer. A month with 0 days is not covered.
+#[derive(Default)]
+struct Scratch {
+    best: Vec<(i32, i32, Option<i64>)>,
+    by_month: Vec<(i32, i32)>,
+    spans: Vec<Span>,
+}
+
+/// The member months of one patient, from their coverage periods (already
+/// clipped to life and `as_of`; all of one patient, sorted by payer key):
+/// each month goes to the payer with the most covered days, a tie to the
+/// period that starts later, then to the lower payer key.
+///
+/// Months are slots of a vector from the patient's first month to their
+/// last, not map entries: a map entry per month and payer was most of the
+/// time member months took.
+fn months_of(periods: &[Period], scratch: &mut Scratch, out: &mut Vec<MemberMonth>) {
+    let Some(&(patient_key, _, _)) = periods.first() else {
+        return;
+    };
+    let first = periods
+        .iter()
+        .map(|p| ordinal(p.2.first))
+        .min()
+        .unwrap_or(0);
+    let last = periods.iter().map(|p| ordinal(p.2.last)).max().unwrap_or(0);
+    let len = (last - first + 1) as usize;
+    let best = &mut scratch.best;
+    best.clear();
+    best.resize(len, (0, i32::MIN, None));
+    for payer_periods in periods.chunk_by(|a, b| a.1 == b.1) {
+        let payer = payer_periods[0].1;
+        let by_month = &mut scratch.by_month;
+        by_month.clear();
+        by_month.resize(len, (0, i32::MIN));
+        scratch.spans.clear();
+        scratch.spans.extend(payer_periods.iter().map(|p| p.2));
+        for span in merged(&mut scratch.spans) {
             let mut month = dates::month_start(span.first);
+            let mut slot = (ordinal(month) - first) as usize;
             while month <= span.last {
                 let end = next_month(month) - 1;
                 let days = span.last.min(end) - span.first.max(month) + 1;
-                let entry = by_month.entry(month).or_insert((0, i32::MIN));
+                let entry = &mut by_month[slot];
                 entry.0 += days;
                 entry.1 = entry.1.max(span.latest_start);
                 month = end + 1;
+                slot += 1;
             }
         }
-        for (month, (days, latest)) in by_month {
-            let candidate = (days, latest, payer);
-            best.entry(month)
-                .and_modify(|b| {
-                    // Payers come in ascending key order: a later one wins
-                    // only on more days or, on equal days, a later start.
-                    if (candidate.0, candidate.1) > (b.0, b.1) {
-                        *b = candidate;
-                    }
-                })
-                .or_insert(candidate);
+        for (b, &(days, latest)) in best.iter_mut().zip(by_month.iter()) {
+            // Payers come in ascending key order: a later one wins only on
+            // more days or, on equal days, a later start.
+            if days > 0 && (b.0 == 0 || (days, latest) > (b.0, b.1)) {
+                *b = (days, latest, payer);
+            }
         }
     }
-    out.extend(
-        best.into_iter()
-            .map(|(month, (covered_days, _, payer_key))| MemberMonth {
-                patient_key,
-                payer: payer_key.unwrap_or(0),
-                month,
-                covered_days,
-            }),
-    );
+    out.extend(best.iter().enumerate().filter(|(_, b)| b.0 > 0).map(
+        |(slot, &(covered_days, _, payer))| MemberMonth {
+            patient_key,
+            payer: payer.unwrap_or(0),
+            month: first_day_of(first + slot as i64),
+            covered_days,
+        },
+    ));
 }
 
 /// The member months of every patient, in (patient, month) order.
@@ -125,7 +161,7 @@ pub(crate) fn build(
     let rows = Rows::of(bronze, "payer_transitions");
     let c = |n: &str| rows.col(n);
     let (patient, start, end, payer) = (c("PATIENT"), c("START_DATE"), c("END_DATE"), c("PAYER"));
-    let mut by_patient: BTreeMap<i64, BTreeMap<Option<i64>, Vec<Span>>> = BTreeMap::new();
+    let mut periods: Vec<Period> = Vec::new();
     for row in rows.all() {
         let Some(key) = patients.keys.get(rows.text(row, patient)) else {
             continue;
@@ -146,20 +182,19 @@ pub(crate) fn build(
         if last_day < first_day {
             continue;
         }
-        by_patient
-            .entry(key)
-            .or_default()
-            .entry(references.payer_key(rows.text(row, payer)))
-            .or_default()
-            .push(Span {
-                first: first_day,
-                last: last_day,
-                latest_start: first,
-            });
+        let span = Span {
+            first: first_day,
+            last: last_day,
+            latest_start: first,
+        };
+        periods.push((key, references.payer_key(rows.text(row, payer)), span));
     }
-    let mut out = Vec::new();
-    for (patient_key, periods) in by_patient {
-        months_of(patient_key, periods, &mut out);
+    // By patient, then payer (no payer first); stable, though the order of a
+    // payer's periods does not matter (`merged` sorts them).
+    periods.sort_by_key(|p| (p.0, p.1));
+    let (mut scratch, mut out) = (Scratch::default(), Vec::new());
+    for patient_periods in periods.chunk_by(|a, b| a.0 == b.0) {
+        months_of(patient_periods, &mut scratch, &mut out);
     }
     out
 }
@@ -191,15 +226,13 @@ mod tests {
     }
 
     fn months(periods: &[(Option<i64>, i32, i32)]) -> Vec<(i64, Option<i64>, i64)> {
-        let mut by_payer: BTreeMap<Option<i64>, Vec<Span>> = BTreeMap::new();
-        for (payer, first, last) in periods {
-            by_payer
-                .entry(*payer)
-                .or_default()
-                .push(span(*first, *last));
-        }
+        let mut periods: Vec<Period> = periods
+            .iter()
+            .map(|(payer, first, last)| (1, *payer, span(*first, *last)))
+            .collect();
+        periods.sort_by_key(|p| p.1);
         let mut out = Vec::new();
-        months_of(1, by_payer, &mut out);
+        months_of(&periods, &mut Scratch::default(), &mut out);
         out.into_iter()
             .map(|m| (dates::date_key(m.month), m.payer_key(), m.covered_days()))
             .collect()
