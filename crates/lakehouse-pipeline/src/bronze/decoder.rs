@@ -15,7 +15,7 @@ use arrow_schema::SchemaRef;
 use sha2::{Digest, Sha256};
 
 use super::fields::{Parsed, RowError, parse_row, split_quoted};
-use super::spec::{self, ColumnType, TABLES, TableSpec};
+use super::spec::{self, ColumnSpec, ColumnType, TABLES, TableSpec};
 use super::text::TextBuilder;
 use super::version::{self, VersionRange};
 use super::{
@@ -43,8 +43,9 @@ enum ColumnBuilder {
 }
 
 impl ColumnBuilder {
-    fn new(column_type: ColumnType) -> Self {
-        match column_type {
+    fn new(column: &ColumnSpec) -> Self {
+        match column.column_type {
+            ColumnType::Text if column.is_row_id() => Self::Text(TextBuilder::row_ids()),
             ColumnType::Text => Self::Text(TextBuilder::new()),
             ColumnType::Date => Self::Date(Date32Builder::new()),
             ColumnType::DateTime | ColumnType::YearOrDateTime => {
@@ -97,11 +98,7 @@ impl TableAccumulator {
     fn new(spec: &'static TableSpec) -> Self {
         Self {
             schema: bronze_schema(spec),
-            columns: spec
-                .columns
-                .iter()
-                .map(|c| ColumnBuilder::new(c.column_type))
-                .collect(),
+            columns: spec.columns.iter().map(ColumnBuilder::new).collect(),
             file_names: Vec::new(),
             source_file: Vec::new(),
             source_line: Int64Builder::new(),

@@ -70,6 +70,14 @@ impl ColumnSpec {
             .any(|n| n.name.eq_ignore_ascii_case(header))
     }
 
+    /// Whether this is its table's own id (`Id`; `ID` in
+    /// `claims_transactions`): a value per row, repeated only by a
+    /// duplicate row. Bronze builds its dictionary without looking values
+    /// up (bronze/text.rs).
+    pub fn is_row_id(&self) -> bool {
+        self.column_type == ColumnType::Text && self.name.eq_ignore_ascii_case("id")
+    }
+
     /// The header name written by version `version`, if that version wrote the column.
     pub fn name_in(&self, version: u8) -> Option<&'static str> {
         self.names

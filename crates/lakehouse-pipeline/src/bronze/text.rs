@@ -10,6 +10,16 @@
 //! compares a value with the previous row's first (one `memcmp`) and hashes
 //! only when it differs. The arrays are the ones arrow's builder gives (a
 //! test compares them), so no output byte changes.
+//!
+//! A table's own id column (`Id`: a value per row) is the exception: there a
+//! lookup finds nothing but costs a hash, a probe and a growing table for
+//! every row, so [`TextBuilder::row_ids`] gives each row its own dictionary
+//! entry, in row order, without looking it up. The values are the same, the
+//! Arrow type stays `Dictionary(Int32, Utf8)` like every bronze text column
+//! (one text path for every reader), and the Parquet bytes do not change
+//! (the writer builds its own dictionary from the values). A duplicate row
+//! repeats its id in the dictionary, which nothing reading bronze minds: a
+//! key still names one value, and values are compared as text.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -34,6 +44,8 @@ pub(super) struct TextBuilder {
     table: HashTable<i32>,
     /// The key the last non-null value took.
     last: Option<i32>,
+    /// Whether every value gets a new key ([`TextBuilder::row_ids`]).
+    row_ids: bool,
 }
 
 impl TextBuilder {
@@ -45,6 +57,16 @@ impl TextBuilder {
             ends: Vec::new(),
             table: HashTable::new(),
             last: None,
+            row_ids: false,
+        }
+    }
+
+    /// A builder for a table's own id column: a key per non-null row, no
+    /// lookup (see the module's text).
+    pub(super) fn row_ids() -> Self {
+        Self {
+            row_ids: true,
+            ..Self::new()
         }
     }
 
@@ -57,6 +79,13 @@ impl TextBuilder {
 
     pub(super) fn append_value(&mut self, value: &str) {
         let value = value.as_bytes();
+        if self.row_ids {
+            self.bytes.extend_from_slice(value);
+            self.ends.push(self.bytes.len());
+            self.keys.push((self.ends.len() - 1) as i32);
+            self.nulls.append_non_null();
+            return;
+        }
         let key = match self.last {
             Some(last) if Self::value(&self.bytes, &self.ends, last) == value => last,
             _ => self.intern(value),
@@ -114,6 +143,7 @@ impl TextBuilder {
 
 #[cfg(test)]
 mod tests {
+    use arrow_array::Array;
     use arrow_array::builder::StringDictionaryBuilder;
 
     use super::*;
@@ -188,5 +218,55 @@ mod tests {
             .map(|(i, v)| (i % 11 != 0).then_some(v.as_str()))
             .collect();
         same_as_arrows(&[&values, &values[..100]]);
+    }
+
+    #[test]
+    fn row_ids_keep_every_value_in_row_order_and_write_the_same_parquet() {
+        use arrow_array::RecordBatch;
+        use arrow_schema::{Field, Schema};
+
+        // Ids, a null, and a duplicate row's id repeated.
+        let values = [Some("b"), Some("a"), None, Some("c"), Some("a"), Some("")];
+        let (mut ours, mut arrows) = (
+            TextBuilder::row_ids(),
+            StringDictionaryBuilder::<Int32Type>::new(),
+        );
+        for value in values {
+            match value {
+                Some(v) => {
+                    ours.append_value(v);
+                    arrows.append_value(v);
+                }
+                None => {
+                    ours.append_null();
+                    arrows.append_null();
+                }
+            }
+        }
+        let (ours, arrows) = (ours.finish().unwrap(), arrows.finish());
+        // A key per non-null row, in order, and the values as they came.
+        assert_eq!(
+            ours.keys().iter().collect::<Vec<_>>(),
+            [Some(0), Some(1), None, Some(2), Some(3), Some(4)]
+        );
+        let text = |d: &DictionaryArray<Int32Type>| -> Vec<Option<String>> {
+            let values = d.values().as_any().downcast_ref::<StringArray>().unwrap();
+            d.keys()
+                .iter()
+                .map(|k| k.map(|k| values.value(k as usize).to_string()))
+                .collect()
+        };
+        assert_eq!(text(&ours), text(&arrows));
+        assert_eq!(ours.values().len(), 5);
+        let parquet = |array: DictionaryArray<Int32Type>| {
+            let schema = Arc::new(Schema::new(vec![Field::new(
+                "Id",
+                array.data_type().clone(),
+                true,
+            )]));
+            let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(array)]).unwrap();
+            crate::export::parquet::write(schema, &[batch]).unwrap()
+        };
+        assert_eq!(parquet(ours), parquet(arrows));
     }
 }
