@@ -632,14 +632,10 @@ impl BronzeBuilder {
         };
         open.report.rows_read += 1;
         match parse_row(mapping, &mut open.scratch, &mut open.unquoted, spec, line) {
-            Ok(quoted) => {
+            Ok(unquoted_line) => {
                 let accumulator = self.accumulators[table_index]
                     .get_or_insert_with(|| TableAccumulator::new(spec));
-                let text = if quoted {
-                    open.unquoted.0.as_str()
-                } else {
-                    std::str::from_utf8(line).unwrap_or_default()
-                };
+                let text = unquoted_line.unwrap_or(open.unquoted.0.as_str());
                 for (builder, value) in accumulator.columns.iter_mut().zip(&open.scratch) {
                     builder.append(value, text);
                 }

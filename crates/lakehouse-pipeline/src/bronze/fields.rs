@@ -92,15 +92,16 @@ pub(super) fn split_quoted(
 
 /// Splits and types one data line: each field goes to its canonical
 /// column (`mapping`, from the header) in `scratch`. A record holding `"`
-/// is split by [`split_quoted`] into `unquoted`; the returned flag says so,
-/// and then `Parsed::Text` spans point into `unquoted` instead of the line.
-pub(super) fn parse_row(
+/// is split by [`split_quoted`] into `unquoted`, and its `Parsed::Text`
+/// spans point there; otherwise they point into the line, returned as the
+/// text it was checked to be (so that the caller need not check it again).
+pub(super) fn parse_row<'l>(
     mapping: &[Option<usize>],
     scratch: &mut Vec<Parsed>,
     unquoted: &mut (String, Vec<(usize, usize)>),
     spec: &'static TableSpec,
-    line: &[u8],
-) -> Result<bool, RowError> {
+    line: &'l [u8],
+) -> Result<Option<&'l str>, RowError> {
     let text = std::str::from_utf8(line).map_err(|e| {
         let at = e.valid_up_to();
         let field = memchr::memchr_iter(b',', &line[..at]).count();
@@ -117,56 +118,49 @@ pub(super) fn parse_row(
             ),
         }
     })?;
+    let (buffer, spans) = unquoted;
     let quoted = memchr::memchr(b'"', line).is_some();
-    if quoted {
-        let (buffer, spans) = unquoted;
+    let fields = if quoted {
         split_quoted(text, buffer, spans).map_err(|problem| RowError {
             column: None,
             reason: format!("{problem} (RFC 4180 quoting)"),
         })?;
-        if spans.len() != mapping.len() {
-            return Err(RowError {
-                column: None,
-                reason: format!(
-                    "expected {} fields (as in the header), found {}",
-                    mapping.len(),
-                    spans.len()
-                ),
-            });
+        buffer.as_str()
+    } else {
+        // Every field's span, from one pass over the commas.
+        spans.clear();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b',', line) {
+            spans.push((start, end));
+            start = end + 1;
         }
-        scratch.clear();
-        scratch.resize(spec.columns.len(), Parsed::Null);
-        for (target, &(start, end)) in mapping.iter().zip(spans.iter()) {
-            if let Some(column) = *target {
-                scratch[column] = parse_field(&spec.columns[column], buffer, start, end)?;
-            }
-        }
-        check_required(spec, scratch)?;
-        return Ok(true);
-    }
-    let bytes = text.as_bytes();
-    let field_count = memchr::memchr_iter(b',', bytes).count() + 1;
-    if field_count != mapping.len() {
+        spans.push((start, line.len()));
+        text
+    };
+    if spans.len() != mapping.len() {
         return Err(RowError {
             column: None,
             reason: format!(
-                "expected {} fields (as in the header), found {field_count}; a value may contain a comma",
-                mapping.len()
+                "expected {} fields (as in the header), found {}{}",
+                mapping.len(),
+                spans.len(),
+                if quoted {
+                    ""
+                } else {
+                    "; a value may contain a comma"
+                }
             ),
         });
     }
     scratch.clear();
     scratch.resize(spec.columns.len(), Parsed::Null);
-    let mut start = 0;
-    let ends = memchr::memchr_iter(b',', bytes).chain(std::iter::once(bytes.len()));
-    for (target, end) in mapping.iter().zip(ends) {
+    for (target, &(start, end)) in mapping.iter().zip(spans.iter()) {
         if let Some(column) = *target {
-            scratch[column] = parse_field(&spec.columns[column], text, start, end)?;
+            scratch[column] = parse_field(&spec.columns[column], fields, start, end)?;
         }
-        start = end + 1;
     }
     check_required(spec, scratch)?;
-    Ok(false)
+    Ok((!quoted).then_some(text))
 }
 
 /// A row whose required column is empty is rejected.
