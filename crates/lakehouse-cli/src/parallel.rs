@@ -9,11 +9,10 @@
 //! Every output is byte-identical to `--threads 1` (the `threads` test runs
 //! both and compares the files).
 
-use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{Context, Result, anyhow};
 use indicatif::ProgressBar;
@@ -79,26 +78,42 @@ fn map_indices<T: Send>(
 enum Unit {
     /// Whole files (input positions), read by one builder in order.
     Share(Vec<usize>),
-    /// A segment of a large file: from byte `start` to `end`, after
-    /// `lines_before` lines; `segment` 0 reads the header itself.
-    Segment {
-        position: usize,
-        segment: usize,
-        lines_before: u64,
-        start: u64,
-        end: u64,
-    },
-    /// The SHA-256 of a file read in segments.
-    Hash(usize),
+    /// Finds where a large file (its index in the cut files) may be cut, and
+    /// hashes it in the same pass, while other threads read the rest.
+    Scan(usize),
+    /// Segment `segment` of a large file (its index in the cut files), once
+    /// its scan is done. Segment 0 reads the whole file when it cannot be
+    /// cut; a segment past the cut points found has nothing to read.
+    Segment { file: usize, segment: usize },
 }
-
-/// A file's line 1 and where it may be cut: (lines before, byte offset).
-type Cuts = (Vec<u8>, Vec<(u64, u64)>);
 
 /// What a unit gives back.
 enum Done {
     Part(Box<BronzeBuilder>, Vec<(usize, usize)>),
     Hash(usize, String),
+    Nothing,
+}
+
+/// A large file read in segments: its input position, size, and what its
+/// [`Unit::Scan`] found (set once, `None` when it is read whole).
+struct CutFile {
+    position: usize,
+    bytes: u64,
+    plan: OnceLock<Option<Plan>>,
+}
+
+/// Line 1 of a file, and where each of its segments starts: (lines before,
+/// byte offset), the first at (0, 0).
+type Plan = (Vec<u8>, Vec<(u64, u64)>);
+
+/// Sets a plan to "read whole" if its scan ends without setting it (a
+/// panic), so that no segment waits for it forever.
+struct ReadWholeUnlessSet<'a>(&'a OnceLock<Option<Plan>>);
+
+impl Drop for ReadWholeUnlessSet<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.set(None);
+    }
 }
 
 /// Reads `reader` to its end in the pipeline's chunk size, handing each
@@ -124,14 +139,18 @@ fn for_each_chunk(
     }
 }
 
-/// Where a large file may be cut so that each segment holds whole batches:
-/// after line 1 (the header) and every `batch_rows` lines after it, as
-/// (lines before, byte offset). `None` when the file holds a `"` (a quoted
-/// field may hold a line end, so a cut could fall inside a record) or is
-/// too short to cut. Also returns line 1.
-fn cut_points(path: &Path, batch_rows: u64) -> Result<Option<Cuts>> {
+/// One pass over a large file: its SHA-256, and its segments' plan: about
+/// `segments` segments of whole batches, cut after line 1 (the header) and
+/// after a multiple of `batch_rows` lines, at the points nearest to equal
+/// shares. No plan (and no hash: the file is read whole and hashed then)
+/// when the file holds a `"` (a quoted field may hold a line end, so a cut
+/// could fall inside a record), when its line 1 is longer than a chunk (no
+/// Synthea header), or when it is too short to cut.
+fn scan(path: &Path, bytes: u64, batch_rows: u64, segments: u64) -> Result<Option<(Plan, String)>> {
+    use sha2::Digest;
     let file =
         std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+    let mut hasher = sha2::Sha256::new();
     let (mut lines, mut offset, mut header) = (0u64, 0u64, None);
     let mut points = Vec::new();
     let mut whole = false;
@@ -140,6 +159,7 @@ fn cut_points(path: &Path, batch_rows: u64) -> Result<Option<Cuts>> {
             whole = true;
             return Ok(false);
         }
+        hasher.update(chunk);
         for end in memchr::memchr_iter(b'\n', chunk) {
             lines += 1;
             if lines == 1 {
@@ -149,22 +169,34 @@ fn cut_points(path: &Path, batch_rows: u64) -> Result<Option<Cuts>> {
                 points.push((lines, offset + end as u64 + 1));
             }
         }
-        // Line 1 longer than a chunk is no Synthea header: read it whole.
         whole = header.is_none();
         offset += chunk.len() as u64;
         Ok(!whole)
     })?;
-    if whole {
-        return Ok(None);
+    let header = match header {
+        Some(header) if !whole && !points.is_empty() => header,
+        _ => return Ok(None),
+    };
+    let mut starts: Vec<(u64, u64)> = vec![(0, 0)];
+    for k in 1..segments {
+        let target = bytes * k / segments;
+        if let Some(point) = points.iter().min_by_key(|p| p.1.abs_diff(target))
+            && point.1 > starts.last().map_or(0, |s| s.1)
+            && point.1 < bytes
+        {
+            starts.push(*point);
+        }
     }
-    Ok(header.filter(|_| !points.is_empty()).map(|h| (h, points)))
+    let hash = lakehouse_pipeline::bronze::hex(&hasher.finalize());
+    Ok(Some(((header, starts), hash)))
 }
 
 /// Reads `files` (input path, name in the lakehouse, in input order) into
 /// the bronze layer, on up to `threads` threads. A file that is its kind's
 /// only file and larger than one thread's share of the input (dbt-synthea's
 /// `claims_transactions.csv` is two thirds of it) is cut into segments of
-/// whole batches, read side by side and hashed on the side.
+/// whole batches and read side by side: one pass over it ([`Unit::Scan`])
+/// finds the cuts and takes its SHA-256 while the other files are read.
 pub(crate) fn read_files(
     files: &[(&Path, &str)],
     options: IngestOptions,
@@ -191,101 +223,110 @@ fn read(
         .iter()
         .map(|(name, _)| lakehouse_pipeline::bronze::file_kind(name))
         .collect();
-    let mut units: Vec<(u64, Unit)> = Vec::new();
-    let mut headers: HashMap<usize, Vec<u8>> = HashMap::new();
+    // A file that is its kind's only one and larger than a thread's share.
+    let mut cut_files: Vec<CutFile> = Vec::new();
     let mut whole = Vec::new();
     for (position, (_, bytes)) in sizes.iter().enumerate() {
         let kind = &kinds[position];
         let alone = kind.is_some() && kinds.iter().filter(|k| *k == kind).count() == 1;
-        let cuts = if cut && alone && *bytes * threads as u64 > total * 2 / 3 {
-            // A file the scan cannot read is read whole, so that its error
-            // comes in input order, as one reader would meet it.
-            cut_points(files[position].0, options.batch_rows as u64)
-                .ok()
-                .flatten()
+        if cut && alone && *bytes * threads as u64 > total * 2 / 3 {
+            cut_files.push(CutFile {
+                position,
+                bytes: *bytes,
+                plan: OnceLock::new(),
+            });
         } else {
-            None
-        };
-        let Some((header, points)) = cuts else {
             whole.push(position);
-            continue;
-        };
-        // About two segments a thread, at the cut points nearest to them.
-        let segments = (threads * 2) as u64;
-        let mut bounds: Vec<(u64, u64)> = vec![(0, 0)];
-        for k in 1..segments {
-            let target = bytes * k / segments;
-            if let Some(point) = points.iter().min_by_key(|p| p.1.abs_diff(target))
-                && point.1 > bounds.last().map_or(0, |b| b.1)
-                && point.1 < *bytes
-            {
-                bounds.push(*point);
-            }
         }
-        for (segment, &(lines_before, start)) in bounds.iter().enumerate() {
-            let end = bounds.get(segment + 1).map_or(*bytes, |b| b.1);
-            units.push((
-                end - start,
-                Unit::Segment {
-                    position,
-                    segment,
-                    lines_before,
-                    start,
-                    end,
-                },
-            ));
+    }
+    // About two segments a thread.
+    let segments = threads * 2;
+    // The scans first, so that each is running before any thread waits for
+    // it; then the largest first, so that no thread is left with a big one
+    // at the end.
+    let mut units: Vec<(u64, Unit)> = Vec::new();
+    for (file, cut_file) in cut_files.iter().enumerate() {
+        for segment in 0..segments {
+            let size = cut_file.bytes / segments as u64;
+            units.push((size, Unit::Segment { file, segment }));
         }
-        // Hashing runs at several times the speed of reading.
-        units.push((bytes / 6, Unit::Hash(position)));
-        headers.insert(position, header);
     }
     let rest: Vec<(&str, u64)> = whole.iter().map(|&p| sizes[p]).collect();
     for share in lakehouse_pipeline::bronze::plan_parts(&rest, threads) {
         let share: Vec<usize> = share.into_iter().map(|at| whole[at]).collect();
         units.push((share.iter().map(|&p| sizes[p].1).sum(), Unit::Share(share)));
     }
-    // The largest first, so that no thread is left with a big one at the end.
     units.sort_by_key(|unit| std::cmp::Reverse(unit.0));
+    let scans = (0..cut_files.len()).map(|file| (0, Unit::Scan(file)));
+    let units: Vec<(u64, Unit)> = scans.chain(units).collect();
+    // Reads files whole into a new builder.
+    let read_whole = |positions: &[usize]| -> Result<Done, (usize, anyhow::Error)> {
+        let mut builder = BronzeBuilder::new(options.clone());
+        for &position in positions {
+            let (path, name) = files[position];
+            progress.set_message(name.to_string());
+            std::fs::File::open(path)
+                .with_context(|| format!("opening `{}`", path.display()))
+                .and_then(|file| Ok(builder.read(name, file, &mut |bytes, _| progress.inc(bytes))?))
+                .map_err(|error| (position, error))?;
+        }
+        let keys = positions.iter().map(|&p| (p, 0)).collect();
+        Ok(Done::Part(Box::new(builder), keys))
+    };
     // A unit stops at its first failing file. The failure at the lowest
     // input position is the one a single reader, going through the files in
     // order, would have met first (each failure depends on its file alone).
     let done = map_indices(units.len(), threads, |at| {
-        let mut builder = BronzeBuilder::new(options.clone());
         Ok(match &units[at].1 {
-            Unit::Share(share) => {
-                for &position in share {
-                    let (path, name) = files[position];
-                    progress.set_message(name.to_string());
-                    let read = std::fs::File::open(path)
-                        .with_context(|| format!("opening `{}`", path.display()))
-                        .and_then(|file| {
-                            Ok(builder.read(name, file, &mut |bytes, _| progress.inc(bytes))?)
-                        });
-                    if let Err(error) = read {
-                        return Ok(Err((position, error)));
-                    }
-                }
-                let keys = share.iter().map(|&p| (p, 0)).collect();
-                Ok(Done::Part(Box::new(builder), keys))
+            Unit::Share(share) => read_whole(share),
+            Unit::Scan(file) => {
+                let cut_file = &cut_files[*file];
+                let _unset = ReadWholeUnlessSet(&cut_file.plan);
+                // A file the scan cannot read is read whole, so that its
+                // error comes in input order, as one reader would meet it.
+                let batch_rows = options.batch_rows as u64;
+                let found = scan(
+                    files[cut_file.position].0,
+                    cut_file.bytes,
+                    batch_rows,
+                    segments as u64,
+                )
+                .ok()
+                .flatten();
+                let (plan, hash) =
+                    found.map_or((None, None), |(plan, hash)| (Some(plan), Some(hash)));
+                let _ = cut_file.plan.set(plan);
+                Ok(hash.map_or(Done::Nothing, |hash| Done::Hash(cut_file.position, hash)))
             }
-            Unit::Segment {
-                position,
-                segment,
-                lines_before,
-                start,
-                end,
-            } => {
-                let header = (*segment > 0).then(|| headers[position].as_slice());
-                let range = (*lines_before, *start, *end);
-                match read_segment(&mut builder, files[*position], header, range, progress) {
-                    Ok(()) => Ok(Done::Part(Box::new(builder), vec![(*position, *segment)])),
-                    Err(error) => Err((*position, error)),
+            Unit::Segment { file, segment } => {
+                let cut_file = &cut_files[*file];
+                let position = cut_file.position;
+                match cut_file.plan.wait() {
+                    None if *segment == 0 => read_whole(&[position]),
+                    None => Ok(Done::Nothing),
+                    Some((header, starts)) => match starts.get(*segment) {
+                        None => Ok(Done::Nothing),
+                        Some(&(lines_before, start)) => {
+                            let end = starts.get(segment + 1).map_or(cut_file.bytes, |s| s.1);
+                            let header = (*segment > 0).then_some(header.as_slice());
+                            let mut builder = BronzeBuilder::new(options.clone());
+                            let range = (lines_before, start, end);
+                            match read_segment(
+                                &mut builder,
+                                files[position],
+                                header,
+                                range,
+                                progress,
+                            ) {
+                                Ok(()) => {
+                                    Ok(Done::Part(Box::new(builder), vec![(position, *segment)]))
+                                }
+                                Err(error) => Err((position, error)),
+                            }
+                        }
+                    },
                 }
             }
-            Unit::Hash(position) => match sha256(files[*position].0) {
-                Ok(hash) => Ok(Done::Hash(*position, hash)),
-                Err(error) => Err((*position, error)),
-            },
         })
     })?;
     let mut parts = Vec::with_capacity(done.len());
@@ -295,6 +336,7 @@ fn read(
         match unit {
             Ok(Done::Part(builder, keys)) => parts.push((*builder, keys)),
             Ok(Done::Hash(position, hash)) => hashes.push((position, hash)),
+            Ok(Done::Nothing) => {}
             Err((position, error)) => {
                 if first_failure
                     .as_ref()
@@ -347,17 +389,6 @@ fn read_segment(
         Ok(true)
     })?;
     Ok(builder.end_file()?)
-}
-
-/// A file's SHA-256, lower-case hex, as the bronze manifest records it.
-fn sha256(path: &Path) -> Result<String> {
-    use sha2::Digest;
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
-    let mut hasher = sha2::Sha256::new();
-    std::io::copy(&mut file, &mut hasher)
-        .with_context(|| format!("reading `{}`", path.display()))?;
-    Ok(lakehouse_pipeline::bronze::hex(&hasher.finalize()))
 }
 
 /// The pipeline's independent silver and gold pieces

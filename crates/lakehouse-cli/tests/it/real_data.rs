@@ -552,7 +552,8 @@ fn the_summary_names_the_version_and_the_accounting() {
 /// its summary, warnings, exit code and error must be those of
 /// `--threads 1`, on every real export (whole, and with batches of 300 rows
 /// so that its largest file is cut), on one whose large file has a blank
-/// line (the segments do not join: it is read again whole), on every invalid
+/// line (the segments do not join: it is read again whole), on one whose
+/// large file holds a quoted field (it is not cut), on every invalid
 /// fixture (rejects, warnings, errors), and when two files fail the one
 /// reported is the one a single reader meets first.
 #[test]
@@ -575,6 +576,24 @@ fn every_thread_count_writes_the_same_bytes_and_says_the_same() {
             std::fs::write(blank.join(path.file_name().unwrap()), bytes).unwrap();
         }
         inputs.push((blank.to_path_buf(), &["--batch-rows", "300"]));
+    }
+    // A large file with a quoted field cannot be cut (a quote may hold a
+    // line end): its scan says so and its first segment reads it whole.
+    let quoted = temp_dir("threads-quoted");
+    if let Some(set) = real_set("dbt-synthea-v3.0.0") {
+        for entry in std::fs::read_dir(&set).unwrap() {
+            let path = entry.unwrap().path();
+            let mut text = std::fs::read_to_string(&path).unwrap();
+            if path.ends_with("claims_transactions.csv") {
+                let middle = text.len() / 2;
+                let start = middle + text[middle..].find('\n').unwrap() + 1;
+                let comma = start + text[start..].find(',').unwrap();
+                text.insert(comma, '"');
+                text.insert(start, '"');
+            }
+            std::fs::write(quoted.join(path.file_name().unwrap()), text).unwrap();
+        }
+        inputs.push((quoted.to_path_buf(), &["--batch-rows", "300"]));
     }
     let mut invalid: Vec<PathBuf> = std::fs::read_dir(fixtures().join("invalid"))
         .unwrap()
