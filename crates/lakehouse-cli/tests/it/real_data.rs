@@ -563,36 +563,41 @@ fn every_thread_count_writes_the_same_bytes_and_says_the_same() {
         inputs.push((set.clone(), &[]));
         inputs.push((set, &["--batch-rows", "300"]));
     }
-    let blank = temp_dir("threads-blank-line");
-    if let Some(set) = real_set("dbt-synthea-v3.0.0") {
+    // The dbt export into `dir`, its claims_transactions.csv changed by `edit`.
+    let edited = |dir: &Path, edit: fn(&mut Vec<u8>)| -> bool {
+        let Some(set) = real_set("dbt-synthea-v3.0.0") else {
+            return false;
+        };
         for entry in std::fs::read_dir(&set).unwrap() {
             let path = entry.unwrap().path();
             let mut bytes = std::fs::read(&path).unwrap();
             if path.ends_with("claims_transactions.csv") {
-                let middle = bytes.len() / 3;
-                let end = middle + bytes[middle..].iter().position(|b| *b == b'\n').unwrap();
-                bytes.insert(end, b'\n');
+                edit(&mut bytes);
             }
-            std::fs::write(blank.join(path.file_name().unwrap()), bytes).unwrap();
+            std::fs::write(dir.join(path.file_name().unwrap()), bytes).unwrap();
         }
+        true
+    };
+    // The line after `at` bytes starts where this says.
+    fn next_line(bytes: &[u8], at: usize) -> usize {
+        at + bytes[at..].iter().position(|b| *b == b'\n').unwrap() + 1
+    }
+    let blank = temp_dir("threads-blank-line");
+    if edited(&blank, |bytes| {
+        bytes.insert(next_line(bytes, bytes.len() / 3) - 1, b'\n')
+    }) {
         inputs.push((blank.to_path_buf(), &["--batch-rows", "300"]));
     }
     // A large file with a quoted field cannot be cut (a quote may hold a
     // line end): its scan says so and its first segment reads it whole.
     let quoted = temp_dir("threads-quoted");
-    if let Some(set) = real_set("dbt-synthea-v3.0.0") {
-        for entry in std::fs::read_dir(&set).unwrap() {
-            let path = entry.unwrap().path();
-            let mut text = std::fs::read_to_string(&path).unwrap();
-            if path.ends_with("claims_transactions.csv") {
-                let middle = text.len() / 2;
-                let start = middle + text[middle..].find('\n').unwrap() + 1;
-                let comma = start + text[start..].find(',').unwrap();
-                text.insert(comma, '"');
-                text.insert(start, '"');
-            }
-            std::fs::write(quoted.join(path.file_name().unwrap()), text).unwrap();
-        }
+    let quote_a_field = |bytes: &mut Vec<u8>| {
+        let start = next_line(bytes, bytes.len() / 2);
+        let comma = start + bytes[start..].iter().position(|b| *b == b',').unwrap();
+        bytes.insert(comma, b'"');
+        bytes.insert(start, b'"');
+    };
+    if edited(&quoted, quote_a_field) {
         inputs.push((quoted.to_path_buf(), &["--batch-rows", "300"]));
     }
     let mut invalid: Vec<PathBuf> = std::fs::read_dir(fixtures().join("invalid"))

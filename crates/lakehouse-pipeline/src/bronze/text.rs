@@ -148,6 +148,26 @@ mod tests {
 
     use super::*;
 
+    /// Appends `values` (`None`: a null) to both builders.
+    fn append_to_both(
+        values: &[Option<&str>],
+        ours: &mut TextBuilder,
+        arrows: &mut StringDictionaryBuilder<Int32Type>,
+    ) {
+        for value in values {
+            match value {
+                Some(v) => {
+                    ours.append_value(v);
+                    arrows.append_value(v);
+                }
+                None => {
+                    ours.append_null();
+                    arrows.append_null();
+                }
+            }
+        }
+    }
+
     /// Appends `values` (`None`: a null) to both builders and compares what
     /// they finish, batch after batch on the same builders.
     fn same_as_arrows(batches: &[&[Option<&str>]]) {
@@ -156,18 +176,7 @@ mod tests {
             StringDictionaryBuilder::<Int32Type>::new(),
         );
         for values in batches {
-            for value in *values {
-                match value {
-                    Some(v) => {
-                        ours.append_value(v);
-                        arrows.append_value(v);
-                    }
-                    None => {
-                        ours.append_null();
-                        arrows.append_null();
-                    }
-                }
-            }
+            append_to_both(values, &mut ours, &mut arrows);
             let (ours, arrows) = (ours.finish().unwrap(), arrows.finish());
             assert_eq!(ours, arrows, "{values:?}");
             // The key buffers too, nulls' slots included (`==` skips them).
@@ -231,18 +240,7 @@ mod tests {
             TextBuilder::row_ids(),
             StringDictionaryBuilder::<Int32Type>::new(),
         );
-        for value in values {
-            match value {
-                Some(v) => {
-                    ours.append_value(v);
-                    arrows.append_value(v);
-                }
-                None => {
-                    ours.append_null();
-                    arrows.append_null();
-                }
-            }
-        }
+        append_to_both(&values, &mut ours, &mut arrows);
         let (ours, arrows) = (ours.finish().unwrap(), arrows.finish());
         // A key per non-null row, in order, and the values as they came.
         assert_eq!(
