@@ -246,10 +246,8 @@ fn read(
     // at the end.
     let mut units: Vec<(u64, Unit)> = Vec::new();
     for (file, cut_file) in cut_files.iter().enumerate() {
-        for segment in 0..segments {
-            let size = cut_file.bytes / segments as u64;
-            units.push((size, Unit::Segment { file, segment }));
-        }
+        let size = cut_file.bytes / segments as u64;
+        units.extend((0..segments).map(|segment| (size, Unit::Segment { file, segment })));
     }
     let rest: Vec<(&str, u64)> = whole.iter().map(|&p| sizes[p]).collect();
     for share in lakehouse_pipeline::bronze::plan_parts(&rest, threads) {
@@ -293,10 +291,16 @@ fn read(
                 )
                 .ok()
                 .flatten();
-                let (plan, hash) =
-                    found.map_or((None, None), |(plan, hash)| (Some(plan), Some(hash)));
-                let _ = cut_file.plan.set(plan);
-                Ok(hash.map_or(Done::Nothing, |hash| Done::Hash(cut_file.position, hash)))
+                Ok(match found {
+                    Some((plan, hash)) => {
+                        let _ = cut_file.plan.set(Some(plan));
+                        Done::Hash(cut_file.position, hash)
+                    }
+                    None => {
+                        let _ = cut_file.plan.set(None);
+                        Done::Nothing
+                    }
+                })
             }
             Unit::Segment { file, segment } => {
                 let cut_file = &cut_files[*file];

@@ -79,14 +79,9 @@ impl TextBuilder {
 
     pub(super) fn append_value(&mut self, value: &str) {
         let value = value.as_bytes();
-        if self.row_ids {
-            self.bytes.extend_from_slice(value);
-            self.ends.push(self.bytes.len());
-            self.keys.push((self.ends.len() - 1) as i32);
-            self.nulls.append_non_null();
-            return;
-        }
         let key = match self.last {
+            // An id: every value is new (see the module's text).
+            _ if self.row_ids => Self::push(&mut self.bytes, &mut self.ends, value),
             Some(last) if Self::value(&self.bytes, &self.ends, last) == value => last,
             _ => self.intern(value),
         };
@@ -110,13 +105,16 @@ impl TextBuilder {
             |&key| FxBuildHasher.hash_one(Self::value(bytes, ends, key)),
         );
         *entry
-            .or_insert_with(|| {
-                bytes.extend_from_slice(value);
-                ends.push(bytes.len());
-                // At most one key per row of a batch, far below i32::MAX.
-                (ends.len() - 1) as i32
-            })
+            .or_insert_with(|| Self::push(bytes, ends, value))
             .get()
+    }
+
+    /// Adds `value` as the next distinct value and returns its key.
+    fn push(bytes: &mut Vec<u8>, ends: &mut Vec<usize>, value: &[u8]) -> i32 {
+        bytes.extend_from_slice(value);
+        ends.push(bytes.len());
+        // At most one key per row of a batch, far below i32::MAX.
+        (ends.len() - 1) as i32
     }
 
     /// The column so far, the builder left empty for the next batch.
