@@ -20,6 +20,7 @@ with open(native_path, encoding="utf-8") as handle:
             # not every gold table: it is a floor in the tables, not a line here.
             name = {
                 "lakehouse": "lakehouse run (native)",
+                "handwritten": "DuckDB, hand-written (native)",
                 "tuned": "DuckDB, tuned (native)",
                 "duckdb": "DuckDB, translated (native)",
                 "polars": "Polars (native)",
@@ -39,6 +40,7 @@ with open(browser_path, encoding="utf-8") as handle:
 COLORS = {
     "lakehouse run (native)": ("#1f6feb", ""),
     "our app (tab)": ("#1f6feb", "6 4"),
+    "DuckDB, hand-written (native)": ("#3d2e00", ""),
     "DuckDB, tuned (native)": ("#7a5c00", ""),
     "DuckDB, translated (native)": ("#d4a017", ""),
     "DuckDB-WASM (tab)": ("#d4a017", "6 4"),

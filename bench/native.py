@@ -9,16 +9,19 @@ Prints a Markdown table (ratios against `lakehouse run` from the same run)
 and writes every measurement to RESULTS_JSON for bench/chart.py.
 
 Before timing, each input gets its bundle (`lakehouse export --databricks`),
-its DuckDB script (bench/duckdb_pipeline.py translate) and the tuned DuckDB
+its DuckDB script (bench/duckdb_pipeline.py translate), the tuned DuckDB
 script (bench/duckdb_tuned.py: that script with its slow statements
-rewritten as a DuckDB user would); then, once per input and untimed, each
+rewritten as a DuckDB user would) and the hand-written one
+(bench/duckdb_handwritten.py: bronze written for DuckDB by hand, typed
+read_csv with store_rejects, then the tuned silver and gold); then, once per
+input and untimed, each
 contender's output is compared table by table with ours (--check), so every
 contender is known to do the same job. The Polars
 contender runs the same SQL through Polars' SQL engine
 (bench/polars_pipeline.py). The plain DuckDB job (bench/duckdb_plain.py)
 is a floor, not the same job, and is not checked.
 
-BENCH_CONTENDERS (comma-separated, default lakehouse,plain,tuned,duckdb,polars)
+BENCH_CONTENDERS (comma-separated, default lakehouse,plain,handwritten,tuned,duckdb,polars)
 picks the engines; lakehouse first gives the ratios."""
 import json
 import os
@@ -48,14 +51,14 @@ def timed(command, cores, env=None):
 
 
 def scripts(work):
-    """Where prepare() writes the DuckDB script, the Polars plan and the tuned DuckDB script."""
+    """Where prepare() writes the DuckDB script, the Polars plan, the tuned and the hand-written DuckDB scripts."""
     return (os.path.join(work, "pipeline.duckdb.sql"), os.path.join(work, "pipeline.polars.json"),
-            os.path.join(work, "pipeline.tuned.sql"))
+            os.path.join(work, "pipeline.tuned.sql"), os.path.join(work, "pipeline.handwritten.sql"))
 
 
 def contenders(work, path):
     """name -> (command writing Parquet to OUT, extra environment per core count)."""
-    sql, plan, tuned = scripts(work)
+    sql, plan, tuned, handwritten = scripts(work)
     return {
         "lakehouse": lambda out, cores: ([binary, "run", path, "--out", out, "--quiet"], {}),
         "duckdb": lambda out, cores: (
@@ -64,6 +67,11 @@ def contenders(work, path):
         ),
         "tuned": lambda out, cores: (
             [sys.executable, os.path.join(HERE, "duckdb_tuned.py"), "run", tuned, path, out, "--threads", str(cores)],
+            {},
+        ),
+        "handwritten": lambda out, cores: (
+            [sys.executable, os.path.join(HERE, "duckdb_handwritten.py"), "run", handwritten, path, out,
+             "--threads", str(cores)],
             {},
         ),
         # A floor, not the same job: bench/duckdb_plain.py says what it leaves out.
@@ -79,9 +87,9 @@ def contenders(work, path):
 
 
 def prepare(work, path):
-    """Our own run (the reference for --check), the bundle, the DuckDB script, the Polars plan and the tuned DuckDB script."""
+    """Our own run (the reference for --check), the bundle, and each contender's script or plan."""
     reference = os.path.join(work, "reference")
-    sql, plan, tuned = scripts(work)
+    sql, plan, tuned, handwritten = scripts(work)
     subprocess.run([binary, "run", path, "--out", reference, "--databricks", os.path.join(work, "bundle"), "--quiet"], check=True)
     subprocess.run(
         [sys.executable, os.path.join(HERE, "duckdb_pipeline.py"), "translate", os.path.join(work, "bundle"), sql],
@@ -90,6 +98,11 @@ def prepare(work, path):
     subprocess.run([sys.executable, os.path.join(HERE, "polars_pipeline.py"), "translate", sql, plan], check=True)
     subprocess.run(
         [sys.executable, os.path.join(HERE, "duckdb_tuned.py"), "translate", os.path.join(work, "bundle"), tuned],
+        check=True,
+    )
+    subprocess.run(
+        [sys.executable, os.path.join(HERE, "duckdb_handwritten.py"), "translate", os.path.join(work, "bundle"), path,
+         handwritten],
         check=True,
     )
     return reference
@@ -110,7 +123,7 @@ def check(work, path, reference, names):
 
 
 def main():
-    names = [n for n in os.environ.get("BENCH_CONTENDERS", "lakehouse,plain,tuned,duckdb,polars").split(",") if n]
+    names = [n for n in os.environ.get("BENCH_CONTENDERS", "lakehouse,plain,handwritten,tuned,duckdb,polars").split(",") if n]
     results = []
     print("| input | MB | cores | engine | wall s | peak RSS MB | RSS / input | MB/s | lakehouse time ÷ this |")
     print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
