@@ -6,6 +6,17 @@ pub fn format_count(value: f64) -> String {
     group(&format!("{:.0}", value))
 }
 
+/// Member months as member-years (12 to a year): a whole number from 100
+/// up, one decimal below it (9 member months are 0.8 member-years, not 1).
+pub fn format_member_years(member_months: f64) -> String {
+    let years = member_months / 12.0;
+    if years.abs() >= 100.0 {
+        format_count(years)
+    } else {
+        format!("{years:.1}")
+    }
+}
+
 fn group(digits: &str) -> String {
     let (sign, digits) = digits.strip_prefix('-').map_or(("", digits), |d| ("-", d));
     let mut out = String::new();
@@ -159,6 +170,15 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn member_years_keep_a_decimal_while_small() {
+        assert_eq!(format_member_years(9.0), "0.8");
+        assert_eq!(format_member_years(0.0), "0.0");
+        assert_eq!(format_member_years(1_199.0), "99.9");
+        assert_eq!(format_member_years(1_200.0), "100");
+        assert_eq!(format_member_years(33_340.0), "2,778");
+    }
 
     #[test]
     fn the_demo_size_keeps_to_its_bounds() {

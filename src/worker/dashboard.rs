@@ -1594,9 +1594,12 @@ impl Dashboard {
                     count(readmissions as f64),
                     count(discharges as f64)
                 )),
+                // The rate is per 1,000 member-years: its numerator and
+                // denominator both, as the other rates show theirs.
                 "admits_per_1000" => Some(format!(
-                    "{} admissions",
-                    count(payer_figures.admissions as f64)
+                    "{} in {} member-years",
+                    count(payer_figures.admissions as f64),
+                    state::format_member_years(payer_figures.member_months as f64)
                 )),
                 _ => None,
             };

@@ -880,8 +880,9 @@ fn kpis_compare_with_the_previous_period_and_show_their_denominators() {
     assert_eq!(
         kpi(&unfiltered, "admits_per_1000").detail.unwrap(),
         format!(
-            "{} admissions",
-            crate::state::format_count(int("inpatient_admissions") as f64)
+            "{} in {} member-years",
+            crate::state::format_count(int("inpatient_admissions") as f64),
+            crate::state::format_member_years(int("member_months") as f64)
         )
     );
     // The encounters' sparkline is the monthly chart's total per month.

@@ -385,6 +385,20 @@ test("at 1440x900, light and dark, the KPI cards and the first chart fit the fir
     const chartBottom = await bottom(app.testId("chart-monthly"));
     assert.ok(chartBottom <= 900, `${scheme}: the first chart ends at ${chartBottom} px`);
     assert.deepEqual(await app.kpiValuesCutOff(), [], `${scheme}: KPI values cut off`);
+    // The charts follow the theme: their background is the page's, and in
+    // dark mode their text is the page's text colour (plotters draws black).
+    const colours = await app.testId("chart-monthly").evaluate((chart) => {
+      const svg = chart.querySelector("svg");
+      const fill = (e) => getComputedStyle(e).fill;
+      return {
+        background: fill(svg.querySelector('rect[fill="#FFFFFF"]')),
+        text: fill(svg.querySelector("text")),
+        page: getComputedStyle(document.body).backgroundColor,
+        pageText: getComputedStyle(document.body).color,
+      };
+    });
+    assert.equal(colours.background, colours.page, `${scheme}: the chart's background`);
+    if (scheme === "dark") assert.equal(colours.text, colours.pageText, "dark: the chart's text");
     await page.screenshot({ path: join(artifacts, `desktop-${scheme}.png`) });
     // It unfolds again for another load.
     await app.openLoader();
