@@ -119,8 +119,9 @@ def value(name, kind, read):
     if read.endswith("_YEAR"):
         # 2.x writes a year alone (the coverage starts on January 1, ends on
         # December 31); 3.0 and 3.1 a datetime under the old name.
-        end = "12, 31" if read.startswith("END") else "1, 1"
-        return (f'CASE WHEN length("{read}") = 4 THEN make_timestamptz("{read}"::INT, {end}, 0, 0, 0) '
+        # (A UTC offset in the text: DuckDB-WASM has no time zone library.)
+        day = "-12-31T00:00:00Z" if read.startswith("END") else "-01-01T00:00:00Z"
+        return (f'CASE WHEN length("{read}") = 4 THEN ("{read}" || \'{day}\')::TIMESTAMPTZ '
                 f'ELSE "{read}"::TIMESTAMPTZ END AS "{name}"')
     if kind == "DOUBLE":
         return f'CASE WHEN isfinite("{read}") THEN "{read}" END AS "{name}"'  # NaN and infinities: no value
