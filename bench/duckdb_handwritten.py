@@ -194,21 +194,26 @@ def by_repeated_ids(statement):
     match = DISTINCT_OF_BRONZE.match(statement)
     if match:
         name, columns, key, table = match.groups()
-        return (
-            f'CREATE OR REPLACE TEMPORARY TABLE {name} AS '
-            f'WITH repeated AS (SELECT "{key}" FROM {table} GROUP BY "{key}" HAVING count(*) > 1) '
-            f'SELECT {columns} FROM {table} ANTI JOIN repeated USING ("{key}") '
-            f'UNION ALL SELECT DISTINCT {columns} FROM {table} SEMI JOIN repeated USING ("{key}")')
+        return only_repeated(name, "", table, key, f"SELECT {columns}",
+                             lambda repeated_rows: f"SELECT DISTINCT {columns} FROM {repeated_rows}")
     match = FIRST_PER_ID.match(statement)
     if match:
         name, rank, rows, keep = match.groups()
-        return (
-            f'CREATE OR REPLACE TEMPORARY TABLE {name} AS '
-            f'WITH d AS ({rows} WHERE {keep}), '
-            f'repeated AS (SELECT "Id" FROM d GROUP BY "Id" HAVING count(*) > 1) '
-            f'SELECT *, 1 AS _rank FROM d ANTI JOIN repeated USING ("Id") '
-            f'UNION ALL SELECT * FROM (SELECT *, {rank} FROM d SEMI JOIN repeated USING ("Id")) WHERE _rank = 1')
+        return only_repeated(name, f"d AS ({rows} WHERE {keep}), ", "d", "Id", "SELECT *, 1 AS _rank",
+                             lambda repeated_rows: f"SELECT * FROM (SELECT *, {rank} FROM {repeated_rows}) "
+                                                   "WHERE _rank = 1")
     return statement
+
+
+def only_repeated(name, before, rows, key, as_is, over_repeated):
+    """Table `name`: the rows of `rows` whose `key` appears once, as `as_is`
+    selects them, and `over_repeated(the rows whose key repeats)`."""
+    repeated_rows = f'{rows} SEMI JOIN repeated USING ("{key}")'
+    return (
+        f'CREATE OR REPLACE TEMPORARY TABLE {name} AS '
+        f'WITH {before}repeated AS (SELECT "{key}" FROM {rows} GROUP BY "{key}" HAVING count(*) > 1) '
+        f'{as_is} FROM {rows} ANTI JOIN repeated USING ("{key}") '
+        f'UNION ALL {over_repeated(repeated_rows)}')
 
 
 def write_sql(bundle, source, as_of, path):
