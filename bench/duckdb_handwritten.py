@@ -28,7 +28,6 @@ Usage:
   duckdb_handwritten.py run SQL SOURCE_DIR OUT_DIR [--threads N] [--check RUN_OUT]
 """
 
-import argparse
 import os
 import re
 import sys
@@ -165,13 +164,15 @@ def bronze_statements(source):
             with open(path, encoding="utf-8-sig") as handle:
                 header = handle.readline().rstrip("\r\n").split(",")
         out.append(bronze_table(table, header))
-        for column in required.split(", "):
-            missing = f'"{column}" IS NULL'
-            out.append(
-                f"INSERT INTO bronze_rejects SELECT _source_file, _source_line, '{column}', "
-                f"'missing required value in `{column}`', concat_ws(',', *COLUMNS(* EXCLUDE (_source_file, "
-                f"_source_line))) FROM bronze_{table} WHERE {missing}")
-            out.append(f"DELETE FROM bronze_{table} WHERE {missing}")
+        # One pass for every required column: a row's reason names the first it lacks.
+        required = required.split(", ")
+        first_missing = " ".join(f"WHEN \"{c}\" IS NULL THEN '{c}'" for c in required)
+        missing = " OR ".join(f'"{c}" IS NULL' for c in required)
+        out.append(
+            f"INSERT INTO bronze_rejects SELECT _source_file, _source_line, c, 'missing required value in `' || c || '`', "
+            f"raw FROM (SELECT _source_file, _source_line, CASE {first_missing} END AS c, concat_ws(',', "
+            f"*COLUMNS(* EXCLUDE (_source_file, _source_line))) AS raw FROM bronze_{table} WHERE {missing})")
+        out.append(f"DELETE FROM bronze_{table} WHERE {missing}")
     out.append(
         "INSERT INTO bronze_rejects SELECT parse_filename(s.file_path), e.line, e.column_name, "
         "e.error_type || ': ' || e.error_message, e.csv_line "
@@ -230,18 +231,7 @@ def write_sql(bundle, source, as_of, path):
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "translate":
-        parser = argparse.ArgumentParser(description="bronze for SOURCE, then the bundle's silver and gold")
-        parser.add_argument("verb")
-        parser.add_argument("bundle")
-        parser.add_argument("source")
-        parser.add_argument("sql")
-        parser.add_argument("--as-of", default="")
-        args = parser.parse_args()
-        write_sql(args.bundle, args.source, args.as_of, args.sql)
-    else:
-        duckdb_pipeline.cli(None, __doc__)
-
+    duckdb_pipeline.cli(write_sql, __doc__, needs_source=True)
 
 if __name__ == "__main__":
     main()

@@ -235,13 +235,17 @@ def run_sql(path, source, out, threads, check_against=None):
         check_or_exit(con, written, check_against)
 
 
-def cli(write, doc):
+def cli(write, doc, needs_source=False):
     """The `translate` and `run` verbs, with `write(bundle, as_of, path)`
-    writing the script (this translation, or bench/duckdb_tuned.py's)."""
+    writing the script (this translation, or bench/duckdb_tuned.py's); with
+    `needs_source`, translate also takes the CSV folder and calls
+    `write(bundle, source, as_of, path)` (bench/duckdb_handwritten.py)."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     verbs = parser.add_subparsers(dest="verb", required=True)
     make = verbs.add_parser("translate", help="bundle notebooks -> one DuckDB SQL script")
     make.add_argument("bundle")
+    if needs_source:
+        make.add_argument("source")
     make.add_argument("sql")
     make.add_argument("--as-of", default="")
     run = verbs.add_parser("run", help="run a translated script on a CSV folder")
@@ -252,7 +256,10 @@ def cli(write, doc):
     run.add_argument("--check", metavar="RUN_OUT", help="compare with `lakehouse run --out RUN_OUT`")
     args = parser.parse_args()
     if args.verb == "translate":
-        write(args.bundle, args.as_of, args.sql)
+        if needs_source:
+            write(args.bundle, args.source, args.as_of, args.sql)
+        else:
+            write(args.bundle, args.as_of, args.sql)
     else:
         run_sql(args.sql, args.source, args.out, args.threads, args.check)
 
