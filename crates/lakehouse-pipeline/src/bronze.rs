@@ -226,6 +226,32 @@ impl Bronze {
     pub fn table(&self, file: &str) -> Option<&BronzeTable> {
         self.tables.iter().find(|t| t.spec.file == file)
     }
+
+    /// Sets the SHA-256 of the input file `path` read without one
+    /// ([`BronzeBuilder::read_unhashed`]): the first report of that path
+    /// whose hash is still empty. Whether there was one.
+    pub fn set_sha256(&mut self, path: &str, sha256: String) -> bool {
+        match self
+            .files
+            .iter_mut()
+            .find(|f| f.path == path && f.sha256.is_empty())
+        {
+            Some(file) => {
+                file.sha256 = sha256;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Input files still without their SHA-256 (read with
+    /// [`BronzeBuilder::read_unhashed`], not yet given one).
+    pub fn unhashed_files(&self) -> impl Iterator<Item = &str> {
+        self.files
+            .iter()
+            .filter(|f| f.sha256.is_empty())
+            .map(|f| f.path.as_str())
+    }
 }
 
 /// The latest day of any four-digit date or time in `tables` (the default
@@ -364,6 +390,39 @@ pub fn file_kind(path: &str) -> Option<String> {
 /// [`FileReport`] (and by a caller that hashes a file read in segments).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A SHA-256 taken chunk by chunk, written (lower-case hex) as a
+/// [`FileReport`] holds it: for a caller that hashes a file apart from the
+/// pipeline (the browser's second worker).
+#[derive(Clone, Default)]
+pub struct Sha256Hex(sha2::Sha256);
+
+impl Sha256Hex {
+    /// The next bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(&mut self.0, bytes);
+    }
+
+    /// The hash, as lower-case hex.
+    pub fn finish(self) -> String {
+        hex(&sha2::Digest::finalize(self.0))
+    }
+}
+
+/// The SHA-256 (lower-case hex) of everything `reader` yields, read in
+/// [`READ_CHUNK_BYTES`] chunks.
+pub fn sha256_hex(mut reader: impl std::io::Read) -> std::io::Result<String> {
+    let mut hasher = Sha256Hex::default();
+    let mut buffer = vec![0u8; READ_CHUNK_BYTES];
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => return Ok(hasher.finish()),
+            Ok(read) => hasher.update(&buffer[..read]),
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -563,10 +563,41 @@ impl BronzeBuilder {
     pub fn read(
         &mut self,
         path: &str,
-        mut reader: impl Read,
+        reader: impl Read,
         on_chunk: &mut dyn FnMut(u64, u64),
     ) -> Result<()> {
         self.begin_file(path)?;
+        self.read_rest(path, reader, on_chunk)
+    }
+
+    /// [`read`](Self::read) without the SHA-256: for a caller that hashes
+    /// the same bytes elsewhere, at the same time (the browser's second
+    /// worker, the CLI's hashing thread), and sets it on the file's report
+    /// afterwards (see [`Bronze::set_sha256`]). The report's `sha256` is
+    /// empty until then.
+    pub fn read_unhashed(
+        &mut self,
+        path: &str,
+        reader: impl Read,
+        on_chunk: &mut dyn FnMut(u64, u64),
+    ) -> Result<()> {
+        self.begin_unhashed(path)?;
+        self.read_rest(path, reader, on_chunk)
+    }
+
+    /// [`begin_file`](Self::begin_file) without the SHA-256 (see
+    /// [`read_unhashed`](Self::read_unhashed)), for a caller that pushes
+    /// the file's chunks itself.
+    pub fn begin_unhashed(&mut self, path: &str) -> Result<()> {
+        self.begin_segment(path, None, 0)
+    }
+
+    fn read_rest(
+        &mut self,
+        path: &str,
+        mut reader: impl Read,
+        on_chunk: &mut dyn FnMut(u64, u64),
+    ) -> Result<()> {
         let mut buffer = vec![0u8; READ_CHUNK_BYTES];
         loop {
             let read = match reader.read(&mut buffer) {

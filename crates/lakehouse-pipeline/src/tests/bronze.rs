@@ -280,6 +280,37 @@ fn over_long_lines_are_rejected_without_stalling() {
 }
 
 #[wasm_bindgen_test(unsupported = test)]
+fn a_file_read_unhashed_takes_the_hash_computed_apart() {
+    let read = |unhashed: bool| {
+        let mut builder = BronzeBuilder::new(IngestOptions::default());
+        for (name, bytes) in super::fixtures::MINI {
+            let reader = Cursor::new(bytes);
+            if unhashed {
+                builder.read_unhashed(name, reader, &mut |_, _| {})
+            } else {
+                builder.read(name, reader, &mut |_, _| {})
+            }
+            .unwrap();
+        }
+        builder.finish().unwrap()
+    };
+    let hashed = read(false);
+    let mut apart = read(true);
+    let names: Vec<&str> = super::fixtures::MINI.iter().map(|(n, _)| *n).collect();
+    assert_eq!(apart.unhashed_files().collect::<Vec<_>>(), names);
+    assert!(!apart.set_sha256("no/such.csv", "00".into()));
+    for (name, bytes) in super::fixtures::MINI {
+        let hash = crate::bronze::sha256_hex(Cursor::new(bytes)).unwrap();
+        assert!(apart.set_sha256(name, hash));
+        // Set once: the report has its hash now.
+        assert!(!apart.set_sha256(name, String::new()));
+    }
+    assert_eq!(apart.unhashed_files().count(), 0);
+    assert_eq!(apart.files, hashed.files);
+    assert!(hashed.files.iter().all(|f| f.sha256.len() == 64));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
 fn chunk_boundaries_do_not_change_the_result() {
     let whole =
         crate::run_bytes(super::fixtures::MINI.iter().map(|(n, b)| (*n, *b)), None).unwrap();
