@@ -45,7 +45,7 @@ fn main() {
             Box::new(BytesSource { path: name, bytes }) as Box<dyn Source>
         })
         .collect();
-    let lakehouse = handler::load_sources(&mut sources, Default::default(), &mut |_| {})
+    let lakehouse = handler::load_sources(&mut sources, Default::default(), false, &mut |_| {})
         .expect("pipeline runs");
     let dashboard = Dashboard::new(&lakehouse);
     let load_s = started.elapsed().as_secs_f64();

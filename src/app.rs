@@ -206,8 +206,8 @@ pub fn App() -> impl IntoView {
                 save_state.set(SaveState::Failed(message, loading.get_untracked().0))
             }
             // The list comes from storage workers (`workspace::storage_request`),
-            // never from this one.
-            Response::Workspace { .. } | Response::Ready => {}
+            // never from this one; hashes go from worker to worker.
+            Response::Workspace { .. } | Response::Ready | Response::Hashed { .. } => {}
         });
         if let Err(detail) = result {
             set_phase.set(Phase::Failed(UserMessage::new(

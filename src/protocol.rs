@@ -23,6 +23,19 @@ pub enum Request {
         #[serde(default)]
         zip: ZipLimits,
     },
+    /// The next bytes (beside the JSON) of file `file` of a stream the
+    /// pipeline worker sends the second worker it started: the SHA-256
+    /// (for `manifest.json`) of the files it decodes, taken on the other
+    /// core. Files come one after the other; `last` ends one.
+    HashChunk {
+        /// The file's position in the stream.
+        file: u32,
+        /// Whether these are the file's last bytes.
+        last: bool,
+    },
+    /// The stream of [`Request::HashChunk`]s is over: answered with
+    /// [`Response::Hashed`].
+    HashDone,
     /// Zip the last built lakehouse (every table as Parquet, plus `manifest.json`).
     Download,
     /// Recompute the KPIs and charts for a filter.
@@ -98,6 +111,13 @@ impl Request {
                 | Request::DownloadSaved { .. }
         )
     }
+}
+
+/// Whether a loaded file's SHA-256 (for `manifest.json`) is taken by a
+/// second worker while the first builds: every file but a `.zip`, whose
+/// entries are hashed as they are inflated.
+pub fn hashed_apart(path: &str) -> bool {
+    !path.to_ascii_lowercase().ends_with(".zip")
 }
 
 /// A lakehouse saved in the browser (its `lakehouse.json`).
@@ -314,6 +334,12 @@ pub enum Response {
     Saved(SavedLakehouse),
     /// Saving it failed; nothing of it was kept.
     SaveFailed(UserMessage),
+    /// The SHA-256 of each file of a stream of [`Request::HashChunk`]s,
+    /// in its order.
+    Hashed {
+        /// Lower-case hex SHA-256 per file.
+        hashes: Vec<String>,
+    },
     /// The saved lakehouses, newest first (a struct variant: an internally
     /// tagged enum cannot hold a bare list).
     Workspace {

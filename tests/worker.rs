@@ -1,7 +1,8 @@
 //! The worker handler inside a dedicated worker scope (wasm-bindgen-test in
 //! headless Chromium): files are browser `File`s read in slices with
 //! `FileReaderSync`, exactly as in the app, and the result equals the
-//! lakehouse built from the same bytes in memory.
+//! lakehouse built from the same bytes in memory (their SHA-256 computed
+//! apart, as the app's second worker does).
 #![cfg(target_arch = "wasm32")]
 
 use lakehouse_web::protocol::{Dimension, Filter, Stage, TableQuery};
@@ -27,12 +28,20 @@ fn files_read_with_file_reader_sync_build_the_same_lakehouse() {
         }));
     }
     let mut stages = Vec::new();
-    let built = handler::load_sources(&mut from_files, Default::default(), &mut |p| {
+    // Read as the app reads them: unhashed, while a second worker hashes
+    // the same `File`s.
+    let mut built = handler::load_sources(&mut from_files, Default::default(), true, &mut |p| {
         stages.push(p.stage)
     })
     .unwrap();
     let reference =
-        handler::load_sources(&mut from_bytes, Default::default(), &mut |_| {}).unwrap();
+        handler::load_sources(&mut from_bytes, Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(built.bronze.unhashed_files().count(), files.len());
+    let hashes = handler::hash_sources(&mut from_files).unwrap();
+    for (source, hash) in from_files.iter().zip(hashes) {
+        assert!(built.bronze.set_sha256(source.path(), hash));
+    }
+    assert_eq!(built.manifest_json(), reference.manifest_json());
     assert!(stages.contains(&Stage::Bronze) && stages.ends_with(&[Stage::Silver, Stage::Gold]));
     let (a, b) = (Dashboard::new(&built), Dashboard::new(&reference));
     let summary = handler::summarize(&built, &a);
@@ -57,4 +66,95 @@ fn files_read_with_file_reader_sync_build_the_same_lakehouse() {
     assert_eq!(rows.len() as u64, a.view(&filter).encounters);
     let (zip, bytes) = handler::lakehouse_zip(&built).unwrap();
     assert_eq!(zip.bytes, bytes.len() as u64);
+}
+
+/// A browser `File` of `bytes`.
+fn file(name: &str, bytes: &[u8]) -> web_sys::File {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    web_sys::File::new_with_u8_array_sequence(&parts, name).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn files_read_ahead_asynchronously_build_the_same_lakehouse() {
+    use std::io::Write;
+    // Slices of 4 KiB (the app's are 1 MiB): files of several slices, and
+    // the last one short.
+    let slice = 4096;
+    let files = lakehouse_synth::generate_files(&lakehouse_synth::Config::new(12, 30));
+    assert!(files.iter().any(|(_, b)| b.len() > 5 * slice));
+    // The first half as files, the rest in a zip.
+    let half = files.len() / 2;
+    let mut zipped = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = zip::ZipWriter::new(&mut zipped);
+        for (name, bytes) in &files[half..] {
+            writer
+                .start_file(name.to_string(), zip::write::SimpleFileOptions::default())
+                .unwrap();
+            writer.write_all(bytes).unwrap();
+        }
+        writer.finish().unwrap();
+    }
+    let zipped = zipped.into_inner();
+    let mut chosen: Vec<(String, web_sys::File)> = files[..half]
+        .iter()
+        .map(|(name, bytes)| (name.to_string(), file(name, bytes)))
+        .collect();
+    chosen.push(("rest.zip".into(), file("rest.zip", &zipped)));
+    let mut sources: Vec<Box<dyn Source>> = files[..half]
+        .iter()
+        .map(|(name, bytes)| {
+            Box::new(BytesSource {
+                path: name.to_string(),
+                bytes: bytes.clone(),
+            }) as Box<dyn Source>
+        })
+        .collect();
+    sources.push(Box::new(BytesSource {
+        path: "rest.zip".into(),
+        bytes: zipped,
+    }));
+    let reference =
+        handler::load_sources(&mut sources, Default::default(), false, &mut |_| {}).unwrap();
+
+    let mut done = Vec::new();
+    let mut record = |p: &lakehouse_web::protocol::Progress| done.push(p.bytes_done);
+    // What the app's second worker receives: each slice, once decoded.
+    let mut hashing: Vec<(lakehouse_pipeline::bronze::Sha256Hex, bool)> = Vec::new();
+    let mut forward = |file: u32, bytes: &js_sys::Uint8Array, last: bool| {
+        if hashing.len() == file as usize {
+            hashing.push(Default::default());
+        }
+        let (hasher, ended) = &mut hashing[file as usize];
+        assert!(!*ended, "bytes after the last of file {file}");
+        hasher.update(&bytes.to_vec());
+        *ended = last;
+    };
+    let mut built = runtime::read_files(
+        &chosen,
+        Default::default(),
+        slice as u32,
+        &mut record,
+        Some(&mut forward),
+    )
+    .await
+    .unwrap();
+    // Progress only grows, to the whole input.
+    assert!(done.windows(2).all(|w| w[0] <= w[1]), "{done:?}");
+    let total: u64 = chosen.iter().map(|(_, f)| f.size() as u64).sum();
+    assert_eq!(done.last(), Some(&total));
+    // The plain files wait for their hashes; the zip's entries have theirs.
+    let unhashed: Vec<String> = built.bronze.unhashed_files().map(str::to_string).collect();
+    let plain: Vec<String> = files[..half].iter().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(unhashed, plain);
+    assert_eq!(hashing.len(), plain.len());
+    for (path, (hasher, ended)) in plain.iter().zip(hashing) {
+        assert!(ended, "{path} never ended");
+        assert!(built.bronze.set_sha256(path, hasher.finish()));
+    }
+    assert_eq!(built.manifest_json(), reference.manifest_json());
+    assert_eq!(
+        built.output_files(false).unwrap(),
+        reference.output_files(false).unwrap()
+    );
 }

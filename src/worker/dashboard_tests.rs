@@ -288,7 +288,7 @@ fn build_dir(dir: &Path) -> Lakehouse {
             }) as Box<dyn Source>
         })
         .collect();
-    handler::load_sources(&mut sources, Default::default(), &mut |_| {}).unwrap()
+    handler::load_sources(&mut sources, Default::default(), false, &mut |_| {}).unwrap()
 }
 
 fn values_of(view: &View) -> KpiValues {

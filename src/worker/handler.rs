@@ -11,7 +11,7 @@ use lakehouse_pipeline::export::databricks::BundleOptions;
 
 use crate::protocol::{
     Download, DqRow, ExportKind, FileRow, Filter, Progress, RejectRow, Stage, Summary, TableRow,
-    UserMessage, ZipLimits,
+    UserMessage, ZipLimits, hashed_apart,
 };
 use crate::worker::dashboard::Dashboard;
 
@@ -85,55 +85,162 @@ impl Seek for SourceReader<'_> {
     }
 }
 
-fn is_zip(path: &str) -> bool {
-    path.to_ascii_lowercase().ends_with(".zip")
-}
-
-/// Builds the lakehouse from `sources`, reporting progress per slice.
+/// Builds the lakehouse from `sources`, reporting progress per slice. With
+/// `hash_apart`, the files that are not zips ([`hashed_apart`]) are read
+/// without their SHA-256: another worker hashes them meanwhile (their
+/// reports' `sha256` stays empty until [`Bronze::set_sha256`]).
+///
+/// [`Bronze::set_sha256`]: lakehouse_pipeline::Bronze::set_sha256
 pub fn load_sources(
     sources: &mut [Box<dyn Source>],
     zip: ZipLimits,
+    hash_apart: bool,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Lakehouse, UserMessage> {
-    let total: u64 = sources.iter().map(|s| s.size()).sum();
-    let mut done = 0u64;
-    let mut builder = BronzeBuilder::new(IngestOptions {
-        zip: zip.to_bronze(),
-        ..IngestOptions::default()
-    });
+    let total = sources.iter().map(|s| s.size()).sum();
+    let mut loading = Loading::new(total, zip, hash_apart, progress);
     for source in sources.iter_mut() {
+        loading.read_source(source.as_mut())?;
+    }
+    loading.finish()
+}
+
+/// A load in progress: the bronze builder and the progress it reports.
+/// [`load_sources`] reads each source through it; the worker's runtime
+/// reads a plain file's slices itself (asynchronously, the next slice on
+/// its way while this one is decoded) and pushes them here.
+pub struct Loading<'a> {
+    builder: BronzeBuilder,
+    total: u64,
+    done: u64,
+    hash_apart: bool,
+    progress: &'a mut dyn FnMut(&Progress),
+}
+
+impl<'a> Loading<'a> {
+    /// A load of `total` bytes (see [`load_sources`] for `hash_apart`).
+    pub fn new(
+        total: u64,
+        zip: ZipLimits,
+        hash_apart: bool,
+        progress: &'a mut dyn FnMut(&Progress),
+    ) -> Self {
+        let builder = BronzeBuilder::new(IngestOptions {
+            zip: zip.to_bronze(),
+            ..IngestOptions::default()
+        });
+        Self {
+            builder,
+            total,
+            done: 0,
+            hash_apart,
+            progress,
+        }
+    }
+
+    fn report(&mut self, path: &str, bytes_done: u64) {
+        (self.progress)(&Progress {
+            stage: Stage::Bronze,
+            file: Some(path.to_string()),
+            bytes_done,
+            bytes_total: self.total,
+            rows: self.builder.rows_read(),
+        });
+    }
+
+    /// Reads one whole source (a zip entry by entry).
+    pub fn read_source(&mut self, source: &mut dyn Source) -> Result<(), UserMessage> {
         let path = source.path().to_string();
-        let mut report = |done: u64, rows: u64| {
-            progress(&Progress {
-                stage: Stage::Bronze,
-                file: Some(path.clone()),
-                bytes_done: done,
-                bytes_total: total,
-                rows,
-            });
-        };
-        report(done, builder.rows_read());
+        self.report(&path, self.done);
         let size = source.size();
         let reader = SourceReader {
-            source: source.as_mut(),
+            source,
             position: 0,
         };
-        let result = if is_zip(&path) {
-            archive::ingest_zip(&mut builder, &path, reader)
+        let result = if !hashed_apart(&path) {
+            archive::ingest_zip(&mut self.builder, &path, reader)
         } else {
+            let (done, total, progress) = (self.done, self.total, &mut *self.progress);
             let mut read = 0;
-            builder.read(&path, reader, &mut |bytes, rows| {
+            let mut on_chunk = |bytes, rows| {
                 read += bytes;
-                report(done + read, rows);
-            })
+                progress(&Progress {
+                    stage: Stage::Bronze,
+                    file: Some(path.clone()),
+                    bytes_done: done + read,
+                    bytes_total: total,
+                    rows,
+                });
+            };
+            if self.hash_apart {
+                self.builder.read_unhashed(&path, reader, &mut on_chunk)
+            } else {
+                self.builder.read(&path, reader, &mut on_chunk)
+            }
         };
-        result.map_err(|e| UserMessage::from_error(&format!("Could not read `{path}`"), &e))?;
-        done += size;
+        result.map_err(|e| read_error(&path, &e))?;
+        self.done += size;
+        Ok(())
     }
-    let bronze = builder.finish().map_err(|error| {
-        UserMessage::from_error("These files are not a complete Synthea export", &error)
-    })?;
-    build(bronze, total, progress)
+
+    /// Starts a plain file (not a zip) whose bytes follow through
+    /// [`push`](Self::push).
+    pub fn begin(&mut self, path: &str) -> Result<(), UserMessage> {
+        self.report(path, self.done);
+        let result = if self.hash_apart {
+            self.builder.begin_unhashed(path)
+        } else {
+            self.builder.begin_file(path)
+        };
+        result.map_err(|e| read_error(path, &e))
+    }
+
+    /// The next bytes of the file begun.
+    pub fn push(&mut self, path: &str, chunk: &[u8]) -> Result<(), UserMessage> {
+        self.builder.push(chunk).map_err(|e| read_error(path, &e))?;
+        self.done += chunk.len() as u64;
+        self.report(path, self.done);
+        Ok(())
+    }
+
+    /// Ends the file begun.
+    pub fn end(&mut self, path: &str) -> Result<(), UserMessage> {
+        self.builder.end_file().map_err(|e| read_error(path, &e))
+    }
+
+    /// Builds silver and gold over what was read.
+    pub fn finish(self) -> Result<Lakehouse, UserMessage> {
+        let bronze = self.builder.finish().map_err(|error| {
+            UserMessage::from_error("These files are not a complete Synthea export", &error)
+        })?;
+        build(bronze, self.total, self.progress)
+    }
+}
+
+/// The message for a file that could not be read.
+pub fn read_error(path: &str, error: &lakehouse_pipeline::Error) -> UserMessage {
+    UserMessage::from_error(&format!("Could not read `{path}`"), error)
+}
+
+/// The SHA-256 (lower-case hex) of each source, read in slices: the
+/// session's own, when an output needs the hashes a second worker has not
+/// brought (see `Session::files_loaded`).
+pub fn hash_sources(sources: &mut [Box<dyn Source>]) -> Result<Vec<String>, UserMessage> {
+    sources
+        .iter_mut()
+        .map(|source| {
+            let path = source.path().to_string();
+            let reader = SourceReader {
+                source: source.as_mut(),
+                position: 0,
+            };
+            lakehouse_pipeline::bronze::sha256_hex(reader).map_err(|error| UserMessage {
+                title: format!("Could not read `{path}` again to hash it"),
+                detail: format!("{error} (its SHA-256 goes into manifest.json)"),
+                hint: Some("the file may have been moved or changed; load the files again".into()),
+            })
+        })
+        .collect()
 }
 
 /// Generates `patients` demo patients in the worker and builds the lakehouse.
@@ -156,7 +263,7 @@ pub fn load_demo(
             }) as Box<dyn Source>
         })
         .collect();
-    load_sources(&mut sources, ZipLimits::default(), progress)
+    load_sources(&mut sources, ZipLimits::default(), false, progress)
 }
 
 /// Opens a lakehouse from the files a save wrote (its Parquet): every
@@ -523,7 +630,7 @@ mod tests {
                 }) as Box<dyn Source>
             })
             .collect();
-        let built = load_sources(&mut sources, ZipLimits::default(), &mut |_| {}).unwrap();
+        let built = load_sources(&mut sources, ZipLimits::default(), false, &mut |_| {}).unwrap();
         let direct = summarize(&built, &Dashboard::new(&built));
         let mut zipped = std::io::Cursor::new(Vec::new());
         {
@@ -541,7 +648,7 @@ mod tests {
             path: "export.zip".into(),
             bytes: zipped.clone(),
         })];
-        let built = load_sources(&mut sources, ZipLimits::default(), &mut |_| {}).unwrap();
+        let built = load_sources(&mut sources, ZipLimits::default(), false, &mut |_| {}).unwrap();
         let from_zip = summarize(&built, &Dashboard::new(&built));
         assert_eq!(direct.view, from_zip.view);
         // The limits the user sets are the ones applied.
@@ -553,7 +660,7 @@ mod tests {
             max_gib: 0,
             max_ratio: 1,
         };
-        let refused = load_sources(&mut sources, tight, &mut |_| {}).unwrap_err();
+        let refused = load_sources(&mut sources, tight, false, &mut |_| {}).unwrap_err();
         assert!(refused.detail.contains("possible zip bomb"), "{refused:?}");
         assert!(refused.hint.unwrap().contains("Zip limits"));
     }
@@ -564,7 +671,8 @@ mod tests {
             path: "encounters.csv".into(),
             bytes: b"Id,START,PATIENT\n".to_vec(),
         })];
-        let message = load_sources(&mut sources, ZipLimits::default(), &mut |_| {}).unwrap_err();
+        let message =
+            load_sources(&mut sources, ZipLimits::default(), false, &mut |_| {}).unwrap_err();
         assert_eq!(
             message.title,
             "These files are not a complete Synthea export"
@@ -583,7 +691,8 @@ mod tests {
             path: "patients.csv".into(),
             bytes: b"BIRTHDATE\n1990-01-01\n".to_vec(),
         })];
-        let message = load_sources(&mut sources, ZipLimits::default(), &mut |_| {}).unwrap_err();
+        let message =
+            load_sources(&mut sources, ZipLimits::default(), false, &mut |_| {}).unwrap_err();
         assert_eq!(message.title, "Could not read `patients.csv`");
         assert_eq!(
             message.detail,

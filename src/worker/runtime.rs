@@ -1,14 +1,18 @@
 //! The worker's JavaScript glue (wasm32 only): decodes requests, reads
-//! `File`s in slices with `FileReaderSync`, lets the [`Session`] answer and
-//! posts the reply. Routing itself is in `session`, natively tested.
+//! `File`s in slices (with `Blob.arrayBuffer()` ahead of the decoder, or
+//! with `FileReaderSync` for a zip's seeks), lets the [`Session`] answer
+//! and posts the reply. Routing itself is in `session`, natively tested.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 
-use super::handler::Source;
+use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, File, FileReaderSync, MessageEvent, Worker};
+
+use super::handler::{Loading, Source};
 use super::session::{Reply, Session};
-use crate::protocol::{Progress, Request, Response, UserMessage};
+use crate::protocol::{Progress, Request, Response, UserMessage, hashed_apart};
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -109,31 +113,268 @@ fn decode(data: &js_sys::Array) -> Result<Request, Reply> {
     serde_json::from_str(&text).map_err(|error| failed("Bad request", error))
 }
 
-/// Lets the session answer a request, with the `File`s posted beside its
-/// JSON.
+/// The `File`s posted beside a request's JSON, with their paths.
+fn posted_files(paths: &[String], data: &js_sys::Array) -> Vec<(String, File)> {
+    paths
+        .iter()
+        .enumerate()
+        .filter_map(|(i, path)| {
+            let file = data.get(i as u32 + 1).dyn_into::<File>().ok()?;
+            Some((path.clone(), file))
+        })
+        .collect()
+}
+
+/// The posted files as sources read with `FileReaderSync`.
+fn file_sources(files: &[(String, File)]) -> Result<Vec<Box<dyn Source>>, Reply> {
+    let reader = FileReaderSync::new().map_err(|error| {
+        Reply::from(Response::Failed(UserMessage {
+            title: "This browser cannot read files in a worker".into(),
+            detail: format!("{error:?}"),
+            hint: Some("use a current Chrome, Edge or Firefox".into()),
+        }))
+    })?;
+    Ok(files
+        .iter()
+        .map(|(path, file)| {
+            Box::new(FileSource {
+                path: path.clone(),
+                file: file.clone(),
+                reader: reader.clone(),
+            }) as Box<dyn Source>
+        })
+        .collect())
+}
+
+/// Bytes per slice of a file read asynchronously, and how many slices are
+/// on their way while one is decoded.
+pub const SLICE_BYTES: u32 = 2 << 20;
+const SLICES_AHEAD: usize = 4;
+
+/// Where a load sends each slice of a plain file it decodes, for the
+/// file's SHA-256: `(file, bytes, last)`, files numbered in the order read.
+pub type Forward<'a> = &'a mut dyn FnMut(u32, &js_sys::Uint8Array, bool);
+
+/// Reads a plain file (not a zip) into the load, slice by slice with
+/// `Blob.arrayBuffer()`: the next slices are read by the browser while
+/// this one is decoded. With `FileReaderSync` the worker waited for each
+/// slice, about a fifth of a ×100 load (docs/benchmarks.md). Each slice,
+/// once decoded, goes to `forward` (file number `file`).
+async fn read_plain(
+    loading: &mut Loading<'_>,
+    (path, file): &(String, File),
+    slice_bytes: u32,
+    mut forward: Option<(u32, &mut Forward<'_>)>,
+) -> Result<(), UserMessage> {
+    let failed = |error: JsValue| UserMessage {
+        title: format!("Could not read `{path}`"),
+        detail: format!("{error:?}"),
+        hint: Some("the file may have been moved or changed; choose it again".into()),
+    };
+    loading.begin(path)?;
+    let size = file.size();
+    let mut next = 0.0;
+    let mut on_the_way = std::collections::VecDeque::new();
+    let mut chunk = Vec::new();
+    if size <= 0.0
+        && let Some((number, forward)) = &mut forward
+    {
+        forward(*number, &js_sys::Uint8Array::new_with_length(0), true);
+    }
+    loop {
+        while on_the_way.len() < SLICES_AHEAD && next < size {
+            let end = (next + f64::from(slice_bytes)).min(size);
+            let blob = file.slice_with_f64_and_f64(next, end).map_err(failed)?;
+            on_the_way.push_back(wasm_bindgen_futures::JsFuture::from(blob.array_buffer()));
+            next = end;
+        }
+        let Some(slice) = on_the_way.pop_front() else {
+            break;
+        };
+        let bytes = js_sys::Uint8Array::new(&slice.await.map_err(failed)?);
+        chunk.resize(bytes.length() as usize, 0);
+        bytes.copy_to(&mut chunk);
+        loading.push(path, &chunk)?;
+        if let Some((number, forward)) = &mut forward {
+            forward(*number, &bytes, on_the_way.is_empty() && next >= size);
+        }
+    }
+    loading.end(path)
+}
+
+/// Builds the lakehouse from `files`: plain files read asynchronously
+/// ([`read_plain`]), a zip entry by entry with `FileReaderSync` (the zip
+/// reader seeks), in slices of `slice_bytes` ([`SLICE_BYTES`]). With
+/// `forward`, plain files are not hashed here: their slices go there (see
+/// [`handler::load_sources`](super::handler::load_sources)).
+pub async fn read_files(
+    files: &[(String, File)],
+    zip: crate::protocol::ZipLimits,
+    slice_bytes: u32,
+    progress: &mut dyn FnMut(&Progress),
+    mut forward: Option<Forward<'_>>,
+) -> Result<lakehouse_pipeline::Lakehouse, UserMessage> {
+    let total = files.iter().map(|(_, f)| f.size() as u64).sum();
+    let mut loading = Loading::new(total, zip, forward.is_some(), progress);
+    let mut plain = 0;
+    for (path, file) in files {
+        if hashed_apart(path) {
+            let to = forward.as_mut().map(|f| (plain, f));
+            read_plain(&mut loading, &(path.clone(), file.clone()), slice_bytes, to).await?;
+            plain += 1;
+        } else {
+            let mut source =
+                file_source(path.clone(), file.clone()).map_err(|error| UserMessage {
+                    title: "This browser cannot read files in a worker".into(),
+                    detail: error,
+                    hint: Some("use a current Chrome, Edge or Firefox".into()),
+                })?;
+            loading.read_source(source.as_mut())?;
+        }
+    }
+    loading.finish()
+}
+
+/// The second worker a load streams its plain files' slices to (each
+/// slice's buffer transferred, not copied, once decoded here): their
+/// SHA-256 for `manifest.json` is taken on the other core, and no file is
+/// read twice. Messages wait here until it says `Ready`.
+struct Hasher {
+    worker: Worker,
+    ready: Rc<Cell<bool>>,
+    waiting: Rc<RefCell<Vec<(js_sys::Array, js_sys::Array)>>>,
+    _onmessage: Closure<dyn FnMut(MessageEvent)>,
+    _onerror: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+thread_local! {
+    /// The hasher of the last load, until it answers.
+    static HASHER: RefCell<Option<Hasher>> = const { RefCell::new(None) };
+}
+
+/// Ends the hasher, if one runs (dropped after this task: its listeners
+/// may be the caller).
+fn end_hasher() {
+    if let Some(hasher) = HASHER.with(|h| h.borrow_mut().take()) {
+        hasher.worker.terminate();
+        wasm_bindgen_futures::spawn_local(async move { drop(hasher) });
+    }
+}
+
+/// Starts the hasher of load `tag`: its hashes go to the session. Whether
+/// it started (if not, the load hashes its files itself).
+fn start_hasher(tag: u64) -> bool {
+    end_hasher();
+    let Ok(worker) = Worker::new("./worker_loader.js") else {
+        return false;
+    };
+    let ready = Rc::new(Cell::new(false));
+    let waiting: Rc<RefCell<Vec<(js_sys::Array, js_sys::Array)>>> = Rc::default();
+    let (sender, said, queue) = (worker.clone(), ready.clone(), waiting.clone());
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let data = js_sys::Array::from(&event.data());
+        let text = data.get(0).as_string().unwrap_or_default();
+        match serde_json::from_str::<Response>(&text) {
+            Ok(Response::Ready) => {
+                said.set(true);
+                for (message, transfer) in queue.borrow_mut().drain(..) {
+                    let _ = sender.post_message_with_transfer(&message, &transfer);
+                }
+            }
+            Ok(Response::Hashed { hashes }) => {
+                with_session(|s| s.set_hashes(tag, hashes));
+                end_hasher();
+            }
+            // Any failure: the session hashes the files itself when an
+            // output first needs them.
+            _ => end_hasher(),
+        }
+    });
+    let onerror = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+        event.prevent_default();
+        end_hasher();
+    });
+    worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+    HASHER.with(|h| {
+        *h.borrow_mut() = Some(Hasher {
+            worker,
+            ready,
+            waiting,
+            _onmessage: onmessage,
+            _onerror: onerror,
+        })
+    });
+    true
+}
+
+/// Sends the hasher `request`, with `bytes` (their buffer transferred).
+fn to_hasher(request: &Request, bytes: Option<&js_sys::Uint8Array>) {
+    let Ok(text) = serde_json::to_string(request) else {
+        return;
+    };
+    HASHER.with(|h| {
+        let Some(hasher) = h
+            .borrow()
+            .as_ref()
+            .map(|h| (h.worker.clone(), h.ready.get(), h.waiting.clone()))
+        else {
+            return;
+        };
+        let (worker, ready, waiting) = hasher;
+        let message = js_sys::Array::of1(&JsValue::from_str(&text));
+        let transfer = js_sys::Array::new();
+        if let Some(bytes) = bytes {
+            message.push(bytes);
+            transfer.push(&bytes.buffer());
+        }
+        if ready {
+            let _ = worker.post_message_with_transfer(&message, &transfer);
+        } else {
+            waiting.borrow_mut().push((message, transfer));
+        }
+    });
+}
+
+/// Answers a load of the posted files ([`read_files`]), their SHA-256
+/// taken by a [`Hasher`]; the session then holds the lakehouse.
+async fn load_files(request: Request, data: js_sys::Array) -> Reply {
+    static NEXT_TAG: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let Request::LoadFiles { paths, zip } = request else {
+        return failed("Bad request", "not a load of files");
+    };
+    let files = posted_files(&paths, &data);
+    let sources = match file_sources(&files) {
+        Ok(sources) => sources,
+        Err(reply) => return reply,
+    };
+    let tag = NEXT_TAG.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let apart = files.iter().any(|(p, _)| hashed_apart(p)) && start_hasher(tag);
+    let mut progress = |p: &Progress| post(&Response::Progress(p.clone()));
+    let mut forward = |file: u32, bytes: &js_sys::Uint8Array, last: bool| {
+        to_hasher(&Request::HashChunk { file, last }, Some(bytes));
+    };
+    let sink: Option<Forward<'_>> = if apart { Some(&mut forward) } else { None };
+    let built = read_files(&files, zip, SLICE_BYTES, &mut progress, sink).await;
+    if apart && built.is_ok() {
+        to_hasher(&Request::HashDone, None);
+    } else {
+        end_hasher();
+    }
+    with_session(|s| s.files_loaded(built, apart.then_some(tag), sources))
+}
+
+/// Lets the session answer a request, with the bytes posted beside a
+/// [`Request::HashChunk`]'s JSON.
 fn respond(request: Request, data: &js_sys::Array) -> Reply {
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
-    if let Request::LoadFiles { paths, .. } = &request {
-        let reader = match FileReaderSync::new() {
-            Ok(reader) => reader,
-            Err(error) => {
-                return Response::Failed(UserMessage {
-                    title: "This browser cannot read files in a worker".into(),
-                    detail: format!("{error:?}"),
-                    hint: Some("use a current Chrome, Edge or Firefox".into()),
-                })
-                .into();
-            }
-        };
-        for (i, path) in paths.iter().enumerate() {
-            if let Ok(file) = data.get(i as u32 + 1).dyn_into::<File>() {
-                sources.push(Box::new(FileSource {
-                    path: path.clone(),
-                    file,
-                    reader: reader.clone(),
-                }));
-            }
-        }
+    if let (Request::HashChunk { .. }, Ok(bytes)) =
+        (&request, data.get(1).dyn_into::<js_sys::Uint8Array>())
+    {
+        sources.push(Box::new(super::handler::BytesSource {
+            path: String::new(),
+            bytes: bytes.to_vec(),
+        }));
     }
     let mut progress = |p: &Progress| post(&Response::Progress(p.clone()));
     let started = now();
@@ -169,6 +410,19 @@ pub fn start() {
                     let mut progress = |p: &Progress| post(&Response::Progress(p.clone()));
                     answer(super::storage::answer(request, &mut progress).await);
                 });
+            }
+            // Files are read asynchronously (see `read_plain`).
+            Ok(request @ Request::LoadFiles { .. }) => {
+                wasm_bindgen_futures::spawn_local(async move {
+                    answer(load_files(request, data).await);
+                });
+            }
+            // A hasher's chunk is answered only if it failed.
+            Ok(request @ Request::HashChunk { .. }) => {
+                let reply = respond(request, &data);
+                if matches!(reply.response, Response::Failed(_)) {
+                    answer(reply);
+                }
             }
             Ok(request) => answer(respond(request, &data)),
             Err(reply) => answer(reply),

@@ -6,7 +6,9 @@ use lakehouse_pipeline::Lakehouse;
 
 use super::dashboard::Dashboard;
 use super::handler::{self, Source};
-use crate::protocol::{Filter, Progress, Request, Response, SavedLakehouse, UserMessage};
+use crate::protocol::{
+    Filter, Progress, Request, Response, SavedLakehouse, UserMessage, hashed_apart,
+};
 
 /// What the worker keeps between requests: the last lakehouse built and
 /// its dashboard model.
@@ -16,6 +18,39 @@ pub struct Session {
     /// Counts loads, so that a save in progress notices that a new load
     /// replaced the lakehouse it was writing.
     generation: u64,
+    /// The files of the last load that a second worker is hashing, with
+    /// that load's tag: hashed here when an output needs `manifest.json`
+    /// before the second worker's hashes come ([`Session::set_hashes`]).
+    unhashed: Option<(u64, Vec<Box<dyn Source>>)>,
+    /// Hashes that came before their load finished, with its tag.
+    early_hashes: Option<(u64, Vec<String>)>,
+    /// In the second worker: the files of the stream hashed so far.
+    hashing: Hashing,
+}
+
+/// The second worker's SHA-256 of a stream of files sent chunk by chunk
+/// ([`Request::HashChunk`]).
+#[derive(Default)]
+struct Hashing {
+    /// The file being hashed, by its position in the stream.
+    file: Option<(u32, lakehouse_pipeline::bronze::Sha256Hex)>,
+    /// Each finished file's hash, in stream order.
+    done: Vec<String>,
+}
+
+impl Hashing {
+    fn push(&mut self, file: u32, bytes: &[u8], last: bool) {
+        let mut hasher = match self.file.take() {
+            Some((current, hasher)) if current == file => hasher,
+            _ => Default::default(),
+        };
+        hasher.update(bytes);
+        if last {
+            self.done.push(hasher.finish());
+        } else {
+            self.file = Some((file, hasher));
+        }
+    }
 }
 
 /// The answer to one request: a response, and for a download the bytes
@@ -74,17 +109,40 @@ impl Session {
             }
             Request::LoadFiles { zip, .. } => {
                 let mut sources = sources;
-                self.load(handler::load_sources(&mut sources, zip, progress))
+                let built = handler::load_sources(&mut sources, zip, false, progress);
+                self.files_loaded(built, None, sources)
             }
+            // The second worker's side of a load (see `runtime`): the
+            // chunk's bytes come as the one source.
+            Request::HashChunk { file, last } => {
+                let mut sources = sources;
+                let chunk = match sources.first_mut() {
+                    Some(source) => source.read(0, source.size()),
+                    None => Ok(Vec::new()),
+                };
+                match chunk {
+                    Ok(bytes) => {
+                        self.hashing.push(file, &bytes, last);
+                        Response::Hashed { hashes: Vec::new() }.into()
+                    }
+                    Err(error) => {
+                        Response::Failed(UserMessage::new("Could not hash", error)).into()
+                    }
+                }
+            }
+            Request::HashDone => Response::Hashed {
+                hashes: std::mem::take(&mut self.hashing).done,
+            }
+            .into(),
             Request::Filter(filter) => match &self.loaded {
                 Some((_, dashboard)) => {
                     Response::Filtered(Box::new(dashboard.view(&filter))).into()
                 }
                 None => nothing_loaded().into(),
             },
-            Request::Download => self.with_lakehouse(|l| download(handler::lakehouse_zip(l))),
+            Request::Download => self.with_hashed(|l| download(handler::lakehouse_zip(l))),
             Request::Export { kind, unzip_folder } => {
-                self.with_lakehouse(|l| download(handler::export_zip(l, kind, &unzip_folder)))
+                self.with_hashed(|l| download(handler::export_zip(l, kind, &unzip_folder)))
             }
             Request::DownloadTable {
                 name,
@@ -152,18 +210,101 @@ impl Session {
     /// one file's bytes at a time; `None` when the lakehouse of load
     /// `generation` is no longer the session's.
     pub fn file_to_save(
-        &self,
+        &mut self,
         index: usize,
         generation: u64,
     ) -> Option<Result<lakehouse_pipeline::OutputFile, UserMessage>> {
-        let lakehouse = self.lakehouse().filter(|_| generation == self.generation)?;
-        let tables = lakehouse.tables();
-        Some(match tables.get(index) {
-            Some(table) => lakehouse
-                .parquet_file(table)
-                .map_err(|e| UserMessage::from_error("Could not encode a table to save", &e)),
-            None => Ok(lakehouse.manifest_file()),
-        })
+        if generation != self.generation {
+            return None;
+        }
+        let manifest = self.lakehouse()?.tables().len() <= index;
+        let hashed = if manifest {
+            self.hash_the_rest()
+        } else {
+            Ok(())
+        };
+        let lakehouse = self.lakehouse()?;
+        Some(hashed.and_then(|()| {
+            match lakehouse.tables().get(index) {
+                Some(table) => lakehouse
+                    .parquet_file(table)
+                    .map_err(|e| UserMessage::from_error("Could not encode a table to save", &e)),
+                None => Ok(lakehouse.manifest_file()),
+            }
+        }))
+    }
+
+    /// Holds the lakehouse a [`Request::LoadFiles`] built from `sources`
+    /// (the wasm32 runtime reads them itself, asynchronously). With
+    /// `hashes_apart` (the load's tag), keeps the sources whose SHA-256 a
+    /// second worker computes, to hash them here should an output need
+    /// them first.
+    pub fn files_loaded(
+        &mut self,
+        built: Result<Lakehouse, UserMessage>,
+        hashes_apart: Option<u64>,
+        mut sources: Vec<Box<dyn Source>>,
+    ) -> Reply {
+        let reply = self.load(built);
+        if let (Some(tag), Response::Loaded(_)) = (hashes_apart, &reply.response) {
+            sources.retain(|s| hashed_apart(s.path()));
+            self.unhashed = Some((tag, sources));
+            // The hashes may have come while the load ran.
+            if let Some((early, hashes)) = self.early_hashes.take()
+                && early == tag
+            {
+                self.set_hashes(tag, hashes);
+            }
+        }
+        reply
+    }
+
+    /// Takes the SHA-256 of the files load `tag` left to a second worker
+    /// (in the order of its [`hashed_apart`] paths), unless the session
+    /// holds another load by now or has hashed them itself. Whether it
+    /// took them now.
+    pub fn set_hashes(&mut self, tag: u64, hashes: Vec<String>) -> bool {
+        match &self.unhashed {
+            Some((pending, sources)) if *pending == tag && sources.len() == hashes.len() => {
+                let paths: Vec<String> = sources.iter().map(|s| s.path().to_string()).collect();
+                self.unhashed = None;
+                self.give_hashes(&paths, &hashes);
+                true
+            }
+            _ => {
+                // Before the load they belong to has finished, perhaps:
+                // kept for it (tags are never reused).
+                self.early_hashes = Some((tag, hashes));
+                false
+            }
+        }
+    }
+
+    fn give_hashes(&mut self, paths: &[String], hashes: &[String]) {
+        if let Some((lakehouse, _)) = &mut self.loaded {
+            for (path, hash) in paths.iter().zip(hashes) {
+                lakehouse.bronze.set_sha256(path, hash.clone());
+            }
+        }
+    }
+
+    /// Hashes here the files whose SHA-256 the second worker has not
+    /// brought yet (an output needs `manifest.json` now).
+    fn hash_the_rest(&mut self) -> Result<(), UserMessage> {
+        let Some((tag, mut sources)) = self.unhashed.take() else {
+            return Ok(());
+        };
+        match handler::hash_sources(&mut sources) {
+            Ok(hashes) => {
+                let paths: Vec<String> = sources.iter().map(|s| s.path().to_string()).collect();
+                self.give_hashes(&paths, &hashes);
+                Ok(())
+            }
+            Err(message) => {
+                self.unhashed = Some((tag, sources));
+                Err(message)
+            }
+        }
     }
 
     /// The description of the lakehouse a save wrote: its rows per layer
@@ -208,6 +349,7 @@ impl Session {
     }
 
     fn load(&mut self, result: Result<Lakehouse, UserMessage>) -> Reply {
+        self.unhashed = None;
         match result {
             Ok(lakehouse) => {
                 self.generation += 1;
@@ -246,6 +388,17 @@ impl Session {
             })
             .into(),
         }
+    }
+
+    /// [`with_lakehouse`](Self::with_lakehouse) for an output that holds
+    /// `manifest.json`: every input file's SHA-256 first.
+    fn with_hashed(&mut self, work: impl FnOnce(&Lakehouse) -> Reply) -> Reply {
+        if self.lakehouse().is_some()
+            && let Err(message) = self.hash_the_rest()
+        {
+            return Response::Failed(message).into();
+        }
+        self.with_lakehouse(work)
     }
 
     fn with_lakehouse(&self, work: impl FnOnce(&Lakehouse) -> Reply) -> Reply {
@@ -409,6 +562,133 @@ mod tests {
             &mut no_progress(),
         );
         assert!(matches!(reply.response, Response::Failed(m) if m.title.contains("gold_kpis")));
+    }
+
+    /// The demo's files: the first half as files, the rest in a zip.
+    fn demo_sources() -> Vec<Box<dyn Source>> {
+        static FILES: std::sync::OnceLock<Vec<(String, Vec<u8>)>> = std::sync::OnceLock::new();
+        let files = FILES.get_or_init(|| {
+            lakehouse_synth::generate_files(&lakehouse_synth::Config::new(4, 20))
+                .into_iter()
+                .map(|(name, bytes)| (name.to_string(), bytes))
+                .collect()
+        });
+        let half = files.len() / 2;
+        let zipped: Vec<lakehouse_pipeline::OutputFile> = files[half..]
+            .iter()
+            .map(|(name, bytes)| lakehouse_pipeline::OutputFile {
+                path: name.clone(),
+                bytes: bytes.clone(),
+            })
+            .collect();
+        let (_, zip) = handler::zip_files(&zipped, "rest.zip").unwrap();
+        files[..half]
+            .iter()
+            .map(|(name, bytes)| (format!("csv/{name}"), bytes.clone()))
+            .chain([("rest.zip".to_string(), zip)])
+            .map(|(path, bytes)| Box::new(handler::BytesSource { path, bytes }) as Box<dyn Source>)
+            .collect()
+    }
+
+    #[test]
+    fn files_hashed_by_a_second_worker_give_the_manifest_of_files_hashed_inline() {
+        let paths: Vec<String> = demo_sources()
+            .iter()
+            .map(|s| s.path().to_string())
+            .collect();
+        let mut inline = Session::default();
+        let load = Request::LoadFiles {
+            paths: paths.clone(),
+            zip: crate::protocol::ZipLimits::default(),
+        };
+        let reply = inline.handle(load, demo_sources(), &mut no_progress());
+        assert!(matches!(reply.response, Response::Loaded(_)));
+        let expected = inline.lakehouse().unwrap().manifest_json();
+        let plain: Vec<String> = paths.iter().filter(|p| hashed_apart(p)).cloned().collect();
+        assert!(plain.len() > 3);
+
+        // The second worker's side: the plain files' bytes in chunks of
+        // 1,000 bytes (an empty file is one empty last chunk), in order.
+        let mut hasher = Session::default();
+        let mut sources = demo_sources();
+        sources.retain(|s| hashed_apart(s.path()));
+        for (file, source) in sources.iter_mut().enumerate() {
+            let bytes = source.read(0, source.size()).unwrap();
+            let chunks: Vec<&[u8]> = if bytes.is_empty() {
+                vec![&[]]
+            } else {
+                bytes.chunks(1000).collect()
+            };
+            for (i, chunk) in chunks.iter().enumerate() {
+                let request = Request::HashChunk {
+                    file: file as u32,
+                    last: i + 1 == chunks.len(),
+                };
+                let source = handler::BytesSource {
+                    path: String::new(),
+                    bytes: chunk.to_vec(),
+                };
+                let reply = hasher.handle(request, vec![Box::new(source)], &mut no_progress());
+                assert_eq!(reply.response, Response::Hashed { hashes: Vec::new() });
+            }
+        }
+        let reply = hasher.handle(Request::HashDone, Vec::new(), &mut no_progress());
+        let Response::Hashed { hashes } = reply.response else {
+            panic!("not hashed: {:?}", reply.response);
+        };
+        assert_eq!(hashes, handler::hash_sources(&mut sources).unwrap());
+
+        // The first worker's side: the plain files wait for their hashes,
+        // the zip's entries are hashed as they are inflated.
+        let loaded = |tag: u64| {
+            let mut session = Session::default();
+            let mut sources = demo_sources();
+            let built =
+                handler::load_sources(&mut sources, Default::default(), true, &mut no_progress());
+            let reply = session.files_loaded(built, Some(tag), sources);
+            assert!(matches!(reply.response, Response::Loaded(_)));
+            session
+        };
+        let mut apart = loaded(7);
+        let unhashed: Vec<String> = apart
+            .lakehouse()
+            .unwrap()
+            .bronze
+            .unhashed_files()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(unhashed, plain);
+        // Another load's hashes are not taken.
+        assert!(!apart.set_hashes(6, hashes.clone()));
+        assert!(apart.set_hashes(7, hashes.clone()));
+        assert_eq!(apart.lakehouse().unwrap().manifest_json(), expected);
+
+        // Hashes that come before their load has finished are kept for it.
+        let mut early = Session::default();
+        assert!(!early.set_hashes(9, hashes.clone()));
+        let mut sources = demo_sources();
+        let built =
+            handler::load_sources(&mut sources, Default::default(), true, &mut no_progress());
+        early.files_loaded(built, Some(9), sources);
+        assert_eq!(early.lakehouse().unwrap().manifest_json(), expected);
+
+        // Before the hashes come, a download hashes the files itself, and
+        // holds what the inline load's download holds.
+        let mut late = loaded(7);
+        let download =
+            |s: &mut Session| s.handle(Request::Download, Vec::new(), &mut no_progress());
+        assert_eq!(download(&mut late), download(&mut inline));
+        assert!(!late.set_hashes(7, hashes));
+
+        // So does a save: its manifest.json, written last.
+        let mut saving = loaded(8);
+        let last = saving.files_to_save().unwrap() - 1;
+        let generation = saving.generation();
+        let manifest = saving.file_to_save(last, generation).unwrap().unwrap();
+        assert_eq!(
+            (manifest.path.as_str(), manifest.bytes),
+            ("manifest.json", expected)
+        );
     }
 
     #[test]
