@@ -139,13 +139,8 @@ impl<'a> Loading<'a> {
     }
 
     fn report(&mut self, path: &str, bytes_done: u64) {
-        (self.progress)(&Progress {
-            stage: Stage::Bronze,
-            file: Some(path.to_string()),
-            bytes_done,
-            bytes_total: self.total,
-            rows: self.builder.rows_read(),
-        });
+        let rows = self.builder.rows_read();
+        (self.progress)(&bronze_progress(path, bytes_done, self.total, rows));
     }
 
     /// Reads one whole source (a zip entry by entry).
@@ -164,13 +159,7 @@ impl<'a> Loading<'a> {
             let mut read = 0;
             let mut on_chunk = |bytes, rows| {
                 read += bytes;
-                progress(&Progress {
-                    stage: Stage::Bronze,
-                    file: Some(path.clone()),
-                    bytes_done: done + read,
-                    bytes_total: total,
-                    rows,
-                });
+                progress(&bronze_progress(&path, done + read, total, rows));
             };
             if self.hash_apart {
                 self.builder.read_unhashed(&path, reader, &mut on_chunk)
@@ -214,6 +203,17 @@ impl<'a> Loading<'a> {
             UserMessage::from_error("These files are not a complete Synthea export", &error)
         })?;
         build(bronze, self.total, self.progress)
+    }
+}
+
+/// Progress while reading `path` into bronze.
+fn bronze_progress(path: &str, bytes_done: u64, bytes_total: u64, rows: u64) -> Progress {
+    Progress {
+        stage: Stage::Bronze,
+        file: Some(path.to_string()),
+        bytes_done,
+        bytes_total,
+        rows,
     }
 }
 

@@ -3,7 +3,7 @@
 //! with `FileReaderSync` for a zip's seeks), lets the [`Session`] answer
 //! and posts the reply. Routing itself is in `session`, natively tested.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -126,24 +126,16 @@ fn posted_files(paths: &[String], data: &js_sys::Array) -> Vec<(String, File)> {
 }
 
 /// The posted files as sources read with `FileReaderSync`.
-fn file_sources(files: &[(String, File)]) -> Result<Vec<Box<dyn Source>>, Reply> {
-    let reader = FileReaderSync::new().map_err(|error| {
-        Reply::from(Response::Failed(UserMessage {
-            title: "This browser cannot read files in a worker".into(),
-            detail: format!("{error:?}"),
-            hint: Some("use a current Chrome, Edge or Firefox".into()),
-        }))
-    })?;
-    Ok(files
+fn file_sources(files: &[(String, File)]) -> Result<Vec<Box<dyn Source>>, UserMessage> {
+    files
         .iter()
-        .map(|(path, file)| {
-            Box::new(FileSource {
-                path: path.clone(),
-                file: file.clone(),
-                reader: reader.clone(),
-            }) as Box<dyn Source>
+        .map(|(path, file)| file_source(path.clone(), file.clone()))
+        .collect::<Result<_, _>>()
+        .map_err(|detail| UserMessage {
+            title: "This browser cannot read files in a worker".into(),
+            detail,
+            hint: Some("use a current Chrome, Edge or Firefox".into()),
         })
-        .collect())
 }
 
 /// Bytes per slice of a file read asynchronously, and how many slices are
@@ -162,7 +154,8 @@ pub type Forward<'a> = &'a mut dyn FnMut(u32, &js_sys::Uint8Array, bool);
 /// once decoded, goes to `forward` (file number `file`).
 async fn read_plain(
     loading: &mut Loading<'_>,
-    (path, file): &(String, File),
+    path: &str,
+    file: &File,
     slice_bytes: u32,
     mut forward: Option<(u32, &mut Forward<'_>)>,
 ) -> Result<(), UserMessage> {
@@ -217,19 +210,15 @@ pub async fn read_files(
     let total = files.iter().map(|(_, f)| f.size() as u64).sum();
     let mut loading = Loading::new(total, zip, forward.is_some(), progress);
     let mut plain = 0;
-    for (path, file) in files {
+    for entry @ (path, file) in files {
         if hashed_apart(path) {
             let to = forward.as_mut().map(|f| (plain, f));
-            read_plain(&mut loading, &(path.clone(), file.clone()), slice_bytes, to).await?;
+            read_plain(&mut loading, path, file, slice_bytes, to).await?;
             plain += 1;
         } else {
-            let mut source =
-                file_source(path.clone(), file.clone()).map_err(|error| UserMessage {
-                    title: "This browser cannot read files in a worker".into(),
-                    detail: error,
-                    hint: Some("use a current Chrome, Edge or Firefox".into()),
-                })?;
-            loading.read_source(source.as_mut())?;
+            for mut source in file_sources(std::slice::from_ref(entry))? {
+                loading.read_source(source.as_mut())?;
+            }
         }
     }
     loading.finish()
@@ -238,14 +227,18 @@ pub async fn read_files(
 /// The second worker a load streams its plain files' slices to (each
 /// slice's buffer transferred, not copied, once decoded here): their
 /// SHA-256 for `manifest.json` is taken on the other core, and no file is
-/// read twice. Messages wait here until it says `Ready`.
+/// read twice. Messages wait in `waiting` until it says `Ready` (then
+/// `None`: posted at once).
 struct Hasher {
     worker: Worker,
-    ready: Rc<Cell<bool>>,
-    waiting: Rc<RefCell<Vec<(js_sys::Array, js_sys::Array)>>>,
+    waiting: Waiting,
     _onmessage: Closure<dyn FnMut(MessageEvent)>,
     _onerror: Closure<dyn FnMut(ErrorEvent)>,
 }
+
+/// Messages for a hasher that has not said `Ready` yet: each with the
+/// buffers it transfers.
+type Waiting = Rc<RefCell<Option<Vec<(js_sys::Array, js_sys::Array)>>>>;
 
 thread_local! {
     /// The hasher of the last load, until it answers.
@@ -268,16 +261,14 @@ fn start_hasher(tag: u64) -> bool {
     let Ok(worker) = Worker::new("./worker_loader.js") else {
         return false;
     };
-    let ready = Rc::new(Cell::new(false));
-    let waiting: Rc<RefCell<Vec<(js_sys::Array, js_sys::Array)>>> = Rc::default();
-    let (sender, said, queue) = (worker.clone(), ready.clone(), waiting.clone());
+    let waiting: Waiting = Rc::new(RefCell::new(Some(Vec::new())));
+    let (sender, queue) = (worker.clone(), waiting.clone());
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = js_sys::Array::from(&event.data());
         let text = data.get(0).as_string().unwrap_or_default();
         match serde_json::from_str::<Response>(&text) {
             Ok(Response::Ready) => {
-                said.set(true);
-                for (message, transfer) in queue.borrow_mut().drain(..) {
+                for (message, transfer) in queue.take().unwrap_or_default() {
                     let _ = sender.post_message_with_transfer(&message, &transfer);
                 }
             }
@@ -299,7 +290,6 @@ fn start_hasher(tag: u64) -> bool {
     HASHER.with(|h| {
         *h.borrow_mut() = Some(Hasher {
             worker,
-            ready,
             waiting,
             _onmessage: onmessage,
             _onerror: onerror,
@@ -314,24 +304,23 @@ fn to_hasher(request: &Request, bytes: Option<&js_sys::Uint8Array>) {
         return;
     };
     HASHER.with(|h| {
-        let Some(hasher) = h
-            .borrow()
-            .as_ref()
-            .map(|h| (h.worker.clone(), h.ready.get(), h.waiting.clone()))
-        else {
+        let h = h.borrow();
+        let Some(hasher) = h.as_ref() else {
             return;
         };
-        let (worker, ready, waiting) = hasher;
         let message = js_sys::Array::of1(&JsValue::from_str(&text));
         let transfer = js_sys::Array::new();
         if let Some(bytes) = bytes {
             message.push(bytes);
             transfer.push(&bytes.buffer());
         }
-        if ready {
-            let _ = worker.post_message_with_transfer(&message, &transfer);
-        } else {
-            waiting.borrow_mut().push((message, transfer));
+        match hasher.waiting.borrow_mut().as_mut() {
+            Some(waiting) => waiting.push((message, transfer)),
+            None => {
+                let _ = hasher
+                    .worker
+                    .post_message_with_transfer(&message, &transfer);
+            }
         }
     });
 }
@@ -346,7 +335,7 @@ async fn load_files(request: Request, data: js_sys::Array) -> Reply {
     let files = posted_files(&paths, &data);
     let sources = match file_sources(&files) {
         Ok(sources) => sources,
-        Err(reply) => return reply,
+        Err(message) => return Response::Failed(message).into(),
     };
     let tag = NEXT_TAG.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let apart = files.iter().any(|(p, _)| hashed_apart(p)) && start_hasher(tag);
