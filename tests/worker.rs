@@ -158,3 +158,66 @@ async fn files_read_ahead_asynchronously_build_the_same_lakehouse() {
         reference.output_files(false).unwrap()
     );
 }
+
+/// Waits `ms` milliseconds, letting this worker's queued events run.
+async fn pause(ms: i32) {
+    use wasm_bindgen::JsCast;
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        scope
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// A hasher whose script fails (as one ended while its script loads does:
+/// the aborted load is an error) never stops this worker: not while it
+/// runs, and not when its error was already queued as it was ended. The
+/// second case reached the page as "the processing worker stopped" once,
+/// for a load that failed at once.
+#[wasm_bindgen_test]
+async fn a_failing_hasher_never_reaches_this_worker_scope() {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+    let parts = js_sys::Array::of1(
+        &"setTimeout(() => { throw new Error('the hasher failed') }, 200);".into(),
+    );
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).unwrap();
+    let script = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+    let errors = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counter = errors.clone();
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+        counter.set(counter.get() + 1)
+    });
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    scope
+        .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
+        .unwrap();
+    // Ended while its error is queued: once the hasher runs, this task
+    // holds the thread while it fails.
+    assert!(runtime::start_hasher(1, &script));
+    pause(100).await;
+    let until = js_sys::Date::now() + 500.0;
+    while js_sys::Date::now() < until {}
+    runtime::end_hasher();
+    pause(300).await;
+    assert_eq!(
+        errors.get(),
+        0,
+        "an ended hasher's error reached the worker's scope"
+    );
+    // Failing while it runs: its own listener cancels the error.
+    assert!(runtime::start_hasher(2, &script));
+    pause(500).await;
+    assert_eq!(
+        errors.get(),
+        0,
+        "a running hasher's error reached the worker's scope"
+    );
+    scope
+        .remove_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
+        .unwrap();
+}

@@ -243,22 +243,42 @@ type Waiting = Rc<RefCell<Option<Vec<(js_sys::Array, js_sys::Array)>>>>;
 thread_local! {
     /// The hasher of the last load, until it answers.
     static HASHER: RefCell<Option<Hasher>> = const { RefCell::new(None) };
+    /// What an ended hasher's events go to: they are dropped, and its
+    /// errors cancelled. An event can already be queued when the hasher is
+    /// ended (a load that fails at once ends it while its script loads, and
+    /// the aborted load is an error): without this it reached a dropped
+    /// listener, or went on to this worker's scope and the page, which
+    /// then said the processing worker had stopped. Made once, never freed.
+    static IGNORE: js_sys::Function = Closure::<dyn FnMut(web_sys::Event)>::new(
+        |event: web_sys::Event| event.prevent_default(),
+    )
+    .into_js_value()
+    .unchecked_into();
 }
 
-/// Ends the hasher, if one runs (dropped after this task: its listeners
-/// may be the caller).
-fn end_hasher() {
+/// The script a hasher runs: this worker's own loader (beside it in dist/).
+const HASHER_SCRIPT: &str = "./worker_loader.js";
+
+/// Ends the hasher, if one runs: later events from it are ignored
+/// ([`IGNORE`]); its listeners are dropped after this task (they may be the
+/// caller).
+pub fn end_hasher() {
     if let Some(hasher) = HASHER.with(|h| h.borrow_mut().take()) {
+        IGNORE.with(|ignore| {
+            hasher.worker.set_onmessage(Some(ignore));
+            hasher.worker.set_onerror(Some(ignore));
+        });
         hasher.worker.terminate();
         wasm_bindgen_futures::spawn_local(async move { drop(hasher) });
     }
 }
 
-/// Starts the hasher of load `tag`: its hashes go to the session. Whether
-/// it started (if not, the load hashes its files itself).
-fn start_hasher(tag: u64) -> bool {
+/// Starts the hasher of load `tag`, running `script` (the app's is
+/// [`HASHER_SCRIPT`]): its hashes go to the session. Whether it started (if
+/// not, the load hashes its files itself).
+pub fn start_hasher(tag: u64, script: &str) -> bool {
     end_hasher();
-    let Ok(worker) = Worker::new("./worker_loader.js") else {
+    let Ok(worker) = Worker::new(script) else {
         return false;
     };
     let waiting: Waiting = Rc::new(RefCell::new(Some(Vec::new())));
@@ -338,7 +358,7 @@ async fn load_files(request: Request, data: js_sys::Array) -> Reply {
         Err(message) => return Response::Failed(message).into(),
     };
     let tag = NEXT_TAG.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let apart = files.iter().any(|(p, _)| hashed_apart(p)) && start_hasher(tag);
+    let apart = files.iter().any(|(p, _)| hashed_apart(p)) && start_hasher(tag, HASHER_SCRIPT);
     let mut progress = |p: &Progress| post(&Response::Progress(p.clone()));
     let mut forward = |file: u32, bytes: &js_sys::Uint8Array, last: bool| {
         to_hasher(&Request::HashChunk { file, last }, Some(bytes));
