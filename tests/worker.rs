@@ -161,10 +161,8 @@ async fn files_read_ahead_asynchronously_build_the_same_lakehouse() {
 
 /// Waits `ms` milliseconds, letting this worker's queued events run.
 async fn pause(ms: i32) {
-    use wasm_bindgen::JsCast;
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-        scope
+        runtime::scope()
             .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
             .unwrap();
     });
@@ -192,7 +190,7 @@ async fn a_failing_hasher_never_reaches_this_worker_scope() {
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
         counter.set(counter.get() + 1)
     });
-    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let scope = runtime::scope();
     scope
         .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
         .unwrap();

@@ -14,7 +14,8 @@ use super::handler::{Loading, Source};
 use super::session::{Reply, Session};
 use crate::protocol::{Progress, Request, Response, UserMessage, hashed_apart};
 
-fn scope() -> DedicatedWorkerGlobalScope {
+/// This worker's global scope.
+pub fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
