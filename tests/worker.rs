@@ -169,6 +169,42 @@ async fn pause(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
+/// A hasher's first message is this worker's compiled module, which it
+/// instantiates instead of compiling the wasm again. The stand-in hasher
+/// answers anything else first, or nothing within 150 ms, with a message
+/// the runtime cannot read, which ends it.
+#[wasm_bindgen_test]
+async fn a_hasher_is_sent_this_workers_compiled_module_first() {
+    let script = script_url(
+        "let first = true;
+         self.onmessage = (event) => {
+           const module = event.data;
+           const compiled = module instanceof WebAssembly.Module
+             && WebAssembly.Module.exports(module).some((e) => e.name === 'memory');
+           if (first && !compiled) postMessage(['not the compiled module']);
+           first = false;
+         };
+         setTimeout(() => { if (first) postMessage(['no message']); }, 150);",
+    );
+    assert!(runtime::start_hasher(3, &script));
+    pause(300).await;
+    assert!(
+        runtime::hasher_running(),
+        "the hasher's first message was not this worker's module"
+    );
+    runtime::end_hasher();
+    assert!(!runtime::hasher_running());
+}
+
+/// A URL for a worker script of `source`.
+fn script_url(source: &str) -> String {
+    let parts = js_sys::Array::of1(&source.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).unwrap();
+    web_sys::Url::create_object_url_with_blob(&blob).unwrap()
+}
+
 /// A hasher whose script fails (as one ended while its script loads does:
 /// the aborted load is an error) never stops this worker: not while it
 /// runs, and not when its error was already queued as it was ended. The
@@ -178,13 +214,7 @@ async fn pause(ms: i32) {
 async fn a_failing_hasher_never_reaches_this_worker_scope() {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::Closure;
-    let parts = js_sys::Array::of1(
-        &"setTimeout(() => { throw new Error('the hasher failed') }, 200);".into(),
-    );
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).unwrap();
-    let script = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+    let script = script_url("setTimeout(() => { throw new Error('the hasher failed') }, 200);");
     let errors = std::rc::Rc::new(std::cell::Cell::new(0));
     let counter = errors.clone();
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {

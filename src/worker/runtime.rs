@@ -257,8 +257,10 @@ thread_local! {
     .unchecked_into();
 }
 
-/// The script a hasher runs: this worker's own loader (beside it in dist/).
-const HASHER_SCRIPT: &str = "./worker_loader.js";
+/// The script a hasher runs (beside this worker's in dist/): it loads this
+/// worker's code, instantiated from the module [`start_hasher`] sends it
+/// first, so that the hasher compiles nothing.
+const HASHER_SCRIPT: &str = "./hasher_loader.js";
 
 /// Ends the hasher, if one runs: later events from it are ignored
 /// ([`IGNORE`]); its listeners are dropped after this task (they may be the
@@ -274,14 +276,28 @@ pub fn end_hasher() {
     }
 }
 
+/// Whether a hasher runs (it has not answered, failed or been ended).
+pub fn hasher_running() -> bool {
+    HASHER.with(|h| h.borrow().is_some())
+}
+
 /// Starts the hasher of load `tag`, running `script` (the app's is
-/// [`HASHER_SCRIPT`]): its hashes go to the session. Whether it started (if
+/// [`HASHER_SCRIPT`]), and sends it this worker's compiled module as its
+/// first message: its hashes go to the session. Whether it started (if
 /// not, the load hashes its files itself).
+///
+/// The module is shared, not compiled again. The hasher used to load this
+/// worker's wasm by URL and compile all of it while the page, this worker
+/// and the hasher shared two cores at the start of a load.
 pub fn start_hasher(tag: u64, script: &str) -> bool {
     end_hasher();
     let Ok(worker) = Worker::new(script) else {
         return false;
     };
+    if worker.post_message(&wasm_bindgen::module()).is_err() {
+        worker.terminate();
+        return false;
+    }
     let waiting: Waiting = Rc::new(RefCell::new(Some(Vec::new())));
     let (sender, queue) = (worker.clone(), waiting.clone());
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
