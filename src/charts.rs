@@ -19,7 +19,33 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 0, 0),
 ];
 
-const WIDTH: u32 = 560;
+/// A chart's width in px on a wide screen, where it is drawn at its size or
+/// a little smaller.
+pub const WIDTH: u32 = 560;
+/// A chart's width on a phone, about a 390 px phone's card: drawn at 560 px
+/// and scaled into that card, its 11 px labels came out at about 6 px. At
+/// this width they keep their size, with label areas, legends and year
+/// ticks laid out for it.
+pub const NARROW_WIDTH: u32 = 320;
+
+/// A chart title's font size: 16 px, or smaller where the title would not
+/// fit the chart's `width` (a long title on a phone).
+fn title_size(title: &str, width: u32) -> f64 {
+    let wide = f64::from(text_size(title, 16.0).0.max(1));
+    (16.0 * f64::from(width.saturating_sub(16)) / wide).clamp(11.0, 16.0)
+}
+
+/// How many value ticks a horizontal value axis has room for: fewer on a
+/// narrow chart, where five money labels ran into each other.
+fn value_ticks(width: u32) -> usize {
+    if width < WIDTH { 3 } else { 5 }
+}
+
+/// A length laid out for a chart `width` px wide: `wide` at [`WIDTH`],
+/// in proportion below it.
+fn scaled(wide: u32, width: u32) -> u32 {
+    wide * width.min(WIDTH) / WIDTH
+}
 
 /// Advance widths of the printable ASCII characters (space to `~`) in a
 /// Helvetica/Arial-like sans-serif, in thousandths of an em (the standard
@@ -212,36 +238,47 @@ pub fn bar_chart(
     bars: &[(String, f64)],
     format: fn(f64) -> String,
     selected: &[String],
+    width: u32,
 ) -> String {
     if bars.is_empty() {
-        return no_data(title);
+        return no_data(title, width);
     }
     let height = 80 + 24 * bars.len().max(4) as u32;
+    let label_area = scaled(210, width);
     let mut svg = String::new();
     {
-        let root = Svg::new(&mut svg, (WIDTH, height));
+        let root = Svg::new(&mut svg, (width, height));
         let _ = root.fill(&WHITE);
-        // Room to the right of the longest bar for its value label.
-        let max = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1e-9) * 1.25;
+        // Room to the right of the longest bar for its value label: a
+        // quarter of the plot, or more where the label needs it.
+        let largest = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1e-9);
+        let plot = f64::from(width.saturating_sub(label_area + 16).max(1));
+        let value_width = bars
+            .iter()
+            .map(|b| text_size(&format(b.1), 11.0).0)
+            .max()
+            .unwrap_or(0);
+        let room = (plot / (plot - f64::from(value_width + 8)).max(plot / 3.0)).max(1.25);
+        let max = largest * room;
         let labels: Vec<String> = bars
             .iter()
-            .map(|b| shorten(&display_name(&b.0), 34))
+            .map(|b| shorten(&display_name(&b.0), scaled(34, width) as usize))
             .collect();
         let count = bars.len().max(1) as i32;
         let chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 16))
+            .caption(title, ("sans-serif", title_size(title, width)))
             .margin(8)
             .x_label_area_size(34)
-            .y_label_area_size(210)
+            .y_label_area_size(label_area)
             .build_cartesian_2d(0f64..max, (0..count).into_segmented());
         let Ok(mut chart) = chart else {
-            return svg_error(title);
+            return svg_error(title, width);
         };
         let _ = chart
             .configure_mesh()
             .disable_y_mesh()
             .x_desc(value_label)
-            .x_labels(5)
+            .x_labels(value_ticks(width))
             .x_label_formatter(&|v| format(*v))
             .y_labels(bars.len().max(1))
             .y_label_formatter(&|v| match v {
@@ -354,12 +391,13 @@ fn drawable(
     title: &str,
     months: &[String],
     series: &[Line],
+    width: u32,
 ) -> Result<(Vec<i32>, f64, f64), String> {
-    let axis = month_axis(months).ok_or_else(|| svg_error(title))?;
+    let axis = month_axis(months).ok_or_else(|| svg_error(title, width))?;
     if has_data(series) {
         Ok(axis)
     } else {
-        Err(no_data(title))
+        Err(no_data(title, width))
     }
 }
 
@@ -462,12 +500,13 @@ pub fn line_chart(
     months: &[String],
     series: &[Line],
     format: fn(f64) -> String,
+    width: u32,
 ) -> String {
-    let (days, first, last) = match drawable(title, months, series) {
+    let (days, first, last) = match drawable(title, months, series, width) {
         Ok(axis) => axis,
         Err(svg) => return svg,
     };
-    let legend_rows = legend_layout(series);
+    let legend_rows = legend_layout(series, width);
     let legend_height = if series.is_empty() {
         0
     } else {
@@ -476,10 +515,10 @@ pub fn line_chart(
     let height = 280 + legend_height;
     let mut svg = String::new();
     {
-        let base = Svg::new(&mut svg, (WIDTH, height));
+        let base = Svg::new(&mut svg, (width, height));
         let _ = base.fill(&WHITE);
-        let Ok(root) = base.titled(title, ("sans-serif", 16)) else {
-            return svg_error(title);
+        let Ok(root) = base.titled(title, ("sans-serif", title_size(title, width))) else {
+            return svg_error(title, width);
         };
         let (legend_area, plot_area) = root.split_vertically(legend_height);
         draw_legend(&legend_area, series, &legend_rows);
@@ -496,7 +535,7 @@ pub fn line_chart(
             .y_label_area_size(50)
             .build_cartesian_2d(first..last, 0f64..max);
         let Ok(mut chart) = chart else {
-            return svg_error(title);
+            return svg_error(title, width);
         };
         let _ = chart
             .configure_mesh()
@@ -511,7 +550,7 @@ pub fn line_chart(
             |day| chart.backend_coord(&(day, 0.0)).0,
             (first, last),
             baseline,
-            (8, 12.0),
+            (scaled(8, width) as i32, 12.0),
         );
         // Hover strips first, so the lines draw over them.
         for (i, &day) in days.iter().enumerate() {
@@ -568,16 +607,26 @@ pub fn small_multiples(
     months: &[String],
     series: &[Line],
     format: fn(f64) -> String,
+    width: u32,
 ) -> String {
-    let (days, first, last) = match drawable(title, months, series) {
+    let (days, first, last) = match drawable(title, months, series, width) {
         Ok(axis) => axis,
         Err(svg) => return svg,
     };
-    let columns = if series.len() == 1 { 1 } else { 2 };
+    // Narrow (a phone): a panel to a row, each as wide as the chart.
+    let columns = if series.len() == 1 || width < WIDTH {
+        1
+    } else {
+        2
+    };
     let rows = series.len().div_ceil(columns);
     let panel_height = (260 / rows as u32).max(72);
     // Year labels under a panel: a half-width panel has room for fewer.
-    let year_labels = if columns == 1 { 8 } else { 5 };
+    let year_labels = if columns == 1 {
+        scaled(8, width) as i32
+    } else {
+        5
+    };
     const CAPTION: u32 = 18;
     let height = 30 + CAPTION + panel_height * rows as u32;
     let mut svg = String::new();
@@ -585,10 +634,10 @@ pub fn small_multiples(
     // for the hover strips drawn last.
     let mut strips: Vec<(Vec<i32>, i32, i32)> = Vec::with_capacity(series.len());
     {
-        let base = Svg::new(&mut svg, (WIDTH, height));
+        let base = Svg::new(&mut svg, (width, height));
         let _ = base.fill(&WHITE);
-        let Ok(root) = base.titled(title, ("sans-serif", 16)) else {
-            return svg_error(title);
+        let Ok(root) = base.titled(title, ("sans-serif", title_size(title, width))) else {
+            return svg_error(title, width);
         };
         let (caption, panels) = root.split_vertically(CAPTION);
         let _ = caption.draw(&Text::new(
@@ -614,7 +663,7 @@ pub fn small_multiples(
                 .y_label_area_size(36)
                 .build_cartesian_2d(first..last, 0f64..max);
             let Ok(mut chart) = chart else {
-                return svg_error(title);
+                return svg_error(title, width);
             };
             let _ = chart
                 .configure_mesh()
@@ -672,18 +721,18 @@ const LEGEND_SIZE: f64 = 12.0;
 const LEGEND_LINE: i32 = 16;
 
 /// Where each legend entry goes: (x, row), entries flowing left to right
-/// and wrapping at the chart's width.
-fn legend_layout(series: &[Line]) -> Vec<(i32, i32)> {
+/// and wrapping at the chart's `width`.
+fn legend_layout(series: &[Line], width: u32) -> Vec<(i32, i32)> {
     let mut out = Vec::with_capacity(series.len());
     let (mut x, mut row) = (8, 0);
     for (name, _, _) in series {
-        let width = 22 + text_size(name, LEGEND_SIZE).0 as i32 + 14;
-        if x + width > WIDTH as i32 - 8 && x > 8 {
+        let entry = 22 + text_size(name, LEGEND_SIZE).0 as i32 + 14;
+        if x + entry > width as i32 - 8 && x > 8 {
             x = 8;
             row += 1;
         }
         out.push((x, row + 1));
-        x += width;
+        x += entry;
     }
     out
 }
@@ -717,6 +766,7 @@ pub fn pyramid(
     rows: &[(String, f64, f64)],
     band: Option<&str>,
     gender: Option<&str>,
+    width: u32,
 ) -> String {
     let style = |row: &str, sex: &str, color: RGBColor| {
         let on = band.is_none_or(|b| b == row) && gender.is_none_or(|g| g == sex);
@@ -729,7 +779,7 @@ pub fn pyramid(
     let height = 80 + 30 * rows.len().max(3) as u32;
     let mut svg = String::new();
     {
-        let root = Svg::new(&mut svg, (WIDTH, height));
+        let root = Svg::new(&mut svg, (width, height));
         let _ = root.fill(&WHITE);
         let max = rows
             .iter()
@@ -739,19 +789,19 @@ pub fn pyramid(
             * 1.1;
         let count = rows.len().max(1) as i32;
         let chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 16))
+            .caption(title, ("sans-serif", title_size(title, width)))
             .margin(8)
             .x_label_area_size(34)
             .y_label_area_size(60)
             .build_cartesian_2d(-max..max, (0..count).into_segmented());
         let Ok(mut chart) = chart else {
-            return svg_error(title);
+            return svg_error(title, width);
         };
         let _ = chart
             .configure_mesh()
             .disable_y_mesh()
             .x_desc("patients (female ◀ ▶ male)")
-            .x_labels(5)
+            .x_labels(value_ticks(width))
             .x_label_formatter(&|v| format!("{:.0}", v.abs()))
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => rows
@@ -858,18 +908,18 @@ pub fn display_name(name: &str) -> String {
 
 /// A chart with nothing to draw under the filter: its title and a sentence,
 /// not bare axes.
-fn no_data(title: &str) -> String {
+fn no_data(title: &str, width: u32) -> String {
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"120\" viewBox=\"0 0 {WIDTH} 120\"><rect width=\"{WIDTH}\" height=\"120\" fill=\"#FFFFFF\"/><text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">{}</text><text x=\"{}\" y=\"72\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"14\" fill=\"#57606a\" data-empty=\"true\">No data for this filter</text></svg>",
-        WIDTH / 2,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"120\" viewBox=\"0 0 {width} 120\"><rect width=\"{width}\" height=\"120\" fill=\"#FFFFFF\"/><text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">{}</text><text x=\"{}\" y=\"72\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"14\" fill=\"#57606a\" data-empty=\"true\">No data for this filter</text></svg>",
+        width / 2,
         escape(title),
-        WIDTH / 2,
+        width / 2,
     )
 }
 
-fn svg_error(title: &str) -> String {
+fn svg_error(title: &str, width: u32) -> String {
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"40\"><text x=\"8\" y=\"24\">{}: no data</text></svg>",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"40\"><text x=\"8\" y=\"24\">{}: no data</text></svg>",
         escape(title)
     )
 }
@@ -892,6 +942,62 @@ mod tests {
     }
     use crate::state::format_count;
 
+    /// The x of the `<text>` element whose content is `text`.
+    fn text_x(svg: &str, text: &str) -> Option<u32> {
+        let at = svg.find(&format!(">\n{text}\n</text>"))?;
+        let open = svg[..at].rfind("<text")?;
+        let x = svg[open..at].split("x=\"").nth(1)?.split('"').next()?;
+        x.parse().ok()
+    }
+
+    /// On a phone a chart is laid out for its narrow width, not shrunk
+    /// from 560 px: names shortened to fit its label area, a value label
+    /// inside the chart, small multiples a panel to a row.
+    #[test]
+    fn a_narrow_chart_is_laid_out_for_its_width() {
+        let long = "Chronic obstructive bronchitis (disorder)";
+        let bars = vec![
+            (long.to_string(), 1_234_567.0),
+            ("Medicare".to_string(), 10.0),
+        ];
+        let svg = bar_chart("Claims", "claims", &bars, format_count, &[], NARROW_WIDTH);
+        assert!(svg.starts_with("<svg width=\"320\""), "{}", &svg[..80]);
+        let short = shorten(long, scaled(34, NARROW_WIDTH) as usize);
+        assert!(text_x(&svg, &short).is_some(), "{short} in {svg}");
+        let value = format_count(1_234_567.0);
+        let x = text_x(&svg, &value).expect("the value label");
+        assert!(
+            x + text_size(&value, 11.0).0 <= NARROW_WIDTH,
+            "{value} at {x}"
+        );
+        // A long title is set smaller to fit a narrow chart, not cut off.
+        let title = "30-day readmission rate (HEDIS-style) by discharge month";
+        let size = title_size(title, NARROW_WIDTH);
+        assert!(size < 16.0 && text_size(title, size).0 <= NARROW_WIDTH - 16);
+        assert_eq!(title_size(title, WIDTH), 16.0);
+        // The same chart on a wide screen keeps its 560 px layout.
+        let wide = bar_chart("Claims", "claims", &bars, format_count, &[], WIDTH);
+        assert!(wide.starts_with("<svg width=\"560\""));
+        assert!(text_x(&wide, &shorten(long, 34)).is_some());
+
+        let months: Vec<String> = (1..=12).map(|m| format!("2024-{m:02}")).collect();
+        let series: Vec<Line> = ["wellness", "ambulatory", "outpatient"]
+            .iter()
+            .map(|name| (name.to_string(), PALETTE[1], vec![1.0; 12]))
+            .collect();
+        let captions = |width| {
+            let svg = small_multiples("E", "encounters", &months, &series, format_count, width);
+            series
+                .iter()
+                .map(|(name, _, _)| text_x(&svg, &format!("{name} · 12 in all")).unwrap())
+                .collect::<Vec<_>>()
+        };
+        // Two panels to a row on a wide screen, one on a phone.
+        assert_ne!(captions(WIDTH)[0], captions(WIDTH)[1]);
+        let narrow = captions(NARROW_WIDTH);
+        assert!(narrow.iter().all(|x| *x == narrow[0]), "{narrow:?}");
+    }
+
     #[test]
     fn a_bar_chart_has_title_axis_label_bars_and_tooltips() {
         let bars = vec![
@@ -904,6 +1010,7 @@ mod tests {
             &bars,
             format_count,
             &["Hypertension".to_string()],
+            WIDTH,
         );
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("Top conditions"));
@@ -950,6 +1057,7 @@ mod tests {
                 ("b".into(), LINE_COLOURS[1], vec![0.0, 0.0, 1.0, 1.0, 1.0]),
             ],
             format_count,
+            WIDTH,
         );
         let strips = strips(&svg);
         assert_eq!(strips.len(), 5, "one hover strip per month");
@@ -1012,7 +1120,14 @@ mod tests {
             ),
             ("hospice".to_string(), PALETTE[0], vec![0.0, 0.0, 1.0, 0.0]),
         ];
-        let svg = small_multiples("Encounters", "encounters", &months, &series, format_count);
+        let svg = small_multiples(
+            "Encounters",
+            "encounters",
+            &months,
+            &series,
+            format_count,
+            WIDTH,
+        );
         // A line per panel, in the series' colours.
         for (_, color, _) in &series {
             let stroke = format!(
@@ -1069,13 +1184,14 @@ mod tests {
             &months,
             &[("wellness".into(), PALETTE[1], vec![0.0; 4])],
             format_count,
+            WIDTH,
         );
         assert!(zeros.contains("No data for this filter"));
     }
 
     #[test]
     fn an_empty_chart_says_so_and_bars_carry_values_and_readable_names() {
-        let empty = bar_chart("Coverage by payer", "%", &[], format_count, &[]);
+        let empty = bar_chart("Coverage by payer", "%", &[], format_count, &[], WIDTH);
         assert!(empty.contains("No data for this filter") && !empty.contains("<line"));
         let months = vec!["2024-01".to_string(), "2024-02".to_string()];
         let zeros = line_chart(
@@ -1084,6 +1200,7 @@ mod tests {
             &months,
             &[("wellness".into(), PALETTE[1], vec![0.0, 0.0])],
             format_count,
+            WIDTH,
         );
         assert!(zeros.contains("No data for this filter"));
         // A rate of 0 % beside a month without a denominator is data.
@@ -1093,6 +1210,7 @@ mod tests {
             &months,
             &[("rate".into(), PALETTE[0], vec![0.0, f64::NAN])],
             format_count,
+            WIDTH,
         );
         assert!(!rate.contains("No data for this filter"));
         let svg = bar_chart(
@@ -1104,6 +1222,7 @@ mod tests {
             ],
             format_count,
             &[],
+            WIDTH,
         );
         assert!(svg.contains("<title>No insurance: 0</title>"), "{svg}");
         assert!(svg.contains("\n80\n</text>"), "a value label");
@@ -1153,6 +1272,7 @@ mod tests {
                 vec![1.0, 3.0, 2.0],
             )],
             format_count,
+            WIDTH,
         );
         assert!(
             svg.contains("Encounters by month")
@@ -1164,6 +1284,7 @@ mod tests {
             &[("0-17".into(), 10.0, 12.0), ("18-44".into(), 20.0, 18.0)],
             Some("18-44"),
             None,
+            WIDTH,
         );
         // Bars are female then male per band, so 18-44 male is mark 3.
         assert!(svg.contains("data-bar=\"3\"><title>18-44, male: 18</title>"));

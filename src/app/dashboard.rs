@@ -277,6 +277,61 @@ fn picked(base: &Filter, dimension: Dimension, value: &str, add: bool) -> Filter
     }
 }
 
+/// Below this window width (CSS px, a phone) charts are laid out
+/// [`charts::NARROW_WIDTH`] wide: at 560 px they were scaled into a phone's
+/// card to about half their size, labels and all.
+#[cfg(target_arch = "wasm32")]
+const NARROW_WINDOW: f64 = 600.0;
+
+/// The width a chart is laid out for. On the page it follows the window
+/// (`narrow_window`): a chart drawn in a reactive view is drawn again when
+/// a resize or a rotation crosses `NARROW_WINDOW`.
+fn chart_width() -> u32 {
+    #[cfg(target_arch = "wasm32")]
+    let narrow = narrow_window().get();
+    #[cfg(not(target_arch = "wasm32"))]
+    let narrow = false;
+    if narrow {
+        charts::NARROW_WIDTH
+    } else {
+        charts::WIDTH
+    }
+}
+
+/// Whether the window is narrower than [`NARROW_WINDOW`]: one signal for
+/// the page, set by a resize listener when the answer changes.
+#[cfg(target_arch = "wasm32")]
+fn narrow_window() -> ArcRwSignal<bool> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+    fn narrow() -> bool {
+        web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w < NARROW_WINDOW)
+    }
+    thread_local! {
+        static NARROW: ArcRwSignal<bool> = {
+            let signal = ArcRwSignal::new(narrow());
+            let set = signal.clone();
+            let on_resize = Closure::<dyn FnMut()>::new(move || {
+                let now = narrow();
+                if set.get_untracked() != now {
+                    set.set(now);
+                }
+            });
+            if let Some(window) = web_sys::window() {
+                let _ = window
+                    .add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+            }
+            // One listener for the page's life.
+            on_resize.forget();
+            signal
+        };
+    }
+    NARROW.with(Clone::clone)
+}
+
 fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> AnyView {
     let selected = filter.chosen(chart.dimension).to_vec();
     let pairs: Vec<(String, f64)> = chart
@@ -284,7 +339,14 @@ fn ranked_chart(chart: Ranked<'_>, filter: &Filter, apply: Callback<Filter>) -> 
         .iter()
         .map(|b| (b.label.clone(), b.value))
         .collect();
-    let svg = charts::bar_chart(chart.title, chart.axis, &pairs, chart.format, &selected);
+    let svg = charts::bar_chart(
+        chart.title,
+        chart.axis,
+        &pairs,
+        chart.format,
+        &selected,
+        chart_width(),
+    );
     let labels: Vec<String> = chart.bars.iter().map(|b| b.label.clone()).collect();
     let (dimension, base) = (chart.dimension, filter.clone());
     let pick = Callback::new(move |(i, add): (usize, bool)| {
@@ -358,7 +420,14 @@ fn monthly_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyVie
         })
         .collect();
     let title = "Encounters by month and class";
-    let svg = charts::small_multiples(title, "encounters", &c.months, &series, format_count);
+    let svg = charts::small_multiples(
+        title,
+        "encounters",
+        &c.months,
+        &series,
+        format_count,
+        chart_width(),
+    );
     let (months, base) = (c.months.len().max(1), filter.clone());
     let pick = Callback::new(move |(i, add): (usize, bool)| {
         if let Some(class) = classes.get(i / months) {
@@ -392,6 +461,7 @@ fn readmission_chart(c: &Charts, filter: &Filter) -> AnyView {
         &c.months,
         &series,
         format_percent,
+        chart_width(),
     );
     let rows = c
         .months
@@ -441,6 +511,7 @@ fn pmpm_month_chart(c: &Charts, filter: &Filter) -> AnyView {
         &c.months,
         &series,
         format_money,
+        chart_width(),
     );
     let payers: Vec<String> = c.pmpm_by_month.iter().map(|s| s.0.clone()).collect();
     let table = month_table("Month", &c.months, &payers, |k, m| {
@@ -455,6 +526,7 @@ fn pyramid_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyVie
         &c.age_pyramid,
         filter.get(Dimension::AgeBand),
         filter.get(Dimension::Gender),
+        chart_width(),
     );
     let rows: Vec<(String, String)> = c
         .age_pyramid
