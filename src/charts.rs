@@ -943,11 +943,10 @@ mod tests {
     use crate::state::format_count;
 
     /// The x of the `<text>` element whose content is `text`.
-    fn text_x(svg: &str, text: &str) -> Option<u32> {
+    fn text_x(svg: &str, text: &str) -> Option<f64> {
         let at = svg.find(&format!(">\n{text}\n</text>"))?;
         let open = svg[..at].rfind("<text")?;
-        let x = svg[open..at].split("x=\"").nth(1)?.split('"').next()?;
-        x.parse().ok()
+        Some(attr(&svg[open..at], "x"))
     }
 
     /// On a phone a chart is laid out for its narrow width, not shrunk
@@ -967,7 +966,7 @@ mod tests {
         let value = format_count(1_234_567.0);
         let x = text_x(&svg, &value).expect("the value label");
         assert!(
-            x + text_size(&value, 11.0).0 <= NARROW_WIDTH,
+            x + f64::from(text_size(&value, 11.0).0) <= f64::from(NARROW_WIDTH),
             "{value} at {x}"
         );
         // A long title is set smaller to fit a narrow chart, not cut off.

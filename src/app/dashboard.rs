@@ -277,15 +277,16 @@ fn picked(base: &Filter, dimension: Dimension, value: &str, add: bool) -> Filter
     }
 }
 
-/// Below this window width (CSS px, a phone) charts are laid out
-/// [`charts::NARROW_WIDTH`] wide: at 560 px they were scaled into a phone's
-/// card to about half their size, labels and all.
+/// The page's phone breakpoint, the media query `style/main.css` lays the
+/// page out by: below it charts are laid out [`charts::NARROW_WIDTH`] wide
+/// (at 560 px they were scaled into a phone's card to about half their
+/// size, labels and all).
 #[cfg(target_arch = "wasm32")]
-const NARROW_WINDOW: f64 = 600.0;
+const PHONE: &str = "(max-width: 40rem)";
 
 /// The width a chart is laid out for. On the page it follows the window
 /// (`narrow_window`): a chart drawn in a reactive view is drawn again when
-/// a resize or a rotation crosses `NARROW_WINDOW`.
+/// a resize or a rotation crosses `PHONE`.
 fn chart_width() -> u32 {
     #[cfg(target_arch = "wasm32")]
     let narrow = narrow_window().get();
@@ -298,34 +299,25 @@ fn chart_width() -> u32 {
     }
 }
 
-/// Whether the window is narrower than [`NARROW_WINDOW`]: one signal for
-/// the page, set by a resize listener when the answer changes.
+/// Whether the window matches `PHONE`: one signal for the page, set when
+/// the media query's answer changes.
 #[cfg(target_arch = "wasm32")]
 fn narrow_window() -> ArcRwSignal<bool> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::Closure;
-    fn narrow() -> bool {
-        web_sys::window()
-            .and_then(|w| w.inner_width().ok())
-            .and_then(|w| w.as_f64())
-            .is_some_and(|w| w < NARROW_WINDOW)
-    }
     thread_local! {
         static NARROW: ArcRwSignal<bool> = {
-            let signal = ArcRwSignal::new(narrow());
-            let set = signal.clone();
-            let on_resize = Closure::<dyn FnMut()>::new(move || {
-                let now = narrow();
-                if set.get_untracked() != now {
-                    set.set(now);
-                }
-            });
-            if let Some(window) = web_sys::window() {
-                let _ = window
-                    .add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+            let query = web_sys::window().and_then(|w| w.match_media(PHONE).ok().flatten());
+            let signal = ArcRwSignal::new(query.as_ref().is_some_and(|q| q.matches()));
+            if let Some(query) = query {
+                let (set, asked) = (signal.clone(), query.clone());
+                let on_change =
+                    Closure::<dyn FnMut()>::new(move || set.set(asked.matches()));
+                let _ = query
+                    .add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+                // One listener for the page's life.
+                on_change.forget();
             }
-            // One listener for the page's life.
-            on_resize.forget();
             signal
         };
     }
