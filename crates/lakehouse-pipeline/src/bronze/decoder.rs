@@ -311,6 +311,9 @@ struct OpenFile {
     /// Those of the record just read: line numbers count physical lines,
     /// so the next record starts that much later.
     lines_owed: u64,
+    /// This file's entry in its table's `source_file` names, once a row is
+    /// kept (found once per file, not by comparing names on every row).
+    source_file: Option<i32>,
 }
 
 /// A part [`BronzeBuilder::merge`] joins, with where each of its files'
@@ -401,6 +404,7 @@ impl BronzeBuilder {
             unquoted: (String::new(), Vec::new()),
             embedded_newlines: 0,
             lines_owed: 0,
+            source_file: None,
         });
         Ok(())
     }
@@ -670,14 +674,14 @@ impl BronzeBuilder {
                 for (builder, value) in accumulator.columns.iter_mut().zip(&open.scratch) {
                     builder.append(value, text);
                 }
-                let file_index = match accumulator.file_names.last() {
-                    Some(last) if *last == open.report.path => accumulator.file_names.len() - 1,
-                    _ => {
-                        accumulator.file_names.push(open.report.path.clone());
-                        accumulator.file_names.len() - 1
+                let file_index = *open.source_file.get_or_insert_with(|| {
+                    let names = &mut accumulator.file_names;
+                    if names.last() != Some(&open.report.path) {
+                        names.push(open.report.path.clone());
                     }
-                };
-                accumulator.source_file.push(file_index as i32);
+                    (names.len() - 1) as i32
+                });
+                accumulator.source_file.push(file_index);
                 accumulator
                     .source_line
                     .append_value(open.line_number as i64);
