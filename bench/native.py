@@ -38,7 +38,7 @@ def size(path):
 
 
 def timed(command, cores, env=None):
-    """Wall seconds and peak RSS (MB) of one run; `cores` 1 pins to core 0."""
+    """Wall seconds and peak RSS (MB, 10^6 bytes, as the input's size is) of one run; `cores` 1 pins to core 0."""
     pin = ["taskset", "-c", "0"] if cores == 1 else []
     result = subprocess.run(
         ["/usr/bin/time", "-f", "%e %M", *pin, *command],
@@ -47,7 +47,8 @@ def timed(command, cores, env=None):
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
     wall, rss_kb = result.stderr.strip().splitlines()[-1].split()
-    return float(wall), int(rss_kb) / 1024
+    # time's %M is in KiB: 1,024 bytes each.
+    return float(wall), int(rss_kb) * 1024 / 1e6
 
 
 def scripts(work):
