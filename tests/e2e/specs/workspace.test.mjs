@@ -113,25 +113,28 @@ test("when the browser's storage is full, the save says what to do and keeps no 
   // reaches a worker only once its thread is free (after the load), so the
   // save waits for every patch to be in place: on a busy machine the click
   // could otherwise win the race and the save succeed.
+  const patch = (worker) =>
+    worker.evaluate(() => {
+      if (self.quotaPatched) return;
+      const write = FileSystemSyncAccessHandle.prototype.write;
+      let calls = 0;
+      self.quotaPatched = true;
+      FileSystemSyncAccessHandle.prototype.write = function (...args) {
+        calls += 1;
+        if (calls > 4) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+        return write.apply(this, args);
+      };
+    });
   const patched = [];
-  page.on("worker", (worker) =>
-    patched.push(worker
-      .evaluate(() => {
-        const write = FileSystemSyncAccessHandle.prototype.write;
-        let calls = 0;
-        self.quotaPatched = true;
-        FileSystemSyncAccessHandle.prototype.write = function (...args) {
-          calls += 1;
-          if (calls > 4) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
-          return write.apply(this, args);
-        };
-      })
-      .catch(() => {})),
-  );
+  page.on("worker", (worker) => patched.push(patch(worker).catch(() => {})));
   const app = new AppPage(page);
   await app.loadDemo(200);
   await app.waitForResults();
   await Promise.all(patched);
+  // The spare worker the landing page starts may have started before the
+  // listener above (open() loads the page first), and that worker is the
+  // one the load takes: patch every live worker now that its thread is free.
+  for (const worker of page.workers()) await patch(worker);
   // The worker that holds the lakehouse (and will save it) has the patch.
   const live = page.workers();
   assert.ok(live.length > 0, "the pipeline worker is running");
