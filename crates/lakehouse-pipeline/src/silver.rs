@@ -126,12 +126,10 @@ pub fn conform_with<J: Join>(bronze: &Bronze, as_of: Option<Day>, join: &J) -> R
             join.try_join(
                 || patients.table(as_of),
                 || {
-                    // The table, and the months it spans; the rows are
-                    // dropped here, before `dim_date` is built.
+                    // The table, and the months it spans.
                     let months = member_months::build(bronze, &references, &patients, as_of);
-                    let first = months.iter().map(|m| m.month).min();
-                    let last = months.iter().map(|m| m.month).max();
-                    Ok((member_months::table(&months)?, first, last))
+                    let (first, last) = (months.first_month, months.last_month);
+                    Ok((months.table()?, first, last))
                 },
             )
         },
