@@ -22,6 +22,7 @@ use lakehouse_pipeline::export::databricks::BundleOptions;
 use lakehouse_pipeline::gold::quality::Severity;
 use lakehouse_pipeline::{BronzeBuilder, Day, IngestOptions, Lakehouse};
 
+mod memory;
 mod parallel;
 #[cfg(feature = "sql")]
 mod sql;
@@ -554,6 +555,8 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     if run_output.is_some() {
         clock.lap("reload");
     }
+    // What building took and freed, before the tables are encoded.
+    memory::release_freed();
     progress.set_prefix("export");
     progress.set_message("writing Parquet");
     let mut written = 0;

@@ -399,6 +399,8 @@ fn read_segment(
 /// ([`lakehouse_pipeline::join`]), the second on a thread of its own. Both
 /// may run beside the bronze encoding: the operating system shares the
 /// cores, and the second core no longer idles once the encoding is done.
+/// When both are done, the memory their scratch took goes back to the
+/// operating system ([`crate::memory`]).
 struct SideBySide;
 
 impl Join for SideBySide {
@@ -407,7 +409,7 @@ impl Join for SideBySide {
         a: impl FnOnce() -> A + Send,
         b: impl FnOnce() -> B + Send,
     ) -> (A, B) {
-        std::thread::scope(|scope| {
+        let both = std::thread::scope(|scope| {
             let b = scope.spawn(b);
             let a = a();
             // A panic on the other thread is this thread's panic, as it
@@ -417,7 +419,9 @@ impl Join for SideBySide {
                 b.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             )
-        })
+        });
+        crate::memory::release_freed();
+        both
     }
 }
 
