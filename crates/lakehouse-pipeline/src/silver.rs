@@ -128,7 +128,7 @@ pub fn conform_with<J: Join>(bronze: &Bronze, as_of: Option<Day>, join: &J) -> R
                 || {
                     // The table, and the months it spans.
                     let months = member_months::build(bronze, &references, &patients, as_of);
-                    let (first, last) = (months.first_month, months.last_month);
+                    let (first, last) = months.months_spanned();
                     Ok((months.table()?, first, last))
                 },
             )

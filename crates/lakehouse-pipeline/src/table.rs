@@ -183,16 +183,21 @@ impl TableBuilder {
         self.push(name, Arc::new(Int64Array::from_iter_values(values)), false)
     }
 
-    /// An `Int64` column that takes over `values` (no copy), null where
-    /// `present` is false (non-null without it). As [`TableBuilder::int_opt`]
-    /// makes it: nullable, and no null buffer when nothing is null.
-    pub fn int_vec(self, name: &str, values: Vec<i64>, present: Option<Vec<bool>>) -> Self {
-        let nullable = present.is_some();
-        let nulls = present
-            .map(arrow_buffer::NullBuffer::from)
-            .filter(|nulls| nulls.null_count() > 0);
-        let array = Int64Array::new(values.into(), nulls);
-        self.push(name, Arc::new(array), nullable)
+    /// A non-null `Int64` column that takes over `values` (no copy).
+    pub fn int_vec(self, name: &str, values: Vec<i64>) -> Self {
+        self.push(name, Arc::new(Int64Array::new(values.into(), None)), false)
+    }
+
+    /// A nullable `Int64` column that takes over `values` (no copy), with
+    /// `nulls` (`None`: nothing is null, as [`TableBuilder::int_opt`] leaves
+    /// it).
+    pub fn int_opt_vec(
+        self,
+        name: &str,
+        values: Vec<i64>,
+        nulls: Option<arrow_buffer::NullBuffer>,
+    ) -> Self {
+        self.push(name, Arc::new(Int64Array::new(values.into(), nulls)), true)
     }
 
     /// A nullable `Int64` column.

@@ -8,23 +8,23 @@ use crate::bronze::rows::Rows;
 use crate::dates;
 use crate::error::Result;
 use crate::table::{Table, TableBuilder};
+use arrow_buffer::NullBufferBuilder;
 
 /// `fact_member_months` as it is built: its four columns, side by side,
 /// written straight into the vectors the table's arrays take over. (Rows
 /// of a struct, copied into columns at the end, held both at once: 28 MB
 /// of rows beside a 37 MB table at ×100.)
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct MemberMonths {
     patient_key: Vec<i64>,
-    /// The payer key, 0 for none (surrogate keys start at 1): a null.
+    /// The payer key; 0 where there is none (a null, below).
     payer_key: Vec<i64>,
+    /// Which months have a payer (allocated at the first that has none).
+    payer_nulls: NullBufferBuilder,
     /// The month's `dim_date` key (its first day).
     month_key: Vec<i64>,
     /// Days of the month the assigned payer covers (1 to 31).
     covered_days: Vec<i64>,
-    /// The first days of the first and last months, if any.
-    pub(crate) first_month: Option<i32>,
-    pub(crate) last_month: Option<i32>,
 }
 
 impl MemberMonths {
@@ -32,34 +32,54 @@ impl MemberMonths {
         Self {
             patient_key: Vec::with_capacity(rows),
             payer_key: Vec::with_capacity(rows),
+            payer_nulls: NullBufferBuilder::new(rows),
             month_key: Vec::with_capacity(rows),
             covered_days: Vec::with_capacity(rows),
-            first_month: None,
-            last_month: None,
         }
     }
 
     fn push(&mut self, patient_key: i64, payer_key: Option<i64>, month: i32, covered_days: i32) {
         self.patient_key.push(patient_key);
         self.payer_key.push(payer_key.unwrap_or(0));
+        self.payer_nulls.append(payer_key.is_some());
         self.month_key.push(dates::date_key(month));
         self.covered_days.push(i64::from(covered_days));
-        self.first_month = Some(self.first_month.map_or(month, |m| m.min(month)));
-        self.last_month = Some(self.last_month.map_or(month, |m| m.max(month)));
     }
 
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.patient_key.len()
     }
 
+    /// Gives back the capacity reserved beyond the rows.
+    fn shrink_to_fit(&mut self) {
+        for column in [
+            &mut self.patient_key,
+            &mut self.payer_key,
+            &mut self.month_key,
+            &mut self.covered_days,
+        ] {
+            column.shrink_to_fit();
+        }
+    }
+
+    /// The first days of the first and last months, if any (date keys sort
+    /// as their days do).
+    pub(crate) fn months_spanned(&self) -> (Option<i32>, Option<i32>) {
+        let day = |key: Option<&i64>| key.and_then(|&key| dates::day_of_key(key));
+        (
+            day(self.month_key.iter().min()),
+            day(self.month_key.iter().max()),
+        )
+    }
+
     /// `fact_member_months`; its arrays take over the vectors.
-    pub(crate) fn table(self) -> Result<Table> {
-        let payer_present = self.payer_key.iter().map(|&p| p != 0).collect();
+    pub(crate) fn table(mut self) -> Result<Table> {
         TableBuilder::new()
-            .int_vec("patient_key", self.patient_key, None)
-            .int_vec("payer_key", self.payer_key, Some(payer_present))
-            .int_vec("month_key", self.month_key, None)
-            .int_vec("covered_days", self.covered_days, None)
+            .int_vec("patient_key", self.patient_key)
+            .int_opt_vec("payer_key", self.payer_key, self.payer_nulls.finish())
+            .int_vec("month_key", self.month_key)
+            .int_vec("covered_days", self.covered_days)
             .finish("fact_member_months")
     }
 }
@@ -240,16 +260,7 @@ pub(crate) fn build(
     for patient_periods in periods.chunk_by(|a, b| a.0 == b.0) {
         months_of(patient_periods, &mut scratch, &mut out);
     }
-    if out.len() < most {
-        for column in [
-            &mut out.patient_key,
-            &mut out.payer_key,
-            &mut out.month_key,
-            &mut out.covered_days,
-        ] {
-            column.shrink_to_fit();
-        }
-    }
+    out.shrink_to_fit();
     out
 }
 
@@ -275,16 +286,12 @@ mod tests {
             .map(|(payer, first, last)| (1, *payer, span(*first, *last)))
             .collect();
         periods.sort_by_key(|p| p.1);
-        let mut out = MemberMonths::default();
+        let mut out = MemberMonths::with_capacity(0);
         months_of(&periods, &mut Scratch::default(), &mut out);
         (0..out.len())
             .map(|i| {
-                let payer = out.payer_key[i];
-                (
-                    out.month_key[i],
-                    (payer != 0).then_some(payer),
-                    out.covered_days[i],
-                )
+                let payer = out.payer_nulls.is_valid(i).then_some(out.payer_key[i]);
+                (out.month_key[i], payer, out.covered_days[i])
             })
             .collect()
     }
@@ -363,8 +370,10 @@ mod tests {
         months.push(7, Some(2), day(2020, 6, 1), 30);
         months.push(7, None, day(2020, 7, 1), 12);
         months.push(8, Some(1), day(2019, 1, 1), 31);
-        assert_eq!(months.first_month, Some(day(2019, 1, 1)));
-        assert_eq!(months.last_month, Some(day(2020, 7, 1)));
+        assert_eq!(
+            months.months_spanned(),
+            (Some(day(2019, 1, 1)), Some(day(2020, 7, 1)))
+        );
         let table = months.table().unwrap();
         let batch = &table.batch;
         let column = |name: &str| {
