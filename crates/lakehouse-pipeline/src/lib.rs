@@ -34,6 +34,7 @@ pub mod error;
 pub mod export;
 pub mod gold;
 pub mod join;
+mod order;
 pub mod render;
 mod reopen;
 pub mod silver;

@@ -210,10 +210,15 @@ impl<'a> Rows<'a> {
     /// dropped (bronze already rejected them for required keys). Returns the
     /// rows, the exact duplicates dropped and the conflicting rows dropped.
     pub(crate) fn unique_by(&self, key: Col) -> Result<UniqueById<'a>> {
-        let (mut keyed, kept) = self.first_per_key(key)?;
-        // One row per key: the key alone orders them.
-        keyed.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        Ok(kept.with_rows(keyed.into_iter().map(|(_, id)| id).collect()))
+        let (keyed, kept) = self.first_per_key(key)?;
+        // One row per key: the key alone orders them (its prefix first, see
+        // `crate::order`).
+        let mut keyed: Vec<(u64, &str, RowId)> = keyed
+            .into_iter()
+            .map(|(k, id)| (crate::order::text_prefix(k), k, id))
+            .collect();
+        keyed.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        Ok(kept.with_rows(keyed.into_iter().map(|(_, _, id)| id).collect()))
     }
 
     /// The unique rows with a `key`, one per key value (the first in

@@ -17,6 +17,7 @@ use crate::bronze::rows::{Canonical, Col, RowId, Rows};
 use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
 use crate::join::Join;
+use crate::order::text_prefix;
 use crate::table::Table;
 
 pub use encounters::READMISSION_WINDOW_MICROS;
@@ -155,11 +156,28 @@ type EventKey<'a, S> = (&'a str, S, &'a str, &'a str);
 /// Event rows in the canonical fact order: by their key, then (two events
 /// alike in it) by their bronze rows' canonical order, so the order never
 /// depends on the input's.
+///
+/// The sort moves (patient id prefix, position) pairs, and follows a
+/// position to its row only when two prefixes tie (mostly two events of
+/// one patient); the rows are then put in that order in place (see
+/// `crate::order`).
 fn in_event_order<S: Ord, T>(
     mut rows: Vec<(EventKey<'_, S>, RowId, T)>,
     canonical: &Canonical<'_>,
 ) -> Vec<T> {
-    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| canonical.cmp(a.1, b.1)));
+    let mut order: Vec<(u64, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(at, row)| (text_prefix(row.0.0), at as u32))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            let (a, b) = (&rows[a.1 as usize], &rows[b.1 as usize]);
+            a.0.cmp(&b.0).then_with(|| canonical.cmp(a.1, b.1))
+        })
+    });
+    let mut order: Vec<u32> = order.into_iter().map(|(_, at)| at).collect();
+    crate::order::apply(&mut rows, &mut order);
     rows.into_iter().map(|(_, _, row)| row).collect()
 }
 

@@ -9,6 +9,7 @@ use arrow_array::{Array, Int32Array, StringArray};
 use crate::bronze::rows::Rows;
 use crate::error::Result;
 use crate::join::Join;
+use crate::order::text_prefix;
 use crate::silver::CleaningStats;
 use crate::silver::dims::insurance_id;
 use crate::table::{Table, TableBuilder};
@@ -214,7 +215,15 @@ fn heads_of_claims<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Claim<'a>>> 
             ledger: None,
         });
     }
-    claims.sort_unstable_by(|a, b| a.id.cmp(b.id));
+    // In id order, through small entries (see `crate::order`).
+    let mut order: Vec<(u64, &str, u32)> = claims
+        .iter()
+        .enumerate()
+        .map(|(at, claim)| (text_prefix(claim.id), claim.id, at as u32))
+        .collect();
+    order.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut order: Vec<u32> = order.into_iter().map(|(.., at)| at).collect();
+    crate::order::apply(&mut claims, &mut order);
     Ok(claims)
 }
 
