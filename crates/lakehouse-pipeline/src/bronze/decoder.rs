@@ -58,7 +58,9 @@ impl ColumnBuilder {
 
     fn append(&mut self, value: &Parsed, line: &str) {
         match (self, value) {
-            (Self::Text(b), Parsed::Text(start, end)) => b.append_value(&line[*start..*end]),
+            (Self::Text(b), Parsed::Text(start, end)) => {
+                b.append_value(&line[*start as usize..*end as usize]);
+            }
             (Self::Date(b), Parsed::Date(d) | Parsed::UsDate(d)) => b.append_value(*d),
             (Self::Timestamp(b), Parsed::Timestamp(t)) => b.append_value(*t),
             (Self::Float(b), Parsed::Float(f)) => b.append_value(*f),

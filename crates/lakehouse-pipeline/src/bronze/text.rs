@@ -99,14 +99,20 @@ impl TextBuilder {
     fn intern(&mut self, value: &[u8]) -> i32 {
         let (bytes, ends) = (&mut self.bytes, &mut self.ends);
         let hash = FxBuildHasher.hash_one(value);
-        let entry = self.table.entry(
+        // A match rather than `or_insert_with`, whose closure's captures
+        // were packed on the stack and read back whole for every value.
+        match self.table.entry(
             hash,
             |&key| Self::value(bytes, ends, key) == value,
             |&key| FxBuildHasher.hash_one(Self::value(bytes, ends, key)),
-        );
-        *entry
-            .or_insert_with(|| Self::push(bytes, ends, value))
-            .get()
+        ) {
+            hashbrown::hash_table::Entry::Occupied(entry) => *entry.get(),
+            hashbrown::hash_table::Entry::Vacant(entry) => {
+                let key = Self::push(bytes, ends, value);
+                entry.insert(key);
+                key
+            }
+        }
     }
 
     /// Adds `value` as the next distinct value and returns its key.
