@@ -499,8 +499,9 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     };
     progress.set_prefix("bronze");
     let mut clock = Clock::start();
-    // With --threads > 1, how many bronze files were written while silver was built.
-    let mut bronze_written = None;
+    // With --threads > 1 and --out, the files of every table, written while
+    // silver and gold were built.
+    let mut tables_written = None;
     let lakehouse = if let Some(dir) = &run_output {
         progress.set_message("reading the earlier run's bronze tables");
         load_run_output(dir, as_of)?
@@ -546,7 +547,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
                 parallel::build_while_encoding(bronze, as_of, out, threads, &mut |stage| {
                     clock.lap(stage)
                 })?;
-            bronze_written = Some(files);
+            tables_written = Some(files);
             lakehouse
         } else {
             lakehouse_pipeline::build_staged(bronze, as_of, &mut |stage| clock.lap(stage))?
@@ -563,8 +564,8 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     if let Some(out) = &args.out {
         // Each file is written as soon as it is encoded, its Parquet bytes
         // streamed into the file: "encode" holds the writing.
-        written += bronze_written.unwrap_or(0)
-            + parallel::write_rest(&lakehouse, out, args.csv, threads, bronze_written.is_none())?;
+        written += tables_written.unwrap_or(0)
+            + parallel::write_rest(&lakehouse, out, args.csv, threads, tables_written.is_none())?;
         clock.lap("encode");
     }
     if let Some(dir) = &args.powerbi {

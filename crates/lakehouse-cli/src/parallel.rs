@@ -2,23 +2,25 @@
 //! pipeline crate has no threads (it runs the same on wasm32, in one Web
 //! Worker); here, natively, shares of the input files are read side by side
 //! ([`lakehouse_pipeline::bronze::plan_parts`], joined by
-//! [`BronzeBuilder::merge`]), the bronze tables are encoded while silver and
-//! gold are built (their independent pieces side by side, through
-//! [`lakehouse_pipeline::join::Join`]), and the silver and gold tables are
-//! encoded side by side.
+//! [`BronzeBuilder::merge`]), and silver and gold are built (their
+//! independent pieces side by side, through
+//! [`lakehouse_pipeline::join::Join`]) while the other threads encode the
+//! tables built so far: bronze from the start, silver's while gold is
+//! computed, gold's last, with this thread joining them once gold is done.
 //! Every output is byte-identical to `--threads 1` (the `threads` test runs
 //! both and compares the files).
 
+use std::collections::VecDeque;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use anyhow::{Context, Result, anyhow};
 use indicatif::ProgressBar;
 use lakehouse_pipeline::join::Join;
 use lakehouse_pipeline::{
-    Bronze, BronzeBuilder, Day, IngestOptions, Lakehouse, OutputTable, gold, silver,
+    Bronze, BronzeBuilder, Day, Gold, IngestOptions, Lakehouse, OutputTable, Silver, gold, silver,
 };
 
 /// The cores to use when `--threads` is not given.
@@ -428,11 +430,29 @@ impl Join for SideBySide {
     }
 }
 
+/// Encodes `table` and writes its file (and its CSV copy when `csv`) into
+/// `out`, a Parquet file's bytes streamed into the file, so that no encoded
+/// table waits in memory, neither for the others nor whole beside its open
+/// row group. Returns the number of files written.
+fn encode_one(bronze: &Bronze, table: &OutputTable<'_>, csv: bool, out: &Path) -> Result<usize> {
+    let path = crate::output_path(out, &table.path("parquet"))?;
+    let writing = || format!("writing `{}`", path.display());
+    let file = std::fs::File::create(&path).with_context(writing)?;
+    let sink = bronze
+        .write_parquet(table, std::io::BufWriter::new(file))
+        .with_context(writing)?;
+    sink.into_inner()
+        .map_err(std::io::IntoInnerError::into_error)
+        .with_context(writing)?;
+    if csv {
+        crate::write_outputs(out, &[Bronze::csv_file(table)])?;
+    }
+    Ok(1 + usize::from(csv))
+}
+
 /// Encodes `tables` on up to `threads` threads, largest first (so that no
-/// thread is left with a big one at the end), and writes each file into
-/// `out` as it is encoded: a Parquet file's bytes stream into the file, so
-/// that no encoded table waits in memory, neither for the others nor whole
-/// beside its open row group. Returns the number of files written.
+/// thread is left with a big one at the end), each written into `out` as
+/// it is encoded ([`encode_one`]). Returns the number of files written.
 fn encode_and_write(
     bronze: &Bronze,
     tables: &[OutputTable<'_>],
@@ -443,29 +463,89 @@ fn encode_and_write(
     let mut order: Vec<usize> = (0..tables.len()).collect();
     order.sort_by_key(|&t| std::cmp::Reverse(tables[t].rows()));
     let written = map_indices(order.len(), threads, |at| {
-        let table = &tables[order[at]];
-        let path = crate::output_path(out, &table.path("parquet"))?;
-        let writing = || format!("writing `{}`", path.display());
-        let file = std::fs::File::create(&path).with_context(writing)?;
-        let sink = bronze
-            .write_parquet(table, std::io::BufWriter::new(file))
-            .with_context(writing)?;
-        sink.into_inner()
-            .map_err(std::io::IntoInnerError::into_error)
-            .with_context(writing)?;
-        if csv {
-            crate::write_outputs(out, &[Bronze::csv_file(table)])?;
-        }
-        Ok(1 + usize::from(csv))
+        encode_one(bronze, &tables[order[at]], csv, out)
     })?;
     Ok(written.into_iter().sum())
 }
 
-/// Silver and gold, built on this thread while the others encode the bronze
-/// tables and write them into `out` (when `--out` was given; `csv` adds
-/// CSV copies). Calls `done` with each stage's name as it ends, as
+/// The tables waiting to be encoded, handed over a layer at a time as each
+/// is built, and whether more may come.
+struct Queue<'a> {
+    state: Mutex<(VecDeque<OutputTable<'a>>, bool)>,
+    changed: Condvar,
+}
+
+impl<'a> Queue<'a> {
+    fn new() -> Self {
+        Self {
+            state: Mutex::new((VecDeque::new(), false)),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Adds a layer's tables, its largest first (so that no thread is left
+    /// with a big one at the end).
+    fn push(&self, mut tables: Vec<OutputTable<'a>>) {
+        tables.sort_by_key(|t| std::cmp::Reverse(t.rows()));
+        if let Ok(mut state) = self.state.lock() {
+            state.0.extend(tables);
+        }
+        self.changed.notify_all();
+    }
+
+    /// No more tables will come: the encoders stop once the queue is empty.
+    fn close(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.1 = true;
+        }
+        self.changed.notify_all();
+    }
+
+    /// The next table, waiting while the queue is empty and open; `None`
+    /// once it is empty and closed.
+    fn next(&self) -> Option<OutputTable<'a>> {
+        let mut state = self.state.lock().ok()?;
+        loop {
+            if let Some(table) = state.0.pop_front() {
+                return Some(table);
+            }
+            if state.1 {
+                return None;
+            }
+            state = self.changed.wait(state).ok()?;
+        }
+    }
+
+    /// Encodes and writes tables as they come, until the queue is closed
+    /// and empty. Returns the files written, or the first failure (the
+    /// other encoders go on with the rest).
+    fn encode(&self, bronze: &Bronze, csv: bool, out: &Path) -> Result<usize> {
+        let mut written = 0;
+        while let Some(table) = self.next() {
+            written += encode_one(bronze, &table, csv, out)?;
+        }
+        Ok(written)
+    }
+}
+
+/// Closes a queue when dropped, so that no encoder waits forever when the
+/// thread feeding it stops early (an error, a panic).
+struct CloseOnDrop<'q, 'a>(&'q Queue<'a>);
+
+impl Drop for CloseOnDrop<'_, '_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// Silver and gold, built on this thread while `threads - 1` others encode
+/// the tables and write them into `out` (when `--out` was given; `csv` adds
+/// CSV copies): the bronze tables from the start, the silver ones once
+/// silver is built (while gold is computed), the gold ones last; then this
+/// thread encodes beside them until every table is written. Calls `done`
+/// with each stage's name as it ends, as
 /// [`lakehouse_pipeline::build_staged`] does; returns the lakehouse and the
-/// number of files written.
+/// number of files written (every table's, when `out` was given).
 pub(crate) fn build_while_encoding(
     bronze: Bronze,
     as_of: Option<Day>,
@@ -473,28 +553,67 @@ pub(crate) fn build_while_encoding(
     threads: usize,
     done: &mut dyn FnMut(&'static str),
 ) -> Result<(Lakehouse, usize)> {
-    let (silver, gold, written) = std::thread::scope(|scope| {
-        let encoding = out.map(|(out, csv)| {
-            let bronze = &bronze;
-            scope.spawn(move || {
-                encode_and_write(bronze, &bronze.output_tables(), csv, threads - 1, out)
-            })
-        });
-        let built = silver::conform_with(&bronze, as_of, &SideBySide).and_then(|silver| {
-            done("silver");
-            let gold = gold::compute_with(&bronze, &silver, &SideBySide)?;
-            done("gold");
-            Ok((silver, gold))
-        });
-        let written = match encoding {
-            Some(thread) => thread
-                .join()
-                .map_err(|_| anyhow!("the thread encoding the bronze tables panicked"))??,
-            None => 0,
+    // Outside the scope, so that the encoders may borrow each layer's
+    // tables as soon as it is built.
+    let (silver_built, gold_built) = (OnceLock::new(), OnceLock::new());
+    let queue = Queue::new();
+    let written = std::thread::scope(|scope| {
+        let (bronze, queue) = (&bronze, &queue);
+        let closing = CloseOnDrop(queue);
+        let encoders: Vec<_> = match out {
+            Some((out, csv)) => {
+                queue.push(bronze.output_tables());
+                (1..threads)
+                    .map(|_| scope.spawn(move || queue.encode(bronze, csv, out)))
+                    .collect()
+            }
+            None => Vec::new(),
         };
-        let (silver, gold) = built?;
-        Ok::<_, anyhow::Error>((silver, gold, written))
+        let built = silver::conform_with(bronze, as_of, &SideBySide).and_then(|silver| {
+            let silver: &Silver = silver_built.get_or_init(|| silver);
+            done("silver");
+            if out.is_some() {
+                queue.push(silver.output_tables());
+            }
+            let gold = gold::compute_with(bronze, silver, &SideBySide)?;
+            let gold: &Gold = gold_built.get_or_init(|| gold);
+            done("gold");
+            if out.is_some() {
+                queue.push(gold.output_tables());
+            }
+            Ok(())
+        });
+        drop(closing);
+        // This thread is free now: it encodes beside the others.
+        let mine = match (&built, out) {
+            (Ok(()), Some((out, csv))) => queue.encode(bronze, csv, out),
+            _ => Ok(0),
+        };
+        let (mut written, mut failure) = match mine {
+            Ok(files) => (files, None),
+            Err(error) => (0, Some(error)),
+        };
+        for encoder in encoders {
+            match encoder.join() {
+                Ok(Ok(files)) => written += files,
+                Ok(Err(error)) => {
+                    failure.get_or_insert(error);
+                }
+                Err(_) => {
+                    failure.get_or_insert(anyhow!("a thread encoding the tables panicked"));
+                }
+            }
+        }
+        built?;
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(written),
+        }
     })?;
+    drop(queue);
+    let (Some(silver), Some(gold)) = (silver_built.into_inner(), gold_built.into_inner()) else {
+        return Err(anyhow!("silver or gold was not built"));
+    };
     Ok((
         Lakehouse {
             bronze,
@@ -505,24 +624,23 @@ pub(crate) fn build_while_encoding(
     ))
 }
 
-/// The rest of `--out`: the tables not yet written (the silver and gold
-/// ones after [`build_while_encoding`]; all of them, `with_bronze`, after a
-/// run that wrote none) encoded and written on up to `threads` threads,
-/// then `manifest.json`, as [`Lakehouse::output_files`] gives them.
-/// Returns the number of files written.
+/// The rest of `--out` after a run that wrote no table (one thread, or an
+/// earlier run's output read back): every table encoded and written on up
+/// to `threads` threads, then `manifest.json`, as
+/// [`Lakehouse::output_files`] gives them; after [`build_while_encoding`]
+/// wrote them all (`tables` false), `manifest.json` alone. Returns the
+/// number of files written.
 pub(crate) fn write_rest(
     lakehouse: &Lakehouse,
     out: &Path,
     csv: bool,
     threads: usize,
-    with_bronze: bool,
+    tables: bool,
 ) -> Result<usize> {
-    let tables = lakehouse.tables();
-    let skip = if with_bronze {
-        0
+    let written = if tables {
+        encode_and_write(&lakehouse.bronze, &lakehouse.tables(), csv, threads, out)?
     } else {
-        lakehouse.bronze.output_tables().len()
+        0
     };
-    let written = encode_and_write(&lakehouse.bronze, &tables[skip..], csv, threads, out)?;
     Ok(written + crate::write_outputs(out, &[lakehouse.manifest_file()])?)
 }

@@ -86,6 +86,33 @@ impl OutputTable<'_> {
     }
 }
 
+/// `tables` as output tables of `layer`, in their order.
+fn layer_tables<'a>(layer: &'static str, tables: &'a [table::Table]) -> Vec<OutputTable<'a>> {
+    tables
+        .iter()
+        .map(|t| OutputTable {
+            layer,
+            name: &t.name,
+            schema: t.batch.schema(),
+            batches: std::slice::from_ref(&t.batch),
+        })
+        .collect()
+}
+
+impl Silver {
+    /// The silver tables, as [`Lakehouse::tables`] lists them.
+    pub fn output_tables(&self) -> Vec<OutputTable<'_>> {
+        layer_tables("silver", &self.tables)
+    }
+}
+
+impl Gold {
+    /// The gold tables, as [`Lakehouse::tables`] lists them.
+    pub fn output_tables(&self) -> Vec<OutputTable<'_>> {
+        layer_tables("gold", &self.tables)
+    }
+}
+
 /// A file to write: relative path and bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputFile {
@@ -207,14 +234,8 @@ impl Lakehouse {
     /// Every output table: bronze (with `bronze_rejects`), silver, gold.
     pub fn tables(&self) -> Vec<OutputTable<'_>> {
         let mut tables = self.bronze.output_tables();
-        for (layer, list) in [("silver", &self.silver.tables), ("gold", &self.gold.tables)] {
-            tables.extend(list.iter().map(|t| OutputTable {
-                layer,
-                name: &t.name,
-                schema: t.batch.schema(),
-                batches: std::slice::from_ref(&t.batch),
-            }));
-        }
+        tables.extend(self.silver.output_tables());
+        tables.extend(self.gold.output_tables());
         tables
     }
 
