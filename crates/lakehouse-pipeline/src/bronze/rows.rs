@@ -127,10 +127,37 @@ impl<'a> Rows<'a> {
         let Some(table) = self.table else {
             return Ok((Vec::new(), 0));
         };
+        // Exact duplicates share every value, their own id among them: a
+        // table with one (`Id`) groups its rows by the id's hash alone,
+        // which costs a column rather than all of them. Rows repeating an
+        // id with other values (a quirk some exports have) then share a
+        // group; should a group grow past a few rows, every column is
+        // hashed after all, so that no input can make the walk quadratic.
+        let all: Vec<usize> = (0..table.spec.columns.len()).collect();
+        if let Some(id) = table.spec.columns.iter().position(|c| c.is_row_id())
+            && let Some(unique) = self.unique_grouped_by(&[id], Some(MAX_GROUP_WALK))?
+        {
+            return Ok(unique);
+        }
+        Ok(self
+            .unique_grouped_by(&all, None)?
+            .unwrap_or_else(|| (Vec::new(), 0)))
+    }
+
+    /// [`unique`](Self::unique) with rows grouped by the hash of `columns`;
+    /// `None` when a lookup had to walk more than `limit` rows of a group.
+    fn unique_grouped_by(
+        &self,
+        columns: &[usize],
+        limit: Option<usize>,
+    ) -> Result<Option<(Vec<RowId>, u64)>> {
+        let Some(table) = self.table else {
+            return Ok(Some((Vec::new(), 0)));
+        };
         let canonical = self.canonical()?;
-        let hashes = row_hashes(&table.batches, table.spec.columns.len())?;
+        let hashes = row_hashes(&table.batches, columns)?;
         // The first row of each hash, then a chain through the rows kept
-        // with the same hash (rare: a 64-bit collision).
+        // with the same hash (rare: a 64-bit collision, or a repeated id).
         let rows: usize = table.batches.iter().map(RecordBatch::num_rows).sum();
         let mut first: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
         first.reserve(rows);
@@ -150,7 +177,15 @@ impl<'a> Rows<'a> {
                         let mut chain = std::iter::successors(Some(*slot.get()), |&at| {
                             Some(next[at as usize]).filter(|&n| n != u32::MAX)
                         });
-                        if chain.any(|at| canonical.cmp(kept[at as usize], id).is_eq()) {
+                        let mut walked = 0;
+                        let duplicate = chain.any(|at| {
+                            walked += 1;
+                            canonical.cmp(kept[at as usize], id).is_eq()
+                        });
+                        if limit.is_some_and(|limit| walked > limit) {
+                            return Ok(None);
+                        }
+                        if duplicate {
                             duplicates += 1;
                             continue;
                         }
@@ -161,7 +196,7 @@ impl<'a> Rows<'a> {
                 kept.push(id);
             }
         }
-        Ok((kept, duplicates))
+        Ok(Some((kept, duplicates)))
     }
 
     /// The canonical order of this table's rows: by their values, column by
@@ -263,6 +298,10 @@ impl<'a> Rows<'a> {
     }
 }
 
+/// The most rows [`Rows::unique`] walks in one group of rows sharing an id
+/// before it groups by every column instead.
+const MAX_GROUP_WALK: usize = 8;
+
 /// A table's canonical row order (see [`Rows::canonical`]).
 pub(crate) struct Canonical<'a> {
     columns: Vec<TypedColumn<'a>>,
@@ -287,15 +326,18 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// A hash of each row's first `columns` columns, per batch: rows equal in
+/// A hash of each row's `columns` (by index), per batch: rows equal in
 /// every one of them hash alike. A text cell hashes its dictionary value,
 /// hashed once per batch rather than once per cell.
-fn row_hashes(batches: &[RecordBatch], columns: usize) -> Result<Vec<Vec<u64>>> {
+fn row_hashes(batches: &[RecordBatch], columns: &[usize]) -> Result<Vec<Vec<u64>>> {
     const NULL: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut out = Vec::with_capacity(batches.len());
     for batch in batches {
         let mut hashes = vec![0u64; batch.num_rows()];
-        for (c, array) in batch.columns().iter().take(columns).enumerate() {
+        for &c in columns {
+            let Some(array) = batch.columns().get(c) else {
+                continue;
+            };
             let salt = mix(c as u64 + 1);
             let mut add = |row: usize, value: Option<u64>| {
                 let h = &mut hashes[row];

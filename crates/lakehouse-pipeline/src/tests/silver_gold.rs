@@ -224,6 +224,53 @@ fn ids_in_file_order_keep_what_the_sorted_pass_keeps() {
     assert!(kept.iter().all(|r| rows.int(*r, department) != Some(9)));
 }
 
+/// Exact duplicates are found by grouping rows on their id alone, and,
+/// when one id repeats with many different values (past the walk's limit),
+/// by every column instead: both give each row's first copy, in file order.
+#[test]
+fn exact_duplicates_are_found_however_often_an_id_repeats() {
+    use crate::bronze::rows::Rows;
+    let claims = String::from_utf8_lossy(super::fixtures::MINI[1].1).into_owned();
+    assert!(super::fixtures::MINI[1].0.ends_with("claims.csv"));
+    let mut lines = claims.lines();
+    let header = lines.next().unwrap();
+    let body: Vec<&str> = lines.collect();
+    let with_department = |department: usize| {
+        let mut cells: Vec<String> = body[0].split(',').map(str::to_string).collect();
+        cells[5] = department.to_string();
+        cells.join(",")
+    };
+    for versions in [3usize, 30] {
+        // The first claim's id in `versions` rows that differ in their
+        // department, each row twice; then the other claims once.
+        let mut text = vec![header.to_string()];
+        for department in 0..versions {
+            text.push(with_department(department));
+            text.push(with_department(department));
+        }
+        text.extend(body[1..].iter().map(|l| l.to_string()));
+        let text = text.join("\n") + "\n";
+        let mut builder = crate::BronzeBuilder::default();
+        for (at, (name, bytes)) in super::fixtures::MINI.iter().enumerate() {
+            let bytes = if at == 1 { text.as_bytes() } else { bytes };
+            builder.add_bytes(name, bytes).unwrap();
+        }
+        let bronze = builder.finish().unwrap();
+        let rows = Rows::of(&bronze, "claims");
+        let (kept, exact) = rows.unique().unwrap();
+        assert_eq!(exact, versions as u64, "{versions} versions");
+        assert_eq!(kept.len(), versions + body.len() - 1);
+        let department = rows.col("DEPARTMENTID");
+        let departments: Vec<Option<i64>> = kept[..versions]
+            .iter()
+            .map(|r| rows.int(*r, department))
+            .collect();
+        let expected: Vec<Option<i64>> = (0..versions as i64).map(Some).collect();
+        assert_eq!(departments, expected);
+        assert!(kept.windows(2).all(|w| w[0] < w[1]), "file order");
+    }
+}
+
 /// Runs the second piece before the first: silver and gold must not depend
 /// on the order their independent pieces run in (the CLI runs them side by
 /// side, the browser's worker in turn).
