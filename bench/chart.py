@@ -46,7 +46,7 @@ COLORS = {
     "DuckDB-WASM (tab)": ("#d4a017", "6 4"),
     "Polars (native)": ("#cc3311", ""),
 }
-W, H, LEFT, RIGHT, TOP, BOTTOM = 720, 420, 70, 200, 40, 50
+W, H, LEFT, RIGHT, TOP, BOTTOM = 780, 420, 70, 260, 40, 50
 points = [p for values in series.values() for p in values]
 x_lo, x_hi = math.log10(min(p[0] for p in points)) - 0.1, math.log10(max(p[0] for p in points)) + 0.1
 y_lo, y_hi = math.floor(math.log10(min(p[1] for p in points))), math.ceil(math.log10(max(p[1] for p in points)))

@@ -556,7 +556,8 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     if run_output.is_some() {
         clock.lap("reload");
     }
-    // What building took and freed, before the tables are encoded.
+    // What building took and freed, before the tables are encoded (with
+    // one thread; with more, they were encoded as silver and gold were built).
     memory::release_freed();
     progress.set_prefix("export");
     progress.set_message("writing Parquet");
