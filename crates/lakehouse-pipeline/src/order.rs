@@ -23,13 +23,13 @@ pub(crate) fn text_prefix(text: &str) -> u64 {
 /// was at `order[i]`. `order` must be a permutation of `0..items.len()`;
 /// it is left as the identity. Each cycle of the permutation is followed
 /// once, a swap per item, with no second vector of items.
-pub(crate) fn apply<T>(items: &mut [T], order: &mut [u32]) {
+pub(crate) fn apply<T>(items: &mut [T], order: &mut [usize]) {
     debug_assert_eq!(items.len(), order.len());
     for start in 0..order.len() {
         let mut at = start;
         loop {
-            let from = order[at] as usize;
-            order[at] = at as u32;
+            let from = order[at];
+            order[at] = at;
             if from == start || from == at {
                 break;
             }
@@ -68,7 +68,7 @@ mod tests {
     #[test]
     fn apply_puts_each_item_where_the_order_says() {
         // Every permutation of five items: fixed points, 2-, 3-, 5-cycles.
-        let mut permutation: Vec<u32> = (0..5).collect();
+        let mut permutation: Vec<usize> = (0..5).collect();
         let mut count = 0;
         loop {
             let mut items: Vec<String> = (0..5).map(|i| format!("item {i}")).collect();
@@ -76,7 +76,7 @@ mod tests {
             let mut order = permutation.clone();
             apply(&mut items, &mut order);
             assert_eq!(items, expected);
-            assert!(order.iter().enumerate().all(|(i, &o)| o as usize == i));
+            assert!(order.iter().enumerate().all(|(i, &o)| o == i));
             count += 1;
             // The next permutation in lexicographic order.
             let Some(i) = (0..4).rev().find(|&i| permutation[i] < permutation[i + 1]) else {

@@ -165,18 +165,18 @@ fn in_event_order<S: Ord, T>(
     mut rows: Vec<(EventKey<'_, S>, RowId, T)>,
     canonical: &Canonical<'_>,
 ) -> Vec<T> {
-    let mut order: Vec<(u64, u32)> = rows
+    let mut order: Vec<(u64, usize)> = rows
         .iter()
         .enumerate()
-        .map(|(at, row)| (text_prefix(row.0.0), at as u32))
+        .map(|(at, row)| (text_prefix(row.0.0), at))
         .collect();
     order.sort_unstable_by(|a, b| {
         a.0.cmp(&b.0).then_with(|| {
-            let (a, b) = (&rows[a.1 as usize], &rows[b.1 as usize]);
+            let (a, b) = (&rows[a.1], &rows[b.1]);
             a.0.cmp(&b.0).then_with(|| canonical.cmp(a.1, b.1))
         })
     });
-    let mut order: Vec<u32> = order.into_iter().map(|(_, at)| at).collect();
+    let mut order: Vec<usize> = order.into_iter().map(|(_, at)| at).collect();
     crate::order::apply(&mut rows, &mut order);
     rows.into_iter().map(|(_, _, row)| row).collect()
 }

@@ -216,13 +216,13 @@ fn heads_of_claims<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Claim<'a>>> 
         });
     }
     // In id order, through small entries (see `crate::order`).
-    let mut order: Vec<(u64, &str, u32)> = claims
+    let mut order: Vec<(u64, &str, usize)> = claims
         .iter()
         .enumerate()
-        .map(|(at, claim)| (text_prefix(claim.id), claim.id, at as u32))
+        .map(|(at, claim)| (text_prefix(claim.id), claim.id, at))
         .collect();
     order.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let mut order: Vec<u32> = order.into_iter().map(|(.., at)| at).collect();
+    let mut order: Vec<usize> = order.into_iter().map(|(.., at)| at).collect();
     crate::order::apply(&mut claims, &mut order);
     Ok(claims)
 }
