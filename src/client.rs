@@ -137,6 +137,9 @@ mod imp {
         let onerror = Closure::<dyn FnMut(ErrorEvent)>::new(move |_: ErrorEvent| {
             if let Some(spare) = SPARE.with(|s| s.borrow_mut().take()) {
                 spare.worker.terminate();
+                // As in `cancel`: nothing queued reaches the dropped closures.
+                spare.worker.set_onmessage(None);
+                spare.worker.set_onerror(None);
                 // Dropped after this call returns, not inside it.
                 wasm_bindgen_futures::spawn_local(async move { drop(spare) });
             }
@@ -287,6 +290,8 @@ mod imp {
                 Some(Response::Progress(_)) | None => {}
                 Some(response) => {
                     sender.terminate();
+                    // As in `cancel`: nothing queued reaches the dropped closure.
+                    sender.set_onmessage(None);
                     // Dropped after this call returns, not inside it.
                     wasm_bindgen_futures::spawn_local(async move {
                         STORAGE.with(|s| s.borrow_mut().retain(|(k, _, _)| *k != key));
@@ -329,6 +334,12 @@ mod imp {
         CLIENT.with(|c| {
             if let Some(client) = c.borrow_mut().take() {
                 client.worker.terminate();
+                // Messages it posted before it stopped may still be queued
+                // on this thread: with no handler they are let go, rather
+                // than sent to the closures dropped below (which threw
+                // "closure invoked recursively or after being dropped").
+                client.worker.set_onmessage(None);
+                client.worker.set_onerror(None);
             }
         });
     }

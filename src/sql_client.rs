@@ -120,6 +120,10 @@ mod imp {
         // own listener).
         if let Some(client) = CLIENT.with(|c| c.borrow_mut().take()) {
             client.worker.terminate();
+            // Messages it posted before it stopped may still be queued: with
+            // no handler they are let go, not sent to the dropped closures.
+            client.worker.set_onmessage(None);
+            client.worker.set_onerror(None);
             wasm_bindgen_futures::spawn_local(async move { drop(client) });
         }
     }
