@@ -133,27 +133,26 @@ impl<'a> Rows<'a> {
         // id with other values (a quirk some exports have) then share a
         // group; should a group grow past a few rows, every column is
         // hashed after all, so that no input can make the walk quadratic.
-        let all: Vec<usize> = (0..table.spec.columns.len()).collect();
         if let Some(id) = table.spec.columns.iter().position(|c| c.is_row_id())
-            && let Some(unique) = self.unique_grouped_by(&[id], Some(MAX_GROUP_WALK))?
+            && let Some(unique) = self.unique_grouped_by(table, &[id], Some(MAX_GROUP_WALK))?
         {
             return Ok(unique);
         }
+        let all: Vec<usize> = (0..table.spec.columns.len()).collect();
+        // With no limit the walk always ends with an answer.
         Ok(self
-            .unique_grouped_by(&all, None)?
-            .unwrap_or_else(|| (Vec::new(), 0)))
+            .unique_grouped_by(table, &all, None)?
+            .unwrap_or_default())
     }
 
     /// [`unique`](Self::unique) with rows grouped by the hash of `columns`;
     /// `None` when a lookup had to walk more than `limit` rows of a group.
     fn unique_grouped_by(
         &self,
+        table: &BronzeTable,
         columns: &[usize],
         limit: Option<usize>,
     ) -> Result<Option<(Vec<RowId>, u64)>> {
-        let Some(table) = self.table else {
-            return Ok(Some((Vec::new(), 0)));
-        };
         let canonical = self.canonical()?;
         let hashes = row_hashes(&table.batches, columns)?;
         // The first row of each hash, then a chain through the rows kept
