@@ -473,12 +473,21 @@ impl BronzeBuilder {
             return Ok(());
         }
         let mut rest = chunk;
-        while let Some(newline) = memchr::memchr(b'\n', rest) {
-            let (line, tail) = rest.split_at(newline);
+        // Whether `rest` has had an odd number of quotes before `from`: a
+        // newline after an odd number is inside a quoted field. One scan
+        // finds both; Synthea never quotes, so it stops at newlines only.
+        let (mut odd, mut from) = (false, 0);
+        while let Some(found) = memchr::memchr2(b'\n', b'"', &rest[from..]) {
+            let at = from + found;
+            if rest[at] == b'"' {
+                odd = !odd;
+                from = at + 1;
+                continue;
+            }
+            let (line, tail) = rest.split_at(at);
             rest = &tail[1..];
-            // An odd number of quotes so far: this newline is inside a
-            // quoted field (Synthea never quotes; this costs one scan).
-            let odd = memchr::memchr_iter(b'"', line).count() % 2 == 1;
+            from = 0;
+            let odd = std::mem::take(&mut odd);
             match std::mem::replace(&mut open.partial, Partial::SkippingLongLine) {
                 Partial::SkippingLongLine => {
                     open.partial = Partial::Line {
@@ -517,7 +526,7 @@ impl BronzeBuilder {
             }
         }
         if let Partial::Line { bytes, quote_open } = &mut open.partial {
-            if memchr::memchr_iter(b'"', rest).count() % 2 == 1 {
+            if odd {
                 *quote_open = !*quote_open;
             }
             bytes.extend_from_slice(rest);

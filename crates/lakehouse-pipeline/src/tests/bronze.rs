@@ -683,7 +683,9 @@ fn quoted_fields_commas_newlines_and_thousands_separators_load() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn quoted_newlines_do_not_depend_on_chunk_boundaries() {
-    let row = ENCOUNTER_ROW.replace("Exam", "\"Exam\nsecond line\"");
+    // Quotes before, between and after two line ends of one record, an
+    // escaped quote among them, and a record without quotes after it.
+    let row = ENCOUNTER_ROW.replace("Exam", "\"Exam \"\"A\"\"\nsecond\nthird \"\"B\"\"\"");
     let text = format!("{ENCOUNTERS_33}\n{row}\n{ENCOUNTER_ROW}\n").replacen("\ne1,", "\ne0,", 1);
     let patients = format!("{PATIENTS_30}\n{PATIENT_ROW_30}\n");
     let whole = ingest(&[
@@ -710,6 +712,12 @@ fn quoted_newlines_do_not_depend_on_chunk_boundaries() {
         assert_eq!(render(&a.batches), render(&b.batches), "chunks of {chunk}");
     }
     assert_eq!(whole.files[1].rows_accepted, 2);
+    let encounters = whole.table("encounters").unwrap();
+    assert!(
+        render(&encounters.batches).contains("Exam \"A\"\nsecond\nthird \"B\""),
+        "{}",
+        render(&encounters.batches)
+    );
 }
 
 #[wasm_bindgen_test(unsupported = test)]
