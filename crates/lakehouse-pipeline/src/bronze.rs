@@ -21,6 +21,7 @@ mod version;
 
 use std::sync::Arc;
 
+use crate::export::parquet::ColumnLayout;
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
@@ -37,6 +38,18 @@ pub const REJECTS_TABLE: &str = "bronze_rejects";
 pub const SOURCE_FILE_COLUMN: &str = "_source_file";
 /// Provenance column: the 1-based line number of a row in its file.
 pub const SOURCE_LINE_COLUMN: &str = "_source_line";
+/// The columns of `spec`'s bronze table that Parquet writes without a
+/// dictionary: the table's own id (a random UUID per row, left
+/// uncompressed too) and the line number.
+pub fn parquet_layouts(spec: &TableSpec) -> Vec<(&'static str, ColumnLayout)> {
+    spec.columns
+        .iter()
+        .filter(|c| c.is_row_id())
+        .map(|c| (c.name, ColumnLayout::RandomIds))
+        .chain([(SOURCE_LINE_COLUMN, ColumnLayout::NoDictionary)])
+        .collect()
+}
+
 /// A line longer than this is rejected (and skipped up to its end) rather than buffered.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 

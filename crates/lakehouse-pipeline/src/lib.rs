@@ -222,11 +222,18 @@ impl Bronze {
         table: &OutputTable<'_>,
         sink: W,
     ) -> Result<W> {
-        let sources = bronze::spec::table_named(table.name)
-            .filter(|_| table.layer == "bronze")
+        let spec = bronze::spec::table_named(table.name).filter(|_| table.layer == "bronze");
+        let sources = spec
             .map(|spec| vec![(bronze::SOURCES_KEY, self.sources(spec))])
             .unwrap_or_default();
-        export::parquet::write_into(sink, table.schema.clone(), table.batches, &sources)
+        let layouts = spec.map(bronze::parquet_layouts).unwrap_or_default();
+        export::parquet::write_into(
+            sink,
+            table.schema.clone(),
+            table.batches,
+            &sources,
+            &layouts,
+        )
     }
 }
 

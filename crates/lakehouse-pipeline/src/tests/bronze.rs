@@ -7,6 +7,7 @@ use arrow_array::{Array, DictionaryArray, Float64Array, StringArray, TimestampMi
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::bronze::{Bronze, BronzeBuilder, IngestOptions, archive};
+use crate::export::parquet::ColumnLayout;
 use crate::render::render;
 use crate::table::{column, dictionary_text};
 
@@ -1068,4 +1069,62 @@ fn segments_on_batch_boundaries_merge_into_one_readers_file() {
         cut(&[4]),
         Err(crate::Error::UnalignedSegments { .. })
     ));
+}
+
+/// Every bronze table's own id is written plain and uncompressed, its line
+/// numbers without a dictionary, every other column as before (a dictionary
+/// and Snappy); silver's and gold's files keep the defaults throughout.
+#[wasm_bindgen_test(unsupported = test)]
+fn bronze_ids_and_line_numbers_are_written_without_a_dictionary() {
+    use parquet::basic::{Compression, Encoding};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    let lakehouse = super::fixtures::mini();
+    let (mut ids, mut lines, mut tables_with_id) = (0, 0, 0);
+    for file in lakehouse.output_files(false).unwrap() {
+        let Some(name) = file.path.strip_suffix(".parquet") else {
+            continue;
+        };
+        let reader = SerializedFileReader::new(bytes::Bytes::from(file.bytes)).unwrap();
+        let spec = name
+            .strip_prefix("bronze/")
+            .and_then(crate::bronze::spec::table_named);
+        if spec.is_some_and(|s| s.columns.iter().any(|c| c.name.eq_ignore_ascii_case("id"))) {
+            tables_with_id += 1;
+        }
+        for group in reader.metadata().row_groups() {
+            for chunk in group.columns() {
+                let column = chunk.column_path().string();
+                let layout = spec.and_then(|spec| {
+                    crate::bronze::parquet_layouts(spec)
+                        .into_iter()
+                        .find(|(c, _)| *c == column)
+                        .map(|(_, layout)| layout)
+                });
+                let dictionary = chunk.encodings().any(|e| e == Encoding::RLE_DICTIONARY);
+                let context = format!("{name}.{column}");
+                match layout {
+                    Some(ColumnLayout::RandomIds) => {
+                        ids += 1;
+                        assert!(!dictionary, "{context}");
+                        assert_eq!(chunk.compression(), Compression::UNCOMPRESSED, "{context}");
+                    }
+                    Some(ColumnLayout::NoDictionary) => {
+                        lines += 1;
+                        assert!(!dictionary, "{context}");
+                        assert_eq!(chunk.compression(), Compression::SNAPPY, "{context}");
+                    }
+                    None => {
+                        assert_eq!(chunk.compression(), Compression::SNAPPY, "{context}");
+                        if column == "patient_key" || column == "PATIENT" {
+                            assert!(dictionary, "{context}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // One row group each in the mini set.
+    assert_eq!(ids, tables_with_id);
+    assert!(ids >= 5 && lines > ids, "{ids} id and {lines} line columns");
 }
