@@ -21,9 +21,10 @@ mod version;
 
 use std::sync::Arc;
 
-use crate::export::parquet::ColumnLayout;
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+use crate::export::parquet::ColumnLayout;
 
 pub use decoder::{BronzeBuilder, READ_CHUNK_BYTES};
 pub(crate) use fields::out_of_range_reason;
@@ -38,6 +39,7 @@ pub const REJECTS_TABLE: &str = "bronze_rejects";
 pub const SOURCE_FILE_COLUMN: &str = "_source_file";
 /// Provenance column: the 1-based line number of a row in its file.
 pub const SOURCE_LINE_COLUMN: &str = "_source_line";
+
 /// The columns of `spec`'s bronze table that Parquet writes without a
 /// dictionary: the table's own id (a random UUID per row, left
 /// uncompressed too) and the line number.

@@ -473,9 +473,10 @@ impl BronzeBuilder {
             return Ok(());
         }
         let mut rest = chunk;
-        // Whether `rest` has had an odd number of quotes before `from`: a
-        // newline after an odd number is inside a quoted field. One scan
-        // finds both; Synthea never quotes, so it stops at newlines only.
+        // `odd`: whether the line so far (`rest[..from]`) holds an odd
+        // number of quotes, so that a newline now would be inside a quoted
+        // field. One scan finds both bytes; Synthea never quotes, so it
+        // stops at newlines only.
         let (mut odd, mut from) = (false, 0);
         while let Some(found) = memchr::memchr2(b'\n', b'"', &rest[from..]) {
             let at = from + found;
