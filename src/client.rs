@@ -27,6 +27,17 @@ pub fn worker_stopped(error: &str) -> Response {
     })
 }
 
+/// Stops `worker` for good: terminated, and its handlers unset. A message
+/// it posted just before it stopped may still be queued on this thread;
+/// with no handler it is let go, rather than sent to closures about to be
+/// dropped (which threw "closure invoked recursively or after being
+/// dropped").
+pub fn stop_worker(worker: &web_sys::Worker) {
+    worker.terminate();
+    worker.set_onmessage(None);
+    worker.set_onerror(None);
+}
+
 /// Offers `blob` to the user as a file (a temporary object URL on an `<a
 /// download>`).
 pub fn save_blob(file_name: &str, blob: &web_sys::Blob) {
@@ -136,10 +147,7 @@ mod imp {
         // a worker of its own, and reports its error.
         let onerror = Closure::<dyn FnMut(ErrorEvent)>::new(move |_: ErrorEvent| {
             if let Some(spare) = SPARE.with(|s| s.borrow_mut().take()) {
-                spare.worker.terminate();
-                // As in `cancel`: nothing queued reaches the dropped closures.
-                spare.worker.set_onmessage(None);
-                spare.worker.set_onerror(None);
+                super::stop_worker(&spare.worker);
                 // Dropped after this call returns, not inside it.
                 wasm_bindgen_futures::spawn_local(async move { drop(spare) });
             }
@@ -289,9 +297,7 @@ mod imp {
                 }
                 Some(Response::Progress(_)) | None => {}
                 Some(response) => {
-                    sender.terminate();
-                    // As in `cancel`: nothing queued reaches the dropped closure.
-                    sender.set_onmessage(None);
+                    super::stop_worker(&sender);
                     // Dropped after this call returns, not inside it.
                     wasm_bindgen_futures::spawn_local(async move {
                         STORAGE.with(|s| s.borrow_mut().retain(|(k, _, _)| *k != key));
@@ -333,13 +339,7 @@ mod imp {
     pub(super) fn cancel() {
         CLIENT.with(|c| {
             if let Some(client) = c.borrow_mut().take() {
-                client.worker.terminate();
-                // Messages it posted before it stopped may still be queued
-                // on this thread: with no handler they are let go, rather
-                // than sent to the closures dropped below (which threw
-                // "closure invoked recursively or after being dropped").
-                client.worker.set_onmessage(None);
-                client.worker.set_onerror(None);
+                super::stop_worker(&client.worker);
             }
         });
     }

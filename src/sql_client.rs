@@ -119,11 +119,7 @@ mod imp {
         // Dropped after this call returns (it may run inside the worker's
         // own listener).
         if let Some(client) = CLIENT.with(|c| c.borrow_mut().take()) {
-            client.worker.terminate();
-            // Messages it posted before it stopped may still be queued: with
-            // no handler they are let go, not sent to the dropped closures.
-            client.worker.set_onmessage(None);
-            client.worker.set_onerror(None);
+            crate::client::stop_worker(&client.worker);
             wasm_bindgen_futures::spawn_local(async move { drop(client) });
         }
     }
