@@ -488,7 +488,7 @@ impl BronzeBuilder {
             let (line, tail) = rest.split_at(at);
             rest = &tail[1..];
             from = 0;
-            let odd = std::mem::take(&mut odd);
+            let line_odd = std::mem::take(&mut odd);
             match std::mem::replace(&mut open.partial, Partial::SkippingLongLine) {
                 Partial::SkippingLongLine => {
                     open.partial = Partial::Line {
@@ -499,7 +499,7 @@ impl BronzeBuilder {
                 Partial::Line {
                     mut bytes,
                     quote_open,
-                } if quote_open != odd => {
+                } if quote_open != line_odd => {
                     bytes.extend_from_slice(line);
                     bytes.push(b'\n');
                     open.embedded_newlines += 1;

@@ -1089,18 +1089,17 @@ fn bronze_ids_and_line_numbers_are_written_without_a_dictionary() {
         let spec = name
             .strip_prefix("bronze/")
             .and_then(crate::bronze::spec::table_named);
-        if spec.is_some_and(|s| s.columns.iter().any(|c| c.name.eq_ignore_ascii_case("id"))) {
+        if spec.is_some_and(|s| s.columns.iter().any(|c| c.is_row_id())) {
             tables_with_id += 1;
         }
+        let layouts = spec.map(crate::bronze::parquet_layouts).unwrap_or_default();
         for group in reader.metadata().row_groups() {
             for chunk in group.columns() {
                 let column = chunk.column_path().string();
-                let layout = spec.and_then(|spec| {
-                    crate::bronze::parquet_layouts(spec)
-                        .into_iter()
-                        .find(|(c, _)| *c == column)
-                        .map(|(_, layout)| layout)
-                });
+                let layout = layouts
+                    .iter()
+                    .find(|(c, _)| *c == column)
+                    .map(|&(_, layout)| layout);
                 let dictionary = chunk.encodings().any(|e| e == Encoding::RLE_DICTIONARY);
                 let context = format!("{name}.{column}");
                 match layout {
