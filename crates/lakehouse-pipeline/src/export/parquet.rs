@@ -4,6 +4,7 @@
 //! A column whose values are all different may leave out the dictionary,
 //! and one of random ids the compression too ([`ColumnLayout`]): every
 //! reader takes both, as each column chunk names its own encodings and codec.
+//! A dictionary-encoded text column keeps its dictionaries (module `dictionary`).
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -15,6 +16,8 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersi
 use parquet::schema::types::ColumnPath;
 
 use crate::error::Result;
+
+mod dictionary;
 
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 1 << 20;
@@ -70,7 +73,10 @@ pub fn write_with_metadata(
 /// the row group (a million rows) until it is full. The bytes are the ones
 /// `ArrowWriter` writes: the same row groups (batches cut where a group is
 /// full), each column writer fed the same slices in the same order (a
-/// test compares the two).
+/// test compares the two). The exception is a `Dictionary(Int32, Utf8)`
+/// column, whose chunk is written from its own dictionaries
+/// (module `dictionary`): a reader cannot tell it from the writer's but for
+/// where its data pages end.
 pub fn write_into<W: std::io::Write + Send>(
     sink: W,
     schema: SchemaRef,
@@ -94,28 +100,63 @@ pub fn write_into<W: std::io::Write + Send>(
                 .collect(),
         ));
     }
-    by_column(sink, properties.build(), schema, batches, ROW_GROUP_ROWS)
+    by_column(
+        sink,
+        properties.build(),
+        schema,
+        batches,
+        ROW_GROUP_ROWS,
+        Dictionaries::Reuse,
+    )
 }
 
-/// [`write_into()`]'s encoding, with row groups of `group_rows` (the test
-/// compares it with `ArrowWriter` on small groups).
+/// Whether a dictionary column's chunk is written from its own dictionaries
+/// ([`dictionary`]) or by the `parquet` crate's writer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dictionaries {
+    Reuse,
+    #[cfg(test)]
+    Reintern,
+}
+
+/// [`write_into()`]'s encoding, with row groups of `group_rows` (the tests
+/// compare it with `ArrowWriter` on small groups). A `Dictionary(Int32,
+/// Utf8)` column's chunk is written from its own dictionaries where
+/// `dictionaries` says so and [`dictionary::column_chunk`] takes it.
 fn by_column<W: std::io::Write + Send>(
     sink: W,
     properties: WriterProperties,
     schema: SchemaRef,
     batches: &[RecordBatch],
     group_rows: usize,
+    dictionaries: Dictionaries,
 ) -> Result<W> {
     // The ArrowWriter adds the Arrow schema to the footer; its lower-level
     // parts then encode one column of a row group at a time.
     let (mut file, columns) =
         ArrowWriter::try_new(sink, schema.clone(), Some(properties))?.into_serialized_writer()?;
+    let descriptors = file.schema_descr().columns().to_vec();
+    let properties = file.properties().clone();
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     for (group, start) in (0..rows).step_by(group_rows.max(1)).enumerate() {
         let slices = rows_between(batches, start, (start + group_rows).min(rows));
         let mut row_group = file.next_row_group()?;
         let mut writers = columns.create_column_writers(group)?.into_iter();
+        let mut leaf = 0;
         for (index, field) in schema.fields().iter().enumerate() {
+            if dictionaries == Dictionaries::Reuse && !field.data_type().is_nested() {
+                let parts: Vec<&dyn arrow_array::Array> =
+                    slices.iter().map(|s| s.column(index).as_ref()).collect();
+                if let Some(chunk) =
+                    dictionary::column_chunk(&descriptors[leaf], &properties, &parts)?
+                {
+                    // The chunk is written: its writer is not needed.
+                    writers.next();
+                    leaf += 1;
+                    row_group.append_column(&chunk.bytes, chunk.close)?;
+                    continue;
+                }
+            }
             // A flat column is one leaf; a nested one has several, each
             // with a writer of its own, in order.
             let mut leaves: Vec<ArrowColumnWriter> = Vec::new();
@@ -135,6 +176,7 @@ fn by_column<W: std::io::Write + Send>(
                     leaves[at].write(&leaf)?;
                 }
             }
+            leaf += leaves.len();
             for writer in leaves {
                 writer.close()?.append_to_row_group(&mut row_group)?;
             }
@@ -263,6 +305,7 @@ mod tests {
                 schema.clone(),
                 &batches,
                 group_rows,
+                Dictionaries::Reintern,
             )
             .unwrap();
             assert!(got == expected, "{group_rows} rows per group");
@@ -271,7 +314,15 @@ mod tests {
             assert_eq!(rows, 56);
         }
         // No rows at all: a file with the schema and no row group.
-        let empty = by_column(Vec::new(), properties().build(), schema.clone(), &[], 7).unwrap();
+        let empty = by_column(
+            Vec::new(),
+            properties().build(),
+            schema.clone(),
+            &[],
+            7,
+            Dictionaries::Reuse,
+        )
+        .unwrap();
         let mut expected = Vec::new();
         ArrowWriter::try_new(&mut expected, schema, Some(properties().build()))
             .unwrap()
