@@ -59,11 +59,16 @@ pub(super) fn column_chunk(
     let path = descr.path();
     let codec = properties.compression(path);
     let statistics = properties.statistics_enabled(path);
+    let page_rows = properties.data_page_row_count_limit().max(1);
+    // A page of keys takes at most 4 bytes a row (and 4 for its levels'
+    // length); a page byte limit below that is the writer's to keep.
+    let page_bytes = page_rows.saturating_mul(5).saturating_add(8);
     if !properties.dictionary_enabled(path)
         || properties.bloom_filter_properties(path).is_some()
         || properties.writer_version() != WriterVersion::PARQUET_1_0
         || statistics == EnabledStatistics::Page
         || !matches!(codec, Compression::SNAPPY | Compression::UNCOMPRESSED)
+        || properties.column_data_page_size_limit(path) < page_bytes
         || descr.max_rep_level() != 0
     {
         return Ok(None);
@@ -92,15 +97,12 @@ pub(super) fn column_chunk(
     }
     let statistics = (statistics != EnabledStatistics::None)
         .then(|| keys.statistics(descr, properties.statistics_truncate_length()));
-    let compress = codec == Compression::SNAPPY;
-    let page_rows = properties.data_page_row_count_limit().max(1);
     write(
         descr,
         &columns,
         &keys,
         Layout {
             codec,
-            compress,
             page_rows,
             statistics,
             offset_index: !properties.offset_index_disabled(),
@@ -248,8 +250,8 @@ fn truncated(value: &[u8], limit: Option<usize>, upper: bool) -> (Vec<u8>, bool)
 
 /// How the chunk's pages are written.
 struct Layout {
+    /// Snappy or none.
     codec: Compression,
-    compress: bool,
     page_rows: usize,
     statistics: Option<Statistics>,
     offset_index: bool,
@@ -267,7 +269,7 @@ fn write(
     let (mut compressed, mut uncompressed, mut written) = (0i64, 0i64, 0u64);
     let mut offsets = layout.offset_index.then(OffsetIndexBuilder::new);
 
-    let (buf, size) = compressed_body(layout.compress, &keys.page)?;
+    let (buf, size) = compressed_body(layout.codec, &keys.page)?;
     let spec = pages.write_page(CompressedPage::new(
         Page::DictionaryPage {
             buf,
@@ -310,7 +312,7 @@ fn write(
             at += run;
         }
         hybrid.finish();
-        let (buf, size) = compressed_body(layout.compress, &body)?;
+        let (buf, size) = compressed_body(layout.codec, &body)?;
         let spec = pages.write_page(CompressedPage::new(
             Page::DataPage {
                 buf,
@@ -377,10 +379,10 @@ fn write(
     })
 }
 
-/// A page body, Snappy-compressed if `compress` (as the writer's codec
+/// A page body, Snappy-compressed if `codec` says so (as the writer's codec
 /// does it), and its size before.
-fn compressed_body(compress: bool, body: &[u8]) -> Result<(Bytes, usize)> {
-    if !compress {
+fn compressed_body(codec: Compression, body: &[u8]) -> Result<(Bytes, usize)> {
+    if codec != Compression::SNAPPY {
         return Ok((Bytes::copy_from_slice(body), body.len()));
     }
     let mut out = vec![0; snap::raw::max_compress_len(body.len())];
@@ -793,6 +795,24 @@ mod tests {
                 assert!(reused > 0, "{group_rows} rows per group");
             }
         }
+        // A data page byte limit that 50 rows of keys could pass: every
+        // chunk is the writer's, byte for byte.
+        let properties = properties()
+            .set_data_page_row_count_limit(50)
+            .set_data_page_size_limit(200)
+            .build();
+        let write = |dictionaries| {
+            by_column(
+                Vec::new(),
+                properties.clone(),
+                schema.clone(),
+                &batches,
+                1000,
+                dictionaries,
+            )
+            .unwrap()
+        };
+        assert!(write(Dictionaries::Reuse) == write(Dictionaries::Reintern));
     }
 
     #[test]
