@@ -29,7 +29,7 @@ use arrow_array::{Array, DictionaryArray, StringArray};
 use bytes::Bytes;
 use hashbrown::HashTable;
 use parquet::basic::{Compression, Encoding, EncodingMask, PageType};
-use parquet::column::page::{CompressedPage, Page, PageWriter};
+use parquet::column::page::{CompressedPage, Page, PageWriteSpec, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
 use parquet::file::metadata::{
@@ -120,9 +120,8 @@ struct Keys {
     values: Vec<(usize, usize)>,
     /// The chunk key of each non-null row, in row order.
     keys: Vec<u32>,
-    /// Null rows, and the text length of the non-null ones, in all.
-    nulls: u64,
-    text_bytes: i64,
+    /// All rows, null or not.
+    rows: usize,
 }
 
 impl Keys {
@@ -134,8 +133,7 @@ impl Keys {
             page: Vec::new(),
             values: Vec::new(),
             keys: Vec::with_capacity(rows),
-            nulls: 0,
-            text_bytes: 0,
+            rows,
         };
         let mut table: HashTable<u32> = HashTable::new();
         // This batch's keys in the chunk's numbering, filled at first use.
@@ -146,7 +144,6 @@ impl Keys {
             let nulls = column.keys().nulls();
             for (row, &key) in column.keys().values().iter().enumerate() {
                 if nulls.is_some_and(|n| n.is_null(row)) {
-                    keys.nulls += 1;
                     continue;
                 }
                 // The text builder's keys are in range; another array's
@@ -158,7 +155,6 @@ impl Keys {
                         return None;
                     }
                 }
-                keys.text_bytes += keys.values[*slot as usize].1 as i64;
                 keys.keys.push(*slot);
             }
         }
@@ -189,6 +185,10 @@ impl Keys {
         key
     }
 
+    fn nulls(&self) -> u64 {
+        (self.rows - self.keys.len()) as u64
+    }
+
     /// The bits a key takes in a data page.
     fn bit_width(&self) -> u8 {
         let largest = self.values.len().saturating_sub(1) as u32;
@@ -208,7 +208,7 @@ impl Keys {
                 Some(ByteArray::from(min)),
                 Some(ByteArray::from(max)),
                 None,
-                Some(self.nulls),
+                Some(self.nulls()),
                 descr.sort_order().is_signed(),
             )
             .with_min_is_exact(min_exact)
@@ -266,7 +266,7 @@ fn write(
 ) -> Result<Chunk> {
     let mut sink = TrackedWrite::new(Vec::new());
     let mut pages = SerializedPageWriter::new(&mut sink);
-    let (mut compressed, mut uncompressed, mut written) = (0i64, 0i64, 0u64);
+    let mut sizes = Sizes::default();
     let mut offsets = layout.offset_index.then(OffsetIndexBuilder::new);
 
     let (buf, size) = compressed_body(layout.codec, &keys.page)?;
@@ -280,9 +280,7 @@ fn write(
         size,
     ))?;
     let dictionary_offset = spec.offset as i64;
-    compressed += spec.compressed_size as i64;
-    uncompressed += spec.uncompressed_size as i64;
-    written += spec.bytes_written;
+    sizes.add(&spec);
 
     let nullable = descr.max_def_level() > 0;
     let bit_width = keys.bit_width();
@@ -290,6 +288,7 @@ fn write(
     let mut next_key = 0;
     let mut data_offset = None;
     let mut data_pages = 0;
+    let mut chunk_text = 0i64;
     let mut body = Vec::new();
     while let Some(levels) = rows.page(layout.page_rows, nullable) {
         let values = &keys.keys[next_key..next_key + levels.values];
@@ -312,6 +311,7 @@ fn write(
             at += run;
         }
         hybrid.finish();
+        chunk_text += text;
         let (buf, size) = compressed_body(layout.codec, &body)?;
         let spec = pages.write_page(CompressedPage::new(
             Page::DataPage {
@@ -326,9 +326,7 @@ fn write(
         ))?;
         data_offset.get_or_insert(spec.offset as i64);
         data_pages += 1;
-        compressed += spec.compressed_size as i64;
-        uncompressed += spec.uncompressed_size as i64;
-        written += spec.bytes_written;
+        sizes.add(&spec);
         if let Some(offsets) = offsets.as_mut() {
             offsets.append_row_count(levels.rows as i64);
             offsets.append_unencoded_byte_array_data_bytes(Some(text));
@@ -353,30 +351,46 @@ fn write(
                 count: data_pages,
             },
         ])
-        .set_total_compressed_size(compressed)
-        .set_total_uncompressed_size(uncompressed)
-        .set_num_values(rows.total as i64)
+        .set_total_compressed_size(sizes.compressed)
+        .set_total_uncompressed_size(sizes.uncompressed)
+        .set_num_values(keys.rows as i64)
         .set_data_page_offset(data_offset.unwrap_or(0))
         .set_dictionary_page_offset(Some(dictionary_offset));
     if let Some(statistics) = layout.statistics {
-        let definitions =
-            nullable.then(|| LevelHistogram::from(vec![keys.nulls as i64, keys.keys.len() as i64]));
+        let definitions = nullable
+            .then(|| LevelHistogram::from(vec![keys.nulls() as i64, keys.keys.len() as i64]));
         metadata = metadata
             .set_statistics(statistics)
-            .set_unencoded_byte_array_data_bytes(Some(keys.text_bytes))
+            .set_unencoded_byte_array_data_bytes(Some(chunk_text))
             .set_definition_level_histogram(definitions);
     }
     Ok(Chunk {
         bytes: Bytes::from(sink.into_inner()?),
         close: ColumnCloseResult {
-            bytes_written: written,
-            rows_written: rows.total as u64,
+            bytes_written: sizes.written,
+            rows_written: keys.rows as u64,
             metadata: metadata.build()?,
             bloom_filter: None,
             column_index: None,
             offset_index: offsets.map(OffsetIndexBuilder::build),
         },
     })
+}
+
+/// The chunk's pages' sizes so far, headers included.
+#[derive(Default)]
+struct Sizes {
+    compressed: i64,
+    uncompressed: i64,
+    written: u64,
+}
+
+impl Sizes {
+    fn add(&mut self, page: &PageWriteSpec) {
+        self.compressed += page.compressed_size as i64;
+        self.uncompressed += page.uncompressed_size as i64;
+        self.written += page.bytes_written;
+    }
 }
 
 /// A page body, Snappy-compressed if `codec` says so (as the writer's codec
@@ -406,7 +420,6 @@ struct Rows<'a> {
     parts: Vec<&'a DictionaryArray<Int32Type>>,
     part: usize,
     row: usize,
-    total: usize,
 }
 
 impl<'a> Rows<'a> {
@@ -415,7 +428,6 @@ impl<'a> Rows<'a> {
             parts: columns.iter().map(|(c, _)| *c).collect(),
             part: 0,
             row: 0,
-            total: 0,
         }
     }
 
@@ -457,7 +469,6 @@ impl<'a> Rows<'a> {
         if !nullable {
             page.encoded.clear();
         }
-        self.total += page.rows;
         (page.rows > 0).then_some(page)
     }
 }
