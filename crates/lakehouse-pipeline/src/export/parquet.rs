@@ -4,7 +4,8 @@
 //! A column whose values are all different may leave out the dictionary,
 //! and one of random ids the compression too ([`ColumnLayout`]): every
 //! reader takes both, as each column chunk names its own encodings and codec.
-//! A dictionary-encoded text column keeps its dictionaries (module `dictionary`).
+//! Text, integer, date and timestamp chunks are written from the arrays
+//! themselves (module `chunk`), the rest by the `parquet` crate's writer.
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -17,7 +18,7 @@ use parquet::schema::types::ColumnPath;
 
 use crate::error::Result;
 
-mod dictionary;
+mod chunk;
 
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 1 << 20;
@@ -73,10 +74,12 @@ pub fn write_with_metadata(
 /// the row group (a million rows) until it is full. The bytes are the ones
 /// `ArrowWriter` writes: the same row groups (batches cut where a group is
 /// full), each column writer fed the same slices in the same order (a
-/// test compares the two). The exception is a `Dictionary(Int32, Utf8)`
-/// column, whose chunk is written from its own dictionaries
-/// (module `dictionary`): a reader cannot tell it from the writer's but for
-/// where its data pages end.
+/// test compares the two). The exceptions are text (`Dictionary(Int32,
+/// Utf8)`), integer, date and timestamp columns, whose chunks are written
+/// from the arrays themselves (module `chunk`): a reader cannot tell them
+/// from the writer's but for where data pages end, and for a chunk whose
+/// dictionary overflows, which is plain throughout where the writer keeps
+/// a dictionary page for its first rows.
 pub fn write_into<W: std::io::Write + Send>(
     sink: W,
     schema: SchemaRef,
@@ -106,30 +109,31 @@ pub fn write_into<W: std::io::Write + Send>(
         schema,
         batches,
         ROW_GROUP_ROWS,
-        Dictionaries::Reuse,
+        Chunks::Own,
     )
 }
 
-/// Whether a dictionary column's chunk is written from its own dictionaries
-/// ([`dictionary`]) or by the `parquet` crate's writer.
+/// Whether a flat column's chunk is written from the arrays themselves
+/// (module `chunk`) where it can be, or always by the `parquet` crate's
+/// writer.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Dictionaries {
-    Reuse,
+enum Chunks {
+    Own,
     #[cfg(test)]
-    Reintern,
+    Writer,
 }
 
 /// [`write_into()`]'s encoding, with row groups of `group_rows` (the tests
-/// compare it with `ArrowWriter` on small groups). A `Dictionary(Int32,
-/// Utf8)` column's chunk is written from its own dictionaries where
-/// `dictionaries` says so and [`dictionary::column_chunk`] takes it.
+/// compare it with `ArrowWriter` on small groups). A flat column's chunk is
+/// written from the arrays themselves where `chunks` says so and
+/// [`chunk::column_chunk`] takes it.
 fn by_column<W: std::io::Write + Send>(
     sink: W,
     properties: WriterProperties,
     schema: SchemaRef,
     batches: &[RecordBatch],
     group_rows: usize,
-    dictionaries: Dictionaries,
+    chunks: Chunks,
 ) -> Result<W> {
     // The ArrowWriter adds the Arrow schema to the footer; its lower-level
     // parts then encode one column of a row group at a time.
@@ -138,22 +142,24 @@ fn by_column<W: std::io::Write + Send>(
     let descriptors = file.schema_descr().columns().to_vec();
     let properties = file.properties().clone();
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    // A chunk's keys, written here (module `chunk`): one vector for all.
+    let mut keys = Vec::new();
     for (group, start) in (0..rows).step_by(group_rows.max(1)).enumerate() {
         let slices = rows_between(batches, start, (start + group_rows).min(rows));
         let mut row_group = file.next_row_group()?;
         let mut writers = columns.create_column_writers(group)?.into_iter();
         let mut leaf = 0;
         for (index, field) in schema.fields().iter().enumerate() {
-            if dictionaries == Dictionaries::Reuse && !field.data_type().is_nested() {
+            if chunks == Chunks::Own && !field.data_type().is_nested() {
                 let parts: Vec<&dyn arrow_array::Array> =
                     slices.iter().map(|s| s.column(index).as_ref()).collect();
                 if let Some(chunk) =
-                    dictionary::column_chunk(&descriptors[leaf], &properties, &parts)?
+                    chunk::column_chunk(&descriptors[leaf], &properties, &parts, &mut keys)?
                 {
                     // The chunk is written: its writer is not needed.
                     writers.next();
                     leaf += 1;
-                    row_group.append_column(&chunk.bytes, chunk.close)?;
+                    row_group.append_column(&chunk.pages, chunk.close)?;
                     continue;
                 }
             }
@@ -305,7 +311,7 @@ mod tests {
                 schema.clone(),
                 &batches,
                 group_rows,
-                Dictionaries::Reintern,
+                Chunks::Writer,
             )
             .unwrap();
             assert!(got == expected, "{group_rows} rows per group");
@@ -320,7 +326,7 @@ mod tests {
             schema.clone(),
             &[],
             7,
-            Dictionaries::Reuse,
+            Chunks::Own,
         )
         .unwrap();
         let mut expected = Vec::new();
