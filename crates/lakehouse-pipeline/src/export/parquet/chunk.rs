@@ -9,10 +9,14 @@
 //!   batch value a row group uses is looked up once, and each row costs a
 //!   key read. The dictionary page, the key pages and the statistics come
 //!   from the distinct values.
-//! - An integer, date or timestamp column (`Int32`, `Int64`, `Date32`,
-//!   `Timestamp`) is interned here, a row equal to the one before it
-//!   taking that row's key without a lookup (sorted keys and member months
-//!   repeat in runs); the statistics come from the distinct values.
+//! - A number, date or timestamp column (`Int32`, `Int64`, `Float64`,
+//!   `Date32`, `Timestamp`) is interned here by its bits, as the writer
+//!   interns it (each NaN pattern once, -0.0 apart from 0.0). A row equal
+//!   to the one before takes that row's key without a lookup (sorted keys
+//!   and member months repeat in runs), integers within a span no wider
+//!   than the rows find theirs by offset, the rest through a hash table.
+//!   The statistics come from the distinct values, by the writer's rules
+//!   (NaN left out, a zero minimum -0.0 and a zero maximum +0.0).
 //! - A column without a dictionary (its layout says so, or its distinct
 //!   values fill the dictionary page limit) is written in plain pages
 //!   straight from the arrays.
@@ -30,8 +34,8 @@
 //! takes (each chunk names its encodings). Tests write both and compare
 //! every row and all the chunk metadata.
 //!
-//! Anything else goes to the writer: a column without a value, other types,
-//! and settings this does not write (page statistics, bloom filters,
+//! Anything else goes to the writer: a column without a value, other types
+//! (plain `Utf8`, `Boolean`), and settings this does not write (page statistics, bloom filters,
 //! version-2 pages, other codecs, a column encoding, a page byte limit below
 //! a page of keys).
 
@@ -39,8 +43,8 @@ use std::hash::BuildHasher;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType,
+    Date32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType,
 };
 use arrow_array::{Array, DictionaryArray, StringArray};
 use arrow_schema::{DataType, TimeUnit};
@@ -228,6 +232,7 @@ enum Column<'a> {
     Text(Vec<(&'a DictionaryArray<Int32Type>, &'a StringArray)>),
     Int32(Vec<(&'a dyn Array, &'a [i32])>),
     Int64(Vec<(&'a dyn Array, &'a [i64])>),
+    Float64(Vec<(&'a dyn Array, &'a [f64])>),
 }
 
 impl<'a> Column<'a> {
@@ -253,30 +258,34 @@ impl<'a> Column<'a> {
                 }
                 Some(Self::Text(columns))
             }
-            (PhysicalType::INT32, DataType::Int32) => integers(parts, |p| {
+            (PhysicalType::INT32, DataType::Int32) => numbers(parts, |p| {
                 p.as_primitive_opt::<Int32Type>().map(|a| &a.values()[..])
             })
             .map(Self::Int32),
-            (PhysicalType::INT32, DataType::Date32) => integers(parts, |p| {
+            (PhysicalType::INT32, DataType::Date32) => numbers(parts, |p| {
                 p.as_primitive_opt::<Date32Type>().map(|a| &a.values()[..])
             })
             .map(Self::Int32),
-            (PhysicalType::INT64, DataType::Int64) => integers(parts, |p| {
+            (PhysicalType::INT64, DataType::Int64) => numbers(parts, |p| {
                 p.as_primitive_opt::<Int64Type>().map(|a| &a.values()[..])
             })
             .map(Self::Int64),
+            (PhysicalType::DOUBLE, DataType::Float64) => numbers(parts, |p| {
+                p.as_primitive_opt::<Float64Type>().map(|a| &a.values()[..])
+            })
+            .map(Self::Float64),
             // Seconds are scaled to milliseconds by the writer.
             (PhysicalType::INT64, DataType::Timestamp(unit, _)) => match unit {
                 TimeUnit::Second => None,
-                TimeUnit::Millisecond => integers(parts, |p| {
+                TimeUnit::Millisecond => numbers(parts, |p| {
                     p.as_primitive_opt::<TimestampMillisecondType>()
                         .map(|a| &a.values()[..])
                 }),
-                TimeUnit::Microsecond => integers(parts, |p| {
+                TimeUnit::Microsecond => numbers(parts, |p| {
                     p.as_primitive_opt::<TimestampMicrosecondType>()
                         .map(|a| &a.values()[..])
                 }),
-                TimeUnit::Nanosecond => integers(parts, |p| {
+                TimeUnit::Nanosecond => numbers(parts, |p| {
                     p.as_primitive_opt::<TimestampNanosecondType>()
                         .map(|a| &a.values()[..])
                 }),
@@ -295,8 +304,15 @@ impl<'a> Column<'a> {
             Self::Text(columns) => {
                 TextKeys::of(columns, limit, keys).map(TextKeys::into_dictionary)
             }
-            Self::Int32(parts) => IntKeys::of(parts, limit, keys).map(IntKeys::into_dictionary),
-            Self::Int64(parts) => IntKeys::of(parts, limit, keys).map(IntKeys::into_dictionary),
+            Self::Int32(parts) => {
+                NumberKeys::of(parts, limit, keys).map(NumberKeys::into_dictionary)
+            }
+            Self::Int64(parts) => {
+                NumberKeys::of(parts, limit, keys).map(NumberKeys::into_dictionary)
+            }
+            Self::Float64(parts) => {
+                NumberKeys::of(parts, limit, keys).map(NumberKeys::into_dictionary)
+            }
         }
     }
 
@@ -305,6 +321,7 @@ impl<'a> Column<'a> {
             Self::Text(columns) => columns.iter().map(|(c, _)| *c as &dyn Array).collect(),
             Self::Int32(parts) => parts.iter().map(|(p, _)| *p).collect(),
             Self::Int64(parts) => parts.iter().map(|(p, _)| *p).collect(),
+            Self::Float64(parts) => parts.iter().map(|(p, _)| *p).collect(),
         }
     }
 
@@ -340,8 +357,9 @@ impl<'a> Column<'a> {
                     nulls,
                 )
             }
-            Self::Int32(parts) => int_statistics(descr, int_range(parts), nulls),
-            Self::Int64(parts) => int_statistics(descr, int_range(parts), nulls),
+            Self::Int32(parts) => number_statistics(descr, number_range(parts), nulls),
+            Self::Int64(parts) => number_statistics(descr, number_range(parts), nulls),
+            Self::Float64(parts) => number_statistics(descr, number_range(parts), nulls),
         }
     }
 
@@ -377,8 +395,9 @@ impl<'a> Column<'a> {
                 }
                 (segments, text)
             }
-            Self::Int32(parts) => (int_page(parts, cursor, page_rows, page_bytes, out), 0),
-            Self::Int64(parts) => (int_page(parts, cursor, page_rows, page_bytes, out), 0),
+            Self::Int32(parts) => (number_page(parts, cursor, page_rows, page_bytes, out), 0),
+            Self::Int64(parts) => (number_page(parts, cursor, page_rows, page_bytes, out), 0),
+            Self::Float64(parts) => (number_page(parts, cursor, page_rows, page_bytes, out), 0),
         }
     }
 
@@ -388,7 +407,7 @@ impl<'a> Column<'a> {
 }
 
 /// Each part's values as `values` reads them, or `None` if one is not.
-fn integers<'a, N>(
+fn numbers<'a, N>(
     parts: &[&'a dyn Array],
     values: impl Fn(&'a dyn Array) -> Option<&'a [N]>,
 ) -> Option<Vec<(&'a dyn Array, &'a [N])>> {
@@ -405,82 +424,124 @@ fn valid(array: &dyn Array) -> impl Iterator<Item = usize> + '_ {
         .chain(all.into_iter().flatten())
 }
 
-/// An integer type of a Parquet INT32 or INT64 column.
-trait Int: Copy + Ord + Default {
+/// The type of a Parquet INT32, INT64 or DOUBLE column's values.
+trait Number: Copy + PartialOrd {
     const WIDTH: usize;
+    /// The value's bits: equal bits, one dictionary value (as the writer
+    /// interns them, so each NaN pattern once).
     fn bits(self) -> u64;
-    fn wide(self) -> i64;
+    /// An integer's value, to find its key by offset.
+    fn wide(self) -> Option<i64> {
+        None
+    }
     fn put(self, out: &mut Vec<u8>);
+    /// Whether the value takes part in the min and max (not NaN).
+    fn ordered(self) -> bool {
+        true
+    }
+    /// The min and max as the statistics give them (a zero is -0.0 as a
+    /// minimum and +0.0 as a maximum).
+    fn settled(range: (Self, Self)) -> (Self, Self) {
+        range
+    }
     fn statistics(stats: ValueStatistics<Self>) -> Statistics;
-    fn range(min: Self, max: Self) -> Range;
+    fn range(range: Option<(Self, Self)>) -> Range;
 }
 
-impl Int for i32 {
-    const WIDTH: usize = 4;
-    fn bits(self) -> u64 {
-        u64::from(self as u32)
-    }
-    fn wide(self) -> i64 {
-        i64::from(self)
-    }
-    fn put(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-    fn statistics(stats: ValueStatistics<Self>) -> Statistics {
-        Statistics::Int32(stats)
-    }
-    fn range(min: Self, max: Self) -> Range {
-        Range::Int32(min, max)
-    }
+/// [`Number`] for an integer type and its [`Statistics`] and [`Range`]
+/// variant.
+macro_rules! integer {
+    ($type:ty, $variant:ident) => {
+        impl Number for $type {
+            const WIDTH: usize = std::mem::size_of::<$type>();
+            fn bits(self) -> u64 {
+                self as u64
+            }
+            fn wide(self) -> Option<i64> {
+                Some(i64::from(self))
+            }
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn statistics(stats: ValueStatistics<Self>) -> Statistics {
+                Statistics::$variant(stats)
+            }
+            fn range(range: Option<(Self, Self)>) -> Range {
+                Range::$variant(range)
+            }
+        }
+    };
 }
 
-impl Int for i64 {
+integer!(i32, Int32);
+integer!(i64, Int64);
+
+impl Number for f64 {
     const WIDTH: usize = 8;
     fn bits(self) -> u64 {
-        self as u64
-    }
-    fn wide(self) -> i64 {
-        self
+        self.to_bits()
     }
     fn put(self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
-    fn statistics(stats: ValueStatistics<Self>) -> Statistics {
-        Statistics::Int64(stats)
+    fn ordered(self) -> bool {
+        !self.is_nan()
     }
-    fn range(min: Self, max: Self) -> Range {
-        Range::Int64(min, max)
+    fn settled((min, max): (Self, Self)) -> (Self, Self) {
+        (
+            if min == 0.0 { -0.0 } else { min },
+            if max == 0.0 { 0.0 } else { max },
+        )
+    }
+    fn statistics(stats: ValueStatistics<Self>) -> Statistics {
+        Statistics::Double(stats)
+    }
+    fn range(range: Option<(Self, Self)>) -> Range {
+        Range::Float64(range)
     }
 }
 
-/// The least and greatest value of `parts`' rows with a value.
-fn int_range<N: Int>(parts: &[(&dyn Array, &[N])]) -> Option<(N, N)> {
-    let mut range: Option<(N, N)> = None;
-    let mut widen = |v: N| {
-        range = Some(range.map_or((v, v), |(min, max)| (min.min(v), max.max(v))));
-    };
-    for &(part, values) in parts {
-        if part.null_count() == 0 {
-            if let Some(&first) = values.first() {
-                let (min, max) = values
-                    .iter()
-                    .fold((first, first), |(min, max), &v| (min.min(v), max.max(v)));
-                widen(min);
-                widen(max);
-            }
-        } else {
-            valid(part).for_each(|row| widen(values[row]));
+/// `range` widened by `values` (those that are ordered).
+fn widened<N: Number>(range: Option<(N, N)>, values: impl Iterator<Item = N>) -> Option<(N, N)> {
+    let mut values = values.filter(|v| v.ordered());
+    let (mut min, mut max) = match range {
+        Some(range) => range,
+        None => {
+            let first = values.next()?;
+            (first, first)
         }
+    };
+    for v in values {
+        if v < min {
+            min = v;
+        }
+        if max < v {
+            max = v;
+        }
+    }
+    Some((min, max))
+}
+
+/// The least and greatest value of `parts`' rows with a value, unsettled.
+fn number_range<N: Number>(parts: &[(&dyn Array, &[N])]) -> Option<(N, N)> {
+    let mut range = None;
+    for &(part, values) in parts {
+        range = if part.null_count() == 0 {
+            widened(range, values.iter().copied())
+        } else {
+            widened(range, valid(part).map(|row| values[row]))
+        };
     }
     range
 }
 
-/// An integer chunk's statistics, as the writer gives them.
-fn int_statistics<N: Int>(
+/// A number chunk's statistics, as the writer gives them.
+fn number_statistics<N: Number>(
     descr: &ColumnDescPtr,
     range: Option<(N, N)>,
     nulls: usize,
 ) -> Statistics {
+    let range = range.map(N::settled);
     N::statistics(
         ValueStatistics::new(
             range.map(|r| r.0),
@@ -518,7 +579,7 @@ fn text_statistics(
 
 /// Appends the plain values of the next page of `parts` to `out`: at most
 /// `page_rows` rows, and as many as fill `page_bytes`.
-fn int_page<N: Int>(
+fn number_page<N: Number>(
     parts: &[(&dyn Array, &[N])],
     cursor: &mut Cursor,
     page_rows: usize,
@@ -556,8 +617,9 @@ struct Dictionary {
 /// A dictionary's least and greatest value, by type.
 enum Range {
     Text(Vec<u8>, Vec<u8>),
-    Int32(i32, i32),
-    Int64(i64, i64),
+    Int32(Option<(i32, i32)>),
+    Int64(Option<(i64, i64)>),
+    Float64(Option<(f64, f64)>),
 }
 
 impl Dictionary {
@@ -575,8 +637,9 @@ impl Dictionary {
     ) -> Statistics {
         match &self.range {
             Range::Text(min, max) => text_statistics(descr, min, max, truncate, nulls),
-            Range::Int32(min, max) => int_statistics(descr, Some((*min, *max)), nulls),
-            Range::Int64(min, max) => int_statistics(descr, Some((*min, *max)), nulls),
+            Range::Int32(range) => number_statistics(descr, *range, nulls),
+            Range::Int64(range) => number_statistics(descr, *range, nulls),
+            Range::Float64(range) => number_statistics(descr, *range, nulls),
         }
     }
 }
@@ -668,20 +731,20 @@ impl TextKeys {
     }
 }
 
-/// How an integer chunk finds a value's key.
+/// How a number chunk finds a value's key.
 enum Lookup {
     /// A slot per value from the least one on.
     Offset(i64, Vec<u32>),
     Hash(HashTable<u32>),
 }
 
-/// A row group's integer keys, in order of first use, as the writer's
+/// A row group's number keys, in order of first use, as the writer's
 /// interner numbers them.
-struct IntKeys<N> {
+struct NumberKeys<N> {
     values: Vec<N>,
 }
 
-impl<N: Int> IntKeys<N> {
+impl<N: Number> NumberKeys<N> {
     /// The dictionary of `parts`, the chunk key of each non-null row
     /// pushed to `out` in row order; `None` once the dictionary page
     /// reaches `limit` bytes (where the writer falls back to plain values).
@@ -691,13 +754,12 @@ impl<N: Int> IntKeys<N> {
         let mut keys = Self { values: Vec::new() };
         // Values within a span no wider than the rows (dates, member
         // months, surrogate keys) find their key by offset; others hash.
-        let mut lookup = match int_range(parts) {
+        let span = number_range(parts).and_then(|(min, max)| Some((min.wide()?, max.wide()?)));
+        let mut lookup = match span {
             Some((min, max))
-                if (i128::from(max.wide()) - i128::from(min.wide()))
-                    < rows.clamp(1 << 12, 1 << 22) as i128 =>
+                if i128::from(max) - i128::from(min) < rows.clamp(1 << 12, 1 << 22) as i128 =>
             {
-                let span = (max.wide() - min.wide()) as usize + 1;
-                Lookup::Offset(min.wide(), vec![u32::MAX; span])
+                Lookup::Offset(min, vec![u32::MAX; (max - min) as usize + 1])
             }
             _ => Lookup::Hash(HashTable::new()),
         };
@@ -707,7 +769,7 @@ impl<N: Int> IntKeys<N> {
         for &(part, values) in parts {
             let mut push = |value: N| -> Option<()> {
                 let key = match last {
-                    Some((v, k)) if v == value => k,
+                    Some((v, k)) if v.bits() == value.bits() => k,
                     _ => {
                         // A new value's key, unless the page would overflow.
                         let add = |known: &mut Vec<N>| {
@@ -718,7 +780,8 @@ impl<N: Int> IntKeys<N> {
                         };
                         match &mut lookup {
                             Lookup::Offset(min, slots) => {
-                                let slot = &mut slots[(value.wide() - *min) as usize];
+                                let at = value.wide().map_or(0, |v| v - *min) as usize;
+                                let slot = &mut slots[at];
                                 if *slot == u32::MAX {
                                     *slot = add(&mut keys.values)?;
                                 }
@@ -727,7 +790,9 @@ impl<N: Int> IntKeys<N> {
                             Lookup::Hash(table) => {
                                 let hash = FxBuildHasher.hash_one(value.bits());
                                 let known = &keys.values;
-                                match table.find(hash, |&k| known[k as usize] == value) {
+                                match table
+                                    .find(hash, |&k| known[k as usize].bits() == value.bits())
+                                {
                                     Some(&k) => k,
                                     None => {
                                         let k = add(&mut keys.values)?;
@@ -762,13 +827,11 @@ impl<N: Int> IntKeys<N> {
     fn into_dictionary(self) -> Dictionary {
         let mut page = Vec::with_capacity(self.values.len() * N::WIDTH);
         self.values.iter().for_each(|v| v.put(&mut page));
-        let min = self.values.iter().min().copied().unwrap_or_default();
-        let max = self.values.iter().max().copied().unwrap_or_default();
         Dictionary {
             page,
             len: self.values.len(),
             lengths: None,
-            range: N::range(min, max),
+            range: N::range(widened(None, self.values.iter().copied())),
         }
     }
 }
@@ -1153,6 +1216,16 @@ impl<'a> Hybrid<'a> {
             let groups = run.len().div_ceil(8);
             varint(self.out, ((groups as u64) << 1) | 1);
             for group in run.chunks(8) {
+                // Eight values of up to 16 bits fill `width` bytes of one
+                // number (keys of up to 65,536 values, and every level).
+                if width <= 16 {
+                    let bits = group.iter().enumerate().fold(0u128, |bits, (at, &v)| {
+                        bits | u128::from(v) << (at as u32 * width)
+                    });
+                    self.out
+                        .extend_from_slice(&bits.to_le_bytes()[..width as usize]);
+                    continue;
+                }
                 let (mut bits, mut held) = (0u64, 0u32);
                 for at in 0..8 {
                     bits |= u64::from(group.get(at).copied().unwrap_or(0)) << held;
@@ -1189,7 +1262,8 @@ mod tests {
     use std::sync::Arc;
 
     use arrow_array::{
-        ArrayRef, Date32Array, Int32Array, Int64Array, RecordBatch, TimestampMicrosecondArray,
+        ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch,
+        TimestampMicrosecondArray,
     };
     use arrow_schema::{DataType, Field, Schema, SchemaRef};
     use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
@@ -1234,6 +1308,7 @@ mod tests {
             Field::new("wide", DataType::Int64, true),
             Field::new("line", DataType::Int64, false),
             Field::new("id", text(), false),
+            Field::new("amount", DataType::Float64, true),
         ]));
         let codes = ["b", "a", "d", "c", "unused", "é", ""];
         let long = [
@@ -1329,6 +1404,20 @@ mod tests {
                         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
                         column(&refs, (0..rows.len() as i32).rev().map(Some).collect())
                     },
+                    // Two NaNs, both zeros, infinities, nulls and runs.
+                    Arc::new(Float64Array::from_iter(rows.iter().map(|&r| {
+                        match r % 10 {
+                            0 if r % 20 == 0 => Some(f64::from_bits(0x7FF8_0000_0000_0001)),
+                            0 => Some(f64::NAN),
+                            1 => Some(-0.0),
+                            2 => Some(0.0),
+                            3 => Some(f64::INFINITY),
+                            4 => Some(-12.5),
+                            5 => None,
+                            6 if r % 7 == 0 => Some(f64::NEG_INFINITY),
+                            _ => Some((r / 10 % 5) as f64 * 1.25),
+                        }
+                    }))),
                 ];
                 RecordBatch::try_new(schema.clone(), columns).unwrap()
             })
@@ -1349,6 +1438,11 @@ mod tests {
                 texts.extend(n.iter().map(|n| n.map(|n| n.to_string())));
             } else if let Some(n) = array.as_primitive_opt::<Int32Type>() {
                 texts.extend(n.iter().map(|n| n.map(|n| n.to_string())));
+            } else if let Some(n) = array.as_primitive_opt::<Float64Type>() {
+                texts.extend(
+                    n.iter()
+                        .map(|n| n.map(|n| format!("{n} {:x}", n.to_bits()))),
+                );
             } else if let Some(n) = array.as_primitive_opt::<Date32Type>() {
                 texts.extend(n.iter().map(|n| n.map(|n| format!("day {n}"))));
             } else {
@@ -1483,6 +1577,14 @@ mod tests {
                     let like = if fell_back { &plain } else { &writers };
                     let (x, y) = (chunk(&ours), chunk(like));
                     assert_eq!(x.statistics(), y.statistics(), "{name}");
+                    // A zero's sign too, which `==` does not see.
+                    if let (Some(Statistics::Double(p)), Some(Statistics::Double(q))) =
+                        (x.statistics(), y.statistics())
+                    {
+                        let bits = |v: Option<&f64>| v.map(|v| v.to_bits());
+                        assert_eq!(bits(p.min_opt()), bits(q.min_opt()), "{name}");
+                        assert_eq!(bits(p.max_opt()), bits(q.max_opt()), "{name}");
+                    }
                     assert_eq!(x.num_values(), y.num_values(), "{name}");
                     assert_eq!(x.compression(), y.compression(), "{name}");
                     assert_eq!(x.encodings_mask(), y.encodings_mask(), "{name}");
@@ -1604,6 +1706,13 @@ mod tests {
         // Shorter runs are packed, least significant bits first, the last
         // group padded with zeros.
         assert_eq!(encode(1, &[(1, 3), (0, 2), (1, 1)]), vec![3, 0b0010_0111]);
+        // Eight values take `width` bytes, up to 16 bits and past them.
+        let mut twelve = vec![3, 0xBC, 0x3A, 0x12];
+        twelve.resize(1 + 12, 0);
+        assert_eq!(encode(12, &[(0xABC, 1), (0x123, 1)]), twelve);
+        let mut seventeen = vec![3, 0xFF, 0xFF, 0x03];
+        seventeen.resize(1 + 17, 0);
+        assert_eq!(encode(17, &[(0x1_FFFF, 1), (1, 1)]), seventeen);
         // A long run first tops up the open group; one too short to
         // repeat after that is packed.
         assert_eq!(
