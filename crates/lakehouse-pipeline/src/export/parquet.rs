@@ -4,7 +4,7 @@
 //! A column whose values are all different may leave out the dictionary,
 //! and one of random ids the compression too ([`ColumnLayout`]): every
 //! reader takes both, as each column chunk names its own encodings and codec.
-//! Text, number, date and timestamp chunks are written from the arrays
+//! Text, integer, date and timestamp chunks are written from the arrays
 //! themselves (module `chunk`), the rest by the `parquet` crate's writer.
 
 use arrow_array::RecordBatch;
@@ -75,11 +75,11 @@ pub fn write_with_metadata(
 /// `ArrowWriter` writes: the same row groups (batches cut where a group is
 /// full), each column writer fed the same slices in the same order (a
 /// test compares the two). The exceptions are text (`Dictionary(Int32,
-/// Utf8)`), number, date and timestamp columns, whose chunks are written
+/// Utf8)`), integer, date and timestamp columns, whose chunks are written
 /// from the arrays themselves (module `chunk`): a reader cannot tell them
-/// from the writer's but for where data pages end, and for a chunk whose
-/// dictionary overflows, which is plain throughout where the writer keeps
-/// a dictionary page for its first rows.
+/// from the writer's but for where data pages end, and for an integer
+/// chunk whose dictionary overflows, which is plain throughout where the
+/// writer keeps a dictionary page for its first rows.
 pub fn write_into<W: std::io::Write + Send>(
     sink: W,
     schema: SchemaRef,
