@@ -33,7 +33,7 @@
 //! compare every row and all the chunk metadata.
 //!
 //! Anything else goes to the writer: text without a dictionary or whose
-//! dictionary overflows (written here, plain text was no faster than the
+//! dictionary overflows (plain text written here was no faster than the
 //! writer's), a column without a value, other types (`Float64`, plain
 //! `Utf8`, `Boolean`), and settings this does not write (page statistics,
 //! bloom filters, version-2 pages, other codecs, a column encoding, a page
@@ -72,10 +72,10 @@ pub(super) struct Chunk {
 }
 
 /// A chunk's pages, each with its header, in file order. Each page is a
-/// buffer of its own, not one that grows to hold the chunk: a chunk of ids
-/// at ×300 is 40 MB, and a buffer doubling to it would be copied and its
-/// fresh memory faulted in, chunk after chunk, where page-sized buffers
-/// are reused by the allocator.
+/// buffer of its own, not one that grows to hold the chunk: a plain chunk
+/// of a million integers is 8 MB, and a buffer doubling to it would be
+/// copied and its fresh memory faulted in, chunk after chunk, where
+/// page-sized buffers are reused by the allocator.
 #[derive(Default)]
 pub(super) struct Pages {
     pages: Vec<Bytes>,
