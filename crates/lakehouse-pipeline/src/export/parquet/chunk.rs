@@ -342,19 +342,19 @@ impl Numbers<'_> {
         }
     }
 
-    /// Appends the plain encoding of the next page's values (at most
-    /// `page_rows` rows, as many as fill `page_bytes`) to `out`; the
-    /// page's rows.
-    fn plain_page(
-        &self,
-        cursor: &mut Cursor,
-        page_rows: usize,
-        page_bytes: usize,
-        out: &mut Vec<u8>,
-    ) -> Vec<Segment> {
+    /// The bytes a value takes in a plain page.
+    fn width(&self) -> usize {
         match self {
-            Self::Int32(parts) => number_page(parts, cursor, page_rows, page_bytes, out),
-            Self::Int64(parts) => number_page(parts, cursor, page_rows, page_bytes, out),
+            Self::Int32(_) => i32::WIDTH,
+            Self::Int64(_) => i64::WIDTH,
+        }
+    }
+
+    /// Appends the plain encoding of `segments`' values to `out`.
+    fn put(&self, segments: &[Segment], out: &mut Vec<u8>) {
+        match self {
+            Self::Int32(parts) => put_numbers(parts, segments, out),
+            Self::Int64(parts) => put_numbers(parts, segments, out),
         }
     }
 }
@@ -492,19 +492,10 @@ fn text_statistics(
     )
 }
 
-/// Appends the plain values of the next page of `parts` to `out`: at most
-/// `page_rows` rows, and as many as fill `page_bytes`.
-fn number_page<N: Number>(
-    parts: &[(&dyn Array, &[N])],
-    cursor: &mut Cursor,
-    page_rows: usize,
-    page_bytes: usize,
-    out: &mut Vec<u8>,
-) -> Vec<Segment> {
-    let take = page_rows.min((page_bytes / N::WIDTH).max(1));
-    let arrays: Vec<&dyn Array> = parts.iter().map(|(p, _)| *p).collect();
-    let segments = cursor.take(&arrays, take);
-    for segment in &segments {
+/// Appends the plain values of `segments` of `parts` (those not null) to
+/// `out`.
+fn put_numbers<N: Number>(parts: &[(&dyn Array, &[N])], segments: &[Segment], out: &mut Vec<u8>) {
+    for segment in segments {
         let (part, values) = parts[segment.part];
         let rows = segment.start..segment.start + segment.rows;
         match part.nulls().filter(|n| n.null_count() > 0) {
@@ -514,7 +505,6 @@ fn number_page<N: Number>(
                 .for_each(|row| values[row].put(out)),
         }
     }
-    segments
 }
 
 /// A chunk's dictionary page (the rows' keys are kept apart).
@@ -804,22 +794,24 @@ fn write(
     let mut data_offset = None;
     let mut data_pages = 0;
     let mut chunk_text = 0i64;
+    // A page of plain numbers also stops at the page byte limit.
+    let page_rows = match values {
+        Values::Dictionary(_) => layout.page_rows,
+        Values::Plain(numbers) => layout
+            .page_rows
+            .min((layout.page_bytes / numbers.width()).max(1)),
+    };
     let (mut body, mut page_values) = (Vec::new(), Vec::new());
     loop {
         page_values.clear();
-        let segments = match values {
-            Values::Dictionary(_) => cursor.take(&parts, layout.page_rows),
-            Values::Plain(numbers) => numbers.plain_page(
-                &mut cursor,
-                layout.page_rows,
-                layout.page_bytes,
-                &mut page_values,
-            ),
-        };
-        let mut text = 0;
+        let segments = cursor.take(&parts, page_rows);
         if segments.is_empty() {
             break;
         }
+        if let Values::Plain(numbers) = values {
+            numbers.put(&segments, &mut page_values);
+        }
+        let mut text = 0;
         let levels = levels(&parts, &segments);
         if let Values::Dictionary(dictionary) = values {
             let keys = &keys[next_key..next_key + levels.values];
