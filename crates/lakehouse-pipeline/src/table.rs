@@ -254,6 +254,13 @@ impl TableBuilder {
         self.push(name, Arc::new(array), true)
     }
 
+    /// These columns, then `other`'s (two sets of columns built apart).
+    pub fn then(mut self, other: TableBuilder) -> Self {
+        self.fields.extend(other.fields);
+        self.arrays.extend(other.arrays);
+        self
+    }
+
     /// The finished table.
     pub fn finish(self, name: &str) -> Result<Table> {
         let schema = Arc::new(Schema::new(self.fields));

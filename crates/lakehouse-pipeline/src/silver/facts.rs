@@ -274,16 +274,23 @@ pub(crate) fn build<'a, J: Join>(
         days: DayRange::default(),
         cleaning: Vec::new(),
     };
-    let encounters = encounters::read(&mut context)?;
+    // The claims' ledger (`claims_transactions`, the largest file) needs no
+    // encounter keys: it is summed while the encounters are read.
+    let mut lines = context.fork(&no_keys);
+    let (encounters, ledger) = join.try_join(
+        || encounters::read(&mut context),
+        || claims::ledger(&mut lines),
+    )?;
     let encounter_keys = KeyMap::from_sorted(encounters.iter().map(|e| e.id));
     let (mut events, mut billing) = (context.fork(&encounter_keys), context.fork(&encounter_keys));
+    billing.absorb(lines);
     let ((conditions, procedures, medications), claims) = join.try_join(
         || {
             let conditions = conditions::read(&mut events)?;
             let procedures = procedures::read(&mut events)?;
             Ok((conditions, procedures, medications::read(&mut events)?))
         },
-        || claims::write(&claims::read(&mut billing, join)?),
+        || claims::write(&claims::read(&mut billing, &ledger, join)?, join),
     )?;
     context.absorb(events);
     context.absorb(billing);
