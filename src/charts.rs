@@ -849,6 +849,46 @@ pub fn pyramid(
     add_tooltips(svg, &tooltips, skip)
 }
 
+/// Below this many index stays, a month's readmission rate rests on too
+/// few stays to draw beside the others: one readmission in two stays is
+/// 50 %, and a month of one readmitted stay would stretch the axis to 100 %
+/// and flatten every other month under it. Such months are left out of the
+/// line (as payers suppress small cells); the chart's table lists them with
+/// their stays.
+pub const FEW_INDEX_STAYS: f64 = 10.0;
+
+/// The monthly readmission rates (%) a line draws, NaN for a gap: months
+/// of fewer than [`FEW_INDEX_STAYS`] stays left out. `None` when no month
+/// has that many (a small export, a narrow filter): a monthly rate is then
+/// not charted at all ([`too_few_stays`] says why), since every point would
+/// rest on a handful of stays. The readmission chart and the KPI card's
+/// sparkline both draw these.
+pub fn readmission_line(rates: &[Option<f64>], stays: &[f64]) -> Option<Vec<f64>> {
+    let enough = |(rate, stays): (&Option<f64>, &f64)| rate.filter(|_| *stays >= FEW_INDEX_STAYS);
+    let mut months = rates.iter().zip(stays);
+    months.any(|month| enough(month).is_some()).then(|| {
+        rates
+            .iter()
+            .zip(stays)
+            .map(|month| enough(month).unwrap_or(f64::NAN))
+            .collect()
+    })
+}
+
+/// The readmission chart when no month has [`FEW_INDEX_STAYS`] stays: its
+/// title and why no line is drawn.
+pub fn too_few_stays(title: &str, width: u32) -> String {
+    message(
+        title,
+        &[
+            &format!("Every month has fewer than {FEW_INDEX_STAYS:.0} index stays,"),
+            "too few to chart a monthly rate:",
+            "the table lists each month with its stays.",
+        ],
+        width,
+    )
+}
+
 /// Sparkline size: one month per step across `SPARK_WIDTH` pixels.
 const SPARK_WIDTH: f64 = 120.0;
 const SPARK_HEIGHT: f64 = 28.0;
@@ -909,12 +949,32 @@ pub fn display_name(name: &str) -> String {
 /// A chart with nothing to draw under the filter: its title and a sentence,
 /// not bare axes.
 fn no_data(title: &str, width: u32) -> String {
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"120\" viewBox=\"0 0 {width} 120\"><rect width=\"{width}\" height=\"120\" fill=\"#FFFFFF\"/><text x=\"{}\" y=\"24\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"13\">{}</text><text x=\"{}\" y=\"72\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"14\" fill=\"#57606a\" data-empty=\"true\">No data for this filter</text></svg>",
-        width / 2,
+    message(title, &["No data for this filter"], width)
+}
+
+/// A chart without a plot: its title, then `lines` of text, centred (the
+/// first marked `data-empty`).
+fn message(title: &str, lines: &[&str], width: u32) -> String {
+    let middle = width / 2;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"120\" viewBox=\"0 0 {width} 120\"><rect width=\"{width}\" height=\"120\" fill=\"#FFFFFF\"/><text x=\"{middle}\" y=\"24\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"{:.1}\">{}</text>",
+        // Smaller on a phone, so that a long title fits, as on a chart.
+        title_size(title, width).min(13.0),
         escape(title),
-        width / 2,
-    )
+    );
+    // One line sits in the middle of the space under the title; more are
+    // spread from there, 20 px apart.
+    let first = 72 - 10 * (lines.len() as u32 - 1).min(2);
+    for (i, line) in lines.iter().enumerate() {
+        let marker = if i == 0 { " data-empty=\"true\"" } else { "" };
+        svg.push_str(&format!(
+            "<text x=\"{middle}\" y=\"{}\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"14\" fill=\"#57606a\"{marker}>{}</text>",
+            first + 20 * i as u32,
+            escape(line),
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
 }
 
 fn svg_error(title: &str, width: u32) -> String {
@@ -1288,5 +1348,37 @@ mod tests {
         // Bars are female then male per band, so 18-44 male is mark 3.
         assert!(svg.contains("data-bar=\"3\"><title>18-44, male: 18</title>"));
         assert!(svg.contains("opacity=\"0.3\""), "unchosen bands fade");
+    }
+
+    #[test]
+    fn a_month_of_few_index_stays_is_left_out_of_the_readmission_line() {
+        // One readmitted stay in a month of one: 100 %, beside real months.
+        let rates = [Some(10.0), Some(100.0), None, Some(12.5)];
+        let stays = [40.0, 1.0, 0.0, FEW_INDEX_STAYS];
+        let values = readmission_line(&rates, &stays).expect("two months have enough");
+        assert_eq!(values[0], 10.0);
+        assert!(values[1].is_nan() && values[2].is_nan(), "{values:?}");
+        assert_eq!(values[3], 12.5);
+    }
+
+    #[test]
+    fn with_no_month_of_enough_stays_no_readmission_line_is_drawn_and_the_chart_says_why() {
+        let rates = [Some(50.0), None, Some(0.0)];
+        assert_eq!(readmission_line(&rates, &[2.0, 0.0, 3.0]), None);
+        let svg = too_few_stays("Readmissions", NARROW_WIDTH);
+        assert!(svg.contains("fewer than 10 index stays"), "{svg}");
+        // Every line fits a phone's chart.
+        for line in svg.split("<text").skip(2) {
+            let text = &line[line.find('>').unwrap() + 1..line.find("</text>").unwrap()];
+            assert!(text_size(text, 14.0).0 <= NARROW_WIDTH - 16, "{text}");
+        }
+        // The one-line message keeps its place and marker.
+        let empty = no_data("Readmissions", WIDTH);
+        assert!(empty.contains("y=\"72\"") && empty.contains("data-empty"));
+        // A long title is set smaller to fit a phone's chart.
+        let title = "30-day readmission rate (HEDIS-style) by discharge month";
+        let size = title_size(title, NARROW_WIDTH);
+        assert!(size < 13.0);
+        assert!(too_few_stays(title, NARROW_WIDTH).contains(&format!("font-size=\"{size:.1}\"")));
     }
 }

@@ -430,31 +430,31 @@ fn monthly_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyVie
         .into_any()
 }
 
-/// Below this many index stays in a month, the table marks the rate as
-/// resting on few stays.
-const FEW_STAYS: f64 = 10.0;
-
 /// The HEDIS-style readmission rate by discharge month: a month without
-/// index stays is a gap, not 0 %, and the table gives every month with its
+/// index stays is a gap, not 0 %, a month with few is left out of the line
+/// ([`charts::readmission_line`]), and the table gives every month with its
 /// denominator.
 fn readmission_chart(c: &Charts, filter: &Filter) -> AnyView {
     let title = "30-day readmission rate (HEDIS-style) by discharge month";
-    let series = vec![(
-        "30-day readmission rate (%)".to_string(),
-        charts::LINE_COLOURS[0],
-        c.readmission_rate_by_month
-            .iter()
-            .map(|r| r.unwrap_or(f64::NAN))
-            .collect(),
-    )];
-    let svg = charts::line_chart(
-        title,
-        "% of index stays",
-        &c.months,
-        &series,
-        format_percent,
-        chart_width(),
-    );
+    let line = charts::readmission_line(&c.readmission_rate_by_month, &c.index_stays_by_month);
+    let svg = match line {
+        Some(values) => charts::line_chart(
+            title,
+            "% of index stays",
+            &c.months,
+            &[(
+                format!(
+                    "Rate (%), months with {:.0}+ index stays",
+                    charts::FEW_INDEX_STAYS
+                ),
+                charts::LINE_COLOURS[0],
+                values,
+            )],
+            format_percent,
+            chart_width(),
+        ),
+        None => charts::too_few_stays(title, chart_width()),
+    };
     let rows = c
         .months
         .iter()
@@ -463,7 +463,9 @@ fn readmission_chart(c: &Charts, filter: &Filter) -> AnyView {
         .map(|((m, r), n)| {
             let (rate, note) = match r {
                 None => ("–".to_string(), "no index stays"),
-                Some(r) if *n < FEW_STAYS => (format_percent(*r), "few stays: read with care"),
+                Some(r) if *n < charts::FEW_INDEX_STAYS => {
+                    (format_percent(*r), "few stays: not charted")
+                }
                 Some(r) => (format_percent(*r), ""),
             };
             (m.clone(), vec![rate, format_count(*n), note.to_string()])

@@ -1605,11 +1605,16 @@ impl Dashboard {
             };
             kpi.trend = match kpi.id.as_str() {
                 "encounters" => encounters_by_month.clone(),
-                "readmission_rate_30d" => charts
-                    .readmission_rate_by_month
-                    .iter()
-                    .map(|r| r.map(|r| r / 100.0))
-                    .collect(),
+                // The chart's line: months of few index stays left out,
+                // and none when no month has enough.
+                "readmission_rate_30d" => crate::charts::readmission_line(
+                    &charts.readmission_rate_by_month,
+                    &charts.index_stays_by_month,
+                )
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| (!r.is_nan()).then_some(r / 100.0))
+                .collect(),
                 "pmpm_paid" => pmpm_by_month.clone(),
                 _ => Vec::new(),
             };
