@@ -437,7 +437,7 @@ fn monthly_chart(c: &Charts, filter: &Filter, apply: Callback<Filter>) -> AnyVie
 fn readmission_chart(c: &Charts, filter: &Filter) -> AnyView {
     let title = "30-day readmission rate (HEDIS-style) by discharge month";
     let line = charts::readmission_line(&c.readmission_rate_by_month, &c.index_stays_by_month);
-    let svg = match line {
+    let svg = match &line {
         Some(values) => charts::line_chart(
             title,
             "% of index stays",
@@ -448,24 +448,25 @@ fn readmission_chart(c: &Charts, filter: &Filter) -> AnyView {
                     charts::FEW_INDEX_STAYS
                 ),
                 charts::LINE_COLOURS[0],
-                values,
+                values.iter().map(|r| r.unwrap_or(f64::NAN)).collect(),
             )],
             format_percent,
             chart_width(),
         ),
         None => charts::too_few_stays(title, chart_width()),
     };
+    // A month with a rate the line leaves out has few stays.
+    let charted = |month: usize| line.as_ref().is_some_and(|l| l[month].is_some());
     let rows = c
         .months
         .iter()
         .zip(&c.readmission_rate_by_month)
         .zip(&c.index_stays_by_month)
-        .map(|((m, r), n)| {
+        .enumerate()
+        .map(|(month, ((m, r), n))| {
             let (rate, note) = match r {
                 None => ("–".to_string(), "no index stays"),
-                Some(r) if *n < charts::FEW_INDEX_STAYS => {
-                    (format_percent(*r), "few stays: not charted")
-                }
+                Some(r) if !charted(month) => (format_percent(*r), "few stays: not charted"),
                 Some(r) => (format_percent(*r), ""),
             };
             (m.clone(), vec![rate, format_count(*n), note.to_string()])

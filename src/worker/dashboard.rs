@@ -1613,7 +1613,7 @@ impl Dashboard {
                 )
                 .unwrap_or_default()
                 .into_iter()
-                .map(|r| (!r.is_nan()).then_some(r / 100.0))
+                .map(|r| r.map(|r| r / 100.0))
                 .collect(),
                 "pmpm_paid" => pmpm_by_month.clone(),
                 _ => Vec::new(),
