@@ -849,13 +849,12 @@ pub fn pyramid(
     add_tooltips(svg, &tooltips, skip)
 }
 
-/// Below this many index stays, a month's readmission rate rests on too
-/// few stays to draw beside the others: one readmission in two stays is
-/// 50 %, and a month of one readmitted stay would stretch the axis to 100 %
-/// and flatten every other month under it. Such months are left out of the
-/// line (as payers suppress small cells); the chart's table lists them with
-/// their stays.
-pub const FEW_INDEX_STAYS: f64 = 10.0;
+/// Below this many index stays, a month's readmission rate is left out of
+/// the readmission line, as payers suppress small cells; the chart's table
+/// lists such months with their stays. The number is the pipeline's
+/// ([`lakehouse_pipeline::gold::FEW_INDEX_STAYS`]), which the Power BI
+/// report's monthly visual reads too.
+pub const FEW_INDEX_STAYS: f64 = lakehouse_pipeline::gold::FEW_INDEX_STAYS as f64;
 
 /// The monthly readmission rates (%) a line draws, `None` for a gap: months
 /// of fewer than [`FEW_INDEX_STAYS`] stays left out. `None` when no month

@@ -35,6 +35,8 @@ use crate::join::{InTurn, Join};
 use crate::silver::Silver;
 use crate::table::{Columns, Table};
 use money::Money;
+pub use readmissions::FEW_INDEX_STAYS;
+pub(crate) use readmissions::few_index_stays;
 pub use utilization::VISITS as VISIT_CLASSES;
 
 /// The gold layer.

@@ -251,6 +251,22 @@ pub const MEASURES: &[Measure] = &[
     ),
     measure(
         "fact_encounters",
+        "Charted Readmission Rate 30d",
+        concat!(
+            "IF([Index Stays] >= ",
+            crate::gold::few_index_stays!(),
+            ", [Readmission Rate 30d])"
+        ),
+        PERCENT,
+        "Readmissions",
+        concat!(
+            "Readmission Rate 30d where the period has at least ",
+            crate::gold::few_index_stays!(),
+            " index stays, blank below (a small cell, left out as the dashboard's chart leaves it out; docs/metrics.md). The monthly readmission visual plots it; the table beside it keeps every month's rate with its index stays."
+        ),
+    ),
+    measure(
+        "fact_encounters",
         "Crude Readmission Rate 30d",
         "DIVIDE(CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[readmitted_within_30d] = TRUE()), USERELATIONSHIP(fact_encounters[stop_date_key], dim_date[date_key])), CALCULATE(COUNTROWS(fact_encounters), KEEPFILTERS(fact_encounters[is_readmission_index] = TRUE()), KEEPFILTERS(NOT(ISBLANK(fact_encounters[stop_date_key]))), USERELATIONSHIP(fact_encounters[stop_date_key], dim_date[date_key])))",
         PERCENT,

@@ -10,6 +10,25 @@ use super::{Encounters, ratio, year_month};
 use crate::error::Result;
 use crate::table::{Table, TableBuilder};
 
+/// [`FEW_INDEX_STAYS`] as a literal, for text built at compile time (the
+/// Power BI measure's DAX).
+macro_rules! few_index_stays {
+    () => {
+        10
+    };
+}
+pub(crate) use few_index_stays;
+
+/// The fewest index stays a period needs for its readmission rate to be
+/// charted: one readmission in two stays is 50 %, and a month of one
+/// readmitted stay would stretch an axis to 100 % and flatten every other
+/// month under it, so such months are left out of a chart's line, as payers
+/// suppress small cells. The gold table keeps every month; the dashboard's
+/// chart and sparkline and the Power BI report's monthly visual (through a
+/// measure, whose DAX takes the number from [`few_index_stays!`]) read it
+/// here (docs/metrics.md).
+pub const FEW_INDEX_STAYS: u32 = few_index_stays!();
+
 /// `gold_readmissions_monthly`.
 pub(super) fn monthly(e: &Encounters<'_>, stays: &[Stay]) -> Result<Table> {
     let mut months: BTreeMap<String, (StayTotals, i64, i64)> = BTreeMap::new();

@@ -434,8 +434,11 @@ fn pages() -> Vec<Page> {
                 (
                     left(TOP, 300),
                     monthly(
-                        "30-day readmission rate by discharge month (HEDIS-style)",
-                        &[measure("Readmission Rate 30d")],
+                        &format!(
+                            "30-day readmission rate by discharge month (HEDIS-style), months with {}+ index stays",
+                            crate::gold::FEW_INDEX_STAYS
+                        ),
+                        &[measure("Charted Readmission Rate 30d")],
                         None,
                     ),
                 ),
