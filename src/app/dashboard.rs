@@ -125,6 +125,10 @@ fn Chart(
     // (393 at uk-ipop x100).
     let spoken = format!("{title}. {}", table.summary());
     let ChartTable { header, rows } = table;
+    // A month (`2016-01`) keeps to one line; a ranked chart's names wrap.
+    let by_month = header
+        .first()
+        .is_some_and(|h| h.to_lowercase().ends_with("month"));
     let rows = StoredValue::new(rows);
     let svg = StoredValue::new(svg);
     let open = RwSignal::new(OPEN_TABLES.with(|o| o.borrow().contains(id)));
@@ -187,7 +191,7 @@ fn Chart(
                 .is_some()
                 .then(|| view! { <th scope="col"><span class="visually-hidden">"Fact rows"</span></th> });
             view! {
-                <table>
+                <table class:by-month=by_month>
                     <thead><tr>{heads}{rows_head}</tr></thead>
                     <tbody>{cells}</tbody>
                 </table>
@@ -465,15 +469,15 @@ fn readmission_chart(c: &Charts, filter: &Filter) -> AnyView {
         .enumerate()
         .map(|(month, ((m, r), n))| {
             let (rate, note) = match r {
-                None => ("–".to_string(), "no index stays"),
-                Some(r) if !charted(month) => (format_percent(*r), "few stays: not charted"),
+                None => ("–".to_string(), "no stays"),
+                Some(r) if !charted(month) => (format_percent(*r), "not charted"),
                 Some(r) => (format_percent(*r), ""),
             };
             (m.clone(), vec![rate, format_count(*n), note.to_string()])
         })
         .collect();
     let table = ChartTable {
-        header: ["Discharge month", "Readmission rate", "Index stays", "Note"]
+        header: ["Discharge month", "Rate", "Index stays", "Note"]
             .map(String::from)
             .to_vec(),
         rows,

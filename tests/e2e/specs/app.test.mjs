@@ -366,6 +366,29 @@ test("on a phone (390 px), light and dark, the page never scrolls sideways and n
     assert.ok(layout.scroll <= layout.inner, `${scheme}: the page is ${layout.scroll} px wide at ${layout.inner}`);
     assert.deepEqual(await app.kpiValuesCutOff(), [], `${scheme}: KPI values cut off`);
     await page.screenshot({ path: join(artifacts, `phone-${scheme}.png`), fullPage: true });
+    // A monthly chart's table keeps each value and month to one line (at
+    // demo 300 every readmission month has a note), and the readmission
+    // table, four short columns, fits its card without scrolling.
+    const readmissions = app.testId("chart-readmissions");
+    await readmissions.scrollIntoViewIfNeeded();
+    await readmissions.locator("summary").click();
+    const table = await readmissions.locator("table").evaluate((t) => {
+      const lines = (cell) => {
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      };
+      return {
+        wrapped: [...t.querySelectorAll("tbody td, tbody th")].filter((c) => lines(c) > 1).map((c) => c.textContent),
+        notes: [...t.querySelectorAll("tbody td:last-child")].filter((c) => c.textContent === "not charted").length,
+        scroll: t.scrollWidth,
+        width: t.clientWidth,
+      };
+    });
+    assert.deepEqual(table.wrapped, [], `${scheme}: table cells broken over lines`);
+    assert.ok(table.notes > 0, `${scheme}: no month is marked "not charted" at demo 300`);
+    assert.ok(table.scroll <= table.width, `${scheme}: the readmission table is ${table.scroll} px in ${table.width}`);
+    await readmissions.screenshot({ path: join(artifacts, `phone-${scheme}-readmissions-table.png`) });
     assert.deepEqual(errors, []);
     await context.close();
   }
