@@ -25,7 +25,7 @@ pub(crate) use few_index_stays;
 /// month under it, so such months are left out of a chart's line, as payers
 /// suppress small cells. The gold table keeps every month; the dashboard's
 /// chart and sparkline and the Power BI report's monthly visual (through a
-/// measure, whose DAX takes the number from [`few_index_stays!`]) read it
+/// measure, whose DAX takes the number from `few_index_stays!`) read it
 /// here (docs/metrics.md).
 pub const FEW_INDEX_STAYS: u32 = few_index_stays!();
 
