@@ -58,12 +58,19 @@ impl ChartTable {
     /// What the chart shows, in a sentence for screen readers: a ranked
     /// chart's bars from the highest to the lowest, a monthly chart's span
     /// and series. Its table holds every number.
+    /// Whether its rows are months (`2016-01`), as a monthly chart's are.
+    fn by_month(&self) -> bool {
+        self.header
+            .first()
+            .is_some_and(|h| h.to_lowercase().ends_with("month"))
+    }
+
     fn summary(&self) -> String {
         let (Some(first), Some(last)) = (self.rows.first(), self.rows.last()) else {
             return "No data for this filter.".to_string();
         };
         let cell = |row: &(String, Vec<String>)| row.1.first().cloned().unwrap_or_default();
-        if self.header.len() == 2 && self.header[0] != "Month" {
+        if self.header.len() == 2 && !self.by_month() {
             format!(
                 "{} bars of {}, from {} ({}) to {} ({}). Open the table for every value.",
                 self.rows.len(),
@@ -124,11 +131,9 @@ fn Chart(
     // redraws every chart, and the monthly chart alone has a row per month
     // (393 at uk-ipop x100).
     let spoken = format!("{title}. {}", table.summary());
-    let ChartTable { header, rows } = table;
     // A month (`2016-01`) keeps to one line; a ranked chart's names wrap.
-    let by_month = header
-        .first()
-        .is_some_and(|h| h.to_lowercase().ends_with("month"));
+    let by_month = table.by_month();
+    let ChartTable { header, rows } = table;
     let rows = StoredValue::new(rows);
     let svg = StoredValue::new(svg);
     let open = RwSignal::new(OPEN_TABLES.with(|o| o.borrow().contains(id)));
