@@ -19,6 +19,26 @@ pub(crate) fn text_prefix(text: &str) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
+/// Sorts `items` by the text `key` gives each (byte order, as `str`
+/// compares), through small entries: a prefix, the text and a position are
+/// sorted, then the items moved once by [`apply`]. For items read in file
+/// order whose table is kept in id order: reading the rows in file order
+/// reads the columns as they lie in memory, and the sort moves each item
+/// once. Ties keep no particular order, so the keys should be distinct.
+pub(crate) fn sort_by_text<'k, T>(items: &mut [T], key: impl Fn(&T) -> &'k str) {
+    let mut order: Vec<(u64, &'k str, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(at, item)| {
+            let text = key(item);
+            (text_prefix(text), text, at)
+        })
+        .collect();
+    order.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut order: Vec<usize> = order.into_iter().map(|(.., at)| at).collect();
+    apply(items, &mut order);
+}
+
 /// Puts `items` in `order` in place: afterwards `items[i]` is the item that
 /// was at `order[i]`. `order` must be a permutation of `0..items.len()`;
 /// it is left as the identity. Each cycle of the permutation is followed

@@ -9,7 +9,6 @@ use arrow_array::{Array, Int32Array, StringArray};
 use crate::bronze::rows::{RowId, Rows};
 use crate::error::Result;
 use crate::join::Join;
-use crate::order::text_prefix;
 use crate::silver::CleaningStats;
 use crate::silver::dims::insurance_id;
 use crate::table::{Table, TableBuilder};
@@ -223,14 +222,7 @@ pub(super) fn read<'a, J: Join>(
     context.absorb(left);
     context.absorb(right);
     // In id order, through small entries (see `crate::order`).
-    let mut order: Vec<(u64, &str, usize)> = claims
-        .iter()
-        .enumerate()
-        .map(|(at, claim)| (text_prefix(claim.id), claim.id, at))
-        .collect();
-    order.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let mut order: Vec<usize> = order.into_iter().map(|(.., at)| at).collect();
-    crate::order::apply(&mut claims, &mut order);
+    crate::order::sort_by_text(&mut claims, |claim| claim.id);
     Ok(claims)
 }
 

@@ -62,7 +62,11 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Encounter<'a
         c("TOTAL_CLAIM_COST"),
         c("PAYER_COVERAGE"),
     );
-    let unique = rows.unique_by(id)?;
+    // Read in file order, then sorted by id (as `unique_by` would have
+    // given them): twenty columns read row by row in id order were a
+    // random walk through every batch, a cost that grew faster than the
+    // rows (docs/benchmarks.md, "silver's growth").
+    let unique = rows.unique_by_in_file_order(id)?;
     context
         .cleaning
         .push(CleaningStats::of("encounters", &unique));
@@ -119,6 +123,7 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Encounter<'a
             is_readmission: None,
         });
     }
+    crate::order::sort_by_text(&mut encounters, |encounter| encounter.id);
     flag_readmissions(&mut encounters);
     group_stays(&mut encounters);
     Ok(encounters)
