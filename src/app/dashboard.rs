@@ -55,9 +55,6 @@ struct ChartTable {
 }
 
 impl ChartTable {
-    /// What the chart shows, in a sentence for screen readers: a ranked
-    /// chart's bars from the highest to the lowest, a monthly chart's span
-    /// and series. Its table holds every number.
     /// Whether its rows are months (`2016-01`), as a monthly chart's are.
     fn by_month(&self) -> bool {
         self.header
@@ -65,6 +62,9 @@ impl ChartTable {
             .is_some_and(|h| h.to_lowercase().ends_with("month"))
     }
 
+    /// What the chart shows, in a sentence for screen readers: a ranked
+    /// chart's bars from the highest to the lowest, a monthly chart's span
+    /// and series. Its table holds every number.
     fn summary(&self) -> String {
         let (Some(first), Some(last)) = (self.rows.first(), self.rows.last()) else {
             return "No data for this filter.".to_string();
