@@ -22,7 +22,17 @@ contender runs the same SQL through Polars' SQL engine
 is a floor, not the same job, and is not checked.
 
 BENCH_CONTENDERS (comma-separated, default lakehouse,plain,handwritten,tuned,duckdb,polars)
-picks the engines; lakehouse first gives the ratios."""
+picks the engines; lakehouse first gives the ratios. BENCH_ROUNDS (default 3)
+runs every engine that many times per input and core count, the engines
+interleaved within each round (so a slow minute of the machine falls on all of
+them); the table gives each engine's fastest round, its median, and its
+largest peak RSS, and the ratios compare fastest rounds. This machine's wall
+times drift by 10 % and more between minutes: one round decided, and reversed,
+verdicts on ratios near a target.
+
+After the table, the time per MB of input of `lakehouse run` (fastest round)
+per core count, across the inputs of one export at its scales (issue 19:
+flat within ±10 % from ×10 to ×300)."""
 import json
 import os
 import subprocess
@@ -123,34 +133,81 @@ def check(work, path, reference, names):
             raise SystemExit(f"{name} does not produce the same tables as lakehouse run:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
 
+def rounds():
+    value = os.environ.get("BENCH_ROUNDS", "3")
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"BENCH_ROUNDS must be a whole number of at least 1, not `{value}`")
+    return int(value)
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def per_mb(results):
+    """ms per MB of input of `lakehouse run`'s fastest round, per core count, across the scales
+    of each export (inputs named EXPORT-xN), and its change from the second-smallest scale (the
+    smallest pays a fixed start) and from the smallest to the largest."""
+    ours = [r for r in results if r["engine"] == "lakehouse" and "-x" in r["input"]]
+    exports = sorted({r["input"].rsplit("-x", 1)[0] for r in ours})
+    header = False
+    for export in exports:
+        for cores in (1, 2):
+            scaled = sorted(
+                (int(r["input"].rsplit("-x", 1)[1]), 1000 * r["wall_s"] / r["mb"])
+                for r in ours if r["input"].rsplit("-x", 1)[0] == export and r["cores"] == cores
+            )
+            if len(scaled) < 2:
+                continue
+            if not header:
+                header = True
+                print()
+                print("| export | cores | ms per MB at each scale (fastest round) "
+                      "| change, second-smallest to largest | change, smallest to largest |")
+                print("|---|---:|---|---:|---:|")
+            cells = ", ".join(f"×{copies} {ms:.1f}" for copies, ms in scaled)
+            second = scaled[1][1] if len(scaled) > 2 else scaled[0][1]
+            print(f"| {export} | {cores} | {cells} | {100 * (scaled[-1][1] / second - 1):+.0f} % "
+                  f"| {100 * (scaled[-1][1] / scaled[0][1] - 1):+.0f} % |")
+
+
 def main():
     names = [n for n in os.environ.get("BENCH_CONTENDERS", "lakehouse,plain,handwritten,tuned,duckdb,polars").split(",") if n]
+    count = rounds()
     results = []
-    print("| input | MB | cores | engine | wall s | peak RSS MB | RSS / input | MB/s | lakehouse time ÷ this |")
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
+    print(f"Each engine {count} time(s) per input and core count, interleaved; wall = the fastest round.")
+    print()
+    print("| input | MB | cores | engine | wall s | median s | peak RSS MB | RSS / input | MB/s | lakehouse time ÷ this |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for path in inputs:
         mb = size(path) / 1e6
         with tempfile.TemporaryDirectory() as work:
             reference = prepare(work, path)
             check(work, path, reference, names)
             for cores in (1, 2):
-                ours = None
+                runs = {name: [] for name in names}
+                for _ in range(count):
+                    for name in names:
+                        with tempfile.TemporaryDirectory() as out:
+                            command, env = contenders(work, path)[name](out, cores)
+                            runs[name].append(timed(command, cores, env))
+                ours = min(wall for wall, _ in runs["lakehouse"]) if "lakehouse" in runs else None
                 for name in names:
-                    with tempfile.TemporaryDirectory() as out:
-                        command, env = contenders(work, path)[name](out, cores)
-                        wall, rss = timed(command, cores, env)
-                    ours = wall if name == "lakehouse" else ours
+                    walls = [wall for wall, _ in runs[name]]
+                    wall, rss = min(walls), max(rss for _, rss in runs[name])
                     ratio = f"{ours / wall:.2f}" if ours else ""
                     print(
-                        f"| {os.path.basename(path)} | {mb:.0f} | {cores} | {name} | {wall:.2f} | {rss:.0f} "
-                        f"| {rss / mb:.2f} | {mb / wall:.0f} | {ratio} |",
+                        f"| {os.path.basename(path)} | {mb:.0f} | {cores} | {name} | {wall:.2f} | {median(walls):.2f} "
+                        f"| {rss:.0f} | {rss / mb:.2f} | {mb / wall:.0f} | {ratio} |",
                         flush=True,
                     )
                     results.append({"input": os.path.basename(path), "mb": round(mb, 1), "cores": cores,
-                                    "engine": name, "wall_s": wall, "rss_mb": round(rss)})
+                                    "engine": name, "wall_s": wall, "walls_s": walls, "rss_mb": round(rss)})
+    per_mb(results)
     with open(results_path, "w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=1)
-
 
 if __name__ == "__main__":
     main()
