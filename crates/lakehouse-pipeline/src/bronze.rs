@@ -70,7 +70,7 @@ pub struct IngestOptions {
 impl Default for IngestOptions {
     fn default() -> Self {
         Self {
-            batch_rows: 65_536,
+            batch_rows: 16_384,
             zip: archive::ZipLimits::default(),
             as_of: None,
         }
