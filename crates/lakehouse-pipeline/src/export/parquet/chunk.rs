@@ -634,11 +634,63 @@ impl TextKeys {
     }
 }
 
-/// How a number chunk finds a value's key.
+/// How a number chunk finds a value's key: by offset while the values met
+/// so far span at most a cap of slots (dates, member months, surrogate
+/// keys), by hash from the first value that would widen them past it. The
+/// choice never changes a key (keys go by first use), and needs no pass over
+/// the chunk beforehand: such a pass read every value from memory once more
+/// just to pick the lookup.
 enum Lookup {
-    /// A slot per value from the least one on.
+    /// A slot per value from `.0` on (`u32::MAX`: no key yet).
     Offset(i64, Vec<u32>),
     Hash(HashTable<u32>),
+}
+
+impl Lookup {
+    /// Makes room for `value`: widens the offset window over it (at least
+    /// doubling, so that a chunk's windows cost about twice its final one),
+    /// or turns to hashing the `known` values (key `k` is `known[k]`) when
+    /// the window would pass `cap` slots.
+    fn admit<N: Number>(&mut self, value: i64, cap: usize, known: &[N]) {
+        let Self::Offset(low, slots) = self else {
+            return;
+        };
+        let (v, old) = (i128::from(value), slots.len() as i128);
+        let (lo, hi) = (i128::from(*low), i128::from(*low) + old - 1);
+        if old > 0 && lo <= v && v <= hi {
+            return;
+        }
+        let (need_lo, need_hi) = if old == 0 {
+            (v, v)
+        } else {
+            (lo.min(v), hi.max(v))
+        };
+        let (need, cap) = (need_hi - need_lo + 1, cap as i128);
+        if need > cap {
+            let hash = |n: &N| FxBuildHasher.hash_one(n.bits());
+            let mut table = HashTable::with_capacity(known.len());
+            for (k, n) in known.iter().enumerate() {
+                table.insert_unique(hash(n), k as u32, |&k| hash(&known[k as usize]));
+            }
+            *self = Self::Hash(table);
+            return;
+        }
+        let len = need.max((2 * old).clamp(64, cap));
+        // The room goes on the side the value fell, within i64.
+        let start = if old > 0 && v < lo {
+            (need_hi - len + 1).max(i128::from(i64::MIN))
+        } else {
+            need_lo.min(i128::from(i64::MAX) - len + 1)
+        };
+        let mut wider = vec![u32::MAX; len as usize];
+        if old > 0 {
+            let at = (lo - start) as usize;
+            wider[at..at + slots.len()].copy_from_slice(slots);
+        }
+        // Within i64: `start` lies between two i64 values.
+        *low = start as i64;
+        *slots = wider;
+    }
 }
 
 /// A row group's number keys, in order of first use, as the writer's
@@ -657,14 +709,8 @@ impl<N: Number> NumberKeys<N> {
         let mut keys = Self { values: Vec::new() };
         // Values within a span no wider than the rows (dates, member
         // months, surrogate keys) find their key by offset; others hash.
-        let mut lookup = match number_range(parts).map(|(min, max)| (min.wide(), max.wide())) {
-            Some((min, max))
-                if i128::from(max) - i128::from(min) < rows.clamp(1 << 12, 1 << 22) as i128 =>
-            {
-                Lookup::Offset(min, vec![u32::MAX; (max - min) as usize + 1])
-            }
-            _ => Lookup::Hash(HashTable::new()),
-        };
+        let cap = rows.clamp(1 << 12, 1 << 22);
+        let mut lookup = Lookup::Offset(0, Vec::new());
         // The last row's value and key: runs of one value skip the lookup.
         let mut last: Option<(N, u32)> = None;
         let most = limit.div_ceil(N::WIDTH);
@@ -680,6 +726,7 @@ impl<N: Number> NumberKeys<N> {
                                 known.len() as u32 - 1
                             })
                         };
+                        lookup.admit(value.wide(), cap, &keys.values);
                         match &mut lookup {
                             Lookup::Offset(min, slots) => {
                                 let slot = &mut slots[(value.wide() - *min) as usize];
@@ -1333,6 +1380,49 @@ mod tests {
             }
         }
         texts
+    }
+
+    /// Keys by first use whichever way a value's key is found: windows that
+    /// grow up, down and past i64's ends, and a turn to hashing midway.
+    #[test]
+    fn number_keys_go_by_first_use_however_they_are_looked_up() {
+        let cases: Vec<Vec<i64>> = vec![
+            vec![5, 5, 4, 9, 4, 100, -3, 5, 70, -3],
+            (0..10_000).map(|n| (n * 7919) % 3001 - 1500).collect(),
+            (0..3000).rev().chain(0..3000).collect(),
+            vec![i64::MAX, i64::MAX - 3, i64::MAX, i64::MAX - 1],
+            vec![i64::MIN, i64::MIN + 5, i64::MIN, i64::MIN + 2],
+            // Narrow, then wider than the cap (a turn to hashing), then
+            // values seen in the narrow part again.
+            (0..200)
+                .chain([10_000_000, -10_000_000, i64::MIN, i64::MAX])
+                .chain(0..200)
+                .collect(),
+            vec![i64::MIN, 0, i64::MAX, 0, i64::MIN],
+        ];
+        for values in cases {
+            let array = Int64Array::from(values.clone());
+            let mut keys = Vec::new();
+            let found = NumberKeys::of(
+                &[(&array as &dyn Array, array.values().as_ref())],
+                1 << 30,
+                &mut keys,
+            )
+            .unwrap();
+            let mut first_use: Vec<i64> = Vec::new();
+            let expected: Vec<u32> = values
+                .iter()
+                .map(|v| match first_use.iter().position(|u| u == v) {
+                    Some(k) => k as u32,
+                    None => {
+                        first_use.push(*v);
+                        first_use.len() as u32 - 1
+                    }
+                })
+                .collect();
+            assert_eq!(found.values, first_use, "{values:?}");
+            assert_eq!(keys, expected, "{values:?}");
+        }
     }
 
     #[test]
