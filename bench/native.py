@@ -35,6 +35,7 @@ per core count, across the inputs of one export at its scales (issue 19:
 flat within ±10 % from ×10 to ×300)."""
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -140,25 +141,17 @@ def rounds():
     return int(value)
 
 
-def median(values):
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def per_mb(results):
     """ms per MB of input of `lakehouse run`'s fastest round, per core count, across the scales
     of each export (inputs named EXPORT-xN), and its change from the second-smallest scale (the
     smallest pays a fixed start) and from the smallest to the largest."""
-    ours = [r for r in results if r["engine"] == "lakehouse" and "-x" in r["input"]]
-    exports = sorted({r["input"].rsplit("-x", 1)[0] for r in ours})
+    # (export, copies, cores, ms per MB) of each scaled input of ours.
+    ours = [(*r["input"].rsplit("-x", 1), r["cores"], 1000 * r["wall_s"] / r["mb"])
+            for r in results if r["engine"] == "lakehouse" and "-x" in r["input"]]
     header = False
-    for export in exports:
+    for export in sorted({o[0] for o in ours}):
         for cores in (1, 2):
-            scaled = sorted(
-                (int(r["input"].rsplit("-x", 1)[1]), 1000 * r["wall_s"] / r["mb"])
-                for r in ours if r["input"].rsplit("-x", 1)[0] == export and r["cores"] == cores
-            )
+            scaled = sorted((int(copies), ms) for e, copies, c, ms in ours if e == export and c == cores)
             if len(scaled) < 2:
                 continue
             if not header:
@@ -199,7 +192,7 @@ def main():
                     wall, rss = min(walls), max(rss for _, rss in runs[name])
                     ratio = f"{ours / wall:.2f}" if ours else ""
                     print(
-                        f"| {os.path.basename(path)} | {mb:.0f} | {cores} | {name} | {wall:.2f} | {median(walls):.2f} "
+                        f"| {os.path.basename(path)} | {mb:.0f} | {cores} | {name} | {wall:.2f} | {statistics.median(walls):.2f} "
                         f"| {rss:.0f} | {rss / mb:.2f} | {mb / wall:.0f} | {ratio} |",
                         flush=True,
                     )
@@ -208,6 +201,7 @@ def main():
     per_mb(results)
     with open(results_path, "w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=1)
+
 
 if __name__ == "__main__":
     main()
