@@ -9,13 +9,17 @@
 //!   batch value a row group uses is looked up once, and each row costs a
 //!   key read. The dictionary page, the key pages and the statistics come
 //!   from the distinct values.
-//! - An integer, date or timestamp column (`Int32`, `Int64`, `Date32`,
-//!   `Timestamp`) is interned here. A row equal to the one before takes
-//!   that row's key without a lookup (sorted keys and member months repeat
-//!   in runs), values within a span no wider than the rows find theirs by
-//!   offset (dates, months, surrogate keys), the rest through a hash table.
-//!   The statistics come from the distinct values.
-//! - An integer column without a dictionary (its layout says so, or its
+//! - An integer, date, timestamp or double column (`Int32`, `Int64`,
+//!   `Date32`, `Timestamp`, `Float64`) is interned here, a double by its
+//!   bits as the writer's interner does (`0.0` and `-0.0` are two values).
+//!   A row equal to the one before takes that row's key without a lookup
+//!   (sorted keys and member months repeat in runs), values within a span
+//!   no wider than the rows find theirs by offset (dates, months,
+//!   surrogate keys), the rest through a hash table.
+//!   The statistics come from the distinct values (a double's leave NaN
+//!   out, and give a zero least value as `-0.0`, a zero greatest as `0.0`,
+//!   as the writer does).
+//! - A number column without a dictionary (its layout says so, or its
 //!   distinct values fill the dictionary page limit) is written in plain
 //!   pages straight from the arrays.
 //!
@@ -26,7 +30,7 @@
 //! index. Only where data pages end can differ: a page here holds the
 //! writer's row limit (20,000 rows), where the writer cuts at the first
 //! 1,024-row step past it. A plain chunk is the writer's with the
-//! dictionary off for that column. Where an integer dictionary overflows,
+//! dictionary off for that column. Where a number dictionary overflows,
 //! the writer would keep a dictionary page for the rows before the overflow
 //! and write the rest plain; here the whole chunk is plain, which every
 //! reader takes (each chunk names its encodings). Tests write both and
@@ -34,8 +38,8 @@
 //!
 //! Anything else goes to the writer: text without a dictionary or whose
 //! dictionary overflows (plain text written here was no faster than the
-//! writer's), a column without a value, other types (`Float64`, plain
-//! `Utf8`, `Boolean`), and settings this does not write (page statistics,
+//! writer's), a column without a value, other types (plain `Utf8`,
+//! `Boolean`), and settings this does not write (page statistics,
 //! bloom filters, version-2 pages, other codecs, a column encoding, a page
 //! byte limit below a page of keys).
 
@@ -43,8 +47,8 @@ use std::hash::BuildHasher;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType,
+    Date32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType,
 };
 use arrow_array::{Array, DictionaryArray, StringArray};
 use arrow_schema::{DataType, TimeUnit};
@@ -239,10 +243,12 @@ enum Column<'a> {
     Numbers(Numbers<'a>),
 }
 
-/// A chunk's parts of a Parquet INT32 or INT64 column, with their values.
+/// A chunk's parts of a Parquet INT32, INT64 or DOUBLE column, with their
+/// values.
 enum Numbers<'a> {
     Int32(Vec<(&'a dyn Array, &'a [i32])>),
     Int64(Vec<(&'a dyn Array, &'a [i64])>),
+    Double(Vec<(&'a dyn Array, &'a [f64])>),
 }
 
 impl<'a> Column<'a> {
@@ -297,6 +303,10 @@ impl<'a> Column<'a> {
                 }),
             }
             .map(Numbers::Int64),
+            (PhysicalType::DOUBLE, DataType::Float64) => numbers(parts, |p| {
+                p.as_primitive_opt::<Float64Type>().map(|a| &a.values()[..])
+            })
+            .map(Numbers::Double),
             _ => None,
         };
         numbers.map(Self::Numbers)
@@ -317,6 +327,9 @@ impl<'a> Column<'a> {
             Self::Numbers(Numbers::Int64(parts)) => {
                 NumberKeys::of(parts, limit, keys).map(NumberKeys::into_dictionary)
             }
+            Self::Numbers(Numbers::Double(parts)) => {
+                NumberKeys::of(parts, limit, keys).map(NumberKeys::into_dictionary)
+            }
         }
     }
 
@@ -325,6 +338,7 @@ impl<'a> Column<'a> {
             Self::Text(columns) => columns.iter().map(|(c, _)| *c as &dyn Array).collect(),
             Self::Numbers(Numbers::Int32(parts)) => parts.iter().map(|(p, _)| *p).collect(),
             Self::Numbers(Numbers::Int64(parts)) => parts.iter().map(|(p, _)| *p).collect(),
+            Self::Numbers(Numbers::Double(parts)) => parts.iter().map(|(p, _)| *p).collect(),
         }
     }
 
@@ -339,6 +353,7 @@ impl Numbers<'_> {
         match self {
             Self::Int32(parts) => number_statistics(descr, number_range(parts), nulls),
             Self::Int64(parts) => number_statistics(descr, number_range(parts), nulls),
+            Self::Double(parts) => number_statistics(descr, number_range(parts), nulls),
         }
     }
 
@@ -347,6 +362,7 @@ impl Numbers<'_> {
         match self {
             Self::Int32(_) => i32::WIDTH,
             Self::Int64(_) => i64::WIDTH,
+            Self::Double(_) => f64::WIDTH,
         }
     }
 
@@ -355,6 +371,7 @@ impl Numbers<'_> {
         match self {
             Self::Int32(parts) => put_numbers(parts, segments, out),
             Self::Int64(parts) => put_numbers(parts, segments, out),
+            Self::Double(parts) => put_numbers(parts, segments, out),
         }
     }
 }
@@ -377,13 +394,24 @@ fn valid(array: &dyn Array) -> impl Iterator<Item = usize> + '_ {
         .chain(all.into_iter().flatten())
 }
 
-/// The type of a Parquet INT32 or INT64 column's values.
-trait Number: Copy + Ord {
+/// The type of a Parquet INT32, INT64 or DOUBLE column's values. Two
+/// values are the same dictionary entry when their bits are (the writer's
+/// interner compares bytes: `0.0` and `-0.0` are two entries, a NaN one).
+trait Number: Copy + PartialOrd {
     const WIDTH: usize;
-    /// The value's bits, to hash.
+    /// The value's bits, to hash and to compare.
     fn bits(self) -> u64;
-    /// The value, to find its key by offset.
+    /// The value, to find its key by offset (a number's bits, for a
+    /// double).
     fn wide(self) -> i64;
+    /// Whether the statistics leave the value out (a NaN).
+    fn is_nan(self) -> bool {
+        false
+    }
+    /// The least and greatest value as the statistics give them.
+    fn settled(range: (Self, Self)) -> (Self, Self) {
+        range
+    }
     fn put(self, out: &mut Vec<u8>);
     fn statistics(stats: ValueStatistics<Self>) -> Statistics;
     fn range(range: Option<(Self, Self)>) -> Range;
@@ -417,9 +445,37 @@ macro_rules! integer {
 integer!(i32, Int32);
 integer!(i64, Int64);
 
-/// `range` widened by `values`.
+impl Number for f64 {
+    const WIDTH: usize = 8;
+    fn bits(self) -> u64 {
+        self.to_bits()
+    }
+    fn wide(self) -> i64 {
+        self.to_bits() as i64
+    }
+    fn is_nan(self) -> bool {
+        f64::is_nan(self)
+    }
+    /// A zero least value is `-0.0`, a zero greatest `0.0`, whichever zero
+    /// the rows hold (as the Parquet format and the writer say).
+    fn settled((min, max): (Self, Self)) -> (Self, Self) {
+        let zero = |v: f64, z: f64| if v == 0.0 { z } else { v };
+        (zero(min, -0.0), zero(max, 0.0))
+    }
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn statistics(stats: ValueStatistics<Self>) -> Statistics {
+        Statistics::Double(stats)
+    }
+    fn range(range: Option<(Self, Self)>) -> Range {
+        Range::Double(range)
+    }
+}
+
+/// `range` widened by `values` (NaN left out), unsettled.
 fn widened<N: Number>(range: Option<(N, N)>, values: impl Iterator<Item = N>) -> Option<(N, N)> {
-    let mut values = values;
+    let mut values = values.filter(|v| !v.is_nan());
     let (mut min, mut max) = match range {
         Some(range) => range,
         None => {
@@ -457,6 +513,7 @@ fn number_statistics<N: Number>(
     range: Option<(N, N)>,
     nulls: usize,
 ) -> Statistics {
+    let range = range.map(N::settled);
     N::statistics(
         ValueStatistics::new(
             range.map(|r| r.0),
@@ -524,6 +581,7 @@ enum Range {
     Text(Vec<u8>, Vec<u8>),
     Int32(Option<(i32, i32)>),
     Int64(Option<(i64, i64)>),
+    Double(Option<(f64, f64)>),
 }
 
 impl Dictionary {
@@ -543,6 +601,7 @@ impl Dictionary {
             Range::Text(min, max) => text_statistics(descr, min, max, truncate, nulls),
             Range::Int32(range) => number_statistics(descr, *range, nulls),
             Range::Int64(range) => number_statistics(descr, *range, nulls),
+            Range::Double(range) => number_statistics(descr, *range, nulls),
         }
     }
 }
@@ -717,7 +776,7 @@ impl<N: Number> NumberKeys<N> {
         for &(part, values) in parts {
             let mut push = |value: N| -> Option<()> {
                 let key = match last {
-                    Some((v, k)) if v == value => k,
+                    Some((v, k)) if v.bits() == value.bits() => k,
                     _ => {
                         // A new value's key, unless the page would overflow.
                         let add = |known: &mut Vec<N>| {
@@ -738,7 +797,9 @@ impl<N: Number> NumberKeys<N> {
                             Lookup::Hash(table) => {
                                 let hash = FxBuildHasher.hash_one(value.bits());
                                 let known = &keys.values;
-                                match table.find(hash, |&k| known[k as usize] == value) {
+                                match table
+                                    .find(hash, |&k| known[k as usize].bits() == value.bits())
+                                {
                                     Some(&k) => k,
                                     None => {
                                         let k = add(&mut keys.values)?;
@@ -1212,7 +1273,8 @@ mod tests {
     use std::sync::Arc;
 
     use arrow_array::{
-        ArrayRef, Date32Array, Int32Array, Int64Array, RecordBatch, TimestampMicrosecondArray,
+        ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch,
+        TimestampMicrosecondArray,
     };
     use arrow_schema::{DataType, Field, Schema, SchemaRef};
     use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
@@ -1257,6 +1319,9 @@ mod tests {
             Field::new("wide", DataType::Int64, true),
             Field::new("line", DataType::Int64, false),
             Field::new("id", text(), false),
+            Field::new("amount", DataType::Float64, true),
+            Field::new("zeros", DataType::Float64, true),
+            Field::new("nans", DataType::Float64, true),
         ]));
         let codes = ["b", "a", "d", "c", "unused", "é", ""];
         let long = [
@@ -1352,6 +1417,24 @@ mod tests {
                         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
                         column(&refs, (0..rows.len() as i32).rev().map(Some).collect())
                     },
+                    // Money in runs: negatives, both zeros, a NaN now and
+                    // then, nulls.
+                    Arc::new(Float64Array::from_iter(rows.iter().map(|&r| {
+                        (r % 19 != 4).then(|| match r % 31 {
+                            0 => f64::NAN,
+                            1 => -0.0,
+                            2 => 0.0,
+                            _ => (r / 5 % 13) as f64 * 12.25 - 50.0,
+                        })
+                    }))),
+                    // Zeros of both signs: the least is -0.0, the greatest 0.0.
+                    Arc::new(Float64Array::from_iter(rows.iter().map(|&r| {
+                        (r % 5 != 0).then_some(if r % 3 == 0 { -0.0 } else { 0.0 })
+                    }))),
+                    // NaN or nothing: no least or greatest value.
+                    Arc::new(Float64Array::from_iter(
+                        rows.iter().map(|&r| (r % 4 != 0).then_some(f64::NAN)),
+                    )),
                 ];
                 RecordBatch::try_new(schema.clone(), columns).unwrap()
             })
@@ -1372,6 +1455,12 @@ mod tests {
                 texts.extend(n.iter().map(|n| n.map(|n| n.to_string())));
             } else if let Some(n) = array.as_primitive_opt::<Int32Type>() {
                 texts.extend(n.iter().map(|n| n.map(|n| n.to_string())));
+            } else if let Some(n) = array.as_primitive_opt::<Float64Type>() {
+                // By bits: -0.0 is not 0.0, and a NaN reads back as one.
+                texts.extend(
+                    n.iter()
+                        .map(|n| n.map(|n| format!("f64 {:x}", n.to_bits()))),
+                );
             } else if let Some(n) = array.as_primitive_opt::<Date32Type>() {
                 texts.extend(n.iter().map(|n| n.map(|n| format!("day {n}"))));
             } else {
@@ -1557,6 +1646,16 @@ mod tests {
                     };
                     let (x, y) = (chunk(&ours), chunk(like));
                     assert_eq!(x.statistics(), y.statistics(), "{name}");
+                    // Byte for byte: `==` takes -0.0 for 0.0.
+                    let bytes = |c: &ColumnChunkMetaData| {
+                        c.statistics().map(|s| {
+                            (
+                                s.min_bytes_opt().map(<[u8]>::to_vec),
+                                s.max_bytes_opt().map(<[u8]>::to_vec),
+                            )
+                        })
+                    };
+                    assert_eq!(bytes(&x), bytes(&y), "{name}");
                     assert_eq!(x.num_values(), y.num_values(), "{name}");
                     assert_eq!(x.compression(), y.compression(), "{name}");
                     assert_eq!(x.encodings_mask(), y.encodings_mask(), "{name}");
