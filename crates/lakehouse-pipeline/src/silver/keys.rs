@@ -22,6 +22,36 @@ impl<'a> KeyMap<'a> {
     }
 }
 
+/// The id a lookup was last asked for, and its answer. In Synthea's files a
+/// patient's rows follow each other, as do an encounter's claims and
+/// medications, so most rows ask for the id the row before asked for: one
+/// comparison answers them, where a lookup hashes the id and probes a map
+/// that may be out of the cache (181,200 encounter ids at ×300). The
+/// answers are the lookups' own, so no output changes.
+pub(crate) struct Last<'a, T>(Option<(Option<&'a str>, T)>);
+
+impl<'a, T: Copy> Last<'a, T> {
+    pub(crate) fn new() -> Self {
+        Self(None)
+    }
+
+    /// `find(id)`, or the answer for the last id when `id` is that one.
+    pub(crate) fn get(
+        &mut self,
+        id: Option<&'a str>,
+        find: impl FnOnce(Option<&'a str>) -> T,
+    ) -> T {
+        if let Some((last, answer)) = self.0
+            && last == id
+        {
+            return answer;
+        }
+        let answer = find(id);
+        self.0 = Some((id, answer));
+        answer
+    }
+}
+
 /// One spelling per code system: `SNOMED-CT` and `http://snomed.info/sct` are
 /// one system. An empty or `Unknown` system takes the table's `default`
 /// (conditions and procedures are SNOMED CT, medications RxNorm).
@@ -43,7 +73,35 @@ pub fn normalize_system<'a>(raw: Option<&'a str>, default: &'a str) -> &'a str {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_system;
+    use super::{KeyMap, Last, normalize_system};
+
+    /// The answers are the map's, whatever repeats; a repeat asks no more.
+    #[test]
+    fn last_answers_as_the_map_does() {
+        let map = KeyMap::from_sorted(["a", "b", "c"]);
+        let asked = [
+            Some("b"),
+            Some("b"),
+            None,
+            None,
+            Some("x"),
+            Some("x"),
+            Some("a"),
+            Some("b"),
+            Some("b"),
+            Some("c"),
+        ];
+        let mut last = Last::new();
+        let mut lookups = 0;
+        for id in asked {
+            let answer = last.get(id, |id| {
+                lookups += 1;
+                map.get(id)
+            });
+            assert_eq!(answer, map.get(id), "{id:?}");
+        }
+        assert_eq!(lookups, 6);
+    }
 
     #[test]
     fn code_systems_are_normalized() {

@@ -7,6 +7,7 @@ use crate::bronze::Bronze;
 use crate::bronze::rows::Rows;
 use crate::dates;
 use crate::error::Result;
+use crate::silver::keys::Last;
 use crate::table::{Table, TableBuilder};
 use arrow_buffer::NullBufferBuilder;
 
@@ -222,8 +223,10 @@ pub(crate) fn build(
     let c = |n: &str| rows.col(n);
     let (patient, start, end, payer) = (c("PATIENT"), c("START_DATE"), c("END_DATE"), c("PAYER"));
     let mut periods: Vec<Period> = Vec::new();
+    // A patient's periods follow each other (`Last`).
+    let mut patient_key = Last::new();
     for row in rows.all() {
-        let Some(key) = patients.keys.get(rows.text(row, patient)) else {
+        let Some(key) = patient_key.get(rows.text(row, patient), |id| patients.keys.get(id)) else {
             continue;
         };
         let Some(first) = rows.timestamp(row, start).map(dates::day_of_timestamp) else {

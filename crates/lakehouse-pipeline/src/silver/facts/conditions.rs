@@ -7,6 +7,7 @@ use crate::bronze::rows::Rows;
 use crate::dates;
 use crate::error::Result;
 use crate::silver::dims::default_system;
+use crate::silver::keys::Last;
 use crate::silver::keys::normalize_system;
 use crate::table::{Table, TableBuilder};
 
@@ -32,6 +33,8 @@ pub(super) fn read(context: &mut Context<'_, '_>) -> Result<Vec<Condition>> {
     let (unique, exact) = rows.unique()?;
     context.cleaned("conditions", exact);
     let mut conditions = Vec::with_capacity(unique.len());
+    // Rows of one patient and encounter follow each other (`Last`).
+    let (mut patient_key, mut encounter_key) = (Last::new(), Last::new());
     for row in unique {
         let (Some(start_day), Some(patient_id)) = (rows.date(row, start), rows.text(row, patient))
         else {
@@ -51,8 +54,8 @@ pub(super) fn read(context: &mut Context<'_, '_>) -> Result<Vec<Condition>> {
             ),
             row,
             Condition {
-                patient_key: context.patients.keys.get(Some(patient_id)),
-                encounter_key: context.encounter_keys.get(encounter_id),
+                patient_key: patient_key.get(Some(patient_id), |id| context.patients.keys.get(id)),
+                encounter_key: encounter_key.get(encounter_id, |id| context.encounter_keys.get(id)),
                 diagnosis_key: context.codes.diagnosis.get(system_name, code_value),
                 start: start_day,
                 stop: stop_day,

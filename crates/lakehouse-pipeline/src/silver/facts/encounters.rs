@@ -6,6 +6,7 @@ use crate::bronze::rows::Rows;
 use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
 use crate::silver::CleaningStats;
+use crate::silver::keys::Last;
 use crate::table::{Table, TableBuilder};
 
 /// Thirty days, the readmission window.
@@ -73,6 +74,9 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Encounter<'a
     let unique = unique.rows;
     let (references, patients) = (context.references, context.patients);
     let mut encounters = Vec::with_capacity(unique.len());
+    // A patient's encounters follow each other, often with one provider
+    // (`Last`).
+    let (mut last_patient, mut last_provider) = (Last::new(), Last::new());
     for row in unique {
         let (Some(encounter_id), Some(start_ts), Some(patient_id)) = (
             rows.text(row, id),
@@ -82,12 +86,12 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Encounter<'a
             continue;
         };
         let stop_ts = rows.timestamp(row, stop);
-        let patient_key = patients.keys.get(Some(patient_id));
+        let patient_key = last_patient.get(Some(patient_id), |id| patients.keys.get(id));
         let provider_id = rows.text(row, provider);
         // 2.5 wrote no ORGANIZATION: the provider's organization stands in,
         // and a PROVIDER that names no provider is taken as the organization
         // id 2.5 wrote there (`dq_results` counts those rows).
-        let provider_key = references.provider.get(provider_id);
+        let provider_key = last_provider.get(provider_id, |id| references.provider.get(id));
         let organization_id = rows
             .text(row, organization)
             .or_else(|| provider_id.and_then(|p| references.provider_organization.get(p).copied()))

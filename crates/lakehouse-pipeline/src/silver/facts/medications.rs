@@ -7,6 +7,7 @@ use crate::bronze::rows::Rows;
 use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
 use crate::silver::dims::default_system;
+use crate::silver::keys::Last;
 use crate::table::{Table, TableBuilder};
 
 pub(super) struct Medication<'a> {
@@ -47,6 +48,8 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Medication<'
     let (unique, exact) = rows.unique()?;
     context.cleaned("medications", exact);
     let mut medications = Vec::with_capacity(unique.len());
+    // Rows of one patient and encounter follow each other (`Last`).
+    let (mut patient_key, mut encounter_key) = (Last::new(), Last::new());
     for row in unique {
         let (Some(start_ts), Some(patient_id)) =
             (rows.timestamp(row, start), rows.text(row, patient))
@@ -66,8 +69,8 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Medication<'
             ),
             row,
             Medication {
-                patient_key: context.patients.keys.get(Some(patient_id)),
-                encounter_key: context.encounter_keys.get(encounter_id),
+                patient_key: patient_key.get(Some(patient_id), |id| context.patients.keys.get(id)),
+                encounter_key: encounter_key.get(encounter_id, |id| context.encounter_keys.get(id)),
                 medication_key: context
                     .codes
                     .medication

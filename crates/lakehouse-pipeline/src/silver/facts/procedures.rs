@@ -6,6 +6,7 @@ use crate::bronze::rows::Rows;
 use crate::dates;
 use crate::error::Result;
 use crate::silver::dims::default_system;
+use crate::silver::keys::Last;
 use crate::silver::keys::normalize_system;
 use crate::table::{Table, TableBuilder};
 
@@ -37,6 +38,8 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Procedure<'a
     let (unique, exact) = rows.unique()?;
     context.cleaned("procedures", exact);
     let mut procedures = Vec::with_capacity(unique.len());
+    // Rows of one patient and encounter follow each other (`Last`).
+    let (mut patient_key, mut encounter_key) = (Last::new(), Last::new());
     for row in unique {
         let (Some(start_ts), Some(patient_id)) =
             (rows.timestamp(row, start), rows.text(row, patient))
@@ -57,8 +60,8 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Procedure<'a
             ),
             row,
             Procedure {
-                patient_key: context.patients.keys.get(Some(patient_id)),
-                encounter_key: context.encounter_keys.get(encounter_id),
+                patient_key: patient_key.get(Some(patient_id), |id| context.patients.keys.get(id)),
+                encounter_key: encounter_key.get(encounter_id, |id| context.encounter_keys.get(id)),
                 procedure_key: context.codes.procedure.get(system_name, code_value),
                 start: start_ts,
                 stop: stop_ts,
