@@ -254,6 +254,22 @@ impl TableBuilder {
         self.push(name, Arc::new(array), true)
     }
 
+    /// These columns, then `columns`' (see [`RowColumns`]).
+    pub fn rows(mut self, columns: RowColumns<'_>) -> Self {
+        let RowColumns { rows, mut columns } = columns;
+        for start in (0..rows).step_by(ROW_BLOCK) {
+            let block = start..(start + ROW_BLOCK).min(rows);
+            for column in &mut columns {
+                column.fill(block.clone());
+            }
+        }
+        for column in columns {
+            let (name, array, nullable) = column.finish();
+            self = self.push(&name, array, nullable);
+        }
+        self
+    }
+
     /// These columns, then `other`'s (two sets of columns built apart).
     pub fn then(mut self, other: TableBuilder) -> Self {
         self.fields.extend(other.fields);
@@ -273,5 +289,239 @@ impl TableBuilder {
             name: name.to_string(),
             batch,
         })
+    }
+}
+
+/// Rows a [`RowColumns`] block holds: a fact's rows are structs of 100–300
+/// bytes, so a block stays in a core's L2 while every column reads it.
+const ROW_BLOCK: usize = 1024;
+
+/// Columns of `rows` rows, each value a function of the row's index, filled
+/// a block of rows at a time ([`TableBuilder::rows`]): every column takes its
+/// values for one block before the next column does, so that a block of a
+/// fact's rows is read from memory once and from the cache by the other
+/// columns. Filled column by column, each column was one more pass over all
+/// the rows (`fact_claims` at ×300: 24 columns over 380,100 rows of 200
+/// bytes). The arrays are [`TableBuilder`]'s for the same values.
+pub struct RowColumns<'f> {
+    rows: usize,
+    columns: Vec<Box<dyn FillColumn + 'f>>,
+}
+
+impl<'f> RowColumns<'f> {
+    /// No columns yet, for `rows` rows.
+    pub fn new(rows: usize) -> Self {
+        Self {
+            rows,
+            columns: Vec::new(),
+        }
+    }
+
+    fn add(mut self, column: impl FillColumn + 'f) -> Self {
+        self.columns.push(Box::new(column));
+        self
+    }
+
+    /// A non-null `Int64` column ([`TableBuilder::int`]).
+    pub fn int(self, name: &str, value: impl Fn(usize) -> i64 + 'f) -> Self {
+        let values = Vec::with_capacity(self.rows);
+        self.add(Ints {
+            name: name.to_string(),
+            value,
+            values,
+        })
+    }
+
+    /// A nullable `Int64` column ([`TableBuilder::int_opt`]).
+    pub fn int_opt(self, name: &str, value: impl Fn(usize) -> Option<i64> + 'f) -> Self {
+        let builder = arrow_array::builder::Int64Builder::with_capacity(self.rows);
+        self.add(Optional::new(name, value, builder, |b| {
+            Arc::new(b.finish())
+        }))
+    }
+
+    /// A nullable `Float64` column ([`TableBuilder::float`]).
+    pub fn float(self, name: &str, value: impl Fn(usize) -> Option<f64> + 'f) -> Self {
+        let builder = arrow_array::builder::Float64Builder::with_capacity(self.rows);
+        self.add(Optional::new(name, value, builder, |b| {
+            Arc::new(b.finish())
+        }))
+    }
+
+    /// A nullable `Boolean` column ([`TableBuilder::boolean`]).
+    pub fn boolean(self, name: &str, value: impl Fn(usize) -> Option<bool> + 'f) -> Self {
+        let builder = arrow_array::builder::BooleanBuilder::with_capacity(self.rows);
+        self.add(Optional::new(name, value, builder, |b| {
+            Arc::new(b.finish())
+        }))
+    }
+
+    /// A nullable UTC microsecond timestamp column
+    /// ([`TableBuilder::timestamp`]).
+    pub fn timestamp(self, name: &str, value: impl Fn(usize) -> Option<i64> + 'f) -> Self {
+        let builder = arrow_array::builder::TimestampMicrosecondBuilder::with_capacity(self.rows);
+        self.add(Optional::new(name, value, builder, |b| {
+            Arc::new(b.finish().with_timezone("UTC"))
+        }))
+    }
+
+    /// A nullable `Date32` column ([`TableBuilder::date`]).
+    pub fn date(self, name: &str, value: impl Fn(usize) -> Option<i32> + 'f) -> Self {
+        let builder = arrow_array::builder::Date32Builder::with_capacity(self.rows);
+        self.add(Optional::new(name, value, builder, |b| {
+            Arc::new(b.finish())
+        }))
+    }
+
+    /// A nullable `Utf8` column ([`TableBuilder::text`]).
+    pub fn text<'a>(self, name: &str, value: impl Fn(usize) -> Option<&'a str> + 'f) -> Self {
+        let builder = arrow_array::builder::StringBuilder::with_capacity(self.rows, 0);
+        self.add(Optional::new(name, value, builder, |b| {
+            Arc::new(b.finish())
+        }))
+    }
+}
+
+/// A column of [`RowColumns`].
+trait FillColumn {
+    /// Appends the values of rows `block`.
+    fn fill(&mut self, block: std::ops::Range<usize>);
+    /// The column's name, array and whether it may hold nulls.
+    fn finish(self: Box<Self>) -> (String, ArrayRef, bool);
+}
+
+/// A non-null `Int64` column of [`RowColumns`].
+struct Ints<F> {
+    name: String,
+    value: F,
+    values: Vec<i64>,
+}
+
+impl<F: Fn(usize) -> i64> FillColumn for Ints<F> {
+    fn fill(&mut self, block: std::ops::Range<usize>) {
+        self.values.extend(block.map(&self.value));
+    }
+
+    fn finish(self: Box<Self>) -> (String, ArrayRef, bool) {
+        let array = Int64Array::new(self.values.into(), None);
+        (self.name, Arc::new(array), false)
+    }
+}
+
+/// Anything an Arrow builder appends optionally.
+trait AppendOption<V> {
+    fn append(&mut self, value: Option<V>);
+}
+
+macro_rules! append_option {
+    ($builder:ty, $value:ty) => {
+        impl AppendOption<$value> for $builder {
+            fn append(&mut self, value: Option<$value>) {
+                self.append_option(value);
+            }
+        }
+    };
+}
+
+append_option!(arrow_array::builder::Int64Builder, i64);
+append_option!(arrow_array::builder::Float64Builder, f64);
+append_option!(arrow_array::builder::BooleanBuilder, bool);
+append_option!(arrow_array::builder::TimestampMicrosecondBuilder, i64);
+append_option!(arrow_array::builder::Date32Builder, i32);
+
+impl<'a> AppendOption<&'a str> for arrow_array::builder::StringBuilder {
+    fn append(&mut self, value: Option<&'a str>) {
+        self.append_option(value);
+    }
+}
+
+/// A nullable column of [`RowColumns`]: `value` for each row into `builder`,
+/// which `finish` turns into the array.
+struct Optional<F, B> {
+    name: String,
+    value: F,
+    builder: B,
+    finish: fn(&mut B) -> ArrayRef,
+}
+
+impl<F, B> Optional<F, B> {
+    fn new(name: &str, value: F, builder: B, finish: fn(&mut B) -> ArrayRef) -> Self {
+        Self {
+            name: name.to_string(),
+            value,
+            builder,
+            finish,
+        }
+    }
+}
+
+impl<V, F, B> FillColumn for Optional<F, B>
+where
+    F: Fn(usize) -> Option<V>,
+    B: AppendOption<V>,
+{
+    fn fill(&mut self, block: std::ops::Range<usize>) {
+        for row in block {
+            self.builder.append((self.value)(row));
+        }
+    }
+
+    fn finish(mut self: Box<Self>) -> (String, ArrayRef, bool) {
+        let array = (self.finish)(&mut self.builder);
+        (self.name, array, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RowColumns, TableBuilder};
+
+    /// Filled a block at a time, the table is the one filled column by
+    /// column: types, nullability, values and nulls, over more rows than a
+    /// block and a last block cut short.
+    #[test]
+    fn row_columns_give_the_column_builders_table() {
+        let rows = 2 * super::ROW_BLOCK + 37;
+        let texts: Vec<String> = (0..rows).map(|i| format!("t{}", i % 7)).collect();
+        let some = |i: usize| i % 5 != 3;
+        let int = |i: usize| i as i64 * 3 - 100;
+        let int_opt = |i: usize| some(i).then_some(i as i64);
+        let float = |i: usize| some(i).then(|| i as f64 / 4.0);
+        let boolean = |i: usize| (!i.is_multiple_of(3)).then_some(i.is_multiple_of(2));
+        let date = |i: usize| some(i).then(|| i as i32 - 40);
+        let stamp = |i: usize| some(i).then(|| i as i64 * 1_000_000);
+        let text = |i: usize| some(i).then(|| texts[i].as_str());
+        let by_column = TableBuilder::new()
+            .int("int", (0..rows).map(int))
+            .int_opt("int_opt", (0..rows).map(int_opt))
+            .float("float", (0..rows).map(float))
+            .boolean("boolean", (0..rows).map(boolean))
+            .date("date", (0..rows).map(date))
+            .timestamp("stamp", (0..rows).map(stamp))
+            .text("text", (0..rows).map(text))
+            .finish("t")
+            .unwrap();
+        let by_block = TableBuilder::new()
+            .rows(
+                RowColumns::new(rows)
+                    .int("int", int)
+                    .int_opt("int_opt", int_opt)
+                    .float("float", float)
+                    .boolean("boolean", boolean)
+                    .date("date", date)
+                    .timestamp("stamp", stamp)
+                    .text("text", text),
+            )
+            .finish("t")
+            .unwrap();
+        assert_eq!(by_block.batch.schema(), by_column.batch.schema());
+        assert_eq!(by_block.batch, by_column.batch);
+        // No rows at all.
+        let empty = TableBuilder::new()
+            .rows(RowColumns::new(0).int("int", int).text("text", text))
+            .finish("e")
+            .unwrap();
+        assert_eq!(empty.num_rows(), 0);
+        assert_eq!(empty.batch.num_columns(), 2);
     }
 }

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::silver::dims::default_system;
 use crate::silver::keys::Last;
 use crate::silver::keys::normalize_system;
-use crate::table::{Table, TableBuilder};
+use crate::table::{RowColumns, Table, TableBuilder};
 
 pub(super) struct Condition {
     patient_key: Option<i64>,
@@ -67,25 +67,21 @@ pub(super) fn read(context: &mut Context<'_, '_>) -> Result<Vec<Condition>> {
 
 /// `fact_conditions` as of `as_of`.
 pub(super) fn write(c: &[Condition], as_of: i32) -> Result<Table> {
+    // Filled a block of rows at a time (`RowColumns`).
     TableBuilder::new()
-        .int_opt("patient_key", c.iter().map(|x| x.patient_key))
-        .int_opt("encounter_key", c.iter().map(|x| x.encounter_key))
-        .int_opt("diagnosis_key", c.iter().map(|x| x.diagnosis_key))
-        .int_opt(
-            "start_date_key",
-            c.iter().map(|x| Some(dates::date_key(x.start))),
-        )
-        .int_opt("stop_date_key", c.iter().map(|x| key_of_day(x.stop)))
-        .date("start_date", c.iter().map(|x| Some(x.start)))
-        .date("stop_date", c.iter().map(|x| x.stop))
-        .boolean(
-            "is_active",
-            c.iter().map(|x| Some(x.stop.is_none_or(|s| s > as_of))),
-        )
-        .int_opt(
-            "duration_days",
-            c.iter()
-                .map(|x| Some(i64::from(x.stop.unwrap_or(as_of)) - i64::from(x.start))),
+        .rows(
+            RowColumns::new(c.len())
+                .int_opt("patient_key", |i| c[i].patient_key)
+                .int_opt("encounter_key", |i| c[i].encounter_key)
+                .int_opt("diagnosis_key", |i| c[i].diagnosis_key)
+                .int_opt("start_date_key", |i| Some(dates::date_key(c[i].start)))
+                .int_opt("stop_date_key", |i| key_of_day(c[i].stop))
+                .date("start_date", |i| Some(c[i].start))
+                .date("stop_date", |i| c[i].stop)
+                .boolean("is_active", |i| Some(c[i].stop.is_none_or(|s| s > as_of)))
+                .int_opt("duration_days", |i| {
+                    Some(i64::from(c[i].stop.unwrap_or(as_of)) - i64::from(c[i].start))
+                }),
         )
         .finish("fact_conditions")
 }

@@ -7,7 +7,7 @@ use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
 use crate::silver::CleaningStats;
 use crate::silver::keys::Last;
-use crate::table::{Table, TableBuilder};
+use crate::table::{RowColumns, Table, TableBuilder};
 
 /// Thirty days, the readmission window.
 pub const READMISSION_WINDOW_MICROS: i64 = 30 * MICROS_PER_DAY;
@@ -291,67 +291,50 @@ fn flag_readmissions(encounters: &mut [Encounter<'_>]) {
 /// `fact_encounters`, with the stays' figures as of `as_of`.
 pub(super) fn write(e: &[Encounter<'_>], as_of: i32) -> Result<Table> {
     let stays: Vec<StayFigures> = e.iter().map(|x| StayFigures::of(x, as_of)).collect();
+    let stays = &stays;
+    // Filled a block of rows at a time (`RowColumns`).
     TableBuilder::new()
-        .int("encounter_key", 1..=e.len() as i64)
-        .text("encounter_id", e.iter().map(|x| Some(x.id)))
-        .int_opt("patient_key", e.iter().map(|x| x.patient_key))
-        .int_opt("provider_key", e.iter().map(|x| x.provider_key))
-        .int_opt("organization_key", e.iter().map(|x| x.organization_key))
-        .int_opt("payer_key", e.iter().map(|x| x.payer_key))
-        .int_opt(
-            "start_date_key",
-            e.iter().map(|x| Some(dates::date_key(day(x.start)))),
-        )
-        .int_opt(
-            "stop_date_key",
-            e.iter().map(|x| key_of_day(x.stop.map(day))),
-        )
-        .timestamp("start_ts", e.iter().map(|x| Some(x.start)))
-        .timestamp("stop_ts", e.iter().map(|x| x.stop))
-        .text("encounter_class", e.iter().map(|x| x.class))
-        .text("code", e.iter().map(|x| x.code))
-        .text("description", e.iter().map(|x| x.description))
-        .text("reason_code", e.iter().map(|x| x.reason_code))
-        .text("reason_description", e.iter().map(|x| x.reason_description))
-        .float("base_cost", e.iter().map(|x| x.base_cost))
-        .float("total_claim_cost", e.iter().map(|x| x.total_claim_cost))
-        .float("payer_coverage", e.iter().map(|x| x.payer_coverage))
-        .float(
-            "patient_out_of_pocket",
-            e.iter()
-                .map(|x| out_of_pocket(x.total_claim_cost, x.payer_coverage)),
-        )
-        .float(
-            "length_of_stay_days",
-            e.iter().map(|x| x.stop.map(|s| days_between(x.start, s))),
-        )
-        .int_opt("age_at_encounter", e.iter().map(|x| x.age))
-        .boolean(
-            "is_readmission_index",
-            e.iter().map(|x| x.readmission_index),
-        )
-        .boolean("readmitted_within_30d", e.iter().map(|x| x.readmitted))
-        .boolean("is_readmission", e.iter().map(|x| x.is_readmission))
-        .int_opt("stay_key", e.iter().map(|x| x.stay.map(|s| s as i64 + 1)))
-        .boolean(
-            "is_stay_admission",
-            e.iter().enumerate().map(|(i, x)| x.stay.map(|s| s == i)),
-        )
-        .timestamp("stay_discharge_ts", stays.iter().map(|s| s.discharge))
-        .int_opt(
-            "stay_discharge_date_key",
-            stays.iter().map(|s| key_of_day(s.discharge.map(day))),
-        )
-        .int_opt("stay_days", stays.iter().map(|s| s.days))
-        .float(
-            "stay_days_fractional",
-            stays.iter().map(|s| s.days_fractional),
-        )
-        .boolean("stay_died", stays.iter().map(|s| s.died))
-        .boolean("is_hedis_index_stay", stays.iter().map(|s| s.hedis_index))
-        .boolean(
-            "hedis_readmitted_30d",
-            stays.iter().map(|s| s.hedis_readmitted),
+        .rows(
+            RowColumns::new(e.len())
+                .int("encounter_key", |i| i as i64 + 1)
+                .text("encounter_id", |i| Some(e[i].id))
+                .int_opt("patient_key", |i| e[i].patient_key)
+                .int_opt("provider_key", |i| e[i].provider_key)
+                .int_opt("organization_key", |i| e[i].organization_key)
+                .int_opt("payer_key", |i| e[i].payer_key)
+                .int_opt("start_date_key", |i| Some(dates::date_key(day(e[i].start))))
+                .int_opt("stop_date_key", |i| key_of_day(e[i].stop.map(day)))
+                .timestamp("start_ts", |i| Some(e[i].start))
+                .timestamp("stop_ts", |i| e[i].stop)
+                .text("encounter_class", |i| e[i].class)
+                .text("code", |i| e[i].code)
+                .text("description", |i| e[i].description)
+                .text("reason_code", |i| e[i].reason_code)
+                .text("reason_description", |i| e[i].reason_description)
+                .float("base_cost", |i| e[i].base_cost)
+                .float("total_claim_cost", |i| e[i].total_claim_cost)
+                .float("payer_coverage", |i| e[i].payer_coverage)
+                .float("patient_out_of_pocket", |i| {
+                    out_of_pocket(e[i].total_claim_cost, e[i].payer_coverage)
+                })
+                .float("length_of_stay_days", |i| {
+                    e[i].stop.map(|s| days_between(e[i].start, s))
+                })
+                .int_opt("age_at_encounter", |i| e[i].age)
+                .boolean("is_readmission_index", |i| e[i].readmission_index)
+                .boolean("readmitted_within_30d", |i| e[i].readmitted)
+                .boolean("is_readmission", |i| e[i].is_readmission)
+                .int_opt("stay_key", |i| e[i].stay.map(|s| s as i64 + 1))
+                .boolean("is_stay_admission", |i| e[i].stay.map(|s| s == i))
+                .timestamp("stay_discharge_ts", |i| stays[i].discharge)
+                .int_opt("stay_discharge_date_key", |i| {
+                    key_of_day(stays[i].discharge.map(day))
+                })
+                .int_opt("stay_days", |i| stays[i].days)
+                .float("stay_days_fractional", |i| stays[i].days_fractional)
+                .boolean("stay_died", |i| stays[i].died)
+                .boolean("is_hedis_index_stay", |i| stays[i].hedis_index)
+                .boolean("hedis_readmitted_30d", |i| stays[i].hedis_readmitted),
         )
         .finish("fact_encounters")
 }

@@ -8,7 +8,7 @@ use crate::dates::{self, MICROS_PER_DAY};
 use crate::error::Result;
 use crate::silver::dims::default_system;
 use crate::silver::keys::Last;
-use crate::table::{Table, TableBuilder};
+use crate::table::{RowColumns, Table, TableBuilder};
 
 pub(super) struct Medication<'a> {
     patient_key: Option<i64>,
@@ -93,41 +93,33 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Medication<'
 /// `fact_medications` as of `as_of`.
 pub(super) fn write(m: &[Medication<'_>], as_of: i32) -> Result<Table> {
     let as_of_end = (i64::from(as_of) + 1) * MICROS_PER_DAY;
+    // Filled a block of rows at a time (`RowColumns`).
     TableBuilder::new()
-        .int_opt("patient_key", m.iter().map(|x| x.patient_key))
-        .int_opt("encounter_key", m.iter().map(|x| x.encounter_key))
-        .int_opt("medication_key", m.iter().map(|x| x.medication_key))
-        .int_opt("payer_key", m.iter().map(|x| x.payer_key))
-        .int_opt(
-            "start_date_key",
-            m.iter().map(|x| Some(dates::date_key(day(x.start)))),
+        .rows(
+            RowColumns::new(m.len())
+                .int_opt("patient_key", |i| m[i].patient_key)
+                .int_opt("encounter_key", |i| m[i].encounter_key)
+                .int_opt("medication_key", |i| m[i].medication_key)
+                .int_opt("payer_key", |i| m[i].payer_key)
+                .int_opt("start_date_key", |i| Some(dates::date_key(day(m[i].start))))
+                .int_opt("stop_date_key", |i| key_of_day(m[i].stop.map(day)))
+                .timestamp("start_ts", |i| Some(m[i].start))
+                .timestamp("stop_ts", |i| m[i].stop)
+                .float("base_cost", |i| m[i].base_cost)
+                .float("payer_coverage", |i| m[i].payer_coverage)
+                .int_opt("dispenses", |i| m[i].dispenses)
+                .float("total_cost", |i| m[i].total_cost)
+                .float("patient_out_of_pocket", |i| {
+                    out_of_pocket(m[i].total_cost, m[i].payer_coverage)
+                })
+                .boolean("is_active", |i| {
+                    Some(m[i].stop.is_none_or(|s| s >= as_of_end))
+                })
+                .float("duration_days", |i| {
+                    Some(days_between(m[i].start, m[i].stop.unwrap_or(as_of_end)))
+                })
+                .text("reason_code", |i| m[i].reason_code)
+                .text("reason_description", |i| m[i].reason_description),
         )
-        .int_opt(
-            "stop_date_key",
-            m.iter().map(|x| key_of_day(x.stop.map(day))),
-        )
-        .timestamp("start_ts", m.iter().map(|x| Some(x.start)))
-        .timestamp("stop_ts", m.iter().map(|x| x.stop))
-        .float("base_cost", m.iter().map(|x| x.base_cost))
-        .float("payer_coverage", m.iter().map(|x| x.payer_coverage))
-        .int_opt("dispenses", m.iter().map(|x| x.dispenses))
-        .float("total_cost", m.iter().map(|x| x.total_cost))
-        .float(
-            "patient_out_of_pocket",
-            m.iter()
-                .map(|x| out_of_pocket(x.total_cost, x.payer_coverage)),
-        )
-        .boolean(
-            "is_active",
-            m.iter()
-                .map(|x| Some(x.stop.is_none_or(|s| s >= as_of_end))),
-        )
-        .float(
-            "duration_days",
-            m.iter()
-                .map(|x| Some(days_between(x.start, x.stop.unwrap_or(as_of_end)))),
-        )
-        .text("reason_code", m.iter().map(|x| x.reason_code))
-        .text("reason_description", m.iter().map(|x| x.reason_description))
         .finish("fact_medications")
 }

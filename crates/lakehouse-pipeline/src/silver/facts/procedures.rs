@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::silver::dims::default_system;
 use crate::silver::keys::Last;
 use crate::silver::keys::normalize_system;
-use crate::table::{Table, TableBuilder};
+use crate::table::{RowColumns, Table, TableBuilder};
 
 pub(super) struct Procedure<'a> {
     patient_key: Option<i64>,
@@ -76,23 +76,22 @@ pub(super) fn read<'a>(context: &mut Context<'a, '_>) -> Result<Vec<Procedure<'a
 
 /// `fact_procedures`.
 pub(super) fn write(p: &[Procedure<'_>]) -> Result<Table> {
+    // Filled a block of rows at a time (`RowColumns`).
     TableBuilder::new()
-        .int_opt("patient_key", p.iter().map(|x| x.patient_key))
-        .int_opt("encounter_key", p.iter().map(|x| x.encounter_key))
-        .int_opt("procedure_key", p.iter().map(|x| x.procedure_key))
-        .int_opt(
-            "start_date_key",
-            p.iter().map(|x| Some(dates::date_key(day(x.start)))),
+        .rows(
+            RowColumns::new(p.len())
+                .int_opt("patient_key", |i| p[i].patient_key)
+                .int_opt("encounter_key", |i| p[i].encounter_key)
+                .int_opt("procedure_key", |i| p[i].procedure_key)
+                .int_opt("start_date_key", |i| Some(dates::date_key(day(p[i].start))))
+                .timestamp("start_ts", |i| Some(p[i].start))
+                .timestamp("stop_ts", |i| p[i].stop)
+                .float("base_cost", |i| p[i].base_cost)
+                .float("duration_minutes", |i| {
+                    p[i].stop.map(|s| (s - p[i].start) as f64 / 60e6)
+                })
+                .text("reason_code", |i| p[i].reason_code)
+                .text("reason_description", |i| p[i].reason_description),
         )
-        .timestamp("start_ts", p.iter().map(|x| Some(x.start)))
-        .timestamp("stop_ts", p.iter().map(|x| x.stop))
-        .float("base_cost", p.iter().map(|x| x.base_cost))
-        .float(
-            "duration_minutes",
-            p.iter()
-                .map(|x| x.stop.map(|s| (s - x.start) as f64 / 60e6)),
-        )
-        .text("reason_code", p.iter().map(|x| x.reason_code))
-        .text("reason_description", p.iter().map(|x| x.reason_description))
         .finish("fact_procedures")
 }
