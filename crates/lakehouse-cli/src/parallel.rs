@@ -141,10 +141,29 @@ fn for_each_chunk(
     }
 }
 
+/// The share of a large file segment `segment` of `segments` takes, in
+/// parts of [`segment_parts`]: four each, then two, one and one for the
+/// last three, so that the threads' last units are short and none is left
+/// reading long while the others wait (with equal shares of 85 MB at ×300
+/// one core idled for about 0.1 s at the end of bronze).
+fn segment_weight(segment: u64, segments: u64) -> u64 {
+    match segments.saturating_sub(segment) {
+        1 | 2 => 1,
+        3 => 2,
+        _ => 4,
+    }
+}
+
+/// The parts all `segments` segments take together (see
+/// [`segment_weight`]).
+fn segment_parts(segments: u64) -> u64 {
+    (0..segments).map(|k| segment_weight(k, segments)).sum()
+}
+
 /// One pass over a large file: its SHA-256, and its segments' plan: about
 /// `segments` segments of whole batches, cut after line 1 (the header) and
-/// after a multiple of `batch_rows` lines, at the points nearest to equal
-/// shares. No plan (and no hash: the file is read whole and hashed then)
+/// after a multiple of `batch_rows` lines, at the points nearest to the
+/// shares [`segment_weight`] gives. No plan (and no hash: the file is read whole and hashed then)
 /// when the file holds a `"` (a quoted field may hold a line end, so a cut
 /// could fall inside a record), when its line 1 is longer than a chunk (no
 /// Synthea header), or when it is too short to cut.
@@ -180,8 +199,11 @@ fn scan(path: &Path, bytes: u64, batch_rows: u64, segments: u64) -> Result<Optio
         _ => return Ok(None),
     };
     let mut starts: Vec<(u64, u64)> = vec![(0, 0)];
+    let parts = segment_parts(segments);
+    let mut before = 0;
     for k in 1..segments {
-        let target = bytes * k / segments;
+        before += segment_weight(k - 1, segments);
+        let target = bytes * before / parts;
         if let Some(point) = points.iter().min_by_key(|p| p.1.abs_diff(target))
             && point.1 > starts.last().map_or(0, |s| s.1)
             && point.1 < bytes
@@ -241,18 +263,20 @@ fn read(
             whole.push(position);
         }
     }
-    // About four segments a thread: the last segments are short, so that
-    // no thread reads long on its own while the others wait (two a thread
-    // left a core idle for about 0.15 s at the end of bronze at ×300; eight
-    // gained nothing more).
+    // About four segments a thread, the last three shorter (see
+    // `segment_weight`): two a thread left a core idle for about 0.15 s at
+    // the end of bronze at ×300; eight equal ones gained nothing more.
     let segments = threads * 4;
     // The scans first, so that each is running before any thread waits for
     // it; then the largest first, so that no thread is left with a big one
     // at the end.
     let mut units: Vec<(u64, Unit)> = Vec::new();
     for (file, cut_file) in cut_files.iter().enumerate() {
-        let size = cut_file.bytes / segments as u64;
-        units.extend((0..segments).map(|segment| (size, Unit::Segment { file, segment })));
+        let (count, parts) = (segments as u64, segment_parts(segments as u64));
+        units.extend((0..segments).map(|segment| {
+            let size = cut_file.bytes * segment_weight(segment as u64, count) / parts;
+            (size, Unit::Segment { file, segment })
+        }));
     }
     let rest: Vec<(&str, u64)> = whole.iter().map(|&p| sizes[p]).collect();
     for share in lakehouse_pipeline::bronze::plan_parts(&rest, threads) {
