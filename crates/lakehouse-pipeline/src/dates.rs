@@ -248,7 +248,12 @@ pub fn month_start(days: i32) -> i32 {
 /// `YYYY-MM` text of a day count.
 pub fn year_month(days: i32) -> String {
     let (y, m, _) = civil_from_days(days);
-    format!("{y:04}-{m:02}")
+    year_month_text(y, m)
+}
+
+/// `YYYY-MM` text of a year and month (1–12).
+pub fn year_month_text(year: i32, month: u32) -> String {
+    format!("{year:04}-{month:02}")
 }
 
 /// `YYYY-MM-DD` text of a day count.

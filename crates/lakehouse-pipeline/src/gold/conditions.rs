@@ -1,9 +1,9 @@
 //! `gold_top_conditions` (conditions by patients, with prevalence) and
 //! `gold_condition_onsets_yearly`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use super::{Dimension, columns, ratio};
+use super::{Dimension, Distinct, columns, ratio};
 use crate::error::Result;
 use crate::silver::Silver;
 use crate::table::{Table, TableBuilder};
@@ -19,11 +19,11 @@ pub(super) fn tables(silver: &Silver) -> Result<Vec<Table>> {
     #[derive(Default)]
     struct Totals {
         onsets: i64,
-        patients: BTreeSet<i64>,
-        active: BTreeSet<i64>,
+        patients: Distinct,
+        active: Distinct,
     }
     let mut by_code: BTreeMap<Option<i64>, Totals> = BTreeMap::new();
-    let mut by_year: BTreeMap<(Option<i64>, i64), (i64, BTreeSet<i64>)> = BTreeMap::new();
+    let mut by_year: BTreeMap<(Option<i64>, i64), (i64, Distinct)> = BTreeMap::new();
     for i in 0..facts.len() {
         let totals = by_code.entry(diagnosis[i]).or_default();
         totals.onsets += 1;

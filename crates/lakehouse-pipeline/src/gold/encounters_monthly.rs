@@ -2,20 +2,34 @@
 
 use std::collections::BTreeMap;
 
-use super::{EncounterTotals, Encounters, year_month};
+use rustc_hash::FxHashMap as HashMap;
+
+use super::{EncounterTotals, Encounters};
+use crate::dates;
 use crate::error::Result;
 use crate::table::{Table, TableBuilder};
 
 /// `gold_encounters_monthly`: encounters by start month and class.
 pub(super) fn table(e: &Encounters<'_>) -> Result<Table> {
-    let mut monthly: BTreeMap<(String, &str), EncounterTotals> = BTreeMap::new();
+    // Grouped by the month's year and number, then named: a `YYYY-MM`
+    // string per encounter was an allocation and string comparisons for
+    // each of them. One month has one name, so the groups are the same,
+    // and the named ones sort as before.
+    let mut by_month: HashMap<((i32, u32), &str), EncounterTotals> = HashMap::default();
     for i in 0..e.rows {
         let Some(s) = e.start[i] else { continue };
-        monthly
-            .entry((year_month(s), e.class[i].unwrap_or("")))
+        let (year, month, _) = dates::civil_from_days(dates::day_of_timestamp(s));
+        by_month
+            .entry(((year, month), e.class[i].unwrap_or("")))
             .or_default()
             .add(e, i);
     }
+    let monthly: BTreeMap<(String, &str), EncounterTotals> = by_month
+        .into_iter()
+        .map(|(((year, month), class), totals)| {
+            ((dates::year_month_text(year, month), class), totals)
+        })
+        .collect();
     TableBuilder::new()
         .text("year_month", monthly.keys().map(|k| Some(k.0.as_str())))
         .text("encounter_class", monthly.keys().map(|k| Some(k.1)))

@@ -1,14 +1,14 @@
 //! `gold_kpis`: one row of headline figures, each defined in
 //! docs/metrics.md.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::money::difference;
 use super::mortality::{deaths_among_living, per_1000 as deaths_per_1000};
 use super::pmpm::Cell;
 use super::stays::{Stay, StayTotals};
 use super::utilization::{ED, Use, per_1000};
-use super::{Encounters, columns, ratio};
+use super::{Distinct, Encounters, columns, ratio};
 use crate::dates;
 use crate::error::Result;
 use crate::silver::Silver;
@@ -78,7 +78,12 @@ pub(super) fn table(silver: &Silver, inputs: &Inputs<'_>) -> Result<Table> {
         .int("encounters", [rows])
         .int(
             "patients_with_encounters",
-            [e.patient.iter().flatten().collect::<BTreeSet<_>>().len() as i64],
+            [e.patient
+                .iter()
+                .flatten()
+                .copied()
+                .collect::<Distinct>()
+                .len() as i64],
         )
         .int("member_months", [member_months])
         .int("inpatient_admissions", [admissions])

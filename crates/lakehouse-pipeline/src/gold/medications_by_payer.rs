@@ -1,9 +1,9 @@
 //! `gold_medications_by_payer`: prescriptions and pharmacy cost by payer.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::money::difference;
-use super::{Dimension, Money, columns, ratio};
+use super::{Dimension, Distinct, Money, columns, ratio};
 use crate::error::Result;
 use crate::silver::Silver;
 use crate::table::{Table, TableBuilder};
@@ -17,7 +17,7 @@ pub(super) fn table(silver: &Silver, payers: &Dimension<'_>) -> Result<Table> {
     let coverage = facts.floats("payer_coverage");
     let dispenses = facts.ints("dispenses");
     /// Prescriptions, patients, dispenses, total cost, payer coverage.
-    type Totals = (i64, BTreeSet<i64>, i64, Money, Money);
+    type Totals = (i64, Distinct, i64, Money, Money);
     let mut groups: BTreeMap<Option<i64>, Totals> = BTreeMap::new();
     for i in 0..facts.len() {
         let g = groups.entry(payer[i]).or_default();

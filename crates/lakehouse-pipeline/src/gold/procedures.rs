@@ -1,8 +1,8 @@
 //! `gold_top_procedures`: procedures by count, with cost.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use super::{Dimension, Money, columns, ratio};
+use super::{Dimension, Distinct, Money, columns, ratio};
 use crate::error::Result;
 use crate::silver::Silver;
 use crate::table::{Table, TableBuilder};
@@ -13,7 +13,7 @@ pub(super) fn table(silver: &Silver) -> Result<Table> {
     let patient = facts.ints("patient_key");
     let procedure = facts.ints("procedure_key");
     let cost = facts.floats("base_cost");
-    let mut by_code: BTreeMap<Option<i64>, (i64, BTreeSet<i64>, Money)> = BTreeMap::new();
+    let mut by_code: BTreeMap<Option<i64>, (i64, Distinct, Money)> = BTreeMap::new();
     for i in 0..facts.len() {
         let totals = by_code.entry(procedure[i]).or_default();
         totals.0 += 1;
