@@ -156,8 +156,8 @@ pub(crate) fn references<'a>(
     cleaning: &mut Vec<CleaningStats>,
 ) -> Result<References<'a>> {
     // Organizations.
-    let rows = Rows::of(bronze, "organizations");
-    let groups = grouped(&rows, "organizations", cleaning)?;
+    let rows = &Rows::of(bronze, "organizations");
+    let groups = grouped(rows, "organizations", cleaning)?;
     let organization = KeyMap::from_sorted(groups.iter().map(|(id, _)| *id));
     let first = |g: &Vec<RowId>| g[0];
     let text = |name: &str| {
@@ -204,15 +204,15 @@ pub(crate) fn references<'a>(
     // 2.5 gave up to 31 clinicians one id) are members of their own, after
     // every id's first member: `id_member` numbers them within the id, and
     // facts, which only know the id, point at member 1.
-    let rows = Rows::of(bronze, "providers");
-    let groups = grouped(&rows, "providers", cleaning)?;
+    let rows = &Rows::of(bronze, "providers");
+    let groups = grouped(rows, "providers", cleaning)?;
     let provider = KeyMap::from_sorted(groups.iter().map(|(id, _)| *id));
     let org_col = rows.col("ORGANIZATION");
     let provider_organization: HashMap<&str, &str> = groups
         .iter()
         .filter_map(|(id, g)| rows.text(g[0], org_col).map(|o| (*id, o)))
         .collect();
-    let members = provider_members(&rows, &groups);
+    let members = provider_members(rows, &groups);
     let text = |name: &str| {
         let col = rows.col(name);
         members
@@ -255,8 +255,8 @@ pub(crate) fn references<'a>(
         .finish("dim_provider")?;
 
     // Payers.
-    let rows = Rows::of(bronze, "payers");
-    let groups = grouped(&rows, "payers", cleaning)?;
+    let rows = &Rows::of(bronze, "payers");
+    let groups = grouped(rows, "payers", cleaning)?;
     let payer = KeyMap::from_sorted(groups.iter().map(|(id, _)| *id));
     let text = |name: &str| {
         let col = rows.col(name);
@@ -459,7 +459,7 @@ fn code_dim<'a>(
     name: &str,
     key: &str,
 ) -> Result<(Table, CodeDim<'a>)> {
-    let rows = Rows::of(bronze, file);
+    let rows = &Rows::of(bronze, file);
     let (system, code, description) = (
         rows.col("SYSTEM"),
         rows.col("CODE"),
