@@ -20,62 +20,12 @@ use crate::error::Result;
 #[derive(Clone)]
 pub(crate) struct Rows<'a> {
     pub(crate) table: Option<&'a BronzeTable>,
-    /// Each column's arrays, batch by batch, as their types: a value is
-    /// read without finding the array's type again (two dynamic type
-    /// checks a text value, for some 30 million values silver reads at
-    /// ×300).
-    typed: Vec<Typed<'a>>,
-}
-
-/// One column's arrays, one per batch, as their type.
-#[derive(Clone)]
-enum Typed<'a> {
-    /// A dictionary's keys and values.
-    Text(Vec<(&'a Int32Array, &'a StringArray)>),
-    Float(Vec<&'a Float64Array>),
-    Int(Vec<&'a Int64Array>),
-    Date(Vec<&'a Date32Array>),
-    Timestamp(Vec<&'a TimestampMicrosecondArray>),
-    /// A column of another type, or whose batches disagree: read as
-    /// holding no value, as a failed downcast read it.
-    Other,
-}
-
-impl<'a> Typed<'a> {
-    /// Column `column` of `batches`.
-    fn of(batches: &'a [RecordBatch], column: usize) -> Self {
-        fn each<'a, T: 'a>(
-            batches: &'a [RecordBatch],
-            column: usize,
-            cast: impl Fn(&'a dyn Array) -> Option<T>,
-        ) -> Option<Vec<T>> {
-            batches
-                .iter()
-                .map(|b| b.columns().get(column).and_then(|a| cast(a.as_ref())))
-                .collect()
-        }
-        let text = |a: &'a dyn Array| {
-            let d = a.as_any().downcast_ref::<DictionaryArray<Int32Type>>()?;
-            Some((d.keys(), d.values().as_any().downcast_ref::<StringArray>()?))
-        };
-        fn cast<T: Array + 'static>(a: &dyn Array) -> Option<&T> {
-            a.as_any().downcast_ref::<T>()
-        }
-        let Some(first) = batches.first().and_then(|b| b.columns().get(column)) else {
-            return Self::Other;
-        };
-        let typed = match first.data_type() {
-            DataType::Dictionary(..) => each(batches, column, text).map(Self::Text),
-            DataType::Float64 => each(batches, column, cast::<Float64Array>).map(Self::Float),
-            DataType::Int64 => each(batches, column, cast::<Int64Array>).map(Self::Int),
-            DataType::Date32 => each(batches, column, cast::<Date32Array>).map(Self::Date),
-            DataType::Timestamp(TimeUnit::Microsecond, _) => {
-                each(batches, column, cast::<TimestampMicrosecondArray>).map(Self::Timestamp)
-            }
-            _ => None,
-        };
-        typed.unwrap_or(Self::Other)
-    }
+    /// Each column's arrays, batch by batch, as their types
+    /// ([`TypedColumn`]; `None` for a column of another type, or whose
+    /// batches disagree, read as holding no value): a value is read without
+    /// finding the array's type again (two dynamic type checks a text
+    /// value, for some 30 million values silver reads at ×300).
+    typed: Vec<Option<TypedColumn<'a>>>,
 }
 
 /// A row address: (batch, row).
@@ -90,14 +40,28 @@ impl<'a> Rows<'a> {
         let table = bronze.table(file);
         let typed = table.map_or_else(Vec::new, |t| {
             (0..t.schema.fields().len())
-                .map(|c| Typed::of(&t.batches, c))
+                .map(|c| TypedColumn::of(&t.batches, c).ok())
                 .collect()
         });
         Self { table, typed }
     }
 
-    fn typed(&self, col: Col) -> &Typed<'a> {
-        self.typed.get(col.0).unwrap_or(&Typed::Other)
+    fn typed(&self, col: Col) -> Option<&TypedColumn<'a>> {
+        self.typed.get(col.0)?.as_ref()
+    }
+
+    /// Row `row` of batch `batch` of a primitive column, `None` when null,
+    /// absent or of another type than `pick` takes.
+    fn primitive<T: arrow_array::ArrowPrimitiveType>(
+        &self,
+        (batch, row): RowId,
+        col: Col,
+        pick: impl for<'t> Fn(
+            &'t TypedColumn<'a>,
+        ) -> Option<&'t Vec<&'a arrow_array::PrimitiveArray<T>>>,
+    ) -> Option<T::Native> {
+        let array = pick(self.typed(col)?)?.get(batch)?;
+        (row < array.len() && array.is_valid(row)).then(|| array.value(row))
     }
 
     pub(crate) fn col(&self, name: &str) -> Col {
@@ -109,7 +73,7 @@ impl<'a> Rows<'a> {
 
     /// A text value (bronze text columns are dictionary-encoded).
     pub(crate) fn text(&self, (batch, row): RowId, col: Col) -> Option<&'a str> {
-        let Typed::Text(batches) = self.typed(col) else {
+        let Some(TypedColumn::Text(batches)) = self.typed(col) else {
             return None;
         };
         let &(keys, values) = batches.get(batch)?;
@@ -120,32 +84,32 @@ impl<'a> Rows<'a> {
         (key < values.len() && values.is_valid(key)).then(|| values.value(key))
     }
 
-    pub(crate) fn float(&self, (batch, row): RowId, col: Col) -> Option<f64> {
-        let Typed::Float(batches) = self.typed(col) else {
-            return None;
-        };
-        value(batches.get(batch)?, row)
+    pub(crate) fn float(&self, id: RowId, col: Col) -> Option<f64> {
+        self.primitive(id, col, |t| match t {
+            TypedColumn::Float(v) => Some(v),
+            _ => None,
+        })
     }
 
-    pub(crate) fn int(&self, (batch, row): RowId, col: Col) -> Option<i64> {
-        let Typed::Int(batches) = self.typed(col) else {
-            return None;
-        };
-        value(batches.get(batch)?, row)
+    pub(crate) fn int(&self, id: RowId, col: Col) -> Option<i64> {
+        self.primitive(id, col, |t| match t {
+            TypedColumn::Int(v) => Some(v),
+            _ => None,
+        })
     }
 
-    pub(crate) fn date(&self, (batch, row): RowId, col: Col) -> Option<i32> {
-        let Typed::Date(batches) = self.typed(col) else {
-            return None;
-        };
-        value(batches.get(batch)?, row)
+    pub(crate) fn date(&self, id: RowId, col: Col) -> Option<i32> {
+        self.primitive(id, col, |t| match t {
+            TypedColumn::Date(v) => Some(v),
+            _ => None,
+        })
     }
 
-    pub(crate) fn timestamp(&self, (batch, row): RowId, col: Col) -> Option<i64> {
-        let Typed::Timestamp(batches) = self.typed(col) else {
-            return None;
-        };
-        value(batches.get(batch)?, row)
+    pub(crate) fn timestamp(&self, id: RowId, col: Col) -> Option<i64> {
+        self.primitive(id, col, |t| match t {
+            TypedColumn::Timestamp(v) => Some(v),
+            _ => None,
+        })
     }
 
     /// `file:line` of a row, from the provenance columns.
@@ -271,9 +235,14 @@ impl<'a> Rows<'a> {
     /// bytes, floats by `total_cmp`). It does not depend on the order of the
     /// input rows; rows equal in it are exact duplicates.
     pub(crate) fn canonical(&self) -> Result<Canonical<'a>> {
+        // The columns typed in `of`; one that could not be is typed again
+        // for the error that says why.
         let columns = match self.table {
             Some(table) => (0..table.spec.columns.len())
-                .map(|c| TypedColumn::of(&table.batches, c))
+                .map(|c| match self.typed.get(c).cloned().flatten() {
+                    Some(column) => Ok(column),
+                    None => TypedColumn::of(&table.batches, c),
+                })
                 .collect::<Result<Vec<_>>>()?,
             None => Vec::new(),
         };
@@ -288,7 +257,7 @@ impl<'a> Rows<'a> {
         batch: usize,
         col: Col,
     ) -> Option<(&'a Int32Array, &'a StringArray)> {
-        let Typed::Text(batches) = self.typed(col) else {
+        let Some(TypedColumn::Text(batches)) = self.typed(col) else {
             return None;
         };
         batches.get(batch).copied()
@@ -360,14 +329,6 @@ impl<'a> Rows<'a> {
         };
         Ok((keyed, dropped))
     }
-}
-
-/// Row `row` of a primitive array, `None` when null or past its end.
-fn value<T: arrow_array::ArrowPrimitiveType>(
-    array: &arrow_array::PrimitiveArray<T>,
-    row: usize,
-) -> Option<T::Native> {
-    (row < array.len() && array.is_valid(row)).then(|| array.value(row))
 }
 
 /// The most rows [`Rows::unique`] walks in one group of rows sharing an id
@@ -487,6 +448,7 @@ impl UniqueById<'_> {
 }
 
 /// One source column over every batch of a table, typed once.
+#[derive(Clone)]
 enum TypedColumn<'a> {
     Text(Vec<(&'a Int32Array, &'a StringArray)>),
     Float(Vec<&'a Float64Array>),
