@@ -163,10 +163,11 @@ fn segment_parts(segments: u64) -> u64 {
 /// One pass over a large file: its SHA-256, and its segments' plan: about
 /// `segments` segments of whole batches, cut after line 1 (the header) and
 /// after a multiple of `batch_rows` lines, at the points nearest to the
-/// shares [`segment_weight`] gives. No plan (and no hash: the file is read whole and hashed then)
-/// when the file holds a `"` (a quoted field may hold a line end, so a cut
-/// could fall inside a record), when its line 1 is longer than a chunk (no
-/// Synthea header), or when it is too short to cut.
+/// shares [`segment_weight`] gives. No plan (and no hash: the file is read
+/// whole and hashed then) when the file holds a `"` (a quoted field may
+/// hold a line end, so a cut could fall inside a record), when its line 1
+/// is longer than a chunk (no Synthea header), or when it is too short to
+/// cut.
 fn scan(path: &Path, bytes: u64, batch_rows: u64, segments: u64) -> Result<Option<(Plan, String)>> {
     use sha2::Digest;
     let file =
